@@ -1,0 +1,5 @@
+"""``python -m mockint`` runs the command-line interface."""
+
+from mockint.cli import main
+
+main()

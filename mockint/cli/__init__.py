@@ -1,0 +1,52 @@
+"""The ``mockint`` command: thin typer commands over the library.
+
+Each command parses its options, calls one library function and renders the result. Heavy imports (pydantic
+models, YAML, the grader, openai) happen inside the commands, so ``mockint --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from mockint import __version__
+from mockint.cli import grade as _grade
+from mockint.cli import questions as _questions
+from mockint.cli import rubric as _rubric
+
+app = typer.Typer(
+    name="mockint",
+    help="Mock technical interviews in the terminal, graded against rubrics by an LLM judge and "
+    "deterministic checks.\n\nWithout OPENAI_API_KEY or OPENAI_BASE_URL, grading is deterministic (offline).",
+    no_args_is_help=True,
+    add_completion=False,
+    # Our errors are printed as one line; a traceback of an unexpected bug must never show locals (API keys).
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"mockint {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", help="Show the version and exit.", callback=_version, is_eager=True)
+    ] = False,
+) -> None:
+    """Mock technical interviews in the terminal, graded against rubrics."""
+
+
+app.command(name="grade")(_grade.grade)
+app.add_typer(_questions.app, name="questions")
+app.add_typer(_rubric.app, name="rubric")
+
+
+def main() -> None:
+    """Entry point of the ``mockint`` script."""
+    app()

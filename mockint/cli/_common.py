@@ -1,0 +1,45 @@
+"""Helpers shared by the commands: one-line errors, notices, option types."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, ParamSpec, TypeVar
+
+import typer
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+RubricsOption = Annotated[
+    Path | None,
+    typer.Option("--rubrics", help="Folder (or file) of rubric YAML files. Default: the rubrics shipped with mockint."),
+]
+
+
+def error(message: str) -> None:
+    """Print a one-line error on stderr."""
+    print(f"mockint: error: {message}", file=sys.stderr)
+
+
+def notice(message: str) -> None:
+    """Print a one-line notice on stderr."""
+    print(f"mockint: {message}", file=sys.stderr)
+
+
+def user_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn a ``MockintError`` into a one-line message and exit code 1, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        from mockint.errors import MockintError
+
+        try:
+            return func(*args, **kwargs)
+        except MockintError as exc:
+            error(str(exc))
+            raise typer.Exit(1) from None
+
+    return wrapper

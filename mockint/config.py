@@ -1,0 +1,130 @@
+"""Settings from command-line flags and the environment.
+
+The API key is held as a ``SecretStr`` so that no repr, log line or error message can show it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, SecretStr
+
+from mockint.errors import ConfigError
+
+DEFAULT_MODEL = "gpt-4o-mini"
+DEFAULT_TIMEOUT = 60.0
+# A local server (Ollama, llama.cpp, vLLM, LM Studio) ignores the key, but the openai SDK insists on one.
+LOCAL_PLACEHOLDER_KEY = "not-needed"
+
+
+class Settings(BaseModel):
+    """Everything that decides whether and how the LLM judge is called.
+
+    Attributes:
+        api_key: ``OPENAI_API_KEY``; never printed.
+        base_url: ``OPENAI_BASE_URL``; an OpenAI-compatible server (a local one needs no key).
+        model: ``--model`` or ``MOCKINT_MODEL``.
+        use_llm: False with ``--no-llm``, or when neither a key nor a base URL is set.
+        llm_reason: Why the LLM is off, for the one-time notice.
+        timeout: Seconds for one HTTP request to the judge (``MOCKINT_TIMEOUT``).
+        max_attempts: HTTP attempts per judge request, retries included (``MOCKINT_MAX_ATTEMPTS``).
+        home: ``MOCKINT_HOME``: where mockint keeps its own files.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    api_key: SecretStr | None = None
+    base_url: str | None = None
+    model: str = DEFAULT_MODEL
+    use_llm: bool = False
+    llm_reason: str = ""
+    timeout: float = DEFAULT_TIMEOUT
+    max_attempts: int = 4
+    home: Path
+
+    def key_for_client(self) -> str:
+        """The key to hand to the SDK: the real one, or a placeholder for a keyless local server."""
+        if self.api_key is not None:
+            return self.api_key.get_secret_value()
+        return LOCAL_PLACEHOLDER_KEY
+
+
+def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number; set it to seconds, e.g. {name}=30") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be greater than 0; set it to seconds, e.g. {name}=30")
+    return value
+
+
+def _default_home() -> Path:
+    xdg = os.environ.get("XDG_DATA_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".local" / "share"
+    return base / "mockint"
+
+
+def load_settings(
+    *,
+    model: str | None = None,
+    no_llm: bool = False,
+    env: Mapping[str, str] | None = None,
+) -> Settings:
+    """Build settings from flags, falling back to environment variables.
+
+    Args:
+        model: ``--model``; overrides ``MOCKINT_MODEL``.
+        no_llm: ``--no-llm``: never call a judge.
+        env: The environment to read (``os.environ`` by default).
+
+    Returns:
+        The settings; ``use_llm`` says whether a judge will be built.
+
+    Raises:
+        ConfigError: ``--model`` was given with ``--no-llm``, or a numeric variable is invalid.
+    """
+    env = os.environ if env is None else env
+    key_text = env.get("OPENAI_API_KEY", "").strip()
+    api_key = SecretStr(key_text) if key_text else None
+    base_url = env.get("OPENAI_BASE_URL", "").strip() or None
+    chosen_model = (model or env.get("MOCKINT_MODEL", "").strip() or DEFAULT_MODEL).strip()
+    if model and no_llm:
+        raise ConfigError("--model and --no-llm contradict each other; drop one of them")
+    if no_llm:
+        use_llm, reason = False, "--no-llm given"
+    elif api_key is None and base_url is None:
+        if model:
+            raise ConfigError(
+                f"--model {model} needs a server: set OPENAI_BASE_URL (local server) or OPENAI_API_KEY "
+                "(OpenAI), or drop --model"
+            )
+        use_llm = False
+        reason = "no LLM configured (set OPENAI_API_KEY or OPENAI_BASE_URL to use one)"
+    else:
+        use_llm, reason = True, ""
+    attempts_raw = env.get("MOCKINT_MAX_ATTEMPTS", "").strip()
+    try:
+        max_attempts = int(attempts_raw) if attempts_raw else 4
+    except ValueError:
+        raise ConfigError(
+            f"MOCKINT_MAX_ATTEMPTS={attempts_raw!r} is not a whole number; set e.g. MOCKINT_MAX_ATTEMPTS=4"
+        ) from None
+    if max_attempts < 1:
+        raise ConfigError("MOCKINT_MAX_ATTEMPTS must be at least 1; set e.g. MOCKINT_MAX_ATTEMPTS=4")
+    home_raw = env.get("MOCKINT_HOME", "").strip()
+    return Settings(
+        api_key=api_key,
+        base_url=base_url,
+        model=chosen_model,
+        use_llm=use_llm,
+        llm_reason=reason,
+        timeout=_positive_float(env, "MOCKINT_TIMEOUT", DEFAULT_TIMEOUT),
+        max_attempts=max_attempts,
+        home=Path(home_raw).expanduser() if home_raw else _default_home(),
+    )

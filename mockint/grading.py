@@ -1,0 +1,340 @@
+"""Grade one answer: deterministic checks always, the LLM judge when given, reconciled per key point.
+
+The judge's word counts only where its quoted evidence is really in the answer; everything else falls back
+to the deterministic checks, and a judge failure becomes a deterministic grade with a warning that says why
+(inspect_ai's ``Score.unscored`` idea; never HealthBench's silent ``criteria_met: False``).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from mockint import checks
+from mockint.errors import JudgeError
+from mockint.models import (
+    VERDICT_CREDIT,
+    CriterionResult,
+    Grade,
+    GraderKind,
+    JudgeCriterion,
+    JudgeMistake,
+    JudgeResult,
+    MistakeResult,
+    Rubric,
+    Verdict,
+)
+
+if TYPE_CHECKING:
+    from mockint.judge import Judge
+
+# Below this many failed answers in a row the server may just be having a bad minute; above it, every
+# further call is likely to burn its full retry budget, so the batch stops calling.
+BREAKER_THRESHOLD = 3
+
+# Guards that mean there is nothing worth sending to a paid judge.
+_NO_JUDGE_GUARDS = frozenset({"empty", "garbage"})
+
+
+def score(criteria: Iterable[tuple[float, Verdict]], penalties: Iterable[float], cap: float = 1.0) -> float:
+    """The score of an answer: weighted share of key points met, minus penalties, clipped.
+
+    A partial verdict earns half the key point's weight. The result is clipped to ``[0, cap]`` where the cap
+    comes from guards (keyword lists, off-topic, injection, empty answers).
+
+    Args:
+        criteria: ``(weight, verdict)`` per key point.
+        penalties: The penalty of each mistake the answer made.
+        cap: Upper bound set by guards (1.0 when none fired).
+
+    Returns:
+        The score in ``[0, 1]``, rounded to 4 decimals.
+    """
+    pairs = list(criteria)
+    total = sum(weight for weight, _ in pairs)
+    earned = sum(weight * VERDICT_CREDIT[verdict] for weight, verdict in pairs)
+    share = earned / total if total > 0 else 0.0
+    value = share - sum(penalties)
+    return round(max(0.0, min(value, cap, 1.0)), 4)
+
+
+def _reconcile_criterion(
+    det: checks.CriterionMatch, llm: JudgeCriterion | None, text: str, answer: str, warnings: list[str]
+) -> CriterionResult:
+    if llm is None:
+        return CriterionResult(id=det.id, text=text, verdict=det.verdict, evidence=det.evidence)
+    agree = det.verdict == llm.verdict
+    if llm.verdict == "missed":
+        return CriterionResult(id=det.id, text=text, verdict="missed", source="llm", agree=agree)
+    if llm.evidence and checks.find_quote(llm.evidence, answer):
+        return CriterionResult(
+            id=det.id, text=text, verdict=llm.verdict, evidence=llm.evidence, source="llm", agree=agree
+        )
+    warnings.append(
+        f"key point {det.id}: the judge said {llm.verdict!r} but its evidence is not in the answer "
+        f"(unverified); kept the deterministic verdict {det.verdict!r}"
+    )
+    return CriterionResult(
+        id=det.id, text=text, verdict=det.verdict, evidence=det.evidence, source="deterministic", agree=agree
+    )
+
+
+def _deterministic_mistake(
+    match: checks.MistakeMatch, omission_of: Sequence[str], final: dict[str, Verdict]
+) -> tuple[bool, str | None]:
+    # A detector hit carries its evidence; an omission is judged on the final (reconciled) key points.
+    if match.committed and match.evidence is not None:
+        return True, match.evidence
+    if omission_of and all(final.get(ref) == "missed" for ref in omission_of):
+        return True, None
+    return False, None
+
+
+def _reconcile_mistake(
+    det: tuple[bool, str | None],
+    llm: JudgeMistake | None,
+    mistake_id: str,
+    text: str,
+    is_omission: bool,
+    answer: str,
+    warnings: list[str],
+) -> MistakeResult:
+    det_committed, det_evidence = det
+    if llm is None:
+        return MistakeResult(id=mistake_id, text=text, committed=det_committed, evidence=det_evidence)
+    if not llm.committed:
+        return MistakeResult(id=mistake_id, text=text, committed=False, source="llm")
+    if llm.evidence and checks.find_quote(llm.evidence, answer):
+        return MistakeResult(id=mistake_id, text=text, committed=True, evidence=llm.evidence, source="llm")
+    if not llm.evidence and is_omission:
+        # An omission has nothing to quote.
+        return MistakeResult(id=mistake_id, text=text, committed=True, source="llm")
+    warnings.append(
+        f"mistake {mistake_id}: the judge said it was made but its evidence is not in the answer "
+        f"(unverified); kept the deterministic verdict"
+    )
+    return MistakeResult(id=mistake_id, text=text, committed=det_committed, evidence=det_evidence)
+
+
+def _grader_kind(used_judge: bool, results: Sequence[CriterionResult | MistakeResult]) -> GraderKind:
+    if not used_judge:
+        return "deterministic"
+    if all(item.source == "llm" for item in results):
+        return "llm"
+    return "hybrid"
+
+
+_WORD = re.compile(r"[^\W\d_]{5,}")
+
+
+def _content_words(text: str) -> set[str]:
+    return {word[:6] for word in _WORD.findall(text.casefold())}
+
+
+def relevant_tips(rubric: Rubric, missed: Sequence[str], mistakes: Sequence[str]) -> list[str]:
+    """The interview tips that speak to what the answer missed or got wrong.
+
+    Args:
+        rubric: The rubric whose tips to choose from.
+        missed: Texts of key points missed or only partly covered.
+        mistakes: Texts of the typical mistakes made.
+
+    Returns:
+        Tips sharing a content word with a problem; all tips when there are problems but none match.
+    """
+    if not missed and not mistakes:
+        return []
+    problem_words = set().union(*(_content_words(text) for text in [*missed, *mistakes]))
+    chosen = [tip for tip in rubric.tips if _content_words(tip) & problem_words]
+    return chosen or list(rubric.tips)
+
+
+def _quote(text: str, limit: int = 160) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def feedback_text(
+    rubric: Rubric,
+    criteria: Sequence[CriterionResult],
+    mistakes: Sequence[MistakeResult],
+    guard_messages: Sequence[str],
+) -> str:
+    """Feedback for the candidate: key points missed, typical mistakes made (quoting the answer), tips.
+
+    Args:
+        rubric: The rubric graded against.
+        criteria: The reconciled key point verdicts.
+        mistakes: The reconciled mistake verdicts.
+        guard_messages: Messages of the guards that fired.
+
+    Returns:
+        Plain text, one item per line.
+    """
+    lines: list[str] = [f"Note: {message}." for message in guard_messages]
+    met = [c for c in criteria if c.verdict == "met"]
+    partial = [c for c in criteria if c.verdict == "partial"]
+    missed = [c for c in criteria if c.verdict == "missed"]
+    made = [m for m in mistakes if m.committed]
+    if met:
+        lines.append(f"Covered {len(met)} of {len(criteria)} key points.")
+    if missed:
+        lines.append("Missed key points:")
+        lines.extend(f"- {c.text}" for c in missed)
+    if partial:
+        lines.append("Only partly covered:")
+        lines.extend(f"- {c.text}" + (f' (you wrote: "{_quote(c.evidence)}")' if c.evidence else "") for c in partial)
+    if made:
+        lines.append("Typical mistakes made:")
+        lines.extend(f"- {m.text}" + (f' You wrote: "{_quote(m.evidence)}"' if m.evidence else "") for m in made)
+    tips = relevant_tips(rubric, [c.text for c in [*missed, *partial]], [m.text for m in made])
+    if tips:
+        lines.append("How to say it in an interview:")
+        lines.extend(f"- {tip}" for tip in tips)
+    if not missed and not partial and not made and not guard_messages:
+        lines.append("Every key point covered and no typical mistake made.")
+    return "\n".join(lines)
+
+
+def grade_answer(
+    answer: str,
+    rubric: Rubric,
+    judge: Judge | None = None,
+    *,
+    answer_id: str | None = None,
+) -> Grade:
+    """Grade one answer against a rubric.
+
+    Deterministic checks always run. When a judge is given it is asked once; its verdicts are used where
+    its evidence is verified in the answer. If the judge fails, the grade is deterministic and the reason is
+    in ``warnings`` (never a silent zero).
+
+    Args:
+        answer: The candidate's answer text.
+        rubric: The rubric of the question answered.
+        judge: An LLM judge, or ``None`` for deterministic grading.
+        answer_id: The answer's id, copied into the grade.
+
+    Returns:
+        The grade, per the grade output contract.
+    """
+    analysis = checks.analyse(answer, rubric)
+    warnings: list[str] = []
+    guard_messages = [guard.message for guard in analysis.guards]
+    warnings.extend(guard_messages)
+
+    result: JudgeResult | None = None
+    if judge is not None:
+        if any(guard.kind in _NO_JUDGE_GUARDS for guard in analysis.guards):
+            warnings.append("LLM judge not asked: the answer has no gradeable text; graded deterministically")
+        else:
+            try:
+                result = judge.judge(answer, rubric, answer_id=answer_id)
+            except JudgeError as exc:
+                warnings.append(f"LLM judge failed ({exc.reason}): {exc}; graded deterministically")
+
+    llm_criteria = {item.id: item for item in result.reply.criteria} if result else {}
+    llm_mistakes = {item.id: item for item in result.reply.mistakes} if result else {}
+
+    criteria = [
+        _reconcile_criterion(det, llm_criteria.get(det.id), criterion.text, answer, warnings)
+        for det, criterion in zip(analysis.criteria, rubric.criteria, strict=True)
+    ]
+    final_verdicts: dict[str, Verdict] = {c.id: c.verdict for c in criteria}
+    mistakes = [
+        _reconcile_mistake(
+            _deterministic_mistake(det, mistake.omission_of, final_verdicts),
+            llm_mistakes.get(mistake.id),
+            mistake.id,
+            mistake.text,
+            bool(mistake.omission_of),
+            answer,
+            warnings,
+        )
+        for det, mistake in zip(analysis.mistakes, rubric.mistakes, strict=True)
+    ]
+
+    cap = min((guard.cap for guard in analysis.guards), default=1.0)
+    value = score(
+        ((c.weight, r.verdict) for c, r in zip(rubric.criteria, criteria, strict=True)),
+        (m.penalty for m, r in zip(rubric.mistakes, mistakes, strict=True) if r.committed),
+        cap,
+    )
+    return Grade(
+        id=answer_id,
+        question_id=rubric.id,
+        score=value,
+        grader=_grader_kind(result is not None, [*criteria, *mistakes]),
+        model=result.model if result else None,
+        prompt_version=result.prompt_version if result else None,
+        criteria=criteria,
+        mistakes=mistakes,
+        feedback=feedback_text(rubric, criteria, mistakes, guard_messages),
+        warnings=warnings,
+    )
+
+
+class CircuitBreakerJudge:
+    """Wraps a judge; after several answers in a row whose judge calls failed, stops calling it.
+
+    A dead server then costs a few answers' retry budgets instead of one per answer. Thread-safe: a batch
+    shares one breaker between its workers.
+
+    Attributes:
+        threshold: Consecutive failed answers that open the breaker.
+    """
+
+    def __init__(self, inner: Judge, threshold: int = BREAKER_THRESHOLD) -> None:
+        self._inner = inner
+        self.threshold = threshold
+        self._failures = 0
+        self._open_reason: str | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def model(self) -> str:
+        """The wrapped judge's model."""
+        return self._inner.model
+
+    @property
+    def prompt_version(self) -> str:
+        """The wrapped judge's prompt version."""
+        return self._inner.prompt_version
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the judge is no longer called."""
+        with self._lock:
+            return self._open_reason is not None
+
+    @property
+    def open_reason(self) -> str | None:
+        """Why the breaker opened (``None`` while closed)."""
+        with self._lock:
+            return self._open_reason
+
+    def judge(self, answer: str, rubric: Rubric, *, answer_id: str | None = None) -> JudgeResult:
+        """Call the wrapped judge unless the breaker is open.
+
+        Raises:
+            JudgeError: The wrapped judge failed, or the breaker is open (reason ``circuit_open``).
+        """
+        with self._lock:
+            if self._open_reason is not None:
+                raise JudgeError(
+                    f"judge skipped after {self.threshold} answers in a row failed ({self._open_reason})",
+                    reason="circuit_open",
+                )
+        try:
+            result = self._inner.judge(answer, rubric, answer_id=answer_id)
+        except JudgeError as exc:
+            with self._lock:
+                self._failures += 1
+                if self._failures >= self.threshold and self._open_reason is None:
+                    self._open_reason = f"{exc.reason}: {exc}"
+            raise
+        with self._lock:
+            self._failures = 0
+        return result

@@ -1,0 +1,300 @@
+"""Output: grades as JSONL, CSV, Markdown or a terminal table; rubrics as Markdown or tables.
+
+Stream writers flush every record, so an interrupted run keeps every line it wrote.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Sequence
+from typing import IO, TYPE_CHECKING, Any, Protocol
+
+from mockint.models import Grade, Rubric
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+FORMATS = ("jsonl", "csv", "md", "table")
+_GRADE_KEYS = (
+    "id",
+    "question_id",
+    "score",
+    "grader",
+    "model",
+    "prompt_version",
+    "criteria",
+    "mistakes",
+    "feedback",
+    "warnings",
+    "error",
+    "extra",
+)
+
+
+def grade_to_json(grade: Grade) -> dict[str, Any]:
+    """The grade as the JSON object of the grade output contract (keys in contract order)."""
+    data = grade.model_dump(mode="json")
+    return {key: data[key] for key in _GRADE_KEYS}
+
+
+class GradeWriter(Protocol):
+    """Writes grades one by one; ``close`` finishes the document."""
+
+    def write(self, grade: Grade) -> None:
+        """Write one grade."""
+
+    def close(self) -> None:
+        """Finish the output (summaries, tables)."""
+
+
+class JsonlWriter:
+    """One JSON object per line, flushed per line."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+
+    def write(self, grade: Grade) -> None:
+        """Write one grade as a JSON line."""
+        self._stream.write(json.dumps(grade_to_json(grade), ensure_ascii=False) + "\n")
+        self._stream.flush()
+
+    def close(self) -> None:
+        """Nothing to finish: every line is complete."""
+
+
+def _names(grade: Grade, verdict: str) -> str:
+    return "; ".join(c.id for c in grade.criteria if c.verdict == verdict)
+
+
+class CsvWriter:
+    """A spreadsheet row per grade; pass-through columns taken from the first record."""
+
+    _BASE = [
+        "id",
+        "question_id",
+        "score",
+        "grader",
+        "model",
+        "met",
+        "partial",
+        "missed",
+        "mistakes",
+        "warnings",
+        "error",
+        "feedback",
+    ]
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+        self._writer = csv.writer(stream)
+        self._extra_columns: list[str] | None = None
+
+    def write(self, grade: Grade) -> None:
+        """Write one grade as a CSV row (the header before the first)."""
+        if self._extra_columns is None:
+            self._extra_columns = [key for key in grade.extra if key not in self._BASE]
+            self._writer.writerow([*self._BASE, *self._extra_columns, "other_columns"])
+        known = set(self._extra_columns)
+        others = {k: v for k, v in grade.extra.items() if k not in known}
+        self._writer.writerow(
+            [
+                grade.id or "",
+                grade.question_id or "",
+                "" if grade.score is None else f"{grade.score:.4f}",
+                grade.grader or "",
+                grade.model or "",
+                _names(grade, "met"),
+                _names(grade, "partial"),
+                _names(grade, "missed"),
+                "; ".join(m.id for m in grade.mistakes if m.committed),
+                " | ".join(grade.warnings),
+                grade.error or "",
+                grade.feedback,
+                *(_cell(grade.extra.get(key)) for key in self._extra_columns),
+                json.dumps(others, ensure_ascii=False) if others else "",
+            ]
+        )
+        self._stream.flush()
+
+    def close(self) -> None:
+        """Nothing to finish: every row is complete."""
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _md_escape(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def grade_markdown(grade: Grade) -> str:
+    """One grade as a Markdown section: score, key points with evidence, mistakes, feedback, warnings."""
+    title = f"## {grade.id or '(no id)'} · {grade.question_id or '(no question)'}"
+    if grade.error is not None:
+        return f"{title}\n\n**Not graded:** {grade.error}\n"
+    model = f", model {grade.model}" if grade.model else ""
+    lines = [title, "", f"**Score {grade.score:.2f}** ({grade.grader}{model})", ""]
+    lines += ["| key point | verdict | evidence | source |", "|---|---|---|---|"]
+    for c in grade.criteria:
+        evidence = f"“{_md_escape(c.evidence)}”" if c.evidence else ""
+        lines.append(f"| {_md_escape(c.text)} | {c.verdict} | {evidence} | {c.source} |")
+    made = [m for m in grade.mistakes if m.committed]
+    if made:
+        lines += ["", "**Typical mistakes made**", ""]
+        lines += [f"- {m.text}" + (f" — “{_md_escape(m.evidence)}”" if m.evidence else "") for m in made]
+    lines += ["", "**Feedback**", "", *(f"> {line}" if line else ">" for line in grade.feedback.splitlines())]
+    if grade.warnings:
+        lines += ["", "**Warnings**", "", *(f"- {w}" for w in grade.warnings)]
+    return "\n".join(lines) + "\n"
+
+
+class MarkdownWriter:
+    """A Markdown report: a section per answer, flushed per answer, then a summary table."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+        self._rows: list[tuple[str, str, str, str]] = []
+        stream.write("# mockint grades\n\n")
+
+    def write(self, grade: Grade) -> None:
+        """Write one answer's section."""
+        self._stream.write(grade_markdown(grade) + "\n")
+        self._stream.flush()
+        score = "error" if grade.score is None else f"{grade.score:.2f}"
+        self._rows.append((grade.id or "", grade.question_id or "", score, grade.grader or ""))
+
+    def close(self) -> None:
+        """Write the summary table."""
+        if not self._rows:
+            return
+        lines = ["## Summary", "", "| id | question | score | grader |", "|---|---|---|---|"]
+        lines += [f"| {' | '.join(_md_escape(cell) for cell in row)} |" for row in self._rows]
+        self._stream.write("\n".join(lines) + "\n")
+        self._stream.flush()
+
+
+class TableWriter:
+    """A rich table on the terminal, printed when the run ends (or is interrupted)."""
+
+    def __init__(self, console: Console) -> None:
+        self._console = console
+        self._grades: list[Grade] = []
+
+    def write(self, grade: Grade) -> None:
+        """Remember one grade for the table."""
+        self._grades.append(grade)
+
+    def close(self) -> None:
+        """Print the table."""
+        from rich.table import Table
+
+        table = Table(title="mockint grades", show_lines=True)
+        for name, options in (
+            ("id", {"no_wrap": True}),
+            ("question", {}),
+            ("score", {"justify": "right"}),
+            ("grader", {}),
+            ("key points missed", {"ratio": 3}),
+            ("typical mistakes made", {"ratio": 2}),
+        ):
+            table.add_column(name, **options)
+        for grade in self._grades:
+            if grade.error is not None:
+                table.add_row(grade.id or "", grade.question_id or "", "—", "error", grade.error, "")
+                continue
+            missed = [f"{c.text} ({c.verdict})" for c in grade.criteria if c.verdict != "met"]
+            made = [m.text for m in grade.mistakes if m.committed]
+            guards = [f"⚠ {w}" for w in grade.warnings]
+            table.add_row(
+                grade.id or "",
+                grade.question_id or "",
+                f"{grade.score:.2f}",
+                grade.grader or "",
+                "\n".join(f"• {text}" for text in missed) or "—",
+                "\n".join([*(f"• {text}" for text in made), *guards]) or "—",
+            )
+        self._console.print(table)
+
+
+def make_writer(fmt: str, stream: IO[str], console: Console | None = None) -> GradeWriter:
+    """The writer for an output format (``jsonl``, ``csv``, ``md``, ``table``)."""
+    if fmt == "jsonl":
+        return JsonlWriter(stream)
+    if fmt == "csv":
+        return CsvWriter(stream)
+    if fmt == "md":
+        return MarkdownWriter(stream)
+    if fmt == "table":
+        if console is None:
+            from rich.console import Console
+
+            console = Console(file=stream)
+        return TableWriter(console)
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+def rubric_markdown(rubric: Rubric) -> str:
+    """A rubric as Markdown for a person: question, model answer, key points, mistakes, tips."""
+    lines = [
+        f"# {rubric.title}",
+        "",
+        f"`{rubric.id}` · {rubric.topic}" if rubric.topic else f"`{rubric.id}`",
+        "",
+        "## Question",
+        "",
+        rubric.question,
+        "",
+        "## Model answer",
+        "",
+        rubric.model_answer,
+        "",
+        "## Key points",
+        "",
+    ]
+    lines += [f"{i}. **{c.text}** (`{c.id}`, weight {c.weight:g})" for i, c in enumerate(rubric.criteria, 1)]
+    if rubric.mistakes:
+        lines += ["", "## Typical mistakes", ""]
+        lines += [f"- {m.text} (`{m.id}`, penalty {m.penalty:g})" for m in rubric.mistakes]
+    if rubric.tips:
+        lines += ["", "## How to say it in an interview", ""]
+        lines += [f"- {tip}" for tip in rubric.tips]
+    if rubric.source:
+        lines += ["", "## Source", ""]
+        lines += [f"- {s.document}" + (f" — {s.section}" if s.section else "") for s in rubric.source]
+    return "\n".join(lines) + "\n"
+
+
+def questions_table(rubrics: Sequence[Rubric], console: Console) -> None:
+    """Print the list of questions as a table."""
+    from rich.table import Table
+
+    table = Table(title="mockint questions")
+    table.add_column("id", no_wrap=True)
+    table.add_column("topic")
+    table.add_column("key points", justify="right")
+    table.add_column("question")
+    for rubric in rubrics:
+        table.add_row(rubric.id, rubric.topic, str(len(rubric.criteria)), rubric.question)
+    console.print(table)
+
+
+def questions_json(rubrics: Sequence[Rubric]) -> list[dict[str, Any]]:
+    """The list of questions as JSON data."""
+    return [
+        {
+            "id": r.id,
+            "title": r.title,
+            "topic": r.topic,
+            "tags": r.tags,
+            "question": r.question,
+            "criteria": len(r.criteria),
+            "mistakes": len(r.mistakes),
+        }
+        for r in rubrics
+    ]

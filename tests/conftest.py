@@ -1,0 +1,21 @@
+"""Shared fixtures: every test runs offline, with no API key and its own MOCKINT_HOME."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "MOCKINT_MODEL", "MOCKINT_TIMEOUT", "MOCKINT_MAX_ATTEMPTS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MOCKINT_HOME", str(tmp_path / "mockint-home"))
+
+
+@pytest.fixture
+def examples_file() -> Path:
+    return REPO / "examples" / "answers.jsonl"

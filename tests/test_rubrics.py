@@ -1,0 +1,139 @@
+"""Rubric files: validation errors are one line with file, line, field and fix."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from mockint.cli import app
+from mockint.errors import RubricError
+from mockint.rubrics import load_rubric, load_rubrics, parse_rubric
+
+GOOD = """\
+id: tiny
+title: Tiny
+question: What is a p-value?
+model_answer: The probability of data at least this extreme under the null hypothesis.
+criteria:
+  - id: definition
+    text: Defines the p-value under the null hypothesis.
+    weight: 2
+    checks:
+      - concepts: [[p-value], [null hypothesis, under the null]]
+  - id: extreme
+    text: Mentions results at least as extreme.
+    checks:
+      - concepts: [extreme]
+mistakes:
+  - id: wrong-definition
+    text: Define p-value as probability the hypothesis is true.
+    penalty: 0.2
+    omission_of: [definition]
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "r.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_good_rubric_loads(tmp_path: Path) -> None:
+    rubric = load_rubric(write(tmp_path, GOOD))
+    assert rubric.id == "tiny"
+    assert rubric.criteria[0].checks[0].concepts == [["p-value"], ["null hypothesis", "under the null"]]
+    assert rubric.criteria[1].checks[0].concepts == [["extreme"]]
+
+
+def test_unknown_field_names_file_line_and_field(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD.replace("    weight: 2\n", "    weight: 2\n    wieght: 3\n"))
+    with pytest.raises(RubricError) as info:
+        load_rubric(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}:9: criteria[0].wieght:")
+    assert "remove it or fix its spelling" in message
+    assert "\n" not in message
+
+
+def test_bad_weight_points_at_its_line(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD.replace("weight: 2", "weight: -1"))
+    with pytest.raises(RubricError, match=r"r\.yaml:8: criteria\[0\]\.weight: .*greater than 0"):
+        load_rubric(path)
+
+
+def test_missing_field(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD.replace("title: Tiny\n", ""))
+    with pytest.raises(RubricError, match=r"title: Field required; add this required field"):
+        load_rubric(path)
+
+
+def test_bad_cross_reference(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD.replace("omission_of: [definition]", "omission_of: [definitoin]"))
+    with pytest.raises(RubricError, match=r"mistakes\[0\]\.omission_of: unknown key point id 'definitoin'"):
+        load_rubric(path)
+
+
+def test_duplicate_ids(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD.replace("  - id: extreme", "  - id: definition"))
+    with pytest.raises(RubricError, match=r"criteria\[1\]\.id: duplicate id 'definition'"):
+        load_rubric(path)
+
+
+def test_malformed_yaml_names_line(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD.replace("title: Tiny", "title: [Tiny"))
+    with pytest.raises(RubricError, match=r"r\.yaml:\d+: invalid YAML"):
+        load_rubric(path)
+
+
+def test_binary_and_missing_files(tmp_path: Path) -> None:
+    binary = tmp_path / "b.yaml"
+    binary.write_bytes(b"\x00\x01\x02garbage")
+    with pytest.raises(RubricError, match="binary file"):
+        load_rubric(binary)
+    with pytest.raises(RubricError, match="no such rubric file"):
+        load_rubric(tmp_path / "nope.yaml")
+
+
+def test_not_a_mapping() -> None:
+    with pytest.raises(RubricError, match="must be a YAML mapping"):
+        parse_rubric("- just\n- a list\n", "x.yaml")
+
+
+def test_duplicate_rubric_ids_across_files(tmp_path: Path) -> None:
+    write(tmp_path, GOOD, "a.yaml")
+    write(tmp_path, GOOD, "b.yaml")
+    with pytest.raises(RubricError, match="already used by"):
+        load_rubrics(tmp_path)
+
+
+def test_unknown_question_id_lists_known(tmp_path: Path) -> None:
+    write(tmp_path, GOOD)
+    with pytest.raises(RubricError, match="unknown question id 'nope'; known ids: tiny"):
+        load_rubrics(tmp_path).get_rubric("nope")
+
+
+def test_shipped_rubrics_found() -> None:
+    rubrics = load_rubrics()
+    assert {"fashion-recommender", "cnn-explained", "ab-significance", "genai-tools"} <= set(rubrics)
+
+
+def test_schema_command_prints_json_schema() -> None:
+    result = CliRunner().invoke(app, ["rubric", "schema"])
+    assert result.exit_code == 0
+    schema = json.loads(result.stdout)
+    assert schema["type"] == "object"
+    assert {"id", "question", "criteria", "mistakes", "tips", "examples"} <= set(schema["properties"])
+    assert schema["additionalProperties"] is False
+
+
+def test_broken_rubric_in_cli_is_one_line(tmp_path: Path, examples_file: Path) -> None:
+    write(tmp_path, GOOD.replace("weight: 2", "weight: heavy"))
+    result = CliRunner().invoke(app, ["questions", "list", "--rubrics", str(tmp_path)])
+    assert result.exit_code == 1
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1
+    assert "r.yaml:8: criteria[0].weight:" in lines[0]
+    assert "Traceback" not in result.output
