@@ -188,6 +188,9 @@ _CLAUSE_WORDS = frozenset(
     """.split()
 )
 _CLAUSE_PUNCT_RE = re.compile(r"[,;:()\[\]\-]")
+# A second negation that turns "never ... without X" into an assertion of X.
+_CANCELLING_CUES = frozenset({"without", "без"})
+
 # How many tokens a negation cue reaches forward in its clause.
 _NEGATION_REACH = 5
 
@@ -258,7 +261,8 @@ def _text_keys(word: str) -> tuple[str, ...]:
     if _CYRILLIC_RE.search(word):
         root = _ru_root(_snowball(word, "russian"))
         if len(root) < _RU_MIN_ROOT:
-            return ("~" + root,)
+            # masked exactly as _phrase_key masks it, or short roots ("слои") never match
+            return ("~" + _ru_mask(root),)
         # Every prefix from the minimum root length up, so a phrase root matches longer derived roots.
         return tuple("~" + _ru_mask(root[:length]) for length in range(_RU_MIN_ROOT, min(len(root), _RU_MAX_KEY) + 1))
     return (_snowball(word, "english"),)
@@ -292,14 +296,25 @@ class _Sentence:
         if not self.cues:
             return False
         for position in positions:
-            for cue in self.cues:
-                if (
-                    cue < position
-                    and position - cue <= _NEGATION_REACH
-                    and cue not in positions
-                    and self.clause[cue] == self.clause[position]
+            reaching = [
+                cue
+                for cue in self.cues
+                if cue < position
+                and position - cue <= _NEGATION_REACH
+                and cue not in positions
+                and self.clause[cue] == self.clause[position]
+            ]
+            # "never merge code without running the tests" asserts the tests: "without" after another
+            # negation cancels it.
+            if reaching and self.words[reaching[-1]] in _CANCELLING_CUES:
+                cancel = reaching[-1]
+                if any(
+                    cue < cancel and cancel - cue <= _NEGATION_REACH and self.clause[cue] == self.clause[cancel]
+                    for cue in self.cues
                 ):
-                    return True
+                    reaching = [cue for cue in reaching[:-1] if cancel - cue > _NEGATION_REACH]
+            if reaching:
+                return True
         return False
 
 

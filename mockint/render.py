@@ -195,31 +195,28 @@ class TableWriter:
         from rich.table import Table
 
         table = Table(title="mockint grades", show_lines=True)
-        for name, options in (
-            ("id", {"no_wrap": True}),
-            ("question", {}),
-            ("score", {"justify": "right"}),
-            ("grader", {}),
-            ("key points missed", {"ratio": 3}),
-            ("typical mistakes made", {"ratio": 2}),
-        ):
-            table.add_column(name, **options)
+        table.add_column("answer", no_wrap=True)
+        table.add_column("score", justify="right", no_wrap=True)
+        table.add_column("key points missed or partial", overflow="fold", ratio=1)
+        table.add_column("typical mistakes made", overflow="fold", ratio=1)
         for grade in self._grades:
+            who = f"{grade.id or '(no id)'}\n[dim]{grade.question_id or ''}[/dim]"
             if grade.error is not None:
-                table.add_row(grade.id or "", grade.question_id or "", "—", "error", grade.error, "")
+                table.add_row(who, "error", grade.error, "")
                 continue
-            missed = [f"{c.text} ({c.verdict})" for c in grade.criteria if c.verdict != "met"]
-            made = [m.text for m in grade.mistakes if m.committed]
-            guards = [f"⚠ {w}" for w in grade.warnings]
+            missed = [
+                c.id + (" (partial)" if c.verdict == "partial" else "") for c in grade.criteria if c.verdict != "met"
+            ]
+            made = [m.id for m in grade.mistakes if m.committed]
             table.add_row(
-                grade.id or "",
-                grade.question_id or "",
-                f"{grade.score:.2f}",
-                grade.grader or "",
-                "\n".join(f"• {text}" for text in missed) or "—",
-                "\n".join([*(f"• {text}" for text in made), *guards]) or "—",
+                who,
+                f"{grade.score:.2f}\n[dim]{grade.grader}[/dim]",
+                "\n".join(missed) or "—",
+                "\n".join([*made, *(f"⚠ {w}" for w in grade.warnings)]) or "—",
             )
         self._console.print(table)
+        if self._grades:
+            self._console.print("Full feedback, evidence and tips: --format md (or jsonl).", style="dim")
 
 
 def make_writer(fmt: str, stream: IO[str], console: Console | None = None) -> GradeWriter:

@@ -564,3 +564,15 @@ def test_realistic_answer_and_speed() -> None:
     runs = 200
     per_answer = timeit.timeit(lambda: checks.analyse(ANSWER_200, rubric), number=runs) / runs
     assert per_answer < 0.025  # the target is well under 5 ms; this only catches pathological slowdowns
+
+
+def test_never_without_is_an_assertion() -> None:
+    rubric = concept_rubric(["run"], ["tests"])
+    assert verdict("I never merge generated code without running the tests.", rubric) == "met"
+    assert verdict("We merge generated code without running the tests.", rubric) == "missed"
+    assert verdict("We did not run the tests.", rubric) == "missed"
+
+
+def test_short_russian_roots_match_their_phrases() -> None:
+    rubric = concept_rubric(["глубокие слои"])
+    assert verdict("Более глубокие слои собирают из краёв части объектов.", rubric) == "met"

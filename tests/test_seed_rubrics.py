@@ -217,7 +217,7 @@ def test_examples_cover_the_kinds(rubrics: dict[str, Rubric], rubric_id: str) ->
 
 
 def _example_cases() -> list[tuple[str, int]]:
-    cases = []
+    cases: list[tuple[str, int]] = []
     for rubric_id in SEED_IDS:
         rubric = load_rubric(RUBRICS_DIR / f"{rubric_id}.yaml")
         cases.extend((rubric_id, index) for index in range(len(rubric.examples)))

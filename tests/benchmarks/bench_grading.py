@@ -50,7 +50,8 @@ def bench_deterministic(count: int) -> None:
     elapsed = time.perf_counter() - started
     words = statistics.mean(len(a.answer.split()) for a in answers)
     print(
-        f"deterministic: {count} answers (mean {words:.0f} words) in {elapsed:.3f} s = {count / elapsed:,.0f} answers/s; "
+        f"deterministic: {count} answers (mean {words:.0f} words) in {elapsed:.3f} s = "
+        f"{count / elapsed:,.0f} answers/s; "
         f"per answer mean {statistics.mean(per_answer) * 1000:.2f} ms, "
         f"p99 {sorted(per_answer)[int(0.99 * (len(per_answer) - 1))] * 1000:.2f} ms"
     )
