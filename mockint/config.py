@@ -30,7 +30,7 @@ class Settings(BaseModel):
         llm_reason: Why the LLM is off, for the one-time notice.
         timeout: Seconds for one HTTP request to the judge (``MOCKINT_TIMEOUT``).
         max_attempts: HTTP attempts per judge request, retries included (``MOCKINT_MAX_ATTEMPTS``).
-        home: ``MOCKINT_HOME``: where mockint keeps its own files.
+        home: ``MOCKINT_HOME``, else the platform's user data folder: where mockint keeps its own files.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -65,9 +65,9 @@ def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
 
 
 def _default_home() -> Path:
-    xdg = os.environ.get("XDG_DATA_HOME")
-    base = Path(xdg) if xdg else Path.home() / ".local" / "share"
-    return base / "mockint"
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("mockint", appauthor=False))
 
 
 def load_settings(

@@ -33,9 +33,9 @@ import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 from pydantic import ValidationError
 
@@ -64,6 +64,8 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 Mode = Literal["json_schema", "json_object", "text"]
 MODES: tuple[Mode, ...] = ("json_schema", "json_object", "text")
@@ -569,6 +571,61 @@ class OpenAIJudge:
                 ) from None
         return JudgeResult(reply=reply, model=self._model, prompt_version=self.prompt_version, requests=call.requests)
 
+    def ask(
+        self,
+        prompt_name: str,
+        variables: Mapping[str, str],
+        schema: dict[str, Any],
+        validate: Callable[[dict[str, Any]], T],
+        *,
+        label: str = "-",
+    ) -> T:
+        """One structured completion for work other than grading (follow-up questions, rubric drafting).
+
+        The same ladder, retries, deadline and single re-ask as :meth:`judge`. The prompt is read from
+        ``prompts/<prompt_name>_system.md`` and ``_user.md`` (and ``_reask.md`` with ``{error}``, if present);
+        anything a candidate wrote must be passed through :func:`neutralise_tags` by the caller.
+
+        Args:
+            prompt_name: The prompt files' name.
+            variables: The prompt's variables.
+            schema: JSON Schema of the reply (sent as ``json_schema`` where the server takes it).
+            validate: Turns the parsed JSON object into the result; raises ``ValueError`` (pydantic's
+                ``ValidationError`` is one) when the reply does not fit.
+            label: Names the request in log lines.
+
+        Returns:
+            What ``validate`` returned.
+
+        Raises:
+            JudgeError: As for :meth:`judge`.
+        """
+        prompt = load_prompt(prompt_name)
+        call = _Call(time.monotonic() + self.total_timeout, label=label)
+        messages = prompt.messages(**variables)
+        content = self._complete(messages, schema, call, prompt_name)
+        try:
+            return validate(_extract_json(content))
+        except ValueError as first:
+            error = _shorten(str(first), 1000)
+            reask = (
+                prompt.text("reask", error=error)
+                if "reask" in prompt.parts
+                else f"Your reply could not be used: {error}\n\nReply again with only the JSON object asked for."
+            )
+            conversation = [*messages, {"role": "assistant", "content": content}, {"role": "user", "content": reask}]
+            content = self._complete(conversation, schema, call, prompt_name)
+            try:
+                return validate(_extract_json(content))
+            except ValueError as second:
+                raise JudgeError(
+                    self._redact(
+                        f"the model's reply was invalid twice ({_shorten(str(second), _DETAIL_CHARS)}); "
+                        "try a stronger model with --model"
+                    ),
+                    reason="invalid_reply",
+                ) from None
+
     # -- request building ---------------------------------------------------------------------------------
 
     def _check_prompt(self) -> None:
@@ -589,12 +646,14 @@ class OpenAIJudge:
             answer=neutralise_tags(answer),
         )
 
-    def _body(self, messages: list[dict[str, str]], schema: dict[str, Any], mode: Mode) -> dict[str, Any]:
+    def _body(
+        self, messages: list[dict[str, str]], schema: dict[str, Any], mode: Mode, schema_name: str = SCHEMA_NAME
+    ) -> dict[str, Any]:
         body: dict[str, Any] = {"model": self._model, "messages": messages, "temperature": 0}
         if mode == "json_schema":
             body["response_format"] = {
                 "type": "json_schema",
-                "json_schema": {"name": SCHEMA_NAME, "strict": True, "schema": schema},
+                "json_schema": {"name": schema_name, "strict": True, "schema": schema},
             }
         elif mode == "json_object":
             # llama-cpp-python constrains json_object output with this (non-OpenAI) "schema" field.
@@ -603,7 +662,9 @@ class OpenAIJudge:
 
     # -- sending, the ladder and retries ------------------------------------------------------------------
 
-    def _complete(self, messages: list[dict[str, str]], schema: dict[str, Any], call: _Call) -> str:
+    def _complete(
+        self, messages: list[dict[str, str]], schema: dict[str, Any], call: _Call, schema_name: str = SCHEMA_NAME
+    ) -> str:
         """One completion: the ladder inside each attempt, tenacity around the attempts."""
         import openai
         import tenacity
@@ -624,13 +685,15 @@ class OpenAIJudge:
         try:
             for attempt in retrying:
                 with attempt:
-                    return self._send(messages, schema, call)
+                    return self._send(messages, schema, call, schema_name)
         except openai.APIError as exc:
             self._forget_unconfirmed_mode()
             raise self._error_for(exc, call) from (exc if isinstance(exc, openai.APIConnectionError) else None)
         raise AssertionError("unreachable: tenacity either returns, raises or reraises")  # pragma: no cover
 
-    def _send(self, messages: list[dict[str, str]], schema: dict[str, Any], call: _Call) -> str:
+    def _send(
+        self, messages: list[dict[str, str]], schema: dict[str, Any], call: _Call, schema_name: str = SCHEMA_NAME
+    ) -> str:
         """One attempt: POST in the current mode, stepping down the ladder while the mode is unconfirmed."""
         import openai
 
@@ -643,7 +706,7 @@ class OpenAIJudge:
                     "check the server, raise MOCKINT_TIMEOUT, or pass --no-llm",
                     reason="timeout",
                 )
-            body = self._body(messages, schema, mode)
+            body = self._body(messages, schema, mode, schema_name)
             call.requests += 1
             try:
                 completion: ChatCompletion = self._client.chat.completions.create(

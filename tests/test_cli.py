@@ -173,3 +173,16 @@ def test_python_dash_m_works() -> None:
     result = subprocess.run([sys.executable, "-m", "mockint", "--help"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0
     assert "grade" in result.stdout and "questions" in result.stdout
+
+
+def test_shipped_rubrics_and_prompts_found_from_another_folder(tmp_path: Path) -> None:
+    # In CI mockint is installed from a wheel (pip install .): the data must come from inside the package.
+    code = (
+        "from mockint.rubrics import default_rubrics_dir, load_rubrics\n"
+        "from mockint.prompts import prompt_version\n"
+        "print(len(load_rubrics()), prompt_version('judge'))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    count, version = result.stdout.split()
+    assert int(count) >= 4 and version.startswith("judge@")

@@ -11,7 +11,10 @@ from typing import Annotated
 import typer
 
 from mockint import __version__
+from mockint.cli import eval as _eval
 from mockint.cli import grade as _grade
+from mockint.cli import history as _history
+from mockint.cli import interview as _interview
 from mockint.cli import questions as _questions
 from mockint.cli import rubric as _rubric
 
@@ -42,9 +45,13 @@ def _root(
     """Mock technical interviews in the terminal, graded against rubrics."""
 
 
+app.command(name="interview")(_interview.interview)
 app.command(name="grade")(_grade.grade)
 app.add_typer(_questions.app, name="questions")
+app.command(name="progress")(_interview.progress)
+app.add_typer(_history.app, name="history")
 app.add_typer(_rubric.app, name="rubric")
+app.command(name="eval")(_eval.eval_command)
 
 
 def main() -> None:

@@ -45,7 +45,9 @@ def _count_records(files: list[Path]) -> int | None:
 
 @user_errors
 def grade(
-    files: Annotated[list[Path], typer.Argument(help="Answer files: JSONL or CSV with id, question_id, answer.")],
+    files: Annotated[
+        list[Path], typer.Argument(metavar="FILE", help="Answer files: JSONL or CSV with id, question_id, answer.")
+    ],
     rubrics: RubricsOption = None,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write results here (default: standard output).")
