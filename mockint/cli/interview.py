@@ -1,17 +1,270 @@
-"""``mockint interview`` and ``mockint progress`` (being written for issue 3)."""
+"""``mockint interview`` (a mock interview in the terminal) and ``mockint progress`` (spaced repetition)."""
 
 from __future__ import annotations
 
+import json
+import sys
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated
+
 import typer
 
+from mockint.cli._common import RubricsOption, notice, user_errors
 
-def interview() -> None:
-    """Run a mock interview in the terminal."""
-    typer.echo("mockint interview is not available yet", err=True)
-    raise typer.Exit(2)
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from mockint.interview import Asker, ProgressReport
 
 
-def progress() -> None:
-    """Show progress per question and key point."""
-    typer.echo("mockint progress is not available yet", err=True)
-    raise typer.Exit(2)
+class ProgressFormat(StrEnum):
+    """Formats of ``mockint progress``."""
+
+    table = "table"
+    json = "json"
+
+
+@user_errors
+def interview(
+    question: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--question", "-q", metavar="ID", help="Ask this question (repeatable; see `mockint questions list`)."
+        ),
+    ] = None,
+    topic: Annotated[
+        str | None, typer.Option("--topic", "-t", metavar="T", help="Only questions on this topic.")
+    ] = None,
+    count: Annotated[
+        int, typer.Option("--count", "-n", metavar="N", min=1, help="Questions in the session (without --question).")
+    ] = 5,
+    no_llm: Annotated[bool, typer.Option("--no-llm", help="Grade deterministically; never call an LLM.")] = False,
+    model: Annotated[
+        str | None,
+        typer.Option("--model", "-m", help="Judge model (default: $MOCKINT_MODEL or gpt-4o-mini)."),
+    ] = None,
+    time_limit: Annotated[
+        float | None,
+        typer.Option(
+            "--time-limit", metavar="S", min=1, help="Soft limit per answer in seconds: a countdown that warns."
+        ),
+    ] = None,
+    followup: Annotated[
+        bool | None,
+        typer.Option(
+            "--followup/--no-followup",
+            help="Ask a follow-up question about the most important key point missed. Default: on when typing "
+            "at a terminal, off when answers are piped in.",
+        ),
+    ] = None,
+    rubrics: RubricsOption = None,
+) -> None:
+    """Run a mock interview in the terminal.
+
+    Each question is shown; type the answer over as many lines as you like and end it with a line holding only
+    "." (or Ctrl-D). /skip and /quit on a line of their own skip the question or end the session. Every answer
+    is graded and stored in the history as soon as it is finished; Ctrl-C ends the session and keeps it.
+
+    Without --question, questions due for review come first (weakest first), then unseen ones. Answers can be
+    piped in, separated by "." lines; the end of input ends the session.
+    """
+    from mockint.config import load_settings
+    from mockint.grading import CircuitBreakerJudge
+    from mockint.history import HistoryStore, history_path
+    from mockint.interview import (
+        Interviewer,
+        PlainView,
+        RichView,
+        StdinLines,
+        View,
+        pick_questions,
+        start_timer,
+    )
+    from mockint.rubrics import load_rubrics
+
+    settings = load_settings(model=model, no_llm=no_llm)
+    rubric_set = load_rubrics(rubrics)
+    path = history_path(settings.home)
+    lines = StdinLines()
+    interactive = lines.interactive
+    use_followup = interactive if followup is None else followup
+
+    # A mistyped id fails before anything is written.
+    chosen = [rubric_set.get_rubric(item) for item in question or []]
+    with HistoryStore(path) as store:
+        if chosen:
+            selected = chosen
+        else:
+            selected = pick_questions(rubric_set.values(), store.reviews(), datetime.now(UTC), topic=topic, count=count)
+        judge: CircuitBreakerJudge | None = None
+        asker: Asker | None = None
+        if settings.use_llm:
+            from mockint.judge import build_judge
+
+            raw = build_judge(settings)
+            judge = CircuitBreakerJudge(raw)
+            asker = raw
+            grading = f"LLM judge ({settings.model}) with deterministic checks"
+        else:
+            grading = f"deterministic checks ({settings.llm_reason})"
+
+        view: View
+        if sys.stdout.isatty():
+            from rich.console import Console
+
+            view = RichView(Console(), interactive=interactive)
+        else:
+            view = PlainView(sys.stdout, interactive=interactive)
+        options = {
+            "question": question or None,
+            "topic": topic,
+            "count": None if question else count,
+            "model": settings.model if settings.use_llm else None,
+            "time_limit": time_limit,
+            "followup": use_followup,
+        }
+        session = Interviewer(
+            store,
+            view,
+            lines,
+            judge=judge,
+            asker=asker,
+            followup=use_followup,
+            time_limit=time_limit,
+            timer=start_timer if interactive else None,
+            grading=grading,
+            options=options,
+            where=str(path),
+        )
+        if followup is None and not interactive:
+            notice("answers are piped in: follow-up questions are off (pass --followup to script their replies)")
+        result = session.run(selected)
+    if result.status == "interrupted":
+        notice(f"interrupted; session {result.session_id} is saved in {path}")
+        raise typer.Exit(130)
+
+
+@user_errors
+def progress(
+    fmt: Annotated[ProgressFormat, typer.Option("--format", "-f", help="table or json.")] = ProgressFormat.table,
+    rubrics: RubricsOption = None,
+) -> None:
+    """Show progress per question (attempts, last and best score, a chart) and per key point (mastery, due).
+
+    Key points are scheduled with SM-2 spaced repetition; the JSON's "next" lists the question ids in the order
+    `mockint interview` would ask them.
+    """
+    from mockint.config import load_settings
+    from mockint.history import HistoryStore, history_path
+    from mockint.interview import build_progress
+    from mockint.rubrics import load_rubrics
+
+    settings = load_settings()
+    rubric_set = load_rubrics(rubrics)
+    path = history_path(settings.home)
+    if path.exists():
+        with HistoryStore(path) as store:
+            reviews, attempts = store.reviews(), store.attempts()
+    else:
+        reviews, attempts = [], []
+    report = build_progress(rubric_set.values(), reviews, attempts, datetime.now(UTC))
+    if fmt is ProgressFormat.json:
+        typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        return
+    from rich.console import Console
+
+    _progress_tables(report, Console())
+
+
+def _when(due: datetime | None, now: datetime) -> str:
+    if due is None:
+        return "new"
+    days = (due.astimezone().date() - now.astimezone().date()).days
+    if due <= now:
+        return "now" if days == 0 else f"overdue {-days} d"
+    if days <= 0:
+        return "later today"
+    if days == 1:
+        return "tomorrow"
+    return f"in {days} d"
+
+
+# "*": the key point only came after the follow-up prompt.
+_OUTCOME_LABELS = {
+    "met": "met",
+    "recovered": "met*",
+    "partial": "partial",
+    "recovered_partial": "partial*",
+    "missed": "missed",
+}
+# Enough attempts to see a trend in one line.
+_CHART_POINTS = 12
+
+
+def _progress_tables(report: ProgressReport, console: Console) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from mockint.interview import sparkline
+
+    now = report.generated_at
+    questions = Table(title="Questions", title_justify="left", show_edge=False)
+    questions.add_column("question", no_wrap=True, overflow="ellipsis", max_width=20)
+    questions.add_column("tries", justify="right", min_width=5)
+    questions.add_column("last", justify="right")
+    questions.add_column("best", justify="right")
+    questions.add_column("score over time", no_wrap=True, min_width=15)
+    questions.add_column("mastery", justify="right", min_width=7)
+    questions.add_column("due", no_wrap=True, min_width=11)
+    for q in report.questions:
+        recent = [score for _, score in q.scores][-_CHART_POINTS:]
+        chart = Text(sparkline(recent), style="cyan")
+        if len(recent) > 1:
+            chart.append(f" {recent[0]:.2f}→{recent[-1]:.2f}", style="dim")
+        questions.add_row(
+            q.id,
+            str(q.attempts),
+            f"{q.last_score:.2f}" if q.last_score is not None else "–",
+            f"{q.best_score:.2f}" if q.best_score is not None else "–",
+            chart,
+            f"{q.mastery:.2f}" if q.mastery is not None else "–",
+            _when(q.due, now),
+        )
+    console.print(questions)
+    console.print()
+    key_points = Table(
+        title="Key points (SM-2 spaced repetition)",
+        title_justify="left",
+        caption="* only after the follow-up prompt",
+        caption_justify="left",
+        show_edge=False,
+    )
+    key_points.add_column("key point", no_wrap=True, overflow="ellipsis", max_width=36)
+    key_points.add_column("mastery", no_wrap=True, min_width=10)
+    key_points.add_column("last", no_wrap=True, min_width=8)
+    key_points.add_column("due", no_wrap=True, min_width=11)
+    previous = None
+    for k in report.key_points:
+        if k.question_id != previous:
+            if previous is not None:
+                key_points.add_section()
+            key_points.add_row(Text(k.question_id, style="bold"), "", "", "")
+            previous = k.question_id
+        state = k.state
+        if state.reviews:
+            filled = round(state.mastery * 5)
+            mastery = Text("█" * filled, style="green" if state.mastery >= 0.6 else "yellow")
+            mastery.append("░" * (5 - filled), style="dim")
+            mastery.append(f" {state.mastery:.2f}")
+        else:
+            mastery = Text("–")
+        key_points.add_row(
+            "  " + k.id,
+            mastery,
+            _OUTCOME_LABELS.get(state.last_outcome or "", "–"),
+            _when(state.due, now) if state.reviews else "new",
+        )
+    console.print(key_points)
+    console.print()
+    console.print(Text("Next interview asks: ", style="bold").append(", ".join(report.next) or "–", style=""))
