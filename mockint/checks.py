@@ -21,7 +21,7 @@ from typing import Literal
 
 import snowballstemmer
 
-from mockint.models import Check, Mistake, Rubric, Verdict
+from mockint.models import Check, Criterion, Mistake, Rubric, Verdict
 
 __all__ = [
     "Analysis",
@@ -31,7 +31,10 @@ __all__ = [
     "MistakeMatch",
     "analyse",
     "find_quote",
+    "check_matches",
+    "content_words",
     "omission_committed",
+    "word_key",
 ]
 
 GuardKind = Literal["empty", "garbage", "keyword_list", "off_topic", "injection"]
@@ -255,9 +258,23 @@ def _phrase_key(word: str) -> str:
     return _snowball(word, "english")
 
 
+# Small numbers are written either way ("only one element", "size 1"); each form stands for the other.
+_NUMBER_WORDS = dict(
+    zip(
+        "zero one two three four five six seven eight nine ten".split(),
+        "0 1 2 3 4 5 6 7 8 9 10".split(),
+        strict=True,
+    )
+)
+_NUMBER_ALIASES = {**_NUMBER_WORDS, **{digit: word for word, digit in _NUMBER_WORDS.items()}}
+
+
 @lru_cache(maxsize=1 << 16)
 def _text_keys(word: str) -> tuple[str, ...]:
     """The keys an answer word is indexed under: a phrase word matches it when its key is among them."""
+    alias = _NUMBER_ALIASES.get(word)
+    if alias is not None:
+        return (_snowball(word, "english"), _snowball(alias, "english"))
     if _CYRILLIC_RE.search(word):
         root = _ru_root(_snowball(word, "russian"))
         if len(root) < _RU_MIN_ROOT:
@@ -322,13 +339,45 @@ class _Sentence:
 _Index = dict[str, dict[int, list[int]]]
 
 
+# Typos ("paremeters", "defintion") are matched on English stems at least this long, one edit away; shorter
+# words have too many real neighbours ("stack"/"stick").
+_TYPO_MIN_STEM = 6
+
+
+def _deletions(key: str) -> set[str]:
+    return {key[:i] + key[i + 1 :] for i in range(len(key))}
+
+
 class _Doc:
-    __slots__ = ("content_index", "raw_index", "sentences")
+    __slots__ = ("_typo_index", "content_index", "raw_index", "sentences")
 
     def __init__(self) -> None:
         self.sentences: list[_Sentence] = []
         self.content_index: _Index = {}
         self.raw_index: _Index = {}
+        self._typo_index: dict[str, set[str]] | None = None
+
+    def typo_keys(self, term: str, known: frozenset[str]) -> list[str]:
+        """Keys of the answer one edit (insertion, deletion, substitution, transposition) away from ``term``.
+
+        A key that is itself a word of the rubric is a different word, not a typo of ``term``.
+        """
+        if len(term) < _TYPO_MIN_STEM or not term.isascii() or not term.isalpha():
+            return []
+        if self._typo_index is None:
+            # Symmetric deletions (SymSpell): two keys are one edit apart when they share a one-deletion form
+            # or one is a deletion of the other.
+            typo_index: dict[str, set[str]] = {}
+            for key in self.content_index:
+                if len(key) >= _TYPO_MIN_STEM - 1 and key.isascii() and key.isalpha():
+                    typo_index.setdefault(key, set()).add(key)
+                    for form in _deletions(key):
+                        typo_index.setdefault(form, set()).add(key)
+            self._typo_index = typo_index
+        found: set[str] = set()
+        for form in (term, *_deletions(term)):
+            found.update(self._typo_index.get(form, ()))
+        return sorted(key for key in found if key != term and key not in known and abs(len(key) - len(term)) <= 1)
 
 
 def _add(index: _Index, keys: Iterable[str], sentence: int, position: int) -> None:
@@ -595,11 +644,23 @@ class _Matcher:
                 merged[sentence] = merged.get(sentence, 0) | flags
         return merged
 
+    def _typo_hits(self, term: str) -> dict[int, list[int]] | None:
+        keys = self._doc.typo_keys(term, self._compiled.vocabulary)
+        if not keys:
+            return None
+        merged: dict[int, list[int]] = {}
+        for key in keys:
+            for sentence, positions in self._doc.content_index[key].items():
+                merged.setdefault(sentence, []).extend(positions)
+        return {sentence: sorted(set(positions)) for sentence, positions in merged.items()}
+
     def _match_variant(self, variant: _Variant, found: dict[int, int]) -> None:
         index = self._doc.content_index if variant.content else self._doc.raw_index
         hits: list[dict[int, list[int]]] = []
         for term in variant.terms:
             by_sentence = index.get(term)
+            if by_sentence is None and variant.content:
+                by_sentence = self._typo_hits(term)
             if by_sentence is None:
                 return
             hits.append(by_sentence)
@@ -743,7 +804,7 @@ def _strip_accents(word: str) -> str:
     return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
 
 
-def _garbage_message(visible: str, answer: str) -> str | None:
+def _garbage_message(visible: str, answer: str, credited: bool) -> str | None:
     controls = sum(1 for char in visible if unicodedata.category(char) in ("Cc", "Co", "Cn", "Cs"))
     alphanumeric = sum(1 for char in visible if char.isalnum())
     if controls / len(visible) > 0.1 or alphanumeric / len(visible) < 0.5:
@@ -752,8 +813,9 @@ def _garbage_message(visible: str, answer: str) -> str | None:
     unreal = 0
     neutral = 0
     for word in _LETTER_WORD_RE.findall(unicodedata.normalize("NFKC", answer)):
-        if any(char.isdigit() for char in word) or (word.isupper() and 2 <= len(word) <= 6):
-            # Numbers, identifiers and acronyms (NDCG, BM25) count as words but say nothing about noise.
+        if any(char.isdigit() for char in word) or (word.isupper() and 2 <= len(word) <= 6) or len(word) == 1:
+            # Numbers, identifiers, acronyms (NDCG, BM25) and single letters (the n of "O(n log n)") count as
+            # words but say nothing about noise.
             neutral += 1
         elif _plausible_word(_strip_accents(word.casefold()).replace("ё", "е")):
             real += 1
@@ -761,7 +823,9 @@ def _garbage_message(visible: str, answer: str) -> str | None:
             unreal += 1
     if real < unreal:
         return "answer is mostly random letters, not words"
-    if real == 0 or real + neutral < 3:
+    # A terse answer that states a key point ("push", "at main") answers a short question; only a terse
+    # answer that states none is too short to be an answer.
+    if real == 0 or (real + neutral < 3 and not credited):
         return "answer has fewer than 3 real words"
     return None
 
@@ -769,11 +833,21 @@ def _garbage_message(visible: str, answer: str) -> str | None:
 _LIST_ITEM_SPLIT_RE = re.compile(r"[\n,;|•·]+|[.!?](?=\s|$)")
 
 
+# Prepositions that are content in a phrase ("under the null") but still mark running text, not a list.
+_GLUE_WORDS = frozenset(
+    """
+    before after under over between through within without across along during against among toward towards
+    since until upon than like unlike versus beside inside outside onto
+    перед после между через внутри вне против среди около вместо кроме
+    """.split()
+)
+
+
 def _is_keyword_list(doc: _Doc, answer: str) -> bool:
     words = [word for sentence in doc.sentences for word in sentence.words if not word[0].isdigit()]
     if len(words) < 6:
         return False
-    function_share = sum(1 for word in words if _is_function_word(word)) / len(words)
+    function_share = sum(1 for word in words if _is_function_word(word) or word in _GLUE_WORDS) / len(words)
     if function_share < 0.12:
         return True
     # A bulleted or comma-separated list of short items with hardly any function words.
@@ -845,7 +919,7 @@ def _guards(answer: str, doc: _Doc, compiled: _Compiled, credited: bool) -> tupl
     if not visible:
         return (Guard("empty", "answer is empty", 0.0),)
     guards: list[Guard] = []
-    garbage = _garbage_message(visible, answer)
+    garbage = _garbage_message(visible, answer, credited)
     if garbage is not None:
         guards.append(Guard("garbage", garbage, 0.0))
     else:
@@ -906,6 +980,58 @@ def analyse(answer: str, rubric: Rubric) -> Analysis:
             mistakes.append(MistakeMatch(mistake_id, omitted, None))
     credited = any(match.verdict != "missed" for match in criteria)
     return Analysis(criteria, tuple(mistakes), _guards(answer, doc, compiled, credited))
+
+
+def content_words(text: str) -> list[str]:
+    """The content words of a text, normalised (case-folded, quotes and dashes unified), in order.
+
+    Stopwords are left out; hyphenated words stay whole ("p-value"), decimal numbers too ("0.05").
+
+    Args:
+        text: Any text, English or Russian.
+
+    Returns:
+        The words, repeats included.
+    """
+    words: list[str] = []
+    for token in _TOKEN_RE.findall(_normalise(text)):
+        if token not in _STOPWORDS:
+            words.append(token)
+    return words
+
+
+@lru_cache(maxsize=1 << 16)
+def word_key(word: str) -> str:
+    """The key a check phrase word is matched by (its English stem, or a masked Russian root).
+
+    Two words with the same key match each other in a check; hyphenated words are keyed joined ("re-rank"
+    and "rerank" share a key).
+    """
+    normalised = _normalise(word).strip()
+    return _phrase_key(normalised.replace("-", "") if not normalised[:1].isdigit() else normalised)
+
+
+def check_matches(check: Check, text: str) -> str | None:
+    """Whether one check matches a text, as it would for a key point (negation, scope, exclude, unless).
+
+    Args:
+        check: The check.
+        text: The text to look in (an answer, a model answer ...).
+
+    Returns:
+        The sentence of ``text`` where it matched, or ``None``.
+    """
+    probe = Rubric.model_construct(
+        id="probe",
+        title="probe",
+        question="probe",
+        model_answer="probe",
+        tips=[],
+        mistakes=[],
+        criteria=[Criterion.model_construct(id="probe", text="probe", weight=1.0, checks=[check])],
+    )
+    match = analyse(text, probe).criteria[0]
+    return match.evidence if match.verdict == "met" else None
 
 
 def omission_committed(mistake: Mistake, verdicts: Mapping[str, Verdict]) -> bool:

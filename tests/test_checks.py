@@ -9,7 +9,7 @@ import pytest
 
 from mockint import checks
 from mockint.checks import Analysis, CriterionMatch, find_quote, omission_committed
-from mockint.models import Mistake, Rubric
+from mockint.models import Check, Mistake, Rubric
 
 SEPARATION: dict[str, Any] = {
     "id": "separation",
@@ -576,3 +576,44 @@ def test_never_without_is_an_assertion() -> None:
 def test_short_russian_roots_match_their_phrases() -> None:
     rubric = concept_rubric(["глубокие слои"])
     assert verdict("Более глубокие слои собирают из краёв части объектов.", rubric) == "met"
+
+
+# --- 8. recall improvements for short answers (issue 4) ------------------------------------------------------
+
+
+def test_typo_of_a_long_word_matches_but_real_neighbours_do_not() -> None:
+    rubric = concept_rubric(["parameters"])
+    assert verdict("The number of paremeters.", rubric) == "met"
+    assert verdict("The number of parametres.", rubric) == "met"
+    assert verdict("The perimeters.", rubric) == "missed"
+    short = concept_rubric(["stack"])
+    assert verdict("We use a stick.", short) == "missed"
+
+
+def test_numbers_match_their_words() -> None:
+    assert verdict("The array has only one element.", concept_rubric(["1"], ["element"])) == "met"
+    assert verdict("A size of 2 is the base case.", concept_rubric(["two"], ["base case"])) == "met"
+
+
+def test_terse_answer_that_states_a_key_point_is_not_garbage() -> None:
+    rubric = concept_rubric(["push"])
+    analysis = checks.analyse("push", rubric)
+    assert analysis.criteria[0].verdict == "met"
+    assert "garbage" not in {guard.kind for guard in analysis.guards}
+    assert "garbage" in {guard.kind for guard in checks.analyse("pop", rubric).guards}
+
+
+def test_formula_answer_is_not_random_letters() -> None:
+    assert "garbage" not in guard_kinds("O(n log n)", concept_rubric(["log"]))
+
+
+def test_terse_technical_sentence_is_not_a_keyword_list() -> None:
+    assert "keyword_list" not in guard_kinds("Computers convert infix expressions to postfix form before evaluation")
+
+
+def test_check_matches_and_content_words() -> None:
+    check = Check(concepts=[["retrieval"], ["rerank"]])
+    assert checks.check_matches(check, "First retrieval. Then we rerank the candidates with retrieval scores.")
+    assert checks.check_matches(check, "We did not separate retrieval and reranking.") is None
+    assert checks.content_words("The p-value of 0.05") == ["p-value", "0.05"]
+    assert checks.word_key("Re-ranking") == checks.word_key("reranking")

@@ -1,11 +1,73 @@
-"""``mockint eval`` (being written for issue 4)."""
+"""``mockint eval``: agreement of mockint's grades with human grades."""
 
 from __future__ import annotations
 
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
+from mockint.cli._common import RubricsOption, error, notice, user_errors
 
-def eval_command() -> None:
-    """Agreement of mockint's grades with human grades."""
-    typer.echo("mockint eval is not available yet", err=True)
-    raise typer.Exit(2)
+
+class EvalFormat(StrEnum):
+    """Output formats of ``mockint eval``."""
+
+    text = "text"
+    json = "json"
+
+
+@user_errors
+def eval_command(
+    labels: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="LABELS",
+            help="Human-graded answers: JSONL or CSV with question_id, answer, score (and score_max, labels).",
+        ),
+    ],
+    rubrics: RubricsOption = None,
+    no_llm: Annotated[bool, typer.Option("--no-llm", help="Grade deterministically; never call an LLM.")] = False,
+    model: Annotated[
+        str | None, typer.Option("--model", "-m", help="Judge model (default: $MOCKINT_MODEL or gpt-4o-mini).")
+    ] = None,
+    score_max: Annotated[
+        float | None, typer.Option("--score-max", min=0.0, help="Top of the human scale for records without one.")
+    ] = None,
+    fmt: Annotated[EvalFormat, typer.Option("--format", "-f", help="text or json.")] = EvalFormat.text,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", "-c", min=1, max=64, help="Judge requests in flight at most.")
+    ] = 4,
+) -> None:
+    """Measure agreement of mockint's grades with human grades (the rubric author's calibration loop).
+
+    Grades every answer with the rubric named by its question_id and prints Pearson, Spearman, quadratic
+    weighted kappa and RMSE of the scores, Cohen's kappa and balanced F1 per key point where labels exist,
+    LLM-vs-deterministic agreement when both ran, and the ten largest disagreements.
+    """
+    from mockint.config import load_settings
+    from mockint.evaluation import evaluate, read_labels, render_text
+    from mockint.grading import CircuitBreakerJudge
+    from mockint.rubrics import load_rubrics
+
+    settings = load_settings(model=model, no_llm=no_llm)
+    records = read_labels(labels, score_max)
+    rubric_set = load_rubrics(rubrics)
+    judge: CircuitBreakerJudge | None = None
+    if settings.use_llm:
+        from mockint.judge import build_judge
+
+        judge = CircuitBreakerJudge(build_judge(settings))
+    else:
+        notice(f"{settings.llm_reason}; grading deterministically")
+    report = evaluate(records, rubric_set, judge, concurrency=concurrency)
+    for message in report.errors:
+        error(message)
+    if fmt is EvalFormat.json:
+        typer.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+    else:
+        typer.echo(render_text(report), nl=False)
+    if report.errors or not report.graded:
+        raise typer.Exit(1)

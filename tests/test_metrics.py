@@ -1,0 +1,61 @@
+"""Agreement statistics against values computed by hand."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from mockint import metrics
+
+
+def test_pearson_hand_computed() -> None:
+    # x mean 2, y mean 3: sxy = (-1)(-2) + 0*1 + 1*1 = 3; sxx = 2; syy = 4+1+1 = 6 -> 3 / sqrt(12)
+    assert metrics.pearson([1, 2, 3], [1, 4, 4]) == pytest.approx(3 / math.sqrt(12))
+    assert metrics.pearson([1, 2, 3], [3, 2, 1]) == pytest.approx(-1.0)
+    assert metrics.pearson([1, 1, 1], [1, 2, 3]) is None
+    assert metrics.pearson([1], [2]) is None
+
+
+def test_spearman_averages_tied_ranks() -> None:
+    assert metrics.ranks([10, 20, 20, 30]) == [1.0, 2.5, 2.5, 4.0]
+    # ranks x: 1 2.5 2.5 4 (mean 2.5); y: 1 2 3 4 (mean 2.5)
+    # sxy = (-1.5)(-1.5) + 0 + 0 + 1.5*1.5 = 4.5; sxx = 4.5; syy = 5 -> 4.5 / sqrt(22.5)
+    assert metrics.spearman([10, 20, 20, 30], [1, 2, 3, 4]) == pytest.approx(4.5 / math.sqrt(22.5))
+
+
+def test_rmse_and_linear_fit() -> None:
+    assert metrics.rmse([1, 2, 3], [1, 2, 5]) == pytest.approx(math.sqrt(4 / 3))
+    assert metrics.rmse([], []) is None
+    assert metrics.linear_fit([0, 1, 2], [1, 3, 5]) == pytest.approx((2.0, 1.0))
+    assert metrics.linear_fit([1, 1], [0, 1]) is None
+
+
+def test_quadratic_weighted_kappa_hand_computed() -> None:
+    assert metrics.quadratic_weighted_kappa([0, 1, 2], [0, 1, 2]) == pytest.approx(1.0)
+    # Categories 0..2, w = (i-j)^2/4. Observed: (0,0), (1,2), (2,1): sum w*O/n = (0 + 1/4 + 1/4) / 3 = 1/6.
+    # Histograms both [1, 1, 1]: expected sum over i,j of w/9 = (0+1/4+1 + 1/4+0+1/4 + 1+1/4+0)/9 = 3/9 = 1/3.
+    assert metrics.quadratic_weighted_kappa([0, 1, 2], [0, 2, 1]) == pytest.approx(1 - (1 / 6) / (1 / 3))
+    assert metrics.quadratic_weighted_kappa([1, 1], [1, 1]) is None
+
+
+def test_cohen_kappa_hand_computed() -> None:
+    truth = ["met", "met", "missed", "missed"]
+    predicted = ["met", "missed", "missed", "missed"]
+    # p_o = 3/4; p_e = (2/4)(1/4) + (2/4)(3/4) = 1/2 -> (3/4 - 1/2) / (1/2) = 0.5
+    assert metrics.cohen_kappa(truth, predicted) == pytest.approx(0.5)
+    assert metrics.cohen_kappa(["met"], ["met"]) is None
+
+
+def test_balanced_f1_hand_computed() -> None:
+    truth = ["met", "met", "missed", "missed"]
+    predicted = ["met", "missed", "missed", "missed"]
+    # met: tp 1, predicted 1, actual 2 -> 2/3; missed: tp 2, predicted 3, actual 2 -> 4/5; mean = 11/15
+    assert metrics.macro_f1(truth, predicted) == pytest.approx(11 / 15)
+    # Always predicting the majority label does not look good.
+    assert metrics.macro_f1(["a", "a", "a", "b"], ["a", "a", "a", "a"]) == pytest.approx((6 / 7 + 0) / 2)
+
+
+def test_length_mismatch_is_an_error() -> None:
+    with pytest.raises(ValueError):
+        metrics.pearson([1, 2], [1])
