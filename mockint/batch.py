@@ -1,8 +1,12 @@
-"""Grading many answers: reading answer files, bounded concurrency, ordered streaming output.
+"""Grading many answers: reading answer files, bounded concurrency, ordered streaming output, resume.
 
-Input is read lazily and at most a small window of answers is in flight, so memory does not grow with the
+Input is read lazily and at most a bounded window of answers is held at once, so memory does not grow with the
 number of answers; each result is handed on as soon as every earlier one is done, so an interrupted run
 keeps everything it graded, in input order.
+
+Output meant to be resumed goes through :class:`DurableJsonlWriter` (one ``write`` per line, periodic
+fsync); :func:`scan_output` reads it back before a resumed run, cutting off a line torn by a kill, so that a
+run killed at any moment and resumed ends with every answer exactly once.
 """
 
 from __future__ import annotations
@@ -10,17 +14,23 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from mockint.errors import InputError, MockintError
 from mockint.grading import CircuitBreakerJudge, grade_answer
 from mockint.models import Answer, Grade, normalise_id
+from mockint.render import grade_to_json
 from mockint.rubrics import RubricSet
+
+if TYPE_CHECKING:
+    from mockint.judge import Judge
 
 REQUIRED_FIELDS = ("id", "question_id", "answer")
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
@@ -225,6 +235,7 @@ class RunSummary:
         fallbacks: Answers graded deterministically because the judge failed.
         breaker_reason: Why the judge stopped being called, when it did.
         messages: The one-line error messages, in input order.
+        skipped: Records skipped because the output already had them (``--resume``).
     """
 
     graded: int = 0
@@ -232,9 +243,10 @@ class RunSummary:
     fallbacks: int = 0
     breaker_reason: str | None = None
     messages: list[str] = field(default_factory=list)
+    skipped: int = 0
 
 
-def _grade_record(record: Record, rubrics: RubricSet, judge: CircuitBreakerJudge | None) -> Grade:
+def _grade_record(record: Record, rubrics: RubricSet, judge: Judge | None) -> Grade:
     answer = record.answer
     if answer is None:
         return error_grade(record)
@@ -247,29 +259,49 @@ def _grade_record(record: Record, rubrics: RubricSet, judge: CircuitBreakerJudge
     return grade
 
 
+# The reorder window: records submitted but not yet emitted. A slow answer (a retry waiting out a 429) holds
+# back the output of everything after it, and once the window is full, new work too; a wide window keeps the
+# workers busy through such stalls. Its memory is bounded: a record and a grade are a few kilobytes each.
+MIN_WINDOW = 256
+MAX_WINDOW = 4096
+WINDOW_PER_WORKER = 16
+
+
 def grade_records(
     records: Iterable[Record],
     rubrics: RubricSet,
-    judge: CircuitBreakerJudge | None,
+    judge: Judge | None,
     emit: Callable[[Grade], None],
     *,
     concurrency: int = 4,
+    workers: int | None = None,
+    breaker: CircuitBreakerJudge | None = None,
     notice: Callable[[str], None] | None = None,
 ) -> RunSummary:
     """Grade records and hand each grade to ``emit`` in input order, as soon as it is ready.
 
+    Records are read lazily and at most a bounded window of them is held at once, so memory does not grow with
+    the number of answers.
+
     Args:
         records: Input records, read lazily.
         rubrics: Rubrics by question id.
-        judge: The (breaker-wrapped) judge, or ``None`` for deterministic grading.
-        emit: Called once per record, in input order.
+        judge: The judge (breaker-wrapped, maybe cached), or ``None`` for deterministic grading.
+        emit: Called once per record, in input order, from the calling thread.
         concurrency: Judge requests in flight at most (deterministic grading runs inline).
+        workers: Answers graded at once; default ``concurrency``. Set it higher only when the judge caps its
+            own requests in flight (an ``OpenAIJudge`` with a ``RequestLimiter``): the extra workers then run
+            the CPU side of grading (checks, prompts, parsing) while the requests wait on the network.
+        breaker: The circuit breaker inside ``judge``, to report when it opens; found automatically when
+            ``judge`` is one.
         notice: Called once with a message when the judge stops being called.
 
     Returns:
         Counts of what happened.
     """
     summary = RunSummary()
+    if breaker is None and isinstance(judge, CircuitBreakerJudge):
+        breaker = judge
 
     def account(grade: Grade) -> None:
         if grade.error is not None:
@@ -279,23 +311,24 @@ def grade_records(
             summary.graded += 1
             if judge is not None and grade.grader == "deterministic":
                 summary.fallbacks += 1
-        if judge is not None and summary.breaker_reason is None and judge.is_open:
-            summary.breaker_reason = judge.open_reason
+        if breaker is not None and summary.breaker_reason is None and breaker.is_open:
+            summary.breaker_reason = breaker.open_reason
             if notice is not None:
                 notice(
-                    f"the LLM judge failed for {judge.threshold} answers in a row ({judge.open_reason}); "
+                    f"the LLM judge failed for {breaker.threshold} answers in a row ({breaker.open_reason}); "
                     "grading the rest deterministically"
                 )
         emit(grade)
 
-    if judge is None or concurrency <= 1:
+    threads = max(1, workers if workers is not None else concurrency)
+    if judge is None or threads <= 1:
         for record in records:
             account(_grade_record(record, rubrics, judge))
         return summary
 
-    window = max(2, concurrency * 2)
+    window = min(MAX_WINDOW, max(MIN_WINDOW, WINDOW_PER_WORKER * threads))
     pending: deque[Future[Grade]] = deque()
-    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="mockint-grade") as pool:
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="mockint-grade") as pool:
         try:
             for record in records:
                 pending.append(pool.submit(_grade_record, record, rubrics, judge))
@@ -308,3 +341,169 @@ def grade_records(
                 future.cancel()
             raise
     return summary
+
+
+# -- durable JSONL output and resume -------------------------------------------------------------------------
+
+FSYNC_INTERVAL = 1.0
+"""Seconds between fsyncs of the output: a killed process loses nothing it wrote (the OS has it); the fsyncs
+bound what a power cut can take."""
+
+
+class DurableJsonlWriter:
+    """Writes grades to a JSONL file so that a run killed at any moment leaves only complete lines behind,
+    except perhaps one torn last line, which :func:`scan_output` removes.
+
+    Each line goes out in a single ``os.write`` on an unbuffered descriptor (no library buffer to lose or to
+    split a line), and the file is fsynced at most once a second and when closed.
+
+    Args:
+        path: The output file.
+        append: Add to the file (``--resume``) instead of replacing it.
+
+    Raises:
+        InputError: The file cannot be opened for writing.
+    """
+
+    def __init__(self, path: Path, *, append: bool = False) -> None:
+        self.path = path
+        flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else os.O_TRUNC)
+        try:
+            self._fd: int | None = os.open(path, flags, 0o644)
+        except OSError as exc:
+            raise InputError(f"{path}: cannot write ({exc.strerror}); check the path and permissions") from None
+        self._synced = time.monotonic()
+        self.lines = 0
+
+    def write(self, grade: Grade) -> None:
+        """Append one grade as a JSON line."""
+        self.write_line(json.dumps(grade_to_json(grade), ensure_ascii=False))
+
+    def write_line(self, text: str) -> None:
+        """Append one line (``text`` must not contain a newline)."""
+        if self._fd is None:
+            raise ValueError("the writer is closed")
+        data = (text + "\n").encode("utf-8")
+        written = os.write(self._fd, data)
+        while written < len(data):  # a regular file takes it in one go; a full disk may not
+            written += os.write(self._fd, data[written:])
+        self.lines += 1
+        now = time.monotonic()
+        if now - self._synced >= FSYNC_INTERVAL:
+            os.fsync(self._fd)
+            self._synced = now
+
+    def close(self) -> None:
+        """Fsync and close (idempotent)."""
+        if self._fd is None:
+            return
+        try:
+            os.fsync(self._fd)
+        finally:
+            os.close(self._fd)
+            self._fd = None
+
+
+@dataclass
+class ResumeState:
+    """What an existing output file already holds.
+
+    Attributes:
+        ids: Ids of the answers already written (graded or not).
+        id_less_errors: Error messages of lines without an id (an unreadable input line), so that a resumed
+            run does not write them again.
+        lines: Complete lines kept.
+        torn_bytes: Bytes of a torn last line that were cut off (0 when the file ended cleanly).
+        skipped: Records passed over by :meth:`pending` so far.
+    """
+
+    ids: set[str] = field(default_factory=set)
+    id_less_errors: set[str] = field(default_factory=set)
+    lines: int = 0
+    torn_bytes: int = 0
+    skipped: int = 0
+
+    def done(self, record: Record) -> bool:
+        """Whether ``record`` already has its output line."""
+        if record.raw_id is not None:
+            return record.raw_id in self.ids
+        return record.error is not None and record.error in self.id_less_errors
+
+    def pending(self, records: Iterable[Record]) -> Iterator[Record]:
+        """The records that do not have their output line yet (the others are counted in ``skipped``)."""
+        for record in records:
+            if self.done(record):
+                self.skipped += 1
+            else:
+                yield record
+
+
+def scan_output(path: Path, on_line: Callable[[dict[str, Any]], None] | None = None) -> ResumeState:
+    """Read an output file before resuming: collect the ids it holds and cut off a torn last line.
+
+    A run killed mid-write can leave a last line without its newline; it is removed (the file is truncated
+    back to the end of the last complete line) and that answer is graded again. Any other line that is not a
+    grade object means the file is not mockint output (or was edited): that is an error, and nothing is
+    changed.
+
+    Args:
+        path: The JSONL output file; a missing file holds nothing.
+        on_line: Called with each grade object kept (for the report).
+
+    Returns:
+        The ids and counts.
+
+    Raises:
+        InputError: A complete line is not a JSON grade object; the message names the line.
+    """
+    state = ResumeState()
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError:
+        return state
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror}); check its permissions") from None
+    good_end = 0
+    with handle:
+        for number, raw in enumerate(handle, start=1):
+            if not raw.endswith(b"\n"):
+                state.torn_bytes = len(raw)
+                break
+            data = _grade_line(raw)
+            if data is None:
+                raise InputError(
+                    f"{path}:{number}: not a mockint grade line; remove that line (or the whole file) and run "
+                    "again, or drop --resume to grade everything afresh"
+                )
+            good_end += len(raw)
+            state.lines += 1
+            answer_id = data.get("id")
+            if isinstance(answer_id, str):
+                state.ids.add(answer_id)
+            elif isinstance(data.get("error"), str):
+                state.id_less_errors.add(data["error"])
+            if on_line is not None:
+                on_line(data)
+    if state.torn_bytes:
+        try:
+            with path.open("r+b") as tail:
+                tail.truncate(good_end)
+                tail.flush()
+                os.fsync(tail.fileno())
+        except OSError as exc:
+            raise InputError(
+                f"{path}: cannot cut off the torn last line ({exc.strerror}); check the file's permissions"
+            ) from None
+    return state
+
+
+def _grade_line(raw: bytes) -> dict[str, Any] | None:
+    if not raw.strip():
+        return None
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or "id" not in data or "score" not in data:
+        return None
+    return data

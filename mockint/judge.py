@@ -20,6 +20,12 @@ How a request is made:
   capped by ``max_retry_wait``), bounded by ``max_attempts`` and by a total deadline per answer.
 * **One re-ask.** A reply that is not valid JSON or breaks the contract is sent back once with the validation
   error; a second bad reply is a :class:`~mockint.errors.JudgeError` with reason ``invalid_reply``.
+* **Shared limits.** With a :class:`~mockint.ratelimit.RequestLimiter`, every HTTP request holds one of its
+  in-flight slots and passes its per-minute buckets, and a ``Retry-After`` pauses every thread sharing it.
+  The judge counts requests and the tokens servers report (:attr:`OpenAIJudge.usage`), for cost reports.
+* **Batch engines.** :meth:`OpenAIJudge.request_body` is the exact body of a live request (for Batch API
+  files); :func:`completion_content` applies the live rules to a stored reply; :class:`BatchClient` wraps the
+  SDK's files and batches endpoints with the same retries.
 
 A failure is never a zero: :meth:`Judge.judge` raises ``JudgeError`` and the caller decides what to do.
 """
@@ -34,6 +40,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
@@ -43,8 +50,11 @@ from mockint.config import Settings
 from mockint.errors import ConfigError, JudgeError
 from mockint.models import JudgeCriterion, JudgeMistake, JudgeReply, JudgeResult, Rubric
 from mockint.prompts import load_prompt
+from mockint.ratelimit import RequestLimiter, estimate_tokens
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import openai
     from openai.types.chat import ChatCompletion
     from tenacity import RetryCallState
@@ -53,10 +63,15 @@ __all__ = [
     "MODES",
     "NEUTRAL_GT",
     "NEUTRAL_LT",
+    "BatchClient",
+    "BatchStatus",
     "Judge",
     "Mode",
     "OpenAIJudge",
+    "Usage",
     "build_judge",
+    "completion_content",
+    "completion_usage",
     "neutralise_tags",
     "parse_reply",
     "reply_schema",
@@ -86,6 +101,11 @@ _BACKOFF_MULTIPLIER = 0.5
 _BACKOFF_JITTER = 0.5
 # Longest server message quoted in an error.
 _DETAIL_CHARS = 200
+# Reply allowance for the tokens-per-minute estimate: a rationale, a verdict and a quote per rubric item.
+_REPLY_TOKENS_PER_ITEM = 80
+_REPLY_TOKENS_BASE = 20
+# Reply allowance for ask() (one small JSON object).
+_ASK_REPLY_TOKENS = 300
 # How many '{' positions the lenient parser tries before giving up (guards against pathological replies).
 _MAX_JSON_CANDIDATES = 20
 
@@ -213,14 +233,16 @@ def _extract_json(content: str) -> Any:
                 first_error or "the JSON object is incomplete (the reply was cut off); send the whole object"
             )
         candidate = text[start : end + 1]
-        for attempt in (candidate, _drop_trailing_commas(candidate)):
+        # The comma-dropping pass costs more than the parse itself: run it only when the plain parse fails.
+        for repair in (False, True):
             try:
-                value = json.loads(attempt, strict=False)
+                value = json.loads(_drop_trailing_commas(candidate) if repair else candidate, strict=False)
             except json.JSONDecodeError as exc:
                 first_error = first_error or f"the reply is not valid JSON ({exc.msg} at character {exc.pos})"
                 continue
             if isinstance(value, dict):
                 return value
+            break
         # Only look for another object after this one: an inner object is not the reply.
         start = text.find("{", end + 1)
     raise _InvalidReply(first_error or "no JSON object found in the reply; reply with the JSON object only")
@@ -402,13 +424,31 @@ class Judge(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Usage:
+    """Tokens and requests a judge has used so far (from the servers' ``usage`` fields).
+
+    Attributes:
+        requests: HTTP requests sent (retries and re-asks included).
+        prompt_tokens: Input tokens the server reported.
+        completion_tokens: Output tokens the server reported.
+        unreported: Successful replies that carried no ``usage`` (their tokens are not counted).
+    """
+
+    requests: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    unreported: int = 0
+
+
 class _Call:
     """Book-keeping for one ``judge()`` call: requests made and the deadline shared by retries and re-ask."""
 
-    def __init__(self, deadline: float, label: str) -> None:
+    def __init__(self, deadline: float, label: str, reply_tokens: int = _ASK_REPLY_TOKENS) -> None:
         self.deadline = deadline
         self.label = label
         self.requests = 0
+        self.reply_tokens = reply_tokens
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
@@ -425,6 +465,7 @@ class OpenAIJudge:
         max_attempts: HTTP attempts per completion, retries included (a re-ask gets its own attempts).
         max_retry_wait: Longest pause between attempts, even when the server asks for more.
         total_timeout: Deadline for one ``judge()`` call, retries and re-ask included.
+        limiter: Shared limits on requests in flight, per minute and tokens per minute, if any.
     """
 
     def __init__(
@@ -437,6 +478,7 @@ class OpenAIJudge:
         max_attempts: int = 4,
         max_retry_wait: float = 30.0,
         total_timeout: float | None = None,
+        limiter: RequestLimiter | None = None,
     ) -> None:
         """Create the judge and its HTTP client (no request is made yet).
 
@@ -449,6 +491,8 @@ class OpenAIJudge:
             max_retry_wait: Longest pause between attempts, in seconds.
             total_timeout: Deadline for one ``judge()`` call; by default ``2 * timeout + max_retry_wait``,
                 so a hung server costs about two timeouts per answer, not ``max_attempts`` of them.
+            limiter: Limits shared with other judges or threads: every HTTP request holds one of its slots,
+                and a server's ``Retry-After`` pauses every thread using it.
 
         Raises:
             ConfigError: A numeric setting is out of range, or the prompt files are missing or malformed.
@@ -466,6 +510,7 @@ class OpenAIJudge:
         self.max_attempts = max_attempts
         self.max_retry_wait = max_retry_wait
         self.total_timeout = total_timeout if total_timeout is not None else 2 * timeout + max_retry_wait
+        self.limiter = limiter
         self._prompt = load_prompt(PROMPT_NAME)
         self._check_prompt()
         self._secret = api_key
@@ -475,6 +520,8 @@ class OpenAIJudge:
         self._lock = threading.Lock()
         self._rung = 0
         self._locked = False
+        # requests, prompt tokens, completion tokens, replies without usage (see Usage)
+        self._counts = [0, 0, 0, 0]
 
     @property
     def model(self) -> str:
@@ -497,6 +544,28 @@ class OpenAIJudge:
         """Whether a request has succeeded, fixing :attr:`mode` for the life of this judge."""
         with self._lock:
             return self._locked
+
+    @property
+    def usage(self) -> Usage:
+        """Requests and tokens used so far by this judge (all threads)."""
+        with self._lock:
+            return Usage(*self._counts)
+
+    def fingerprint(self) -> dict[str, Any]:
+        """What, besides the rubric and the answer, decides the reply: for cache keys.
+
+        The structured-output mode is left out on purpose: it is found by probing the server on each run, and
+        every mode's reply is validated against the same contract.
+
+        Returns:
+            Model, prompt version, server (without credentials or query) and sampling settings.
+        """
+        return {
+            "model": self._model,
+            "prompt_version": self.prompt_version,
+            "server": self._server.split("?", 1)[0],
+            "temperature": 0,
+        }
 
     def close(self) -> None:
         """Close the HTTP client's connections."""
@@ -539,7 +608,8 @@ class OpenAIJudge:
             JudgeError: ``reason`` is ``timeout``, ``connection``, ``http_<status>``, ``invalid_reply``,
                 ``refusal`` or ``bad_response``; the message says how to fix it and never holds the key.
         """
-        call = _Call(time.monotonic() + self.total_timeout, label=answer_id or "-")
+        reply_tokens = _REPLY_TOKENS_BASE + _REPLY_TOKENS_PER_ITEM * (len(rubric.criteria) + len(rubric.mistakes))
+        call = _Call(time.monotonic() + self.total_timeout, label=answer_id or "-", reply_tokens=reply_tokens)
         messages = self._messages(answer, rubric)
         schema = reply_schema(rubric)
         content = self._complete(messages, schema, call)
@@ -709,9 +779,7 @@ class OpenAIJudge:
             body = self._body(messages, schema, mode, schema_name)
             call.requests += 1
             try:
-                completion: ChatCompletion = self._client.chat.completions.create(
-                    **body, timeout=min(self.timeout, remaining)
-                )
+                completion = self._post(body, min(self.timeout, remaining), call)
             except openai.APIStatusError as exc:
                 lower = self._step_down(mode, exc.status_code)
                 if lower is None:
@@ -727,6 +795,33 @@ class OpenAIJudge:
                 continue
             self._confirm(mode)
             return self._content(completion)
+
+    def _post(self, body: dict[str, Any], timeout: float, call: _Call) -> ChatCompletion:
+        """One HTTP request, inside the limiter's slot when there is a limiter; counts requests and usage."""
+        with self._lock:
+            self._counts[0] += 1
+        if self.limiter is None:
+            completion: ChatCompletion = self._client.chat.completions.create(**body, timeout=timeout)
+        else:
+            estimate = 1
+            if self.limiter.limits_tokens:
+                chars = sum(len(str(message.get("content", ""))) for message in body["messages"])
+                chars += len(json.dumps(body["response_format"])) if "response_format" in body else 0
+                estimate = estimate_tokens(chars, call.reply_tokens)
+            with self.limiter.request(estimate) as slot:
+                completion = self._client.chat.completions.create(**body, timeout=timeout)
+            usage = getattr(completion, "usage", None)
+            slot.used(getattr(usage, "total_tokens", None) if usage is not None else None)
+        usage = getattr(completion, "usage", None)
+        prompt = getattr(usage, "prompt_tokens", None)
+        output = getattr(usage, "completion_tokens", None)
+        with self._lock:
+            if isinstance(prompt, int) and isinstance(output, int):
+                self._counts[1] += prompt
+                self._counts[2] += output
+            else:
+                self._counts[3] += 1
+        return completion
 
     def _step_down(self, mode: Mode, status: int) -> Mode | None:
         """The next rung below ``mode``, or None when the mode is confirmed or already at the bottom."""
@@ -783,7 +878,11 @@ class OpenAIJudge:
         if response is not None:
             asked = retry_after_seconds(response.headers)
             if asked is not None:
-                return min(asked, self.max_retry_wait)
+                wait = min(asked, self.max_retry_wait)
+                if self.limiter is not None:
+                    # The server is overloaded for everyone, not just this request: pause the other threads.
+                    self.limiter.hold_off(wait)
+                return wait
         backoff = tenacity.wait_exponential_jitter(
             multiplier=_BACKOFF_MULTIPLIER, max=self.max_retry_wait, jitter=_BACKOFF_JITTER
         )
@@ -937,11 +1036,12 @@ def _format_mistakes(rubric: Rubric) -> str:
     return "\n".join(lines)
 
 
-def build_judge(settings: Settings) -> OpenAIJudge:
+def build_judge(settings: Settings, *, limiter: RequestLimiter | None = None) -> OpenAIJudge:
     """Build the OpenAI-compatible judge from settings.
 
     Args:
         settings: Loaded settings; ``use_llm`` must be true.
+        limiter: Limits on requests in flight and per minute, shared by the threads of a batch.
 
     Returns:
         A judge using ``settings.model``, ``base_url``, key, ``timeout`` and ``max_attempts``.
@@ -957,7 +1057,289 @@ def build_judge(settings: Settings) -> OpenAIJudge:
         api_key=settings.key_for_client(),
         timeout=settings.timeout,
         max_attempts=settings.max_attempts,
+        limiter=limiter,
     )
+
+
+# -- the provider's batch engine ------------------------------------------------------------------------------
+
+
+def completion_content(body: Any) -> str:
+    """The assistant's text in a ``chat.completion`` object read from a file (a Batch API output line).
+
+    The same rules as a live reply: no choice is a bad response, a refusal is a refusal, an empty message is
+    an empty (invalid) reply for :func:`parse_reply` to reject.
+
+    Args:
+        body: The ``response.body`` of a Batch API output line.
+
+    Returns:
+        The message content (possibly empty).
+
+    Raises:
+        JudgeError: ``bad_response`` when the object is not a chat completion, ``refusal`` when the model
+            refused.
+    """
+    choices = body.get("choices") if isinstance(body, Mapping) else None
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], Mapping):
+        raise JudgeError("the reply is not a chat completion (no choices)", reason="bad_response")
+    message = choices[0].get("message")
+    if not isinstance(message, Mapping):
+        raise JudgeError("the reply is not a chat completion (no message)", reason="bad_response")
+    content = message.get("content")
+    if isinstance(content, str) and content:
+        return content
+    refusal = message.get("refusal")
+    if refusal:
+        raise JudgeError(
+            f"the model refused to grade the answer: {_shorten(str(refusal), _DETAIL_CHARS)}", reason="refusal"
+        )
+    return ""
+
+
+def completion_usage(body: Any) -> tuple[int, int] | None:
+    """``(prompt_tokens, completion_tokens)`` of a ``chat.completion`` object, or ``None`` when absent."""
+    usage = body.get("usage") if isinstance(body, Mapping) else None
+    if not isinstance(usage, Mapping):
+        return None
+    prompt, output = usage.get("prompt_tokens"), usage.get("completion_tokens")
+    if isinstance(prompt, int) and isinstance(output, int):
+        return prompt, output
+    return None
+
+
+BATCH_ENDPOINT: Literal["/v1/chat/completions"] = "/v1/chat/completions"
+BATCH_COMPLETION_WINDOW: Literal["24h"] = "24h"
+BATCH_DONE = frozenset({"completed", "failed", "expired", "cancelled"})
+"""Batch statuses after which nothing changes any more."""
+
+
+@dataclass(frozen=True)
+class BatchStatus:
+    """Where a provider batch job stands.
+
+    Attributes:
+        id: The batch id.
+        status: ``validating``, ``in_progress``, ``finalizing``, ``completed``, ``failed``, ``expired``,
+            ``cancelling`` or ``cancelled``.
+        input_file_id: The uploaded request file.
+        output_file_id: The file of successful replies, once there is one.
+        error_file_id: The file of failed requests, once there is one.
+        total: Requests in the batch (0 until the server has counted them).
+        completed: Requests done.
+        failed: Requests that failed.
+        errors: The server's messages when the batch itself failed (e.g. a bad input line).
+    """
+
+    id: str
+    status: str
+    input_file_id: str
+    output_file_id: str | None = None
+    error_file_id: str | None = None
+    total: int = 0
+    completed: int = 0
+    failed: int = 0
+    errors: tuple[str, ...] = ()
+
+    @property
+    def done(self) -> bool:
+        """Whether the batch has reached a final status."""
+        return self.status in BATCH_DONE
+
+
+class BatchClient:
+    """The provider's Batch API through the openai SDK: upload a request file, submit, poll, download.
+
+    Calls are retried like judge requests (tenacity; timeouts, connection errors, 429 and 5xx; the server's
+    ``Retry-After`` honoured), and SDK errors become one-line :class:`~mockint.errors.JudgeError` s.
+
+    Args:
+        base_url: The server's base URL (``.../v1``); ``None`` for OpenAI.
+        api_key: The key; never shown in any message.
+        timeout: Seconds per HTTP request (uploads and downloads of large files get ten times this).
+        max_attempts: Attempts per call, retries included.
+        max_retry_wait: Longest pause between attempts.
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str | None,
+        api_key: str,
+        timeout: float = 60.0,
+        max_attempts: int = 4,
+        max_retry_wait: float = 30.0,
+    ) -> None:
+        import openai
+
+        self.timeout = timeout
+        self.max_attempts = max_attempts
+        self.max_retry_wait = max_retry_wait
+        self._secret = api_key
+        self._client: openai.OpenAI = openai.OpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0)
+        self._server = _without_userinfo(str(self._client.base_url)).rstrip("/")
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> BatchClient:
+        """A client for the server and key in ``settings``."""
+        return cls(
+            base_url=settings.base_url,
+            api_key=settings.key_for_client(),
+            timeout=settings.timeout,
+            max_attempts=settings.max_attempts,
+        )
+
+    def close(self) -> None:
+        """Close the HTTP client's connections."""
+        self._client.close()
+
+    def upload(self, path: Path) -> str:
+        """Upload a request file (``purpose="batch"``) and return its file id."""
+        with path.open("rb") as handle:
+
+            def send() -> str:
+                handle.seek(0)
+                return self._client.files.create(
+                    file=(path.name, handle), purpose="batch", timeout=self.timeout * 10
+                ).id
+
+            return self._call("upload the batch input file", send)
+
+    def submit(self, input_file_id: str, metadata: Mapping[str, str] | None = None) -> BatchStatus:
+        """Create a batch over an uploaded request file (chat completions, 24 h window)."""
+        batch = self._call(
+            "create the batch",
+            lambda: self._client.batches.create(
+                input_file_id=input_file_id,
+                endpoint=BATCH_ENDPOINT,
+                completion_window=BATCH_COMPLETION_WINDOW,
+                metadata=dict(metadata) if metadata else None,
+            ),
+        )
+        return self._status(batch)
+
+    def retrieve(self, batch_id: str) -> BatchStatus:
+        """The batch's current status and counts."""
+        return self._status(self._call(f"read batch {batch_id}", lambda: self._client.batches.retrieve(batch_id)))
+
+    def find_batch(self, input_file_id: str) -> BatchStatus | None:
+        """The most recent batch over an uploaded file, when the server lists batches (``None`` otherwise).
+
+        Used after a run was killed between creating a batch and saving its id, so the batch is not paid twice.
+        """
+        import openai
+
+        try:
+            page = self._client.batches.list(limit=100)
+        except openai.APIError:
+            return None
+        for batch in page.data:
+            if batch.input_file_id == input_file_id:
+                return self._status(batch)
+        return None
+
+    def download(self, file_id: str, dest: Path) -> None:
+        """Stream a result file to ``dest`` (replaced whole, so a failed download leaves no partial file)."""
+        partial = dest.with_name(dest.name + ".part")
+
+        def fetch() -> None:
+            with self._client.files.with_streaming_response.content(file_id, timeout=self.timeout * 10) as reply:
+                reply.stream_to_file(partial)
+
+        self._call(f"download file {file_id}", fetch)
+        partial.replace(dest)
+
+    def _status(self, batch: Any) -> BatchStatus:
+        counts = getattr(batch, "request_counts", None)
+        errors = getattr(getattr(batch, "errors", None), "data", None) or []
+        messages = tuple(
+            _shorten(f"line {error.line}: {error.message}" if getattr(error, "line", None) else str(error.message), 300)
+            for error in errors
+        )
+        return BatchStatus(
+            id=batch.id,
+            status=str(batch.status),
+            input_file_id=batch.input_file_id,
+            output_file_id=batch.output_file_id,
+            error_file_id=batch.error_file_id,
+            total=counts.total if counts else 0,
+            completed=counts.completed if counts else 0,
+            failed=counts.failed if counts else 0,
+            errors=messages,
+        )
+
+    def _call(self, what: str, send: Callable[[], T]) -> T:
+        import openai
+        import tenacity
+
+        def wait(state: RetryCallState) -> float:
+            outcome = state.outcome
+            error = outcome.exception() if outcome is not None else None
+            response = getattr(error, "response", None)
+            asked = retry_after_seconds(response.headers) if response is not None else None
+            if asked is not None:
+                return min(asked, self.max_retry_wait)
+            backoff = tenacity.wait_exponential_jitter(
+                multiplier=_BACKOFF_MULTIPLIER, max=self.max_retry_wait, jitter=_BACKOFF_JITTER
+            )
+            return float(backoff(state))
+
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception(_is_transient),
+            stop=tenacity.stop_after_attempt(self.max_attempts),
+            wait=wait,
+            reraise=True,
+        )
+        try:
+            for attempt in retrying:
+                with attempt:
+                    return send()
+        except openai.APIError as exc:
+            raise JudgeError(self._redact(self._describe(what, exc)), reason=_batch_reason(exc)) from None
+        except OSError as exc:
+            raise JudgeError(f"cannot {what}: {exc.strerror or exc}", reason="io") from None
+        raise AssertionError("unreachable: tenacity either returns, raises or reraises")  # pragma: no cover
+
+    def _describe(self, what: str, exc: openai.APIError) -> str:
+        import openai
+
+        if isinstance(exc, openai.APITimeoutError):
+            return f"cannot {what}: the server at {self._server} did not answer in time; try again later"
+        if isinstance(exc, openai.APIConnectionError):
+            return f"cannot {what}: cannot connect to {self._server}; check OPENAI_BASE_URL and try again"
+        if isinstance(exc, openai.APIStatusError):
+            status = exc.status_code
+            if status == 401:
+                return f"cannot {what}: the server rejected the API key (HTTP 401); check OPENAI_API_KEY"
+            if status == 404:
+                return (
+                    f"cannot {what}: HTTP 404 from {self._server}: no such batch or file there, or no Batch API at "
+                    "all; check --batch-id (or delete OUT.batch.json), or use --export-batch, the provider's batch "
+                    "tool (vLLM: run-batch) and --import-batch"
+                )
+            if status in (405, 501):
+                return (
+                    f"cannot {what}: the server at {self._server} has no Batch API (HTTP {status}); use "
+                    "--export-batch, the provider's batch tool (vLLM: run-batch) and --import-batch"
+                )
+            detail = ""
+            if isinstance(exc.body, Mapping):
+                message = exc.body.get("message")
+                detail = f": {_shorten(str(message), _DETAIL_CHARS)}" if message else ""
+            return f"cannot {what}: the server answered HTTP {status}{detail}; check the request and try again"
+        return f"cannot {what}: {_shorten(str(exc), _DETAIL_CHARS)}"
+
+    def _redact(self, text: str) -> str:
+        if len(self._secret) >= 4 and self._secret in text:
+            text = text.replace(self._secret, "***")
+        return text
+
+
+def _batch_reason(exc: BaseException) -> str:
+    status = getattr(exc, "status_code", None)
+    if isinstance(status, int):
+        return f"http_{status}"
+    return "timeout" if "Timeout" in type(exc).__name__ else "connection"
 
 
 if TYPE_CHECKING:

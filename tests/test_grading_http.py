@@ -151,3 +151,38 @@ def test_answer_is_data_in_the_last_user_message(
     (grade,) = grades(result.stdout)
     # the (fooled) fake judge says every key point is met; the injection guard still caps the score
     assert float(str(grade["score"])) <= 0.3
+
+
+def test_every_fault_under_concurrency_still_gives_one_grade_per_answer_in_order(
+    llm_env: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from fake_openai import FaultInjector
+
+    monkeypatch.setenv("MOCKINT_MAX_ATTEMPTS", "3")
+    rubric = load_rubrics()["cnn-explained"]
+    path = tmp_path / "a.jsonl"
+    text = "A CNN slides a small learned filter over the image; the same weights are used at every position."
+    path.write_text(
+        "".join(
+            json.dumps({"id": f"a{i}", "question_id": rubric.id, "answer": f"{text} ({i})"}) + "\n" for i in range(60)
+        ),
+        encoding="utf-8",
+    )
+    faults = FaultInjector(correct_handler(rubric), rate=0.35, seed=0, slow=0.1)  # seed 0: every kind in 60 draws
+    with FakeOpenAI(handler=faults, latency=0.01) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        result = runner.invoke(app, ["grade", str(path), "--format", "jsonl", "--concurrency", "6", "--no-cache"])
+        peak = server.max_in_flight
+    assert result.exit_code == 0, result.output
+    assert set(faults.injected) == set(FaultInjector.KINDS), faults.injected
+    out = grades(result.stdout)
+    assert [g["id"] for g in out] == [f"a{i}" for i in range(60)]
+    assert all(g["error"] is None and isinstance(g["score"], float) for g in out)
+    # retries and the re-ask absorb most faults; whatever is left is a deterministic grade with the reason
+    llm = [g for g in out if g["grader"] == "llm"]
+    assert len(llm) >= 45
+    for grade in out:
+        if grade["grader"] == "deterministic":
+            assert any("LLM judge failed" in str(w) for w in grade["warnings"])  # type: ignore[union-attr]
+    assert peak <= 6
+    assert "Traceback" not in result.output

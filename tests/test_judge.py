@@ -577,3 +577,89 @@ def test_judge_uses_the_prompt_files_it_was_built_with(
     monkeypatch.undo()
     assert result.prompt_version != prompt_version("judge")
     assert "Be especially strict." in server.bodies[0]["messages"][0]["content"]
+
+
+# -- usage, limits and faults in transit (batch grading) -------------------------------------------------
+
+
+def test_usage_is_counted_across_retries(make_judge: Callable[..., OpenAIJudge]) -> None:
+    with FakeOpenAI([FakeReply.error(500, "overloaded"), GOOD, GOOD]) as server:
+        judge = make_judge(server)
+        judge.judge(ANSWER, RUBRIC)
+        judge.judge(ANSWER, RUBRIC)
+    usage = judge.usage
+    # three HTTP requests, two successful replies carrying usage (100 + 50 tokens each in FakeOpenAI)
+    assert (usage.requests, usage.prompt_tokens, usage.completion_tokens) == (3, 200, 100)
+
+
+def test_reply_cut_off_in_transit_is_retried(make_judge: Callable[..., OpenAIJudge]) -> None:
+    whole = FakeReply.ok(GOOD)
+    payload, _ = whole.body_bytes()
+    with FakeOpenAI([FakeReply(json=whole.json, truncate=len(payload) // 2), GOOD]) as server:
+        result = make_judge(server).judge(ANSWER, RUBRIC)
+    assert result.requests == 2 and len(server.chat_requests) == 2
+
+
+def test_retry_after_pauses_every_thread_of_the_limiter(make_judge: Callable[..., OpenAIJudge]) -> None:
+    from mockint.ratelimit import RequestLimiter
+
+    limiter = RequestLimiter(max_in_flight=4)
+    with FakeOpenAI([FakeReply.error(429, "slow down", headers={"Retry-After": "0.4"})], handler=lambda body: GOOD) as (
+        server
+    ):
+        judge = make_judge(server, max_retry_wait=5.0, limiter=limiter)
+        judge.judge(ANSWER, RUBRIC)  # 429, waits 0.4 s, succeeds
+        first_429 = server.requests[0].time
+        # A second thread starting right after the 429 must also wait out the pause.
+        limiter.hold_off(0.4)
+        started = time.monotonic()
+        judge.judge(ANSWER, RUBRIC)
+    assert server.requests[1].time - first_429 >= 0.4
+    assert time.monotonic() - started >= 0.35
+    assert limiter.peak_in_flight == 1
+
+
+def test_fingerprint_has_no_secret(make_judge: Callable[..., OpenAIJudge]) -> None:
+    with FakeOpenAI() as server:
+        judge = make_judge(server)
+        fingerprint = judge.fingerprint()
+        base_url = server.base_url
+    assert fingerprint["model"] == "fake-model"
+    assert fingerprint["prompt_version"] == judge.prompt_version
+    assert fingerprint["server"] == base_url
+    assert KEY not in json.dumps(fingerprint)
+
+
+def test_completion_content_follows_the_live_rules() -> None:
+    from mockint.judge import completion_content, completion_usage
+
+    body = completion(GOOD)
+    assert completion_content(body) == GOOD
+    assert completion_usage(body) == (100, 50)
+    assert completion_content(completion(None)) == ""  # empty: parse_reply rejects it, as live
+    refused = completion(None)
+    refused["choices"][0]["message"]["refusal"] = "I will not grade this."
+    with pytest.raises(JudgeError) as refusal:
+        completion_content(refused)
+    assert refusal.value.reason == "refusal"
+    with pytest.raises(JudgeError) as bad:
+        completion_content({"error": "nope"})
+    assert bad.value.reason == "bad_response"
+    assert completion_usage({"choices": []}) is None
+
+
+def test_batch_client_404_names_both_causes(tmp_path: Path) -> None:
+    from mockint.judge import BatchClient
+
+    requests = tmp_path / "requests.jsonl"
+    requests.write_text('{"custom_id": "1"}\n', encoding="utf-8")
+    with FakeOpenAI() as server:
+        client = BatchClient(base_url=server.base_url, api_key=KEY, timeout=2, max_attempts=1)
+        file_id = client.upload(requests)
+        with pytest.raises(JudgeError) as missing:
+            client.retrieve("batch-does-not-exist")
+        client.close()
+    assert file_id.startswith("file-")
+    assert "HTTP 404" in str(missing.value) and "no Batch API" in str(missing.value)
+    assert "--batch-id" in str(missing.value) and "--export-batch" in str(missing.value)
+    assert KEY not in str(missing.value)

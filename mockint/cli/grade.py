@@ -1,4 +1,4 @@
-"""``mockint grade``: grade answer files against rubrics."""
+"""``mockint grade``: grade answer files against rubrics, live or through a provider's batch engine."""
 
 from __future__ import annotations
 
@@ -13,7 +13,15 @@ import typer
 from mockint.cli._common import RubricsOption, error, notice, user_errors
 
 if TYPE_CHECKING:
-    from mockint.batch import Record
+    from collections.abc import Callable, Iterator, Sequence
+
+    from mockint.batch import Record, ResumeState, RunSummary
+    from mockint.config import Settings
+    from mockint.judge import BatchStatus, Judge, OpenAIJudge
+    from mockint.models import Grade
+    from mockint.render import GradeWriter
+    from mockint.report import ReportBuilder, Usage
+    from mockint.rubrics import RubricSet
 
 
 class OutputFormat(StrEnum):
@@ -26,6 +34,9 @@ class OutputFormat(StrEnum):
 
 
 _SUFFIX_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".md": "md"}
+_BATCH_PANEL = "Provider batch engines"
+SPARE_WORKERS = 2
+_SCALE_PANEL = "Scale, resume and reports"
 
 
 def _choose_format(fmt: OutputFormat | None, out: Path | None) -> str:
@@ -38,9 +49,75 @@ def _choose_format(fmt: OutputFormat | None, out: Path | None) -> str:
 
 def _count_records(files: list[Path]) -> int | None:
     try:
-        return sum(sum(1 for line in file.open("rb") if line.strip()) for file in files)
+        total = 0
+        for file in files:
+            with file.open("rb") as handle:
+                total += sum(1 for line in handle if line.strip())
+        return total
     except OSError:
         return None
+
+
+def _usage_error(message: str) -> None:
+    from mockint.errors import InputError
+
+    raise InputError(message)
+
+
+def _check_options(
+    *,
+    out: Path | None,
+    output_format: str,
+    no_llm: bool,
+    resume: bool,
+    export_batch: Path | None,
+    import_batch: list[Path] | None,
+    batch_api: bool,
+    batch_id: str | None,
+    rpm: float | None,
+    tpm: float | None,
+    report: Path | None,
+    price_in: float | None,
+    price_out: float | None,
+) -> None:
+    """Refuse contradictory options before any work is done, each in one line that says what to drop."""
+    if export_batch is not None:
+        extra = [
+            name
+            for name, given in (
+                ("--out", out is not None),
+                ("--resume", resume),
+                ("--report", report is not None),
+                ("--import-batch", bool(import_batch)),
+                ("--batch-api", batch_api),
+                ("--no-llm", no_llm),
+                ("--rpm/--tpm", rpm is not None or tpm is not None),
+            )
+            if given
+        ]
+        if extra:
+            _usage_error(f"--export-batch only writes the request file; drop {', '.join(extra)}")
+    if import_batch and batch_api:
+        _usage_error("--import-batch and --batch-api are two ways to get the replies; use one of them")
+    if batch_id is not None and not batch_api:
+        _usage_error("--batch-id picks up a provider batch; add --batch-api")
+    if (rpm is not None or tpm is not None) and (no_llm or import_batch or batch_api):
+        _usage_error("--rpm/--tpm limit live judge requests; drop them with --no-llm, --import-batch or --batch-api")
+    if import_batch and no_llm:
+        _usage_error("--import-batch uses the LLM's batch replies; drop --no-llm")
+    if batch_api and out is None:
+        _usage_error("--batch-api needs --out FILE.jsonl (the batch id is kept next to it, to resume)")
+    if resume:
+        if out is None:
+            _usage_error("--resume needs --out FILE.jsonl: it skips the ids already in that file")
+        if output_format != "jsonl":
+            _usage_error(f"--resume works on JSONL output only; write to a .jsonl file (not {output_format})")
+    if (price_in is None) != (price_out is None):
+        _usage_error("give both --price-in and --price-out (USD per 1M input and output tokens)")
+    if report is not None:
+        from mockint.report import report_format
+
+        report_format(report)
 
 
 @user_errors
@@ -68,30 +145,244 @@ def grade(
     concurrency: Annotated[
         int, typer.Option("--concurrency", "-c", min=1, max=64, help="Judge requests in flight at most.")
     ] = 4,
+    rpm: Annotated[
+        float | None,
+        typer.Option("--rpm", min=0.001, help="Judge requests per minute at most.", rich_help_panel=_SCALE_PANEL),
+    ] = None,
+    tpm: Annotated[
+        float | None,
+        typer.Option(
+            "--tpm",
+            min=1,
+            help="Judge tokens per minute at most (estimated before each request, corrected by the server's usage).",
+            rich_help_panel=_SCALE_PANEL,
+        ),
+    ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume",
+            help="Skip the answers already in --out (JSONL) and append the rest; a torn last line is dropped.",
+            rich_help_panel=_SCALE_PANEL,
+        ),
+    ] = False,
+    no_cache: Annotated[
+        bool,
+        typer.Option(
+            "--no-cache",
+            help="Neither read nor write the grade cache ($MOCKINT_HOME/cache.db).",
+            rich_help_panel=_SCALE_PANEL,
+        ),
+    ] = False,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            help="Also write a batch report: FILE.md or FILE.html (self-contained).",
+            rich_help_panel=_SCALE_PANEL,
+        ),
+    ] = None,
+    price_in: Annotated[
+        float | None,
+        typer.Option(
+            "--price-in",
+            min=0,
+            envvar="MOCKINT_PRICE_IN",
+            help="USD per 1M input tokens, for the report's cost (default: built-in for well-known models).",
+            rich_help_panel=_SCALE_PANEL,
+        ),
+    ] = None,
+    price_out: Annotated[
+        float | None,
+        typer.Option(
+            "--price-out",
+            min=0,
+            envvar="MOCKINT_PRICE_OUT",
+            help="USD per 1M output tokens, for the report's cost.",
+            rich_help_panel=_SCALE_PANEL,
+        ),
+    ] = None,
+    export_batch: Annotated[
+        Path | None,
+        typer.Option(
+            "--export-batch",
+            help="Write one Batch API request line per answer to FILE (OpenAI Batch API, vLLM run-batch); no grading.",
+            rich_help_panel=_BATCH_PANEL,
+        ),
+    ] = None,
+    import_batch: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--import-batch",
+            help="Grade with the replies in a Batch API output FILE (repeat for the error file too).",
+            rich_help_panel=_BATCH_PANEL,
+        ),
+    ] = None,
+    batch_api: Annotated[
+        bool,
+        typer.Option(
+            "--batch-api",
+            help="Upload, submit, poll, download and import through the provider's Batch API; re-run to resume.",
+            rich_help_panel=_BATCH_PANEL,
+        ),
+    ] = False,
+    batch_id: Annotated[
+        str | None,
+        typer.Option("--batch-id", help="With --batch-api: pick up this existing batch.", rich_help_panel=_BATCH_PANEL),
+    ] = None,
+    poll_interval: Annotated[
+        float,
+        typer.Option(
+            "--poll-interval", min=0.0, help="Seconds between batch status polls.", rich_help_panel=_BATCH_PANEL
+        ),
+    ] = 30.0,
 ) -> None:
     """Grade written answers against the rubrics.
 
     Each input line gets one output record, in input order, written as soon as it is graded. A bad line is
     reported with its line number and `error` set; the others are still graded; the exit code is then 1.
-    Uses the LLM judge when OPENAI_API_KEY or OPENAI_BASE_URL is set, else deterministic checks.
+    Uses the LLM judge when OPENAI_API_KEY or OPENAI_BASE_URL is set, else deterministic checks. Judge replies
+    are cached in $MOCKINT_HOME/cache.db, so grading the same answers again sends no request.
     """
-    from mockint.batch import RunSummary, grade_records, read_answers
     from mockint.config import load_settings
-    from mockint.grading import CircuitBreakerJudge
-    from mockint.render import make_writer
     from mockint.rubrics import load_rubrics
 
-    settings = load_settings(model=model, no_llm=no_llm)
-    rubric_set = load_rubrics(rubrics)
-    judge: CircuitBreakerJudge | None = None
-    if settings.use_llm:
-        from mockint.judge import build_judge
-
-        judge = CircuitBreakerJudge(build_judge(settings))
-    else:
-        notice(f"{settings.llm_reason}; grading deterministically")
-
     output_format = _choose_format(fmt, out)
+    _check_options(
+        out=out,
+        output_format=output_format,
+        no_llm=no_llm,
+        resume=resume,
+        export_batch=export_batch,
+        import_batch=import_batch,
+        batch_api=batch_api,
+        batch_id=batch_id,
+        rpm=rpm,
+        tpm=tpm,
+        report=report,
+        price_in=price_in,
+        price_out=price_out,
+    )
+    settings = load_settings(model=model, no_llm=no_llm)
+    if batch_api and not settings.use_llm:
+        from mockint.errors import ConfigError
+
+        raise ConfigError(f"--batch-api needs a server: {settings.llm_reason}")
+    rubric_set = load_rubrics(rubrics)
+
+    def records() -> Iterator[Record]:
+        from mockint.batch import read_answers
+
+        seen: dict[str, str] = {}  # fresh per pass: a batch run reads the answers twice
+        for file in files:
+            yield from read_answers(file, seen)
+
+    if export_batch is not None:
+        _export(settings, rubric_set, records, export_batch)
+        return
+
+    builder: ReportBuilder | None = None
+    if report is not None:
+        from mockint.report import ReportBuilder
+
+        builder = ReportBuilder()
+    state = None
+    if resume and out is not None:
+        from mockint.batch import scan_output
+
+        state = scan_output(out, builder.add_json if builder is not None else None)
+        if state.torn_bytes:
+            notice(f"{out}: dropped a torn last line ({state.torn_bytes} bytes) left by an interrupted run")
+
+    if batch_api or import_batch:
+        outputs = list(import_batch or [])
+        if batch_api and out is not None:
+            outputs = _run_provider_batch(settings, rubric_set, records, files, out, batch_id, poll_interval)
+        usage, failed = _import(
+            settings,
+            rubric_set,
+            records,
+            outputs,
+            files=files,
+            out=out,
+            output_format=output_format,
+            state=state,
+            builder=builder,
+        )
+    else:
+        usage, failed = _live(
+            settings,
+            rubric_set,
+            records,
+            files=files,
+            out=out,
+            output_format=output_format,
+            state=state,
+            builder=builder,
+            concurrency=concurrency,
+            rpm=rpm,
+            tpm=tpm,
+            use_cache=not no_cache,
+        )
+    if builder is not None and report is not None:
+        from mockint.report import Pricing, price_for
+
+        if price_in is not None and price_out is not None:
+            usage.pricing = Pricing(price_in, price_out, "--price-in/--price-out")
+        else:
+            usage.pricing = price_for(usage.model)
+        builder.usage = usage
+        builder.write(report)
+        notice(f"report written to {report}")
+    if builder is not None and builder.interrupted:
+        raise typer.Exit(130)
+    if failed:
+        raise typer.Exit(1)
+
+
+def _export(settings: Settings, rubric_set: RubricSet, records: Callable[[], Iterator[Record]], path: Path) -> None:
+    from mockint.batch_api import MAX_BATCH_BYTES, MAX_BATCH_REQUESTS, export_requests
+    from mockint.judge import OpenAIJudge
+
+    # Only the request bodies are needed: no server, no key (a placeholder keeps the SDK client happy).
+    judge = OpenAIJudge(settings.model, base_url=settings.base_url, api_key=settings.key_for_client())
+    started = time.perf_counter()
+    try:
+        summary = export_requests(
+            records(),
+            rubric_set,
+            judge.request_body,
+            lambda number: path,
+            max_requests=sys.maxsize,
+            max_bytes=sys.maxsize,
+        )
+    finally:
+        judge.close()
+    for message in summary.errors:
+        error(message)
+    notice(
+        f"wrote {summary.requests} request(s) for model {settings.model} ({judge.prompt_version}) to {path} in "
+        f"{time.perf_counter() - started:.2f} s; {len(summary.errors)} error(s)"
+    )
+    size = path.stat().st_size if path.exists() else 0
+    if summary.requests > MAX_BATCH_REQUESTS or size > MAX_BATCH_BYTES:
+        notice(
+            "OpenAI's Batch API takes at most 50,000 requests / 200 MB per batch: split the file, or use --batch-api, "
+            "which splits automatically (vLLM run-batch has no such limit)"
+        )
+    if summary.errors:
+        raise typer.Exit(1)
+
+
+def _open_writer(out: Path | None, output_format: str, append: bool) -> tuple[GradeWriter, Callable[[], None]]:
+    """The writer for the output and a function that closes what was opened."""
+    from mockint.render import make_writer
+
+    if out is not None and output_format == "jsonl":
+        from mockint.batch import DurableJsonlWriter
+
+        durable = DurableJsonlWriter(out, append=append)
+        return durable, durable.close
     stream: IO[str] = sys.stdout
     if out is not None:
         try:
@@ -101,51 +392,263 @@ def grade(
 
             raise InputError(f"{out}: cannot write ({exc.strerror}); check the path and permissions") from None
     writer = make_writer(output_format, stream)
-    seen: dict[str, str] = {}
 
-    def records() -> Iterator[Record]:
-        for file in files:
-            yield from read_answers(file, seen)
+    def close() -> None:
+        writer.close()
+        if stream is not sys.stdout:
+            stream.close()
 
+    return writer, close
+
+
+def _run(
+    grade_all: Callable[[Callable[[Grade], None]], RunSummary],
+    *,
+    files: list[Path],
+    out: Path | None,
+    output_format: str,
+    state: ResumeState | None,
+    builder: ReportBuilder | None,
+) -> RunSummary | None:
+    """Write every grade ``grade_all`` emits (and count it for the report), with a progress bar on a terminal.
+
+    Returns:
+        The run's summary, or ``None`` when it was interrupted (Ctrl-C).
+    """
+    writer, close = _open_writer(out, output_format, append=state is not None)
     show_progress = sys.stderr.isatty() and (out is not None or output_format == "table")
-    started = time.perf_counter()
-    summary = RunSummary()
-    interrupted = False
+    summary: RunSummary | None = None
+
+    def emitter(advance: Callable[[], None] | None) -> Callable[[Grade], None]:
+        def emit(grade_: Grade) -> None:
+            writer.write(grade_)
+            if builder is not None:
+                builder.add(grade_)
+            if advance is not None:
+                advance()
+
+        return emit
+
     try:
         if show_progress:
             from rich.console import Console
             from rich.progress import Progress
 
+            total = _count_records(files)
+            if total is not None and state is not None:
+                total = max(0, total - state.lines)
             with Progress(console=Console(stderr=True), transient=True) as progress:
-                task = progress.add_task("grading", total=_count_records(files))
-
-                def emit(grade_: Grade) -> None:
-                    writer.write(grade_)
-                    progress.advance(task)
-
-                summary = grade_records(records(), rubric_set, judge, emit, concurrency=concurrency, notice=notice)
+                task = progress.add_task("grading", total=total)
+                summary = grade_all(emitter(lambda: progress.advance(task)))
         else:
-            summary = grade_records(records(), rubric_set, judge, writer.write, concurrency=concurrency, notice=notice)
+            summary = grade_all(emitter(None))
     except KeyboardInterrupt:
-        interrupted = True
+        summary = None
     finally:
-        writer.close()
-        if stream is not sys.stdout:
-            stream.close()
-    for message in summary.messages:
-        error(message)
-    elapsed = time.perf_counter() - started
-    where = f" to {out}" if out is not None else ""
-    if interrupted:
+        close()
+    if summary is not None:
+        summary.skipped = state.skipped if state is not None else 0
+        for message in summary.messages:
+            error(message)
+    else:
+        where = f" to {out}" if out is not None else ""
         notice(f"interrupted; the answers graded so far were written{where}")
-        raise typer.Exit(130)
+        if builder is not None:
+            builder.interrupted = True
+        else:
+            raise typer.Exit(130)
+    return summary
+
+
+def _finish_notice(summary: RunSummary | None, out: Path | None, started: float, extra: str = "") -> None:
+    if summary is None:
+        return
+    where = f" to {out}" if out is not None else ""
     fallback = f", {summary.fallbacks} graded deterministically after a judge failure" if summary.fallbacks else ""
-    notice(f"graded {summary.graded} answer(s){where} in {elapsed:.2f} s; {summary.errors} error(s){fallback}")
-    if summary.errors:
-        raise typer.Exit(1)
+    skipped = f"; {summary.skipped} already in {out} skipped" if summary.skipped else ""
+    notice(
+        f"graded {summary.graded} answer(s){where} in {time.perf_counter() - started:.2f} s; "
+        f"{summary.errors} error(s){fallback}{skipped}{extra}"
+    )
 
 
-if TYPE_CHECKING:
-    from collections.abc import Iterator
+def _live(
+    settings: Settings,
+    rubric_set: RubricSet,
+    records: Callable[[], Iterator[Record]],
+    *,
+    files: list[Path],
+    out: Path | None,
+    output_format: str,
+    state: ResumeState | None,
+    builder: ReportBuilder | None,
+    concurrency: int,
+    rpm: float | None,
+    tpm: float | None,
+    use_cache: bool,
+) -> tuple[Usage, bool]:
+    """Grade live (judge or deterministic); returns the usage for the report and whether any record failed."""
+    from mockint.batch import grade_records
+    from mockint.grading import CircuitBreakerJudge
+    from mockint.report import Usage
 
-    from mockint.models import Grade
+    started = time.perf_counter()
+    openai_judge: OpenAIJudge | None = None
+    breaker: CircuitBreakerJudge | None = None
+    judge: Judge | None = None
+    cache = None
+    if settings.use_llm:
+        from mockint.judge import build_judge
+        from mockint.ratelimit import RequestLimiter
+
+        limiter = RequestLimiter(max_in_flight=concurrency, rpm=rpm, tpm=tpm)
+        openai_judge = build_judge(settings, limiter=limiter)
+        breaker = CircuitBreakerJudge(openai_judge)
+        judge = breaker
+        if use_cache:
+            from mockint.cache import CACHE_FILE, CachingJudge, GradeCache
+
+            cache = GradeCache(settings.home / CACHE_FILE, warn=notice)
+            judge = CachingJudge(breaker, cache, openai_judge.fingerprint())
+    else:
+        notice(f"{settings.llm_reason}; grading deterministically")
+    pending = records() if state is None else state.pending(records())
+    try:
+        summary = _run(
+            lambda emit: grade_records(
+                pending,
+                rubric_set,
+                judge,
+                emit,
+                concurrency=concurrency,
+                # The limiter caps requests in flight; two spare workers prepare the next answers (checks,
+                # prompt) while every slot waits on the network. More spares only add GIL contention (measured).
+                workers=concurrency + SPARE_WORKERS if openai_judge is not None else concurrency,
+                breaker=breaker,
+                notice=notice,
+            ),
+            files=files,
+            out=out,
+            output_format=output_format,
+            state=state,
+            builder=builder,
+        )
+    finally:
+        if openai_judge is not None:
+            openai_judge.close()
+        if cache is not None:
+            cache.close()
+    usage = Usage(model=settings.model if openai_judge is not None else None)
+    extra = ""
+    if openai_judge is not None:
+        used = openai_judge.usage
+        usage.requests = used.requests
+        usage.prompt_tokens = used.prompt_tokens
+        usage.completion_tokens = used.completion_tokens
+    if cache is not None:
+        usage.cache_hits, usage.cache_misses = cache.stats.hits, cache.stats.misses
+        extra = f"; cache: {cache.stats.hits} hit(s), {cache.stats.misses} miss(es)"
+    _finish_notice(summary, out, started, extra)
+    return usage, summary is not None and summary.errors > 0
+
+
+def _run_provider_batch(
+    settings: Settings,
+    rubric_set: RubricSet,
+    records: Callable[[], Iterator[Record]],
+    files: list[Path],
+    out: Path,
+    batch_id: str | None,
+    poll_interval: float,
+) -> list[Path]:
+    from mockint.batch_api import run_provider_batch
+    from mockint.judge import BatchClient, build_judge
+
+    judge = build_judge(settings)
+    client = BatchClient.from_settings(settings)
+    last: list[str] = []
+
+    def progress(statuses: Sequence[BatchStatus]) -> None:
+        # One line per change of state: readable in a terminal and in a CI log alike.
+        line = "; ".join(
+            f"batch {s.id}: {s.status}" + (f" {s.completed + s.failed}/{s.total}" if s.total else "") for s in statuses
+        )
+        if not last or last[-1] != line:
+            last.append(line)
+            notice(line)
+
+    try:
+        result = run_provider_batch(
+            client,
+            out,
+            records=records,
+            rubrics=rubric_set,
+            request_body=judge.request_body,
+            model=settings.model,
+            prompt_version=judge.prompt_version,
+            answers=files,
+            batch_id=batch_id,
+            poll_interval=poll_interval,
+            progress=progress,
+            notice=notice,
+        )
+    except KeyboardInterrupt:
+        from mockint.batch_api import state_path
+
+        notice(
+            f"interrupted; the batch keeps running on the server: run the same command again to pick it up "
+            f"({state_path(out)})"
+        )
+        raise typer.Exit(130) from None
+    finally:
+        judge.close()
+        client.close()
+    return result.outputs
+
+
+def _import(
+    settings: Settings,
+    rubric_set: RubricSet,
+    records: Callable[[], Iterator[Record]],
+    outputs: list[Path],
+    *,
+    files: list[Path],
+    out: Path | None,
+    output_format: str,
+    state: ResumeState | None,
+    builder: ReportBuilder | None,
+) -> tuple[Usage, bool]:
+    """Grade with stored batch replies; returns the usage for the report and whether anything failed."""
+    from mockint.batch import grade_records
+    from mockint.batch_api import BatchOutput, BatchReplyJudge
+    from mockint.prompts import prompt_version
+    from mockint.report import Usage
+
+    started = time.perf_counter()
+    with BatchOutput(outputs) as output:
+        judge = BatchReplyJudge(output, model=settings.model, prompt_version=prompt_version("judge"))
+        pending = records() if state is None else state.pending(records())
+        # Validation and reconciliation are CPU work: threads would only contend for the GIL.
+        summary = _run(
+            lambda emit: grade_records(pending, rubric_set, judge, emit, concurrency=1),
+            files=files,
+            out=out,
+            output_format=output_format,
+            state=state,
+            builder=builder,
+        )
+        for problem in output.problems:
+            error(problem)
+        if output.duplicates:
+            notice(f"{output.duplicates} custom_id(s) appear more than once in the batch output; the success was used")
+        if summary is not None and output.unused:
+            notice(f"{output.unused} repl(ies) in the batch output match no answer id in {', '.join(map(str, files))}")
+    usage = Usage(
+        requests=judge.replies,
+        prompt_tokens=judge.prompt_tokens,
+        completion_tokens=judge.completion_tokens,
+        model=judge.last_model or settings.model,
+        batch=True,
+    )
+    _finish_notice(summary, out, started, f"; {judge.replies} batch repl(ies) used")
+    return usage, bool(output.problems) or (summary is not None and summary.errors > 0)

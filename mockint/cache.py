@@ -1,0 +1,258 @@
+"""The grade cache: validated judge replies in SQLite, so grading the same answers again sends no request.
+
+What is stored is the judge's validated reply (:class:`~mockint.models.JudgeResult`), not the grade: a cached
+answer still goes through the deterministic checks, evidence verification and reconciliation, so a cached
+grade is identical to a live one, and a change to the checks takes effect without clearing the cache.
+
+The key is a sha256 over everything that decides the reply:
+
+* the rubric's content (its canonical JSON: any edit, even to a tip, is a different rubric),
+* the answer text (exact bytes),
+* the judge's fingerprint: model, prompt version (a hash of the prompt files), server and sampling settings.
+
+So the cache never serves a reply across a rubric or prompt change. Failures are never stored. Nothing
+secret is: the key is not part of any of it, and the server URL is stored without credentials.
+
+The file is ``MOCKINT_HOME/cache.db``. A file that is not a readable SQLite database is moved aside (renamed
+``cache.db.corrupt-<time>``) and a fresh cache is started, with a warning: the cache only saves money, so a
+broken one must not stop a run. An error while the run is going (disk full) turns the cache off for the rest of
+the run, again with a warning.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mockint.errors import ConfigError
+from mockint.models import JudgeResult, Rubric
+
+if TYPE_CHECKING:
+    from mockint.judge import Judge
+
+__all__ = ["CACHE_FILE", "CacheStats", "CachingJudge", "GradeCache", "cache_key", "rubric_hash"]
+
+CACHE_FILE = "cache.db"
+# Bumped when the meaning of a key or of a stored value changes; old rows then simply stop matching.
+KEY_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS replies (
+    key TEXT PRIMARY KEY,
+    result TEXT NOT NULL,
+    model TEXT NOT NULL,
+    prompt_version TEXT NOT NULL,
+    created REAL NOT NULL
+)
+"""
+
+_MEMO_SIZE = 1024
+_rubric_hashes: dict[int, tuple[Rubric, str]] = {}
+_rubric_hashes_lock = threading.Lock()
+
+
+def rubric_hash(rubric: Rubric) -> str:
+    """sha256 of the rubric's canonical JSON (keys sorted, no whitespace); computed once per rubric object."""
+    with _rubric_hashes_lock:
+        known = _rubric_hashes.get(id(rubric))
+        # The rubric itself is kept in the entry so its id cannot be reused by another object.
+        if known is not None and known[0] is rubric:
+            return known[1]
+    canonical = json.dumps(rubric.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    with _rubric_hashes_lock:
+        if len(_rubric_hashes) >= _MEMO_SIZE:  # a long-lived process loading rubric after rubric
+            _rubric_hashes.clear()
+        _rubric_hashes[id(rubric)] = (rubric, digest)
+    return digest
+
+
+def cache_key(rubric: Rubric, answer: str, fingerprint: Mapping[str, Any]) -> str:
+    """The cache key of one judge request.
+
+    Args:
+        rubric: The rubric graded against.
+        answer: The answer text, exactly as graded.
+        fingerprint: The judge's model, prompt version and settings (``OpenAIJudge.fingerprint()``).
+
+    Returns:
+        A sha256 hex digest.
+    """
+    material = {
+        "v": KEY_VERSION,
+        "rubric": rubric_hash(rubric),
+        "answer": hashlib.sha256(answer.encode("utf-8")).hexdigest(),
+        "judge": dict(fingerprint),
+    }
+    return hashlib.sha256(json.dumps(material, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+@dataclass
+class CacheStats:
+    """What the cache did in one run.
+
+    Attributes:
+        hits: Replies served from the cache (no request sent).
+        misses: Lookups that found nothing (the judge was asked).
+        stored: Replies written.
+    """
+
+    hits: int = 0
+    misses: int = 0
+    stored: int = 0
+
+
+class GradeCache:
+    """Validated judge replies by key, in one SQLite file; thread-safe.
+
+    Args:
+        path: The database file (created with its folder when missing).
+        warn: Called with a one-line message when the file was corrupt or the cache turns itself off.
+
+    Raises:
+        ConfigError: The folder cannot be created or the file cannot be opened at all.
+    """
+
+    def __init__(self, path: Path, warn: Callable[[str], None] | None = None) -> None:
+        self.path = path
+        self.stats = CacheStats()
+        self._warn = warn or (lambda message: None)
+        self._lock = threading.Lock()
+        self._disabled = False
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(
+                f"{path.parent}: cannot create the cache folder ({exc.strerror}); set MOCKINT_HOME or pass --no-cache"
+            ) from None
+        try:
+            self._db = self._open()
+        except sqlite3.DatabaseError:
+            aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+            try:
+                path.replace(aside)
+                for suffix in ("-wal", "-shm"):
+                    path.with_name(path.name + suffix).unlink(missing_ok=True)
+                self._db = self._open()
+            except (OSError, sqlite3.Error) as exc:
+                raise ConfigError(
+                    f"{path}: the grade cache is not a readable SQLite file and cannot be replaced ({exc}); "
+                    "delete it or pass --no-cache"
+                ) from None
+            self._warn(
+                f"{path}: the grade cache was not a readable SQLite file; moved it to {aside.name} and started "
+                "a new one"
+            )
+
+    def _open(self) -> sqlite3.Connection:
+        # check_same_thread=False: one connection shared by the batch's workers, serialised by self._lock.
+        db = sqlite3.connect(self.path, timeout=30, check_same_thread=False, isolation_level=None)
+        try:
+            # WAL lets two runs share the file; NORMAL sync is enough for a cache (a crash loses at most the last
+            # few replies, which are simply asked again).
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute(_SCHEMA)
+            db.execute("SELECT count(*) FROM replies WHERE key = ''").fetchone()
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
+
+    def close(self) -> None:
+        """Close the database."""
+        with self._lock:
+            self._db.close()
+            self._disabled = True
+
+    def get(self, key: str) -> JudgeResult | None:
+        """The stored reply for ``key``, or ``None`` (also when the row cannot be read any more)."""
+        with self._lock:
+            if self._disabled:
+                return None
+            try:
+                row = self._db.execute("SELECT result FROM replies WHERE key = ?", (key,)).fetchone()
+            except sqlite3.Error as exc:
+                self._disable(exc)
+                return None
+        if row is None:
+            return None
+        try:
+            return JudgeResult.model_validate_json(row[0])
+        except ValueError:
+            # A row written by an incompatible version: treat as a miss; the fresh reply overwrites it.
+            return None
+
+    def put(self, key: str, result: JudgeResult) -> None:
+        """Store a validated reply under ``key`` (replacing any older one)."""
+        payload = result.model_dump_json()
+        with self._lock:
+            if self._disabled:
+                return
+            try:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO replies (key, result, model, prompt_version, created) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (key, payload, result.model, result.prompt_version, time.time()),
+                )
+            except sqlite3.Error as exc:
+                self._disable(exc)
+                return
+            self.stats.stored += 1
+
+    def _disable(self, exc: sqlite3.Error) -> None:
+        self._disabled = True
+        self._warn(f"{self.path}: the grade cache failed ({exc}); continuing without it")
+
+
+class CachingJudge:
+    """A judge that answers from the cache when it can and asks ``inner`` (and stores the reply) when not.
+
+    A hit costs no request: its result says ``requests=0``. Failures pass through and are not stored.
+
+    Args:
+        inner: The judge to ask on a miss (usually the circuit breaker around the OpenAI judge).
+        cache: Where replies are kept.
+        fingerprint: The judge's model, prompt version and settings, for the keys.
+    """
+
+    def __init__(self, inner: Judge, cache: GradeCache, fingerprint: Mapping[str, Any]) -> None:
+        self._inner = inner
+        self.cache = cache
+        self._fingerprint = dict(fingerprint)
+        self._lock = threading.Lock()
+
+    @property
+    def model(self) -> str:
+        """The wrapped judge's model."""
+        return self._inner.model
+
+    @property
+    def prompt_version(self) -> str:
+        """The wrapped judge's prompt version."""
+        return self._inner.prompt_version
+
+    def judge(self, answer: str, rubric: Rubric, *, answer_id: str | None = None) -> JudgeResult:
+        """A cached reply for this rubric, answer and judge, else the inner judge's (then stored).
+
+        Raises:
+            JudgeError: The inner judge failed (nothing is stored).
+        """
+        key = cache_key(rubric, answer, self._fingerprint)
+        cached = self.cache.get(key)
+        if cached is not None:
+            with self._lock:
+                self.cache.stats.hits += 1
+            return cached.model_copy(update={"requests": 0})
+        with self._lock:
+            self.cache.stats.misses += 1
+        result = self._inner.judge(answer, rubric, answer_id=answer_id)
+        self.cache.put(key, result)
+        return result

@@ -1,0 +1,187 @@
+"""The grade cache: hits send no request, and it never serves across a rubric, prompt, model or server change."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+from fake_openai import FakeOpenAI, FakeReply, correct_handler
+from typer.testing import CliRunner
+
+import mockint.prompts
+from mockint.cache import GradeCache, cache_key, rubric_hash
+from mockint.cli import app
+from mockint.models import JudgeReply, JudgeResult
+from mockint.rubrics import load_rubrics
+
+runner = CliRunner()
+KEY = "sk-test-SECRET-cache"
+
+
+@pytest.fixture
+def llm_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MOCKINT_MODEL", "fake-model")
+    monkeypatch.setenv("MOCKINT_TIMEOUT", "5")
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+
+
+def grades(text: str) -> list[dict[str, object]]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def grade(path: Path, *extra: str) -> tuple[int, list[dict[str, object]], str]:
+    result = runner.invoke(app, ["grade", str(path), "--format", "jsonl", *extra])
+    return result.exit_code, grades(result.stdout), result.stderr
+
+
+def test_second_run_sends_no_request_and_grades_identically(
+    llm_env: None, monkeypatch: pytest.MonkeyPatch, examples_file: Path
+) -> None:
+    rubrics = list(load_rubrics().values())
+    with FakeOpenAI(handler=correct_handler(*rubrics)) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        code1, first, err1 = grade(examples_file, "-c", "4")
+        after_first = server.chat_count
+        code2, second, err2 = grade(examples_file, "-c", "4")
+        after_second = server.chat_count
+        code3, third, _ = grade(examples_file, "--no-cache")
+        after_third = server.chat_count
+    assert code1 == code2 == code3 == 0
+    count = len(first)
+    assert after_first == count and "cache: 0 hit(s), 13 miss(es)" in err1
+    assert after_second == count, "a cache hit must send no request"
+    assert "cache: 13 hit(s), 0 miss(es)" in err2
+    assert after_third == 2 * count, "--no-cache asks again"
+    assert second == first == third  # checks and reconciliation run again on the cached reply: same grades
+
+
+def test_a_rubric_change_is_a_miss(llm_env: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    rubric = load_rubrics()["cnn-explained"]
+    folder = tmp_path / "rubrics"
+    folder.mkdir()
+    source = Path(__file__).resolve().parent.parent / "rubrics" / "cnn-explained.yaml"
+    (folder / "cnn-explained.yaml").write_bytes(source.read_bytes())
+    answers = tmp_path / "a.jsonl"
+    answers.write_text(
+        json.dumps({"id": "1", "question_id": rubric.id, "answer": "A CNN slides a small learned filter."}) + "\n",
+        encoding="utf-8",
+    )
+    with FakeOpenAI(handler=correct_handler(rubric)) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        grade(answers, "--rubrics", str(folder))
+        grade(answers, "--rubrics", str(folder))
+        assert server.chat_count == 1
+        # Even a change the judge never sees (a tip) is a new rubric: the cache never serves across it.
+        text = (folder / "cnn-explained.yaml").read_text(encoding="utf-8")
+        (folder / "cnn-explained.yaml").write_text(
+            text.replace("tips:\n", "tips:\n  - Draw the sliding window.\n", 1), encoding="utf-8"
+        )
+        code, _, _ = grade(answers, "--rubrics", str(folder))
+        assert code == 0
+        assert server.chat_count == 2
+
+
+def test_a_prompt_or_model_change_is_a_miss(
+    llm_env: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, examples_file: Path
+) -> None:
+    rubrics = list(load_rubrics().values())
+    answers = tmp_path / "a.jsonl"
+    answers.write_text(examples_file.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    prompts = tmp_path / "prompts"
+    prompts.mkdir()
+    for file in mockint.prompts._prompts_dir().glob("judge_*.md"):
+        (prompts / file.name).write_bytes(file.read_bytes())
+    monkeypatch.setattr(mockint.prompts, "_prompts_dir", lambda: prompts)
+    with FakeOpenAI(handler=correct_handler(*rubrics)) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        grade(answers)
+        grade(answers)
+        assert server.chat_count == 1
+        system = prompts / "judge_system.md"
+        system.write_text(system.read_text(encoding="utf-8") + "\nBe brief.\n", encoding="utf-8")
+        grade(answers)
+        assert server.chat_count == 2
+        grade(answers, "--model", "other-model")
+        assert server.chat_count == 3
+        grade(answers, "--model", "other-model")
+        assert server.chat_count == 3
+
+
+def test_failures_are_not_cached(llm_env: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("MOCKINT_MAX_ATTEMPTS", "1")
+    rubric = load_rubrics()["cnn-explained"]
+    answers = tmp_path / "a.jsonl"
+    answers.write_text(
+        json.dumps({"id": "1", "question_id": rubric.id, "answer": "A CNN slides a small learned filter."}) + "\n",
+        encoding="utf-8",
+    )
+    with FakeOpenAI([FakeReply.error(503, "down")], handler=correct_handler(rubric)) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        _, first, _ = grade(answers)
+        _, second, _ = grade(answers)
+        _, third, _ = grade(answers)
+        assert server.chat_count == 2
+    assert first[0]["grader"] == "deterministic"
+    assert second[0]["grader"] == third[0]["grader"] == "llm"
+
+
+def test_the_cache_holds_no_secret(llm_env: None, monkeypatch: pytest.MonkeyPatch, examples_file: Path) -> None:
+    rubrics = list(load_rubrics().values())
+    with FakeOpenAI(handler=correct_handler(*rubrics)) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url.replace("http://", "http://user:pw-SECRET@"))
+        code, _, _ = grade(examples_file)
+    assert code == 0
+    database = Path(os.environ["MOCKINT_HOME"]) / "cache.db"
+    raw = b"".join(path.read_bytes() for path in database.parent.glob("cache.db*"))
+    assert raw, "the cache was written"
+    assert b"SECRET" not in raw
+
+
+def test_a_corrupt_cache_is_moved_aside_with_a_warning(
+    llm_env: None, monkeypatch: pytest.MonkeyPatch, examples_file: Path
+) -> None:
+    home = Path(os.environ["MOCKINT_HOME"])
+    home.mkdir(parents=True)
+    (home / "cache.db").write_bytes(b"this is not a database" * 100)
+    rubrics = list(load_rubrics().values())
+    with FakeOpenAI(handler=correct_handler(*rubrics)) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        code, out, err = grade(examples_file)
+        code2, _, err2 = grade(examples_file)
+        assert server.chat_count == len(out)
+    assert code == code2 == 0
+    warning = [line for line in err.splitlines() if "grade cache" in line]
+    assert len(warning) == 1 and "not a readable SQLite file; moved it to cache.db.corrupt-" in warning[0]
+    assert len(list(home.glob("cache.db.corrupt-*"))) == 1
+    assert "cache: 13 hit(s)" in err2
+
+
+def test_cache_key_parts() -> None:
+    rubrics = load_rubrics()
+    cnn, ab = rubrics["cnn-explained"], rubrics["ab-significance"]
+    judge = {"model": "m", "prompt_version": "judge@1", "server": "http://x/v1", "temperature": 0}
+    base = cache_key(cnn, "answer", judge)
+    assert base == cache_key(cnn, "answer", dict(judge))
+    assert base != cache_key(ab, "answer", judge)
+    assert base != cache_key(cnn, "answer ", judge)
+    assert base != cache_key(cnn, "answer", {**judge, "prompt_version": "judge@2"})
+    assert base != cache_key(cnn, "answer", {**judge, "model": "n"})
+    assert base != cache_key(cnn, "answer", {**judge, "server": "http://y/v1"})
+    changed = cnn.model_copy(update={"tips": [*cnn.tips, "one more tip"]})
+    assert rubric_hash(changed) != rubric_hash(cnn)
+
+
+def test_unreadable_row_is_a_miss(tmp_path: Path) -> None:
+    cache = GradeCache(tmp_path / "cache.db")
+    result = JudgeResult(reply=JudgeReply(criteria=[], mistakes=[]), model="m", prompt_version="p")
+    cache.put("k", result)
+    assert cache.get("k") == result
+    cache.close()
+    with sqlite3.connect(tmp_path / "cache.db") as db:
+        db.execute("UPDATE replies SET result = '{\"broken\": true}' WHERE key = 'k'")
+    reopened = GradeCache(tmp_path / "cache.db")
+    assert reopened.get("k") is None
+    reopened.close()
