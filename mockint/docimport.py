@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from mockint.errors import InputError
+from mockint.files import read_text
 from mockint.models import ID_RE, normalise_id
 
 __all__ = [
@@ -147,28 +148,6 @@ class BankItem:
 # ---------------------------------------------------------------------------------------------------------
 
 
-def _read_bytes(path: Path) -> bytes:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file; check the path") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a folder; pass document (.txt, .md) or bank (.jsonl, .csv) files") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror}); check its permissions") from None
-    if b"\x00" in raw[:65536]:
-        raise InputError(f"{path}: binary file; pass a text document (.txt, .md) or a bank (.jsonl, .csv)")
-    return raw
-
-
-def _decode(path: Path, raw: bytes) -> str:
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputError(f"{path}:{line}: not UTF-8 text; save the file as UTF-8") from None
-
-
 def _heading_text(line: str) -> tuple[str, int]:
     """The line without Markdown heading marks, emphasis and a final colon; and its heading level (0: none)."""
     level = 0
@@ -213,7 +192,7 @@ def read_document(path: str | Path) -> list[DocQuestion]:
             answer, or a section is empty; the message names the line and says how to fix it.
     """
     file = Path(path)
-    text = _decode(file, _read_bytes(file))
+    text = read_text(file, "document (.txt, .md) or bank (.jsonl, .csv) files")
     finished: list[_Open] = []
     current: _Open | None = None
     for number, raw_line in enumerate(text.splitlines(), start=1):
@@ -455,7 +434,7 @@ def read_bank(path: str | Path) -> list[BankItem]:
             of one ``question_id`` that disagree on the question or the references.
     """
     file = Path(path)
-    text = _decode(file, _read_bytes(file))
+    text = read_text(file, "document (.txt, .md) or bank (.jsonl, .csv) files")
     records = _csv_records(file, text) if file.suffix.lower() == ".csv" else _jsonl_records(file, text)
     items: dict[str, BankItem] = {}
     for where, data, csv_row in records:

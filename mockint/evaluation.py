@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from mockint import metrics
 from mockint.errors import InputError, MockintError
+from mockint.files import read_text
 from mockint.grading import grade_answer
 from mockint.models import Verdict, normalise_id
 from mockint.rubrics import RubricSet
@@ -155,21 +156,7 @@ def read_labels(paths: Sequence[Path], score_max: float | None = None) -> list[L
     """
     records: list[LabelRecord] = []
     for path in paths:
-        try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
-            raise InputError(f"{path}: no such file; check the path") from None
-        except IsADirectoryError:
-            raise InputError(f"{path}: is a folder; pass a .jsonl or .csv file of graded answers") from None
-        except OSError as exc:
-            raise InputError(f"{path}: cannot read ({exc.strerror}); check its permissions") from None
-        if b"\x00" in raw[:65536]:
-            raise InputError(f"{path}: binary file; pass JSONL or CSV with question_id, answer and score")
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            bad_line = raw[: exc.start].count(b"\n") + 1
-            raise InputError(f"{path}:{bad_line}: not UTF-8 text; save the file as UTF-8") from None
+        text = read_text(path, "JSONL or CSV with question_id, answer and score")
         if path.suffix.lower() == ".csv":
             reader = csv.DictReader(io.StringIO(text, newline=""))
             try:

@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from mockint.errors import RubricError
+from mockint.files import read_text
 from mockint.models import Rubric
 from mockint.resources import data_dir
 
@@ -24,23 +25,6 @@ RUBRIC_SUFFIXES = (".yaml", ".yml")
 def default_rubrics_dir() -> Path:
     """The folder of rubrics shipped with mockint."""
     return data_dir("rubrics")
-
-
-def _read_text(path: Path) -> str:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise RubricError(f"{path}: no such rubric file; check the path") from None
-    except IsADirectoryError:
-        raise RubricError(f"{path}: is a folder; pass a .yaml file or use --rubrics DIR") from None
-    except OSError as exc:
-        raise RubricError(f"{path}: cannot read ({exc.strerror}); check its permissions") from None
-    if b"\x00" in raw:
-        raise RubricError(f"{path}: binary file, not YAML; pass a rubric .yaml file")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise RubricError(f"{path}: not UTF-8 text (byte {exc.start}); save the rubric as UTF-8") from None
 
 
 def _node_line(root: yaml.Node | None, loc: Sequence[int | str]) -> int | None:
@@ -165,7 +149,7 @@ def load_rubric(path: str | Path) -> Rubric:
         RubricError: With ``FILE:LINE: field: problem; fix`` when the file is missing, malformed or invalid.
     """
     file = Path(path)
-    return parse_rubric(_read_text(file), file)
+    return parse_rubric(read_text(file, "a rubric .yaml file", RubricError, noun="rubric file"), file)
 
 
 @dataclass(frozen=True)
