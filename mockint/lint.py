@@ -26,6 +26,7 @@ import yaml
 
 from mockint import checks
 from mockint.errors import RubricError
+from mockint.files import read_text
 from mockint.models import Check, Rubric
 from mockint.rubrics import default_rubrics_dir, parse_rubric, rubric_files
 
@@ -307,22 +308,13 @@ def lint_paths(paths: Sequence[str | Path] | None = None) -> LintReport:
     loaded: list[tuple[Rubric, str, str]] = []
     for file in files:
         try:
-            raw = file.read_bytes()
-            if b"\x00" in raw:
-                raise RubricError(f"{file}: binary file, not YAML; pass a rubric .yaml file")
-            text = raw.decode("utf-8")
+            text = read_text(file, "a rubric .yaml file", RubricError, noun="rubric file")
             rubric = parse_rubric(text, file)
-        except UnicodeDecodeError:
-            findings.append(Finding(str(file), None, "error", "invalid", "", "not UTF-8 text; save it as UTF-8"))
-            continue
         except RubricError as exc:
             message = str(exc)
             match = re.match(rf"^{re.escape(str(file))}(?::(\d+))?: (.*)$", message)
             line = int(match.group(1)) if match and match.group(1) else None
             findings.append(Finding(str(file), line, "error", "invalid", "", match.group(2) if match else message))
-            continue
-        except OSError as exc:
-            findings.append(Finding(str(file), None, "error", "invalid", "", f"cannot read ({exc.strerror})"))
             continue
         loaded.append((rubric, str(file), text))
     shipped: list[Rubric] = []
