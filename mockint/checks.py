@@ -348,14 +348,22 @@ def _deletions(key: str) -> set[str]:
     return {key[:i] + key[i + 1 :] for i in range(len(key))}
 
 
+@lru_cache(maxsize=1 << 16)
+def _typo_forms(term: str) -> tuple[str, ...]:
+    # A rubric's terms are looked up in every answer: their deletion forms are worth keeping.
+    return (term, *_deletions(term))
+
+
 class _Doc:
-    __slots__ = ("_typo_index", "content_index", "raw_index", "sentences")
+    __slots__ = ("_typo_found", "_typo_index", "content_index", "raw_index", "sentences")
 
     def __init__(self) -> None:
         self.sentences: list[_Sentence] = []
         self.content_index: _Index = {}
         self.raw_index: _Index = {}
         self._typo_index: dict[str, set[str]] | None = None
+        # A term recurs across a rubric's synonym lists; an answer is analysed against one rubric.
+        self._typo_found: dict[str, list[str]] = {}
 
     def typo_keys(self, term: str, known: frozenset[str]) -> list[str]:
         """Keys of the answer one edit (insertion, deletion, substitution, transposition) away from ``term``.
@@ -374,10 +382,15 @@ class _Doc:
                     for form in _deletions(key):
                         typo_index.setdefault(form, set()).add(key)
             self._typo_index = typo_index
+        cached = self._typo_found.get(term)
+        if cached is not None:
+            return cached
         found: set[str] = set()
-        for form in (term, *_deletions(term)):
+        for form in _typo_forms(term):
             found.update(self._typo_index.get(form, ()))
-        return sorted(key for key in found if key != term and key not in known and abs(len(key) - len(term)) <= 1)
+        keys = sorted(key for key in found if key != term and key not in known and abs(len(key) - len(term)) <= 1)
+        self._typo_found[term] = keys
+        return keys
 
 
 def _add(index: _Index, keys: Iterable[str], sentence: int, position: int) -> None:
