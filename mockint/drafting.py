@@ -850,7 +850,7 @@ def _emit(key: str, value: Any, indent: str, out: list[str], first_prefix: str |
 
 def _emit_item(item: Any, indent: str, out: list[str], compact: bool = False) -> None:
     if isinstance(item, dict):
-        line = _flow(item)
+        line = _flow(item) if compact else ""
         if compact and len(indent) + 2 + len(line) <= _FOLD_WIDTH:
             # A short check reads best on one line.
             out.append(f"{indent}- {line}")
