@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from mockint.errors import InputError, MockintError
+from mockint.files import csv_rows
 from mockint.grading import CircuitBreakerJudge, grade_answer
 from mockint.models import Answer, Grade, normalise_id
 from mockint.render import grade_to_json
@@ -165,12 +166,8 @@ def _read_csv(handle: IO[bytes], path: Path, seen_ids: dict[str, str]) -> Iterat
                 f"{path}:1: missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}; "
                 "the CSV header needs id, question_id, answer"
             )
-        line_end = reader.line_num
-        for row in reader:
-            source = f"{path}:{line_end + 1}"
-            line_end = reader.line_num
-            if not any(cell.strip() for cell in row):
-                continue
+        for line, row in csv_rows(reader):
+            source = f"{path}:{line}"
             if len(row) != len(header):
                 yield Record(
                     source,

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from mockint.errors import InputError
-from mockint.files import read_text
+from mockint.files import csv_rows, read_text
 from mockint.models import ID_RE, normalise_id
 
 __all__ = [
@@ -484,12 +484,8 @@ def _csv_records(file: Path, text: str) -> list[tuple[str, dict[str, Any], bool]
         header = [name.strip() for name in header]
         if "question" not in header or not ({"id", "question_id"} & set(header)):
             raise InputError(f"{file}:1: the CSV header needs id, question and reference_answer columns")
-        line_end = reader.line_num
-        for row in reader:
-            where = f"{file}:{line_end + 1}"
-            line_end = reader.line_num
-            if not any(cell.strip() for cell in row):
-                continue
+        for line, row in csv_rows(reader):
+            where = f"{file}:{line}"
             if len(row) != len(header):
                 raise InputError(
                     f"{where}: row has {len(row)} fields but the header has {len(header)}; quote fields that "

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Protocol
 
 from mockint.errors import InputError, MockintError
 
@@ -40,3 +42,29 @@ def read_text(path: Path, expected: str, error: type[MockintError] = InputError,
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise error(f"{path}:{line}: not UTF-8 text; save the file as UTF-8") from None
+
+
+class _CsvReader(Protocol):
+    """What ``csv.reader`` returns: rows, and the number of source lines read so far."""
+
+    @property
+    def line_num(self) -> int: ...
+
+    def __iter__(self) -> Iterator[list[str]]: ...
+
+
+def csv_rows(reader: _CsvReader) -> Iterator[tuple[int, list[str]]]:
+    """The non-blank rows after the header, each with the line it starts on (a quoted field may span lines).
+
+    Args:
+        reader: A ``csv.reader`` whose header row has already been read.
+
+    Yields:
+        ``(line, row)`` pairs.
+    """
+    line_end = reader.line_num
+    for row in reader:
+        start = line_end + 1
+        line_end = reader.line_num
+        if any(cell.strip() for cell in row):
+            yield start, row
