@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
 
@@ -12,6 +13,28 @@ import typer
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+class TableFormat(StrEnum):
+    """A listing: a table for people, JSON for tools."""
+
+    table = "table"
+    json = "json"
+
+
+class DocumentFormat(StrEnum):
+    """One document: Markdown for people, JSON for tools."""
+
+    md = "md"
+    json = "json"
+
+
+class TextFormat(StrEnum):
+    """A report: plain text for people, JSON for tools."""
+
+    text = "text"
+    json = "json"
+
 
 RubricsOption = Annotated[
     Path | None,

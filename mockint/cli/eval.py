@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import json
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from mockint.cli._common import RubricsOption, error, notice, user_errors
-
-
-class EvalFormat(StrEnum):
-    """Output formats of ``mockint eval``."""
-
-    text = "text"
-    json = "json"
+from mockint.cli._common import RubricsOption, TextFormat, error, notice, user_errors
 
 
 @user_errors
@@ -36,7 +28,7 @@ def eval_command(
     score_max: Annotated[
         float | None, typer.Option("--score-max", min=0.0, help="Top of the human scale for records without one.")
     ] = None,
-    fmt: Annotated[EvalFormat, typer.Option("--format", "-f", help="text or json.")] = EvalFormat.text,
+    fmt: Annotated[TextFormat, typer.Option("--format", "-f", help="text or json.")] = TextFormat.text,
     concurrency: Annotated[
         int, typer.Option("--concurrency", "-c", min=1, max=64, help="Judge requests in flight at most.")
     ] = 4,
@@ -65,7 +57,7 @@ def eval_command(
     report = evaluate(records, rubric_set, judge, concurrency=concurrency)
     for message in report.errors:
         error(message)
-    if fmt is EvalFormat.json:
+    if fmt is TextFormat.json:
         typer.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
     else:
         typer.echo(render_text(report), nl=False)

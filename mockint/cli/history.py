@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mockint.cli._common import notice, user_errors
+from mockint.cli._common import DocumentFormat, TableFormat, notice, user_errors
 
 if TYPE_CHECKING:
     from mockint.history import HistoryStore
@@ -18,20 +17,6 @@ app = typer.Typer(
     help="Past interview sessions: list them, replay one, export a report to share.",
     invoke_without_command=True,
 )
-
-
-class ListFormat(StrEnum):
-    """Formats of ``history``."""
-
-    table = "table"
-    json = "json"
-
-
-class ShowFormat(StrEnum):
-    """Formats of ``history show``."""
-
-    md = "md"
-    json = "json"
 
 
 SessionArgument = Annotated[str, typer.Argument(metavar="ID", help="Session id (see `mockint history`), or 'last'.")]
@@ -71,7 +56,7 @@ def _open_existing() -> HistoryStore:
 @user_errors
 def history(
     ctx: typer.Context,
-    fmt: Annotated[ListFormat, typer.Option("--format", "-f", help="table or json.")] = ListFormat.table,
+    fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="table or json.")] = TableFormat.table,
 ) -> None:
     """List past interview sessions, newest first."""
     if ctx.invoked_subcommand is not None:
@@ -83,7 +68,7 @@ def history(
     if path.exists():
         with HistoryStore(path) as store:
             summaries = store.list_sessions()
-    if fmt is ListFormat.json:
+    if fmt is TableFormat.json:
         typer.echo(json.dumps([summary_json(s) for s in summaries], ensure_ascii=False, indent=2))
         return
     if not summaries:
@@ -113,14 +98,14 @@ def history(
 @user_errors
 def show(
     session: SessionArgument,
-    fmt: Annotated[ShowFormat, typer.Option("--format", "-f", help="md or json.")] = ShowFormat.md,
+    fmt: Annotated[DocumentFormat, typer.Option("--format", "-f", help="md or json.")] = DocumentFormat.md,
 ) -> None:
     """Replay one session: questions, answers, grades, follow-ups, timings."""
     from mockint.history import session_json, session_markdown
 
     with _open_existing() as store:
         record = store.get_session(_session_id(store, session))
-    if fmt is ShowFormat.json:
+    if fmt is DocumentFormat.json:
         typer.echo(json.dumps(session_json(record), ensure_ascii=False, indent=2))
     else:
         typer.echo(session_markdown(record), nl=False)

@@ -5,24 +5,16 @@ from __future__ import annotations
 import json
 import sys
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mockint.cli._common import RubricsOption, notice, user_errors
+from mockint.cli._common import RubricsOption, TableFormat, notice, user_errors
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from mockint.interview import Asker, ProgressReport
-
-
-class ProgressFormat(StrEnum):
-    """Formats of ``mockint progress``."""
-
-    table = "table"
-    json = "json"
 
 
 @user_errors
@@ -147,7 +139,7 @@ def interview(
 
 @user_errors
 def progress(
-    fmt: Annotated[ProgressFormat, typer.Option("--format", "-f", help="table or json.")] = ProgressFormat.table,
+    fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="table or json.")] = TableFormat.table,
     rubrics: RubricsOption = None,
 ) -> None:
     """Show progress per question (attempts, last and best score, a chart) and per key point (mastery, due).
@@ -169,7 +161,7 @@ def progress(
     else:
         reviews, attempts = [], []
     report = build_progress(rubric_set.values(), reviews, attempts, datetime.now(UTC))
-    if fmt is ProgressFormat.json:
+    if fmt is TableFormat.json:
         typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
         return
     from rich.console import Console

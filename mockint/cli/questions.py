@@ -3,35 +3,20 @@
 from __future__ import annotations
 
 import json
-from enum import StrEnum
 from typing import Annotated
 
 import typer
 
-from mockint.cli._common import RubricsOption, user_errors
+from mockint.cli._common import DocumentFormat, RubricsOption, TableFormat, user_errors
 
 app = typer.Typer(help="List and show the interview questions.", no_args_is_help=True)
-
-
-class ListFormat(StrEnum):
-    """Formats of ``questions list``."""
-
-    table = "table"
-    json = "json"
-
-
-class ShowFormat(StrEnum):
-    """Formats of ``questions show``."""
-
-    md = "md"
-    json = "json"
 
 
 @app.command("list")
 @user_errors
 def list_questions(
     rubrics: RubricsOption = None,
-    fmt: Annotated[ListFormat, typer.Option("--format", "-f", help="table or json.")] = ListFormat.table,
+    fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="table or json.")] = TableFormat.table,
 ) -> None:
     """List the questions that have rubrics."""
     from mockint.render import questions_json, questions_table
@@ -39,7 +24,7 @@ def list_questions(
 
     rubric_set = load_rubrics(rubrics)
     items = list(rubric_set.values())
-    if fmt is ListFormat.json:
+    if fmt is TableFormat.json:
         typer.echo(json.dumps(questions_json(items), ensure_ascii=False, indent=2))
     else:
         from rich.console import Console
@@ -52,14 +37,16 @@ def list_questions(
 def show_question(
     question_id: Annotated[str, typer.Argument(metavar="ID", help="Question id (see `mockint questions list`).")],
     rubrics: RubricsOption = None,
-    fmt: Annotated[ShowFormat, typer.Option("--format", "-f", help="md or json (the whole rubric).")] = ShowFormat.md,
+    fmt: Annotated[
+        DocumentFormat, typer.Option("--format", "-f", help="md or json (the whole rubric).")
+    ] = DocumentFormat.md,
 ) -> None:
     """Show one question: model answer, key points, typical mistakes, tips."""
     from mockint.render import rubric_markdown
     from mockint.rubrics import load_rubrics
 
     rubric = load_rubrics(rubrics).get_rubric(question_id)
-    if fmt is ShowFormat.json:
+    if fmt is DocumentFormat.json:
         typer.echo(json.dumps(rubric.model_dump(mode="json"), ensure_ascii=False, indent=2))
     else:
         typer.echo(rubric_markdown(rubric), nl=False)

@@ -4,25 +4,17 @@ from __future__ import annotations
 
 import json
 import time
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mockint.cli._common import error, notice, user_errors
+from mockint.cli._common import TextFormat, error, notice, user_errors
 
 if TYPE_CHECKING:
     from mockint.judge import OpenAIJudge
 
 app = typer.Typer(help="Rubric authoring: import, lint, example tests and the schema.", no_args_is_help=True)
-
-
-class LintFormat(StrEnum):
-    """Output formats of ``rubric lint``."""
-
-    text = "text"
-    json = "json"
 
 
 NoLlmOption = Annotated[bool, typer.Option("--no-llm", help="Never call an LLM.")]
@@ -105,7 +97,7 @@ def lint(
         list[Path] | None,
         typer.Argument(help="Rubric files or folders. Default: the rubrics shipped with mockint."),
     ] = None,
-    fmt: Annotated[LintFormat, typer.Option("--format", "-f", help="text or json.")] = LintFormat.text,
+    fmt: Annotated[TextFormat, typer.Option("--format", "-f", help="text or json.")] = TextFormat.text,
 ) -> None:
     """Report rubric problems: compound or vague key points, overlaps, missing or useless checks, examples.
 
@@ -114,7 +106,7 @@ def lint(
     from mockint.lint import lint_paths
 
     report = lint_paths(paths)
-    if fmt is LintFormat.json:
+    if fmt is TextFormat.json:
         typer.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
     else:
         for finding in report.findings:
