@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from mockint import checks
 from mockint.errors import JudgeError
+from mockint.grading import evidence, matching
+from mockint.grading.score import score
 from mockint.models import (
-    VERDICT_CREDIT,
     CriterionResult,
     Grade,
     GraderKind,
@@ -38,37 +38,15 @@ BREAKER_THRESHOLD = 3
 _NO_JUDGE_GUARDS = frozenset({"empty", "garbage"})
 
 
-def score(criteria: Iterable[tuple[float, Verdict]], penalties: Iterable[float], cap: float = 1.0) -> float:
-    """The score of an answer: weighted share of key points met, minus penalties, clipped.
-
-    A partial verdict earns half the key point's weight. The result is clipped to ``[0, cap]`` where the cap
-    comes from guards (keyword lists, off-topic, injection, empty answers).
-
-    Args:
-        criteria: ``(weight, verdict)`` per key point.
-        penalties: The penalty of each mistake the answer made.
-        cap: Upper bound set by guards (1.0 when none fired).
-
-    Returns:
-        The score in ``[0, 1]``, rounded to 4 decimals.
-    """
-    pairs = list(criteria)
-    total = sum(weight for weight, _ in pairs)
-    earned = sum(weight * VERDICT_CREDIT[verdict] for weight, verdict in pairs)
-    share = earned / total if total > 0 else 0.0
-    value = share - sum(penalties)
-    return round(max(0.0, min(value, cap, 1.0)), 4)
-
-
 def _reconcile_criterion(
-    det: checks.CriterionMatch, llm: JudgeCriterion | None, text: str, answer: str, warnings: list[str]
+    det: matching.CriterionMatch, llm: JudgeCriterion | None, text: str, answer: str, warnings: list[str]
 ) -> CriterionResult:
     if llm is None:
         return CriterionResult(id=det.id, text=text, verdict=det.verdict, evidence=det.evidence)
     agree = det.verdict == llm.verdict
     if llm.verdict == "missed":
         return CriterionResult(id=det.id, text=text, verdict="missed", source="llm", agree=agree)
-    if llm.evidence and checks.find_quote(llm.evidence, answer):
+    if llm.evidence and evidence.find_quote(llm.evidence, answer):
         return CriterionResult(
             id=det.id, text=text, verdict=llm.verdict, evidence=llm.evidence, source="llm", agree=agree
         )
@@ -82,7 +60,7 @@ def _reconcile_criterion(
 
 
 def _deterministic_mistake(
-    match: checks.MistakeMatch, omission_of: Sequence[str], final: dict[str, Verdict]
+    match: matching.MistakeMatch, omission_of: Sequence[str], final: dict[str, Verdict]
 ) -> tuple[bool, str | None]:
     # A detector hit carries its evidence; an omission is judged on the final (reconciled) key points.
     if match.committed and match.evidence is not None:
@@ -106,7 +84,7 @@ def _reconcile_mistake(
         return MistakeResult(id=mistake_id, text=text, committed=det_committed, evidence=det_evidence)
     if not llm.committed:
         return MistakeResult(id=mistake_id, text=text, committed=False, source="llm")
-    if llm.evidence and checks.find_quote(llm.evidence, answer):
+    if llm.evidence and evidence.find_quote(llm.evidence, answer):
         return MistakeResult(id=mistake_id, text=text, committed=True, evidence=llm.evidence, source="llm")
     if not llm.evidence and is_omission:
         # An omission has nothing to quote.
@@ -220,7 +198,7 @@ def grade_answer(
     Returns:
         The grade, per the grade output contract.
     """
-    analysis = checks.analyse(answer, rubric)
+    analysis = matching.analyse(answer, rubric)
     warnings: list[str] = []
     guard_messages = [guard.message for guard in analysis.guards]
     warnings.extend(guard_messages)

@@ -1,0 +1,42 @@
+"""Grading one answer against a rubric: deterministic layers always, the LLM judge when given.
+
+Modules: ``text`` (normalise, stems, sentences), ``matching`` (key points and mistakes), ``guards`` (caps for
+the whole answer), ``evidence`` (is a quote in the answer, and about the key point), ``score`` (pure), ``grade``
+(``grade_answer``: reconcile and feedback). Names load on first use so that importing the package is cheap.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+# Eager, because importing the submodule ``score`` would otherwise leave the package attribute ``score``
+# bound to the module rather than the function.
+from mockint.grading.score import score
+
+__all__ = ["BREAKER_THRESHOLD", "CircuitBreakerJudge", "feedback_text", "grade_answer", "relevant_tips", "score"]
+
+if TYPE_CHECKING:
+    from mockint.grading.grade import (
+        BREAKER_THRESHOLD,
+        CircuitBreakerJudge,
+        feedback_text,
+        grade_answer,
+        relevant_tips,
+    )
+
+_LAZY = {
+    "BREAKER_THRESHOLD": "mockint.grading.grade",
+    "CircuitBreakerJudge": "mockint.grading.grade",
+    "feedback_text": "mockint.grading.grade",
+    "grade_answer": "mockint.grading.grade",
+    "relevant_tips": "mockint.grading.grade",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'mockint.grading' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module_name), name)

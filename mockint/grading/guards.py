@@ -1,0 +1,232 @@
+"""Guards: properties of a whole answer that cap its score (empty, garbage, keyword salad, off-topic, injection)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from mockint.grading.text import CYRILLIC_RE, TOKEN_RE, Doc, is_function_word, normalise, text_keys
+
+if TYPE_CHECKING:
+    from mockint.grading.matching import _Compiled
+
+GuardKind = Literal["empty", "garbage", "keyword_list", "off_topic", "injection"]
+
+
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """Something about the answer as a whole that limits its score.
+
+    Attributes:
+        kind: What was found.
+        message: One human sentence saying what was found (no final period).
+        cap: The score may not exceed this.
+    """
+
+    kind: GuardKind
+    message: str
+    cap: float
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Guards
+# ---------------------------------------------------------------------------------------------------------
+
+_INVISIBLE_RE = re.compile(r"[\s\u200b-\u200f\u2060\ufeff]+")
+_LETTER_WORD_RE = re.compile(r"[^\W_]+")
+_LATIN_WORD_RE = re.compile(r"[a-z]+")
+_CYRILLIC_WORD_RE = re.compile(r"[а-я]+")
+_LATIN_VOWELS = frozenset("aeiouy")
+_CYRILLIC_VOWELS = frozenset("аеиоуыэюя")
+_KEYBOARD_RUNS = (
+    "qwer",
+    "asdf",
+    "sdfg",
+    "dfgh",
+    "fghj",
+    "ghjk",
+    "hjkl",
+    "zxcv",
+    "xcvb",
+    "cvbn",
+    "vbnm",
+    "yuio",
+    "uiop",
+    "йцук",
+    "цуке",
+    "фыва",
+    "ывап",
+    "ячсм",
+)
+_RARE_BIGRAMS_RE = re.compile(r"q(?!u|$)|zx|xz|jq|jx|xj|vq|fq|wq|jz|zj|vx|xv|kq|qk|qz|zq|bx|xk|fz|pq")
+
+
+def _plausible_word(word: str) -> bool:
+    """Whether a lowercase, accent-free, letters-only word could be an English or Russian word."""
+    if _LATIN_WORD_RE.fullmatch(word):
+        vowels, max_consonants = _LATIN_VOWELS, 5
+        if _RARE_BIGRAMS_RE.search(word):
+            return False
+    elif _CYRILLIC_WORD_RE.fullmatch(word):
+        vowels, max_consonants = _CYRILLIC_VOWELS, 4
+    else:
+        return False
+    if len(word) == 1:
+        return word in "aiвскоуияаж"
+    if len(word) > 30 or any(run in word for run in _KEYBOARD_RUNS):
+        return False
+    vowel_count = 0
+    run = 0
+    previous = ""
+    repeats = 0
+    for char in word:
+        if char in vowels:
+            vowel_count += 1
+            run = 0
+        else:
+            run += 1
+            if run > max_consonants:
+                return False
+        repeats = repeats + 1 if char == previous else 0
+        if repeats >= 2:
+            return False
+        previous = char
+    return vowel_count > 0 and (len(word) < 5 or vowel_count / len(word) >= 0.15)
+
+
+def _strip_accents(word: str) -> str:
+    decomposed = unicodedata.normalize("NFD", word)
+    return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
+
+
+def _garbage_message(visible: str, answer: str, credited: bool) -> str | None:
+    controls = sum(1 for char in visible if unicodedata.category(char) in ("Cc", "Co", "Cn", "Cs"))
+    alphanumeric = sum(1 for char in visible if char.isalnum())
+    if controls / len(visible) > 0.1 or alphanumeric / len(visible) < 0.5:
+        return "answer is mostly symbols or binary data, not words"
+    real = 0
+    unreal = 0
+    neutral = 0
+    for word in _LETTER_WORD_RE.findall(unicodedata.normalize("NFKC", answer)):
+        if any(char.isdigit() for char in word) or (word.isupper() and 2 <= len(word) <= 6) or len(word) == 1:
+            # Numbers, identifiers, acronyms (NDCG, BM25) and single letters (the n of "O(n log n)") count as
+            # words but say nothing about noise.
+            neutral += 1
+        elif _plausible_word(_strip_accents(word.casefold()).replace("ё", "е")):
+            real += 1
+        else:
+            unreal += 1
+    if real < unreal:
+        return "answer is mostly random letters, not words"
+    # A terse answer that states a key point ("push", "at main") answers a short question; only a terse
+    # answer that states none is too short to be an answer.
+    if real == 0 or (real + neutral < 3 and not credited):
+        return "answer has fewer than 3 real words"
+    return None
+
+
+_LIST_ITEM_SPLIT_RE = re.compile(r"[\n,;|•·]+|[.!?](?=\s|$)")
+
+
+# Prepositions that are content in a phrase ("under the null") but still mark running text, not a list.
+_GLUE_WORDS = frozenset(
+    """
+    before after under over between through within without across along during against among toward towards
+    since until upon than like unlike versus beside inside outside onto
+    перед после между через внутри вне против среди около вместо кроме
+    """.split()
+)
+
+
+def _is_keyword_list(doc: Doc, answer: str) -> bool:
+    words = [word for sentence in doc.sentences for word in sentence.words if not word[0].isdigit()]
+    if len(words) < 6:
+        return False
+    function_share = sum(1 for word in words if is_function_word(word) or word in _GLUE_WORDS) / len(words)
+    if function_share < 0.12:
+        return True
+    # A bulleted or comma-separated list of short items with hardly any function words.
+    items = [TOKEN_RE.findall(item) for item in _LIST_ITEM_SPLIT_RE.split(normalise(answer))]
+    items = [item for item in items if item]
+    return len(items) >= 4 and all(len(item) <= 3 for item in items) and function_share < 0.25
+
+
+def _is_off_topic(doc: Doc, compiled: _Compiled) -> bool:
+    words = {
+        word
+        for sentence in doc.sentences
+        for word in sentence.words
+        if len(word) > 1 and not word[0].isdigit() and not is_function_word(word)
+    }
+    if len(words) < 3:
+        return False
+    cyrillic = sum(1 for word in words if CYRILLIC_RE.search(word))
+    # A rubric written only in English says nothing about whether a Russian answer is on topic.
+    covered = compiled.vocabulary_cyrillic if cyrillic * 2 > len(words) else compiled.vocabulary_latin
+    if covered < 10:
+        return False
+    known = sum(1 for word in words if any(key in compiled.vocabulary for key in text_keys(word)))
+    return known / len(words) < 0.2
+
+
+_INJECTION_PATTERNS = tuple(
+    re.compile(pattern, re.MULTILINE)
+    for pattern in (
+        # English
+        r"\b(?:ignore|disregard|forget|override)\s+(?:(?:all|any|the|your|my|these|those|previous|prior|"
+        r"preceding|above|earlier|original|system|grading|scoring|marking)\s+){0,4}"
+        r"(?:instructions?|rubrics?|prompts?|guidelines|criteria|rules)\b",
+        r"\b(?:previous|prior|above|earlier|preceding)\s+instructions\b",
+        r"\b(?:give|award|assign|grant)(?:s|ing)?\s+(?:me\s+|us\s+|this\s+(?:answer\s+|response\s+)?|it\s+|"
+        r"my\s+answer\s+|the\s+answer\s+)?(?:a\s+|the\s+)?(?:full|maximum|max|maximal|perfect|top|all\s+the)\s+"
+        r"(?:marks?|points?|credit)\b",
+        r"\b(?:give|award|assign|grant)\s+(?:me|this(?:\s+answer|\s+response)?|my\s+answer)\s+(?:a\s+|the\s+)?"
+        r"(?:full|maximum|max|perfect|top|highest)\s+(?:scores?|grades?|ratings?|marks?)\b",
+        r"\b(?:score|grade|rate|mark)\s+(?:this|me|my\s+answer|this\s+answer|this\s+response|it)\s+"
+        r"(?:as\s+|at\s+|with\s+)?(?:a\s+)?(?:10\s*/\s*10|100\s*/\s*100|10\s+out\s+of\s+10|100\s*%|"
+        r"full\s+marks|perfect|maximum|max\b)",
+        r"\byou\s+are\s+(?:now\s+)?(?:the|a|an|my)\s+(?:grader|judge|evaluator|examiner|grading\s+"
+        r"(?:model|assistant|system)|language\s+model|llm|ai)\b",
+        r"\b(?:dear|hey|hello|attention|note\s+to(?:\s+the)?)\s+(?:grader|judge|evaluator|examiner|llm|ai|"
+        r"assistant)\b",
+        r"\b(?:ignore|reveal|print|show|override|disregard|forget|leak|repeat|new|your)\s+(?:the\s+|your\s+)?"
+        r"system\s+(?:prompt|message|instructions?)\b",
+        r"^\s*(?:system|system\s+prompt|assistant)\s*:",
+        r"</?\s*answer\b[^>]*>",
+        r"</?\s*(?:system|instructions?|rubric|grader|judge)\s*>",
+        r"<\|im_(?:start|end)\|>|\[/?inst\]",
+        # Russian
+        r"(?:про)?игнорир\w*\s+(?:\w+\s+){0,3}?(?:инструкци|указани|правил|рубрик|критери|промпт)",
+        r"забуд\w*\s+(?:\w+\s+){0,3}?(?:инструкци|указани|правил|рубрик|критери|промпт)",
+        r"(?:предыдущ|прошл)\w*\s+(?:инструкци|указани)",
+        r"(?:постав|выстав|дай|начисл|присв)\w*\s+(?:\w+\s+){0,3}?(?:максимальн|наивысш|высш|полн)\w*\s+"
+        r"(?:балл|оценк|отметк)",
+        r"(?:оцени|постав|дай)\w*\s+(?:\w+\s+){0,3}?(?:10|100|десять|сто)\s*(?:из|/)\s*(?:10|100|десяти|ста)\b",
+        r"\bты\s+(?:-\s+)?(?:теперь\s+)?(?:оценщик|грейдер|судья|экзаменатор|проверяющ|ассистент|"
+        r"языков\w*\s+модель)",
+        r"(?:игнорир|покажи|раскрой|забудь)\w*\s+(?:\w+\s+)?системн\w*\s+(?:промпт|инструкци|сообщени)",
+    )
+)
+
+
+def _guards(answer: str, doc: Doc, compiled: _Compiled, credited: bool) -> tuple[Guard, ...]:
+    visible = _INVISIBLE_RE.sub("", answer)
+    if not visible:
+        return (Guard("empty", "answer is empty", 0.0),)
+    guards: list[Guard] = []
+    garbage = _garbage_message(visible, answer, credited)
+    if garbage is not None:
+        guards.append(Guard("garbage", garbage, 0.0))
+    else:
+        if _is_keyword_list(doc, answer):
+            guards.append(Guard("keyword_list", "answer is a bare list of keywords, not sentences", 0.3))
+        if not credited and _is_off_topic(doc, compiled):
+            guards.append(
+                Guard("off_topic", "answer does not address the question: no key point and few of its terms", 0.1)
+            )
+    normalised = normalise(answer)
+    if any(pattern.search(normalised) for pattern in _INJECTION_PATTERNS):
+        guards.append(Guard("injection", "answer contains instructions addressed to the grader", 0.3))
+    return tuple(guards)

@@ -1,0 +1,426 @@
+"""Matching key points and typical mistakes: rubric checks compiled once, phrases found by stem within a window.
+
+Everything here is a pure function of the answer and the rubric.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from mockint.grading.guards import Guard, _guards
+from mockint.grading.text import NEGATED, STOPWORDS, TOKEN_RE, UNNEGATED, Doc, normalise, parse, phrase_key
+from mockint.models import Check, Criterion, Mistake, Rubric, Verdict
+
+
+@dataclass(frozen=True, slots=True)
+class CriterionMatch:
+    """The deterministic verdict on one key point.
+
+    Attributes:
+        id: The key point's id.
+        verdict: ``met``, ``partial`` or ``missed``.
+        evidence: The answer's sentence that matched, verbatim (stripped); ``None`` when missed.
+    """
+
+    id: str
+    verdict: Verdict
+    evidence: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class MistakeMatch:
+    """Whether the answer makes one typical mistake, by the deterministic checks.
+
+    Attributes:
+        id: The mistake's id.
+        committed: Whether a detector matched or every key point listed in ``omission_of`` was missed.
+        evidence: The answer's sentence that triggered a detector, verbatim; ``None`` for an omission or when
+            not committed.
+    """
+
+    id: str
+    committed: bool
+    evidence: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """The deterministic analysis of one answer against one rubric.
+
+    Attributes:
+        criteria: One verdict per key point, in rubric order.
+        mistakes: One verdict per typical mistake, in rubric order.
+        guards: The guards that fired, in a fixed order (empty, garbage, keyword_list, off_topic, injection).
+    """
+
+    criteria: tuple[CriterionMatch, ...]
+    mistakes: tuple[MistakeMatch, ...]
+    guards: tuple[Guard, ...]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Rubric compilation
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Variant:
+    terms: tuple[str, ...]
+    content: bool  # False when the phrase is only stopwords: then it is matched over all tokens
+    span: int  # largest allowed distance between the first and last matched token
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    concepts: tuple[tuple[int, ...], ...]  # phrase ids, per concept
+    exclude: tuple[int, ...]
+    unless: tuple[int, ...]
+    answer_scope: bool
+    negation: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    variants: tuple[tuple[_Variant, ...], ...]  # per phrase id
+    criteria: tuple[tuple[str, tuple[_Plan, ...]], ...]
+    mistakes: tuple[tuple[str, tuple[_Plan, ...], tuple[str, ...]], ...]
+    vocabulary: frozenset[str]
+    vocabulary_cyrillic: int
+    vocabulary_latin: int
+    # The lists compiled from: a rubric copied with new criteria or mistakes gets recompiled.
+    source: tuple[object, int, object, int]
+
+
+def _phrase_variants(phrase: str) -> tuple[_Variant, ...]:
+    split_words: list[str] = []
+    joined_words: list[str] = []
+    for token in TOKEN_RE.findall(normalise(phrase)):
+        if "-" in token and not token[0].isdigit():
+            parts = [part for part in token.split("-") if part]
+            split_words.extend(parts)
+            joined_words.append("".join(parts))
+        else:
+            split_words.append(token)
+            joined_words.append(token)
+    variants: list[_Variant] = []
+    for words in (split_words, joined_words):
+        if not words:
+            continue
+        content = [word for word in words if word not in STOPWORDS]
+        chosen = content or words
+        terms = tuple(dict.fromkeys(phrase_key(word) for word in chosen))
+        variant = _Variant(terms, bool(content), len(chosen) + 1)
+        if variant not in variants:
+            variants.append(variant)
+    return tuple(variants)
+
+
+def _vocabulary_words(rubric: Rubric) -> Iterable[str]:
+    yield rubric.title
+    yield rubric.question
+    yield rubric.model_answer
+    yield from rubric.tips
+    for criterion in rubric.criteria:
+        yield criterion.text
+        for check in criterion.checks:
+            yield from _check_phrases(check)
+    for mistake in rubric.mistakes:
+        yield mistake.text
+        for check in mistake.detectors:
+            yield from _check_phrases(check)
+
+
+def _check_phrases(check: Check) -> Iterable[str]:
+    for alternatives in check.concepts:
+        yield from alternatives
+    yield from check.exclude
+    yield from check.unless
+
+
+def _compile(rubric: Rubric) -> _Compiled:
+    phrase_ids: dict[str, int] = {}
+    variants: list[tuple[_Variant, ...]] = []
+
+    def phrase_id(phrase: str) -> int:
+        found = phrase_ids.get(phrase)
+        if found is None:
+            found = phrase_ids[phrase] = len(variants)
+            variants.append(_phrase_variants(phrase))
+        return found
+
+    def plan(check: Check) -> _Plan:
+        return _Plan(
+            concepts=tuple(tuple(phrase_id(p) for p in alternatives) for alternatives in check.concepts),
+            exclude=tuple(phrase_id(p) for p in check.exclude),
+            unless=tuple(phrase_id(p) for p in check.unless),
+            answer_scope=check.scope == "answer",
+            negation=check.negation,
+        )
+
+    criteria = tuple((c.id, tuple(plan(check) for check in c.checks)) for c in rubric.criteria)
+    mistakes = tuple((m.id, tuple(plan(check) for check in m.detectors), tuple(m.omission_of)) for m in rubric.mistakes)
+    vocabulary: set[str] = set()
+    for text in _vocabulary_words(rubric):
+        for token in TOKEN_RE.findall(normalise(text)):
+            parts = token.split("-")
+            for word in [*parts, "".join(parts)] if len(parts) > 1 else parts:
+                if word and word not in STOPWORDS:
+                    vocabulary.add(phrase_key(word))
+    cyrillic = sum(1 for key in vocabulary if key.startswith("~"))
+    return _Compiled(
+        variants=tuple(variants),
+        criteria=criteria,
+        mistakes=mistakes,
+        vocabulary=frozenset(vocabulary),
+        vocabulary_cyrillic=cyrillic,
+        vocabulary_latin=len(vocabulary) - cyrillic,
+        source=(rubric.criteria, len(rubric.criteria), rubric.mistakes, len(rubric.mistakes)),
+    )
+
+
+def _compiled(rubric: Rubric) -> _Compiled:
+    cached = rubric._compiled
+    if isinstance(cached, _Compiled):
+        source = cached.source
+        if (
+            source[0] is rubric.criteria
+            and source[1] == len(rubric.criteria)
+            and source[2] is rubric.mistakes
+            and source[3] == len(rubric.mistakes)
+        ):
+            return cached
+    compiled = _compile(rubric)
+    rubric._compiled = compiled
+    return compiled
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Matching
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _windows(positions: list[list[int]], span: int) -> Iterable[list[int]]:
+    """Token positions of each place where every term occurs within ``span`` of each other."""
+    if len(positions) == 1:
+        for position in positions[0]:
+            yield [position]
+        return
+    events = sorted((position, term) for term, found in enumerate(positions) for position in found)
+    need = len(positions)
+    counts = [0] * need
+    covered = 0
+    left = 0
+    for right, (position, term) in enumerate(events):
+        if counts[term] == 0:
+            covered += 1
+        counts[term] += 1
+        while covered == need:
+            left_position, left_term = events[left]
+            if position - left_position <= span:
+                yield sorted({event[0] for event in events[left : right + 1]})
+            counts[left_term] -= 1
+            if counts[left_term] == 0:
+                covered -= 1
+            left += 1
+
+
+class _Matcher:
+    """Finds phrases in one answer, remembering each phrase's result (phrases recur across checks)."""
+
+    __slots__ = ("_compiled", "_doc", "_memo")
+
+    def __init__(self, doc: Doc, compiled: _Compiled) -> None:
+        self._doc = doc
+        self._compiled = compiled
+        self._memo: dict[int, dict[int, int]] = {}
+
+    def phrase(self, phrase_id: int) -> dict[int, int]:
+        """Sentence index -> UNNEGATED | NEGATED flags of the phrase's occurrences there."""
+        found = self._memo.get(phrase_id)
+        if found is None:
+            found = {}
+            for variant in self._compiled.variants[phrase_id]:
+                self._match_variant(variant, found)
+            self._memo[phrase_id] = found
+        return found
+
+    def concept(self, phrase_ids: Sequence[int]) -> dict[int, int]:
+        if len(phrase_ids) == 1:
+            return self.phrase(phrase_ids[0])
+        merged: dict[int, int] = {}
+        for phrase_id in phrase_ids:
+            for sentence, flags in self.phrase(phrase_id).items():
+                merged[sentence] = merged.get(sentence, 0) | flags
+        return merged
+
+    def _typo_hits(self, term: str) -> dict[int, list[int]] | None:
+        keys = self._doc.typo_keys(term, self._compiled.vocabulary)
+        if not keys:
+            return None
+        merged: dict[int, list[int]] = {}
+        for key in keys:
+            for sentence, positions in self._doc.content_index[key].items():
+                merged.setdefault(sentence, []).extend(positions)
+        return {sentence: sorted(set(positions)) for sentence, positions in merged.items()}
+
+    def _match_variant(self, variant: _Variant, found: dict[int, int]) -> None:
+        index = self._doc.content_index if variant.content else self._doc.raw_index
+        hits: list[dict[int, list[int]]] = []
+        for term in variant.terms:
+            by_sentence = index.get(term)
+            if by_sentence is None and variant.content:
+                by_sentence = self._typo_hits(term)
+            if by_sentence is None:
+                return
+            hits.append(by_sentence)
+        sentences = set(hits[0])
+        for by_sentence in hits[1:]:
+            sentences.intersection_update(by_sentence)
+        for sentence_index in sentences:
+            sentence = self._doc.sentences[sentence_index]
+            flags = found.get(sentence_index, 0)
+            for window in _windows([by_sentence[sentence_index] for by_sentence in hits], variant.span):
+                raw = [sentence.content_raw[p] for p in window] if variant.content else window
+                flags |= NEGATED if sentence.negated(raw) else UNNEGATED
+                if flags == UNNEGATED | NEGATED:
+                    break
+            if flags:
+                found[sentence_index] = flags
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    matched: bool
+    partial: bool
+    sentence: int | None
+
+
+_NO_MATCH = _Outcome(False, False, None)
+
+
+def _evaluate(plan: _Plan, matcher: _Matcher, partial_from: Callable[[int], bool] | None) -> _Outcome:
+    """Match one check; when ``partial_from`` is given, also look for partial credit in sentences it allows."""
+    for phrase_id in plan.unless:
+        if any(flags & UNNEGATED for flags in matcher.phrase(phrase_id).values()):
+            return _NO_MATCH
+    excluded: set[int] = set()
+    for phrase_id in plan.exclude:
+        excluded.update(matcher.phrase(phrase_id))
+    accept = UNNEGATED if plan.negation else UNNEGATED | NEGATED
+    # Per concept, the sentences where it counts, in answer order.
+    found = [
+        sorted(s for s, flags in matcher.concept(concept).items() if flags & accept and s not in excluded)
+        for concept in plan.concepts
+    ]
+    if all(found):
+        if plan.answer_scope:
+            return _Outcome(True, False, found[0][0])
+        common = set(found[0]).intersection(*found[1:])
+        if common:
+            return _Outcome(True, False, min(common))
+    if partial_from is not None and len(found) >= 2:
+        present = [kept for kept in ([s for s in sentences if partial_from(s)] for sentences in found) if kept]
+        # Strictly more than half: with the usual two-concept check ([topic], [qualifier]) one generic word
+        # ("model", "negatives") alone must not earn credit.
+        if 2 * len(present) > len(found):
+            return _Outcome(False, True, present[0][0])
+    return _NO_MATCH
+
+
+def _criterion(
+    criterion_id: str, plans: Sequence[_Plan], matcher: _Matcher, doc: Doc, mistaken: set[int]
+) -> CriterionMatch:
+    partial: _Outcome | None = None
+    for plan in plans:
+        outcome = _evaluate(plan, matcher, None if partial is not None else lambda s: s not in mistaken)
+        if outcome.matched and outcome.sentence is not None:
+            return CriterionMatch(criterion_id, "met", doc.sentences[outcome.sentence].text)
+        if outcome.partial and partial is None:
+            partial = outcome
+    if partial is not None and partial.sentence is not None:
+        return CriterionMatch(criterion_id, "partial", doc.sentences[partial.sentence].text)
+    return CriterionMatch(criterion_id, "missed", None)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Public API
+# ---------------------------------------------------------------------------------------------------------
+
+
+def analyse(answer: str, rubric: Rubric) -> Analysis:
+    """Grade an answer against a rubric with the deterministic checks.
+
+    A key point is met when any of its checks matches; it is partial when no check matches but some check
+    with two or more concepts has more than half of them somewhere in the answer, outside sentences that
+    commit a detected mistake. A mistake is committed when a detector matches or when every key point in its
+    ``omission_of`` is missed.
+
+    Args:
+        answer: The candidate's answer, in English or Russian.
+        rubric: The rubric; its compiled checks are cached on it (``Rubric._compiled``).
+
+    Returns:
+        Verdicts per key point and mistake in rubric order, with verbatim evidence, and the guards that fired.
+    """
+    compiled = _compiled(rubric)
+    doc = parse(answer)
+    matcher = _Matcher(doc, compiled)
+    detected: dict[str, int] = {}  # mistake id -> sentence that commits it
+    for mistake_id, detectors, _ in compiled.mistakes:
+        for plan in detectors:
+            outcome = _evaluate(plan, matcher, None)
+            if outcome.matched and outcome.sentence is not None:
+                detected[mistake_id] = outcome.sentence
+                break
+    # A sentence that states a typical mistake ("the p-value is the probability that H0 is true") shares
+    # words with the key point it gets wrong; it must not earn partial credit for it.
+    mistaken = set(detected.values())
+    criteria = tuple(_criterion(cid, plans, matcher, doc, mistaken) for cid, plans in compiled.criteria)
+    verdicts: dict[str, Verdict] = {match.id: match.verdict for match in criteria}
+    mistakes: list[MistakeMatch] = []
+    for mistake_id, _, omission_of in compiled.mistakes:
+        sentence = detected.get(mistake_id)
+        if sentence is not None:
+            mistakes.append(MistakeMatch(mistake_id, True, doc.sentences[sentence].text))
+        else:
+            omitted = bool(omission_of) and all(verdicts.get(ref) == "missed" for ref in omission_of)
+            mistakes.append(MistakeMatch(mistake_id, omitted, None))
+    credited = any(match.verdict != "missed" for match in criteria)
+    return Analysis(criteria, tuple(mistakes), _guards(answer, doc, compiled, credited))
+
+
+def check_matches(check: Check, text: str) -> str | None:
+    """Whether one check matches a text, as it would for a key point (negation, scope, exclude, unless).
+
+    Args:
+        check: The check.
+        text: The text to look in (an answer, a model answer ...).
+
+    Returns:
+        The sentence of ``text`` where it matched, or ``None``.
+    """
+    probe = Rubric.model_construct(
+        id="probe",
+        title="probe",
+        question="probe",
+        model_answer="probe",
+        tips=[],
+        mistakes=[],
+        criteria=[Criterion.model_construct(id="probe", text="probe", weight=1.0, checks=[check])],
+    )
+    match = analyse(text, probe).criteria[0]
+    return match.evidence if match.verdict == "met" else None
+
+
+def omission_committed(mistake: Mistake, verdicts: Mapping[str, Verdict]) -> bool:
+    """Whether a mistake of omission is made, given the verdicts on the key points.
+
+    Args:
+        mistake: The mistake; only its ``omission_of`` is used.
+        verdicts: Verdict per key point id. A key point absent from it counts as not missed.
+
+    Returns:
+        True when ``omission_of`` is non-empty and every key point listed there is ``missed``.
+    """
+    return bool(mistake.omission_of) and all(verdicts.get(ref) == "missed" for ref in mistake.omission_of)

@@ -1,0 +1,403 @@
+"""Text for the deterministic grader: normalisation, stop words, negation cues, EN/RU stems, sentences.
+
+Pure functions; the parsed answer (``Doc``) is indexed by word key so that phrases are found without scanning.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+import snowballstemmer
+
+# ---------------------------------------------------------------------------------------------------------
+# Text normalisation and word lists
+# ---------------------------------------------------------------------------------------------------------
+
+_CHAR_MAP = str.maketrans(
+    {
+        "ё": "е",
+        "‘": "'",
+        "’": "'",
+        "‚": "'",
+        "‛": "'",
+        "′": "'",
+        "`": "'",
+        "´": "'",
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "‟": '"',
+        "«": '"',
+        "»": '"',
+        "″": '"',
+        "‐": "-",
+        "‑": "-",
+        "‒": "-",
+        "–": "-",
+        "—": "-",
+        "―": "-",
+        "−": "-",
+        "﹘": "-",
+        # The judge prompt neutralises tags in the answer with these, so quotes may come back with them.
+        "‹": "<",
+        "›": ">",
+    }
+)
+
+
+def normalise(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold().translate(_CHAR_MAP)
+
+
+# Numbers with a decimal point stay whole ("0.05"); hyphenated words stay whole here and are split later.
+TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)+|[^\W_]+(?:'[^\W_]+)*(?:-[^\W_]+(?:'[^\W_]+)*)*")
+CYRILLIC_RE = re.compile(r"[а-яё]")
+LATIN_RE = re.compile(r"[a-z]")
+
+# Prepositions that carry meaning in a phrase ("under the null", "after retrieval", "without review") are
+# deliberately not stopwords, and negation cues never are, so a phrase can require them.
+STOP_EN = frozenset(
+    """
+    a an the and or of to in on at by for with from into onto as is are was were be been being am do does did
+    doing have has having had it its it's this that these those there here then than so if else when where which
+    who whom whose what how why we i you he she they them us our ours your yours his her hers their theirs my me
+    him itself themselves ourselves yourself myself also just only very too can could would should will shall
+    may might must about each all any both up down out off again
+    further once because while but via per such own we're they're i'm it'll we'll let's etc ie eg
+    """.split()
+)
+STOP_RU = frozenset(
+    """
+    и в во что он на я с со как а то все всё она так его но да ты к у же вы за бы по только ее её мне было вот от
+    меня еще ещё о из ему теперь когда даже ну вдруг ли если уже или быть был него до вас нибудь опять уж вам ведь
+    там потом себя ей может они тут где есть надо ней для мы тебя их чем была сам чтоб будто чего раз тоже себе
+    под будет ж тогда кто этот того потому этого какой совсем ним здесь этом один почти мой тем чтобы нее сейчас
+    были куда зачем всех можно при наконец два об другой хоть после над больше тот через эти нас про всего них
+    какая много разве три эту моя впрочем хорошо свою этой перед иногда лучше чуть том такой им более всегда
+    конечно всю между это сначала затем которые который которая которое также
+    """.replace("ё", "е").split()
+)
+STOPWORDS = STOP_EN | STOP_RU
+
+_NEGATION_CUES = frozenset(
+    """
+    not no never none nothing neither nor without cannot nobody nowhere
+    dont didnt doesnt isnt wasnt werent arent cant couldnt wouldnt shouldnt wont havent hasnt hadnt mustnt
+    neednt aint
+    не нет ни без никогда ничего нельзя никак
+    """.split()
+)
+# "not only X but also Y" affirms X; so do "no doubt", "тем не менее" and "без сомнения".
+_NOT_A_NEGATION_BEFORE = frozenset(
+    {"only", "just", "merely", "simply", "doubt", "matter", "wonder", "только", "просто", "менее", "сомнения"}
+)
+# A negation does not reach past these: "we don't X, but we Y".
+CLAUSE_WORDS = frozenset(
+    """
+    but while whereas although though however because instead
+    но а однако хотя зато поскольку
+    """.split()
+)
+_CLAUSE_PUNCT_RE = re.compile(r"[,;:()\[\]\-]")
+# A second negation that turns "never ... without X" into an assertion of X.
+_CANCELLING_CUES = frozenset({"without", "без"})
+
+# How many tokens a negation cue reaches forward in its clause.
+_NEGATION_REACH = 5
+
+
+def is_negation_cue(word: str) -> bool:
+    return word in _NEGATION_CUES or word.endswith("n't")
+
+
+def is_function_word(word: str) -> bool:
+    return word in STOPWORDS or word in CLAUSE_WORDS or is_negation_cue(word)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Stemming
+# ---------------------------------------------------------------------------------------------------------
+
+_stemmers = threading.local()  # snowball stemmer objects keep state between calls, so one set per thread
+
+
+def _snowball(word: str, language: str) -> str:
+    stemmers: dict[str, snowballstemmer.stemmer] | None = getattr(_stemmers, "by_language", None)
+    if stemmers is None:
+        stemmers = {}
+        _stemmers.by_language = stemmers
+    stemmer = stemmers.get(language)
+    if stemmer is None:
+        stemmer = snowballstemmer.stemmer(language)
+        stemmers[language] = stemmer
+    return str(stemmer.stemWord(word))
+
+
+# Snowball only removes inflections. Russian derivations of one root ("ранжирование", "ранжируем";
+# "отбор", "отбираем") still differ, so Russian stems are cut back further to a root: verb-forming and
+# noun-forming suffixes go, and the root is compared on a prefix with unstressed-vowel alternations
+# (о/а/и/е/ы/я after the second letter) masked.
+_RU_SUFFIXES = ("ировщик", "ирован", "ирова", "ован", "ова", "ева", "ыва", "ива", "иру", "ир", "ен", "ан", "ац")
+_RU_FINAL_VOWELS = "аяиыеоу"
+_RU_MASKED = frozenset("аоеиыя")
+_RU_MIN_ROOT = 4
+_RU_MAX_KEY = 7
+
+
+def _ru_root(stem: str) -> str:
+    for suffix in _RU_SUFFIXES:
+        if stem.endswith(suffix) and len(stem) - len(suffix) >= _RU_MIN_ROOT:
+            return stem[: -len(suffix)]
+    if stem and stem[-1] in _RU_FINAL_VOWELS and len(stem) - 1 >= _RU_MIN_ROOT:
+        return stem[:-1]
+    return stem
+
+
+def _ru_mask(root: str) -> str:
+    return root[:2] + "".join("*" if char in _RU_MASKED else char for char in root[2:])
+
+
+@lru_cache(maxsize=1 << 16)
+def phrase_key(word: str) -> str:
+    """The key a phrase word is looked up by."""
+    if CYRILLIC_RE.search(word):
+        root = _ru_root(_snowball(word, "russian"))
+        return "~" + _ru_mask(root[:_RU_MAX_KEY])
+    return _snowball(word, "english")
+
+
+# Small numbers are written either way ("only one element", "size 1"); each form stands for the other.
+_NUMBER_WORDS = dict(
+    zip(
+        "zero one two three four five six seven eight nine ten".split(),
+        "0 1 2 3 4 5 6 7 8 9 10".split(),
+        strict=True,
+    )
+)
+_NUMBER_ALIASES = {**_NUMBER_WORDS, **{digit: word for word, digit in _NUMBER_WORDS.items()}}
+
+
+@lru_cache(maxsize=1 << 16)
+def text_keys(word: str) -> tuple[str, ...]:
+    """The keys an answer word is indexed under: a phrase word matches it when its key is among them."""
+    alias = _NUMBER_ALIASES.get(word)
+    if alias is not None:
+        return (_snowball(word, "english"), _snowball(alias, "english"))
+    if CYRILLIC_RE.search(word):
+        root = _ru_root(_snowball(word, "russian"))
+        if len(root) < _RU_MIN_ROOT:
+            # masked exactly as phrase_key masks it, or short roots ("слои") never match
+            return ("~" + _ru_mask(root),)
+        # Every prefix from the minimum root length up, so a phrase root matches longer derived roots.
+        return tuple("~" + _ru_mask(root[:length]) for length in range(_RU_MIN_ROOT, min(len(root), _RU_MAX_KEY) + 1))
+    return (_snowball(word, "english"),)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Answer parsing
+# ---------------------------------------------------------------------------------------------------------
+
+# "0.05", "e.g" and "sklearn.metrics" are not split: a period ends a sentence only before space or a closer.
+_SENTENCE_END_RE = re.compile(r"\.+(?=[\s\"'”’»)\]]|$)|[!?…。！？]+|[;；]|\n")
+_SENTENCE_CLOSERS = frozenset(".!?…。！？")
+_BULLET_RE = re.compile(r"^(?:[-*•·]|\d{1,2}[.)])\s+")
+
+UNNEGATED = 1
+NEGATED = 2
+
+
+class Sentence:
+    __slots__ = ("clause", "content_raw", "cues", "text", "words")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.words: list[str] = []
+        self.clause: list[int] = []
+        self.cues: list[int] = []
+        self.content_raw: list[int] = []
+
+    def negated(self, positions: Sequence[int]) -> bool:
+        """Whether a cue in the same clause shortly precedes one of the matched tokens (and is not one)."""
+        if not self.cues:
+            return False
+        for position in positions:
+            reaching = [
+                cue
+                for cue in self.cues
+                if cue < position
+                and position - cue <= _NEGATION_REACH
+                and cue not in positions
+                and self.clause[cue] == self.clause[position]
+            ]
+            # "never merge code without running the tests" asserts the tests: "without" after another
+            # negation cancels it.
+            if reaching and self.words[reaching[-1]] in _CANCELLING_CUES:
+                cancel = reaching[-1]
+                if any(
+                    cue < cancel and cancel - cue <= _NEGATION_REACH and self.clause[cue] == self.clause[cancel]
+                    for cue in self.cues
+                ):
+                    reaching = [cue for cue in reaching[:-1] if cancel - cue > _NEGATION_REACH]
+            if reaching:
+                return True
+        return False
+
+
+# key -> sentence index -> positions (content ordinals or raw token positions)
+_Index = dict[str, dict[int, list[int]]]
+
+
+# Typos ("paremeters", "defintion") are matched on English stems at least this long, one edit away; shorter
+# words have too many real neighbours ("stack"/"stick").
+_TYPO_MIN_STEM = 6
+
+
+def _deletions(key: str) -> set[str]:
+    return {key[:i] + key[i + 1 :] for i in range(len(key))}
+
+
+@lru_cache(maxsize=1 << 16)
+def _typo_forms(term: str) -> tuple[str, ...]:
+    # A rubric's terms are looked up in every answer: their deletion forms are worth keeping.
+    return (term, *_deletions(term))
+
+
+class Doc:
+    __slots__ = ("_typo_found", "_typo_index", "content_index", "raw_index", "sentences")
+
+    def __init__(self) -> None:
+        self.sentences: list[Sentence] = []
+        self.content_index: _Index = {}
+        self.raw_index: _Index = {}
+        self._typo_index: dict[str, set[str]] | None = None
+        # A term recurs across a rubric's synonym lists; an answer is analysed against one rubric.
+        self._typo_found: dict[str, list[str]] = {}
+
+    def typo_keys(self, term: str, known: frozenset[str]) -> list[str]:
+        """Keys of the answer one edit (insertion, deletion, substitution, transposition) away from ``term``.
+
+        A key that is itself a word of the rubric is a different word, not a typo of ``term``.
+        """
+        if len(term) < _TYPO_MIN_STEM or not term.isascii() or not term.isalpha():
+            return []
+        if self._typo_index is None:
+            # Symmetric deletions (SymSpell): two keys are one edit apart when they share a one-deletion form
+            # or one is a deletion of the other.
+            typo_index: dict[str, set[str]] = {}
+            for key in self.content_index:
+                if len(key) >= _TYPO_MIN_STEM - 1 and key.isascii() and key.isalpha():
+                    typo_index.setdefault(key, set()).add(key)
+                    for form in _deletions(key):
+                        typo_index.setdefault(form, set()).add(key)
+            self._typo_index = typo_index
+        cached = self._typo_found.get(term)
+        if cached is not None:
+            return cached
+        found: set[str] = set()
+        for form in _typo_forms(term):
+            found.update(self._typo_index.get(form, ()))
+        keys = sorted(key for key in found if key != term and key not in known and abs(len(key) - len(term)) <= 1)
+        self._typo_found[term] = keys
+        return keys
+
+
+def _add(index: _Index, keys: Iterable[str], sentence: int, position: int) -> None:
+    for key in keys:
+        by_sentence = index.get(key)
+        if by_sentence is None:
+            index[key] = {sentence: [position]}
+        else:
+            by_sentence.setdefault(sentence, []).append(position)
+
+
+def _sentence_spans(answer: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _SENTENCE_END_RE.finditer(answer):
+        end = match.end() if match.group()[0] in _SENTENCE_CLOSERS else match.start()
+        spans.append((start, end))
+        start = match.end()
+    spans.append((start, len(answer)))
+    return spans
+
+
+def parse(answer: str) -> Doc:
+    doc = Doc()
+    for start, end in _sentence_spans(answer):
+        text = _BULLET_RE.sub("", answer[start:end].strip(), count=1).strip()
+        if not text:
+            continue
+        sentence = Sentence(text)
+        index = len(doc.sentences)
+        normalised = normalise(text)
+        clause = 0
+        previous_end = 0
+        for match in TOKEN_RE.finditer(normalised):
+            if _CLAUSE_PUNCT_RE.search(normalised, previous_end, match.start()):
+                clause += 1
+            previous_end = match.end()
+            token = match.group()
+            parts = token.split("-") if "-" in token and not token[0].isdigit() else [token]
+            first_raw = len(sentence.words)
+            first_content = -1
+            for part in parts:
+                if part in CLAUSE_WORDS:
+                    clause += 1
+                raw = len(sentence.words)
+                sentence.words.append(part)
+                sentence.clause.append(clause)
+                keys = text_keys(part)
+                _add(doc.raw_index, keys, index, raw)
+                if is_negation_cue(part):
+                    sentence.cues.append(raw)
+                if part not in STOPWORDS:
+                    if first_content < 0:
+                        first_content = len(sentence.content_raw)
+                    _add(doc.content_index, keys, index, len(sentence.content_raw))
+                    sentence.content_raw.append(raw)
+            if len(parts) > 1:
+                # "p-value" also stands for "pvalue", "re-rank" for "rerank".
+                joined = text_keys("".join(parts))
+                _add(doc.raw_index, joined, index, first_raw)
+                if first_content >= 0:
+                    _add(doc.content_index, joined, index, first_content)
+        words = sentence.words
+        sentence.cues = [
+            cue for cue in sentence.cues if not (cue + 1 < len(words) and words[cue + 1] in _NOT_A_NEGATION_BEFORE)
+        ]
+        if words:
+            doc.sentences.append(sentence)
+    return doc
+
+
+def content_words(text: str) -> list[str]:
+    """The content words of a text, normalised (case-folded, quotes and dashes unified), in order.
+
+    Stopwords are left out; hyphenated words stay whole ("p-value"), decimal numbers too ("0.05").
+
+    Args:
+        text: Any text, English or Russian.
+
+    Returns:
+        The words, repeats included.
+    """
+    words: list[str] = []
+    for token in TOKEN_RE.findall(normalise(text)):
+        if token not in STOPWORDS:
+            words.append(token)
+    return words
+
+
+@lru_cache(maxsize=1 << 16)
+def word_key(word: str) -> str:
+    """The key a check phrase word is matched by (its English stem, or a masked Russian root).
+
+    Two words with the same key match each other in a check; hyphenated words are keyed joined ("re-rank"
+    and "rerank" share a key).
+    """
+    normalised = normalise(word).strip()
+    return phrase_key(normalised.replace("-", "") if not normalised[:1].isdigit() else normalised)
