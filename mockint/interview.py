@@ -56,6 +56,7 @@ from typing import IO, TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 from mockint import __version__
 from mockint.errors import InputError, JudgeError
 from mockint.grading import CircuitBreakerJudge, grade_answer, relevant_tips, score
+from mockint.grading.score import stated_penalties
 from mockint.history import Attempt, HistoryStore, Review
 from mockint.models import VERDICT_CREDIT, Criterion, CriterionResult, Grade, Rubric, Verdict
 
@@ -527,8 +528,8 @@ def probed_score(rubric: Rubric, grade: Grade, followup_verdicts: Mapping[str, V
         The score in ``[0, 1]``.
     """
     verdicts = {c.id: c.verdict for c in grade.criteria}
-    committed = {m.id for m in grade.mistakes if m.committed}
-    penalties = [m.penalty for m in rubric.mistakes if m.id in committed]
+    stated = {m.id: (m.committed, m.evidence) for m in grade.mistakes}
+    penalties = stated_penalties((m.penalty, *stated.get(m.id, (False, None))) for m in rubric.mistakes)
     weights = [(c.weight, verdicts.get(c.id, "missed")) for c in rubric.criteria]
     uncapped = score(weights, penalties)
     # grade_answer does not report a guard's cap; a grade below its own uncapped score reveals it.

@@ -81,7 +81,7 @@ def run(lines: list[str], questions: list[str], tmp_path: Path, **options: objec
 def test_answer_is_graded_with_feedback_and_stored(tmp_path: Path) -> None:
     text, store, session_id = run([*CNN_PARTIAL.splitlines(), "."], ["cnn-explained"], tmp_path, followup=False)
     assert "== Question 1/1 · cnn-explained · deep-learning ==" in text
-    assert "Score 0.45 (deterministic) · 30 s" in text
+    assert "Score 0.50 (deterministic) · 30 s" in text
     assert "Key points met (3 of 8):" in text
     assert "✓ A convolutional layer slides a small filter" in text
     assert "you said: “A CNN slides a small learned filter across the image.”" in text
@@ -92,7 +92,7 @@ def test_answer_is_graded_with_feedback_and_stored(tmp_path: Path) -> None:
     store.close()
     assert record.status == "finished"
     (answer,) = record.answers
-    assert answer.answer == CNN_PARTIAL and answer.status == "graded" and answer.score == 0.45
+    assert answer.answer == CNN_PARTIAL and answer.status == "graded" and answer.score == 0.5
     assert answer.grader == "deterministic" and answer.model is None and answer.seconds == 30
     assert answer.tips == ["Use “small learned filter sliding across the image” as the core phrase.",
                            "Mention locality and weight sharing."]  # fmt: skip
@@ -103,15 +103,15 @@ def test_followup_probes_the_heaviest_missed_key_point_before_feedback(tmp_path:
         [*CNN_PARTIAL.splitlines(), ".", CNN_WEIGHT_SHARING, "."], ["cnn-explained"], tmp_path, followup=True
     )
     # the probe comes before the feedback, which would otherwise give the key point away
-    assert text.index("Follow-up: Let's dig into one more thing: weight sharing — ") < text.index("Score 0.45")
-    assert "Score 0.45 (deterministic) · 0.54 counting the follow-up" in text
+    assert text.index("Follow-up: Let's dig into one more thing: weight sharing — ") < text.index("Score 0.50")
+    assert "Score 0.50 (deterministic) · 0.59 counting the follow-up" in text
     assert "✓ Recovered after the prompt: The same filter weights are reused" in text
     answer = store.get_session(session_id).answers[0]
     reviews = {r.criterion_id: r for r in store.reviews()}
     store.close()
     assert answer.followup is not None
     assert answer.followup.criterion_ids == ["weight-sharing"] and answer.followup.source == "template"
-    assert answer.followup.reply == CNN_WEIGHT_SHARING and answer.followup.probed_score == pytest.approx(0.5437)
+    assert answer.followup.reply == CNN_WEIGHT_SHARING and answer.followup.probed_score == pytest.approx(0.5938)
     # graded against the probed key point only
     assert answer.followup.grade is not None
     assert [c.id for c in answer.followup.grade.criteria] == ["weight-sharing"]
@@ -119,7 +119,7 @@ def test_followup_probes_the_heaviest_missed_key_point_before_feedback(tmp_path:
     assert (reviews["weight-sharing"].verdict, reviews["weight-sharing"].followup_verdict) == ("missed", "met")
     assert (reviews["small-filter-slides"].verdict, reviews["small-filter-slides"].followup_verdict) == ("met", None)
     # the headline score stays the unprompted one
-    assert answer.score == 0.45
+    assert answer.score == 0.5
 
 
 def test_no_followup_when_everything_is_met(tmp_path: Path) -> None:
@@ -192,7 +192,7 @@ def test_ctrl_c_during_the_followup_keeps_the_graded_answer(tmp_path: Path) -> N
             [rubric("cnn-explained")]
         )
         answer = store.get_session(result.session_id).answers[0]
-    assert answer.status == "graded" and answer.score == 0.45
+    assert answer.status == "graded" and answer.score == 0.5
     assert answer.followup is not None and answer.followup.status == "unfinished"
     assert answer.followup.reply == "Weights are"
 

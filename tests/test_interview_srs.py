@@ -171,15 +171,16 @@ def test_probed_score_by_hand() -> None:
     cnn = rubric("cnn-explained")  # weights 3,2,2,3,1,3,1,1 = 16
     answer = "A CNN slides a small learned filter across the image. Deeper layers compose edges into parts and objects."
     grade = grade_answer(answer, cnn)
-    # met: small-filter-slides 3, filters-learned 2, hierarchy 3 -> 8/16 = 0.5; no-weight-sharing costs 0.05
-    assert grade.score == 0.45
-    # weight-sharing (3) recovered: 3 * 0.5 more -> 9.5/16 - 0.05 = 0.54375
-    assert probed_score(cnn, grade, {"weight-sharing": "met"}) == pytest.approx(0.5437, abs=1e-4)
-    # partly recovered: 3 * 0.5 * 0.5 -> 8.75/16 - 0.05 = 0.496875
-    assert probed_score(cnn, grade, {"weight-sharing": "partial"}) == pytest.approx(0.4969, abs=1e-4)
+    # met: small-filter-slides 3, filters-learned 2, hierarchy 3 -> 8/16 = 0.5; the omission no-weight-sharing is
+    # cited but costs nothing more (its key point's 3/16 is already lost)
+    assert grade.score == 0.5
+    # weight-sharing (3) recovered: 3 * 0.5 more -> 9.5/16 = 0.59375
+    assert probed_score(cnn, grade, {"weight-sharing": "met"}) == pytest.approx(0.5938, abs=1e-4)
+    # partly recovered: 3 * 0.5 * 0.5 -> 8.75/16 = 0.546875
+    assert probed_score(cnn, grade, {"weight-sharing": "partial"}) == pytest.approx(0.5469, abs=1e-4)
     # not recovered, or a prompt on a key point already met: no change
-    assert probed_score(cnn, grade, {"weight-sharing": "missed"}) == 0.45
-    assert probed_score(cnn, grade, {"hierarchy": "partial"}) == 0.45
+    assert probed_score(cnn, grade, {"weight-sharing": "missed"}) == 0.5
+    assert probed_score(cnn, grade, {"hierarchy": "partial"}) == 0.5
 
 
 def test_probed_score_keeps_a_guards_cap() -> None:

@@ -70,7 +70,7 @@ def test_next_day_the_weakest_comes_first() -> None:
     data = json.loads(result.stdout)
     assert data["next"] == ["cnn-explained", "ab-significance", "genai-tools", "fashion-recommender"]
     by_id = {q["id"]: q for q in data["questions"]}
-    assert by_id["cnn-explained"]["attempts"] == 1 and by_id["cnn-explained"]["last_score"] == 0.2625
+    assert by_id["cnn-explained"]["attempts"] == 1 and by_id["cnn-explained"]["last_score"] == 0.3125
     assert by_id["cnn-explained"]["status"] == "due" and by_id["fashion-recommender"]["status"] == "unseen"
     points = {(k["question_id"], k["id"]): k for k in data["key_points"]}
     assert points[("cnn-explained", "weight-sharing")]["last_outcome"] == "missed"
@@ -94,12 +94,12 @@ def test_scores_over_time_and_best() -> None:
     with HistoryStore(db_file()) as store:
         report = build_progress(shipped().values(), store.reviews(), store.attempts(), start + timedelta(days=3))
     cnn = next(q for q in report.questions if q.id == "cnn-explained")
-    assert [score for _, score in cnn.scores] == [0.2625, 1.0, 0.2625]
-    assert (cnn.attempts, cnn.last_score, cnn.best_score) == (3, 0.2625, 1.0)
+    assert [score for _, score in cnn.scores] == [0.3125, 1.0, 0.3125]
+    assert (cnn.attempts, cnn.last_score, cnn.best_score) == (3, 0.3125, 1.0)
     table = runner.invoke(app, ["progress"])
     assert table.exit_code == 0, table.output
     row = next(line for line in table.stdout.splitlines() if line.lstrip().startswith("cnn-explained"))
-    assert "▃█▃ 0.26→0.26" in row and "1.00" in row
+    assert "▃█▃ 0.31→0.31" in row and "1.00" in row
     assert "Key points (SM-2 spaced repetition)" in table.stdout
     assert "Next interview asks: cnn-explained" in table.stdout.replace("\n", " ")
 
@@ -116,4 +116,4 @@ def test_recovered_points_are_weaker_than_unprompted_ones() -> None:
     assert states["hierarchy"].last_outcome == "missed" and states["hierarchy"].mastery == 0.0
     data = report.to_json()
     assert data["next"][0] == "cnn-explained"  # weak, so before the unseen ones the same evening
-    assert data["questions"][0]["scores"][0]["score"] == 0.2625
+    assert data["questions"][0]["scores"][0]["score"] == 0.3125

@@ -61,7 +61,7 @@ def test_candidate_sees_question_followup_and_feedback() -> None:
         child.sendline("The same weights are reused at every position, so a pattern is detected anywhere.")
         child.expect("> ")
         child.sendline(".")
-        child.expect(r"Score 0\.45 \(deterministic\)")
+        child.expect(r"Score 0\.50 \(deterministic\)")
         child.expect("Session finished")
         child.expect(pexpect.EOF)
         seen = screen(child)

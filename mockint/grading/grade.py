@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from mockint.errors import JudgeError
 from mockint.grading import evidence, matching
-from mockint.grading.score import score
+from mockint.grading.score import score, stated_penalties
 from mockint.models import (
     CriterionResult,
     Grade,
@@ -237,7 +237,7 @@ def grade_answer(
     cap = min((guard.cap for guard in analysis.guards), default=1.0)
     value = score(
         ((c.weight, r.verdict) for c, r in zip(rubric.criteria, criteria, strict=True)),
-        (m.penalty for m, r in zip(rubric.mistakes, mistakes, strict=True) if r.committed),
+        stated_penalties((m.penalty, r.committed, r.evidence) for m, r in zip(rubric.mistakes, mistakes, strict=True)),
         cap,
     )
     return Grade(

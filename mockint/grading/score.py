@@ -27,3 +27,19 @@ def score(criteria: Iterable[tuple[float, Verdict]], penalties: Iterable[float],
     share = earned / total if total > 0 else 0.0
     value = share - sum(penalties)
     return round(max(0.0, min(value, cap, 1.0)), 4)
+
+
+def stated_penalties(mistakes: Iterable[tuple[float, bool, str | None]]) -> list[float]:
+    """The penalties an answer pays: those of mistakes it states, not of mistakes of omission.
+
+    A mistake counts as stated when it is committed with evidence quoted from the answer. An omission ("forgot
+    weight sharing") has no quote; the weight of the key point it names is already lost, so it is cited in the
+    feedback but not subtracted a second time.
+
+    Args:
+        mistakes: ``(penalty, committed, evidence)`` per typical mistake.
+
+    Returns:
+        The penalties to subtract, in the order given.
+    """
+    return [penalty for penalty, committed, evidence in mistakes if committed and evidence]
