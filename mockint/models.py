@@ -116,6 +116,9 @@ class Mistake(_FromFile):
         penalty: Subtracted from the score (0..1) when the mistake is made.
         detectors: Deterministic patterns of commission; the mistake is made when any one matches.
         omission_of: Ids of key points whose absence is this mistake; it is made when all of them are missed.
+        denies: Ids of key points that this mistake denies: an answer that dismisses one of them ("we never
+            bothered with hard negatives") states the mistake, and a sentence that states the mistake earns
+            none of them. The key points of ``omission_of`` are denied by the mistake too.
         source_quote: The line of the source document, when it differs from ``text``.
     """
 
@@ -124,6 +127,7 @@ class Mistake(_FromFile):
     penalty: float = Field(default=0.1, ge=0, le=1)
     detectors: list[Check] = Field(default_factory=list)
     omission_of: list[str] = Field(default_factory=list)
+    denies: list[str] = Field(default_factory=list)
     source_quote: str | None = None
 
 
@@ -204,12 +208,13 @@ class Rubric(_FromFile):
         _require_unique(mistake_ids, "mistakes")
         known_criteria = set(criterion_ids)
         for index, mistake in enumerate(self.mistakes):
-            for ref in mistake.omission_of:
-                if ref not in known_criteria:
-                    raise ValueError(
-                        f"mistakes[{index}].omission_of: unknown key point id {ref!r}; "
-                        f"use one of: {', '.join(criterion_ids)}"
-                    )
+            for field_name, refs in (("omission_of", mistake.omission_of), ("denies", mistake.denies)):
+                for ref in refs:
+                    if ref not in known_criteria:
+                        raise ValueError(
+                            f"mistakes[{index}].{field_name}: unknown key point id {ref!r}; "
+                            f"use one of: {', '.join(criterion_ids)}"
+                        )
         known_mistakes = set(mistake_ids)
         for index, example in enumerate(self.examples):
             for ref in example.expect.criteria:

@@ -190,8 +190,11 @@ def test_mistakes_are_the_documents_four_verbatim(rubrics: dict[str, Rubric], ru
     assert [m.text for m in rubric.mistakes] == MISTAKES[rubric_id]
     for mistake in rubric.mistakes:
         assert mistake.detectors or mistake.omission_of, f"{mistake.id} can never be detected"
-        if mistake.detectors:
-            assert 0.1 <= mistake.penalty <= 0.3, f"{mistake.id}: a mistake of commission costs 0.1-0.3"
+        # An answer states a mistake through a detector or by dismissing a key point the mistake denies
+        # (``denies``, or the one key point of ``omission_of``); only a stated mistake is subtracted.
+        can_be_stated = bool(mistake.detectors or mistake.denies or len(mistake.omission_of) == 1)
+        if can_be_stated:
+            assert 0.1 <= mistake.penalty <= 0.3, f"{mistake.id}: a mistake an answer states costs 0.1-0.3"
         else:
             assert mistake.penalty <= 0.05, f"{mistake.id}: a pure omission already costs its key point"
 

@@ -84,7 +84,8 @@ class _Plan:
 class _Compiled:
     variants: tuple[tuple[_Variant, ...], ...]  # per phrase id
     criteria: tuple[tuple[str, tuple[_Plan, ...]], ...]
-    mistakes: tuple[tuple[str, tuple[_Plan, ...], tuple[str, ...]], ...]
+    # per mistake: id, detectors, omission_of, the key points it denies (omission_of and denies)
+    mistakes: tuple[tuple[str, tuple[_Plan, ...], tuple[str, ...], tuple[str, ...]], ...]
     vocabulary: frozenset[str]
     vocabulary_cyrillic: int
     vocabulary_latin: int
@@ -108,6 +109,10 @@ def _phrase_variants(phrase: str) -> tuple[_Variant, ...]:
         if not words:
             continue
         content = [word for word in words if word not in STOPWORDS]
+        if len(content) < 2 < len(words) + 1 and len(content) < len(words):
+            # "by hand", "own weights", "on the model", "один и тот же фильтр": with its stop words gone the
+            # phrase would be one common word ("hand" in "handful"), so every word of it is required.
+            content = []
         chosen = content or words
         terms = tuple(dict.fromkeys(phrase_key(word) for word in chosen))
         variant = _Variant(terms, bool(content), len(chosen) + 1)
@@ -138,6 +143,16 @@ def _check_phrases(check: Check) -> Iterable[str]:
     yield from check.unless
 
 
+def _denied(mistake: Mistake) -> tuple[str, ...]:
+    """The key points a mistake denies: its ``denies``, and the key point of a one-point omission.
+
+    Omitting one of several key points ("without labels or negatives") is not the mistake, so the key points of
+    a wider omission are denied only where ``denies`` names them.
+    """
+    implied = mistake.omission_of if len(mistake.omission_of) == 1 else []
+    return tuple(dict.fromkeys([*mistake.denies, *implied]))
+
+
 def _compile(rubric: Rubric) -> _Compiled:
     phrase_ids: dict[str, int] = {}
     variants: list[tuple[_Variant, ...]] = []
@@ -159,7 +174,15 @@ def _compile(rubric: Rubric) -> _Compiled:
         )
 
     criteria = tuple((c.id, tuple(plan(check) for check in c.checks)) for c in rubric.criteria)
-    mistakes = tuple((m.id, tuple(plan(check) for check in m.detectors), tuple(m.omission_of)) for m in rubric.mistakes)
+    mistakes = tuple(
+        (
+            m.id,
+            tuple(plan(check) for check in m.detectors),
+            tuple(m.omission_of),
+            _denied(m),
+        )
+        for m in rubric.mistakes
+    )
     vocabulary: set[str] = set()
     for text in _vocabulary_words(rubric):
         for token in TOKEN_RE.findall(normalise(text)):
@@ -282,7 +305,7 @@ class _Matcher:
             flags = found.get(sentence_index, 0)
             for window in _windows([by_sentence[sentence_index] for by_sentence in hits], variant.span):
                 raw = [sentence.content_raw[p] for p in window] if variant.content else window
-                flags |= NEGATED if sentence.negated(raw) else UNNEGATED
+                flags |= NEGATED if sentence.dismissed(raw) else UNNEGATED
                 if flags == UNNEGATED | NEGATED:
                     break
             if flags:
@@ -299,12 +322,17 @@ class _Outcome:
 _NO_MATCH = _Outcome(False, False, None)
 
 
-def _evaluate(plan: _Plan, matcher: _Matcher, partial_from: Callable[[int], bool] | None) -> _Outcome:
-    """Match one check; when ``partial_from`` is given, also look for partial credit in sentences it allows."""
+def _evaluate(
+    plan: _Plan, matcher: _Matcher, partial_from: Callable[[int], bool] | None, blocked: frozenset[int] = frozenset()
+) -> _Outcome:
+    """Match one check; when ``partial_from`` is given, also look for partial credit in sentences it allows.
+
+    Sentences in ``blocked`` (they state a mistake that denies this key point) never match.
+    """
     for phrase_id in plan.unless:
         if any(flags & UNNEGATED for flags in matcher.phrase(phrase_id).values()):
             return _NO_MATCH
-    excluded: set[int] = set()
+    excluded: set[int] = set(blocked)
     for phrase_id in plan.exclude:
         excluded.update(matcher.phrase(phrase_id))
     accept = UNNEGATED if plan.negation else UNNEGATED | NEGATED
@@ -329,11 +357,16 @@ def _evaluate(plan: _Plan, matcher: _Matcher, partial_from: Callable[[int], bool
 
 
 def _criterion(
-    criterion_id: str, plans: Sequence[_Plan], matcher: _Matcher, doc: Doc, mistaken: set[int]
+    criterion_id: str,
+    plans: Sequence[_Plan],
+    matcher: _Matcher,
+    doc: Doc,
+    mistaken: set[int],
+    blocked: frozenset[int],
 ) -> CriterionMatch:
     partial: _Outcome | None = None
     for plan in plans:
-        outcome = _evaluate(plan, matcher, None if partial is not None else lambda s: s not in mistaken)
+        outcome = _evaluate(plan, matcher, None if partial is not None else lambda s: s not in mistaken, blocked)
         if outcome.matched and outcome.sentence is not None:
             return CriterionMatch(criterion_id, "met", doc.sentences[outcome.sentence].text)
         if outcome.partial and partial is None:
@@ -341,6 +374,19 @@ def _criterion(
     if partial is not None and partial.sentence is not None:
         return CriterionMatch(criterion_id, "partial", doc.sentences[partial.sentence].text)
     return CriterionMatch(criterion_id, "missed", None)
+
+
+def _denial(plans: Sequence[_Plan], matcher: _Matcher) -> int | None:
+    """The first sentence that states a key point's check only to negate or belittle it, if any."""
+    for plan in plans:
+        if plan.answer_scope or not plan.negation:
+            continue
+        found = [matcher.concept(concept) for concept in plan.concepts]
+        common = set(found[0]).intersection(*found[1:])
+        dismissed = [s for s in sorted(common) if any(flags.get(s, 0) & NEGATED for flags in found)]
+        if dismissed:
+            return dismissed[0]
+    return None
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -367,7 +413,7 @@ def analyse(answer: str, rubric: Rubric) -> Analysis:
     doc = parse(answer)
     matcher = _Matcher(doc, compiled)
     detected: dict[str, int] = {}  # mistake id -> sentence that commits it
-    for mistake_id, detectors, _ in compiled.mistakes:
+    for mistake_id, detectors, _, _ in compiled.mistakes:
         for plan in detectors:
             outcome = _evaluate(plan, matcher, None)
             if outcome.matched and outcome.sentence is not None:
@@ -376,11 +422,25 @@ def analyse(answer: str, rubric: Rubric) -> Analysis:
     # A sentence that states a typical mistake ("the p-value is the probability that H0 is true") shares
     # words with the key point it gets wrong; it must not earn partial credit for it.
     mistaken = set(detected.values())
-    criteria = tuple(_criterion(cid, plans, matcher, doc, mistaken) for cid, plans in compiled.criteria)
+    # ... and no credit at all for a key point that the mistake denies ("more traffic fixes any bias").
+    blocked: dict[str, set[int]] = {}
+    for mistake_id, _, _, denies in compiled.mistakes:
+        if mistake_id in detected:
+            for ref in denies:
+                blocked.setdefault(ref, set()).add(detected[mistake_id])
+    criteria = tuple(
+        _criterion(cid, plans, matcher, doc, mistaken, frozenset(blocked.get(cid, ())))
+        for cid, plans in compiled.criteria
+    )
     verdicts: dict[str, Verdict] = {match.id: match.verdict for match in criteria}
+    plans_by_id = dict(compiled.criteria)
     mistakes: list[MistakeMatch] = []
-    for mistake_id, _, omission_of in compiled.mistakes:
+    for mistake_id, _, omission_of, denies in compiled.mistakes:
         sentence = detected.get(mistake_id)
+        if sentence is None:
+            # Dismissing a key point the answer does not otherwise make states the mistake that denies it.
+            denials = (_denial(plans_by_id[ref], matcher) for ref in denies if verdicts.get(ref) != "met")
+            sentence = next((found for found in denials if found is not None), None)
         if sentence is not None:
             mistakes.append(MistakeMatch(mistake_id, True, doc.sentences[sentence].text))
         else:

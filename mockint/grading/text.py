@@ -93,8 +93,10 @@ _NEGATION_CUES = frozenset(
 )
 # "not only X but also Y" affirms X; so do "no doubt", "тем не менее" and "без сомнения".
 _NOT_A_NEGATION_BEFORE = frozenset(
-    {"only", "just", "merely", "simply", "doubt", "matter", "wonder", "только", "просто", "менее", "сомнения"}
+    {"only", "just", "merely", "simply", "doubt", "wonder", "только", "просто", "менее", "сомнения"}
 )
+# "no matter how", "no wonder": idioms, while "does not matter" belittles what it is said of.
+_IDIOMS_AFTER_NO = frozenset({"matter"})
 # A negation does not reach past these: "we don't X, but we Y".
 CLAUSE_WORDS = frozenset(
     """
@@ -104,10 +106,83 @@ CLAUSE_WORDS = frozenset(
 )
 _CLAUSE_PUNCT_RE = re.compile(r"[,;:()\[\]\-]")
 # A second negation that turns "never ... without X" into an assertion of X.
-_CANCELLING_CUES = frozenset({"without", "без"})
+CANCELLING_CUES = frozenset({"without", "без"})
 
 # How many tokens a negation cue reaches forward in its clause.
 _NEGATION_REACH = 5
+
+# Stance: words that belittle or dismiss what they are said of ("X is mostly a formality", "we skip X", "X is
+# overrated"), before or after it in the same clause. Matched on word prefixes, so inflections count.
+_BELITTLING_PREFIXES = (
+    "formalit",
+    "overrated",
+    "irrelevan",
+    "unnecessar",
+    "needless",
+    "optional",
+    "useless",
+    "pointless",
+    "overkill",
+    "myth",
+    "hype",
+    "negligib",
+    "unimportan",
+    "secondary",
+    "harmful",
+    "counterproductiv",
+    "ignor",
+    "skip",
+    "dismiss",
+    "формальн",
+    "неважн",
+    "второстепенн",
+    "бесполезн",
+    "лишн",
+    "миф",
+    "необязательн",
+    "игнорир",
+    "пропуска",
+    "вредн",
+)
+# Heads that a negation turns into belittling when they follow it closely ("doesn't matter", "not really
+# needed", "wasn't a real issue", "not something I worry about"): said after the term, these deny it.
+_IMPORTANCE_PREFIXES = (
+    "matter",
+    "important",
+    "importance",
+    "necessar",
+    "need",
+    "relevan",
+    "useful",
+    "help",
+    "worth",
+    "requir",
+    "essential",
+    "issue",
+    "problem",
+    "concern",
+    "care",
+    "worr",
+    "bother",
+    "crucial",
+    "critical",
+    "key",
+    "важн",
+    "нуж",
+    "значени",
+    "обязательн",
+    "критичн",
+    "проблем",
+    "стоит",
+    "помога",
+    "полезн",
+)
+# Soft negations that only deny together with an importance head ("barely an issue", "hardly matters").
+_SOFT_NEGATIONS = frozenset({"barely", "hardly", "scarcely", "rarely", "едва", "вряд"})
+# How far a belittling word or negated importance head reaches from the term it is about.
+_STANCE_REACH = 8
+# A list item ("sample size, variance and power don't matter") lets a predicate after the list reach it.
+_LIST_ITEM_MAX_WORDS = 2
 
 
 def is_negation_cue(word: str) -> bool:
@@ -211,7 +286,7 @@ NEGATED = 2
 
 
 class Sentence:
-    __slots__ = ("clause", "content_raw", "cues", "text", "words")
+    __slots__ = ("belittling", "clause", "clause_words", "content_raw", "cues", "excluded", "text", "words")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -219,6 +294,32 @@ class Sentence:
         self.clause: list[int] = []
         self.cues: list[int] = []
         self.content_raw: list[int] = []
+        # Positions of words that dismiss what is near them (see _BELITTLING_PREFIXES), and of negations of
+        # an importance head.
+        self.belittling: list[int] = []
+        self.clause_words: dict[int, int] = {}  # clause index -> content words in it
+        # Set by the guards: a sentence addressed to the grader, or an echo of the question, earns nothing.
+        self.excluded = False
+
+    def dismissed(self, positions: Sequence[int]) -> bool:
+        """Whether the matched tokens are negated, or belittled by a stance word before or after them."""
+        if self.negated(positions):
+            return True
+        if not self.belittling:
+            return False
+        for position in positions:
+            for cue in self.belittling:
+                if cue in positions or abs(cue - position) > _STANCE_REACH:
+                    continue
+                if self.clause[cue] == self.clause[position]:
+                    return True
+                # After a list: every clause from the term's to the cue's is a short list item.
+                if cue > position and all(
+                    self.clause_words.get(clause, 0) <= _LIST_ITEM_MAX_WORDS
+                    for clause in range(self.clause[position], self.clause[cue])
+                ):
+                    return True
+        return False
 
     def negated(self, positions: Sequence[int]) -> bool:
         """Whether a cue in the same clause shortly precedes one of the matched tokens (and is not one)."""
@@ -235,13 +336,16 @@ class Sentence:
             ]
             # "never merge code without running the tests" asserts the tests: "without" after another
             # negation cancels it.
-            if reaching and self.words[reaching[-1]] in _CANCELLING_CUES:
+            if reaching and self.words[reaching[-1]] in CANCELLING_CUES:
                 cancel = reaching[-1]
                 if any(
                     cue < cancel and cancel - cue <= _NEGATION_REACH and self.clause[cue] == self.clause[cancel]
                     for cue in self.cues
                 ):
                     reaching = [cue for cue in reaching[:-1] if cancel - cue > _NEGATION_REACH]
+                elif any(cue > position and self.clause[cue] == self.clause[cancel] for cue in self.cues):
+                    # "в prod без review нельзя", "without review, never": a prohibition after it too.
+                    reaching = reaching[:-1]
             if reaching:
                 return True
         return False
@@ -325,6 +429,54 @@ def _sentence_spans(answer: str) -> list[tuple[int, int]]:
     return spans
 
 
+_CONDITIONALS = frozenset({"if", "unless", "when", "если", "когда"})
+_CONSEQUENCE_WORDS = frozenset(
+    """
+    is are was were would will can could becomes become gets get must might may makes make too
+    будет будут станет становится получится можно слишком
+    """.split()
+)
+
+
+def _conditional(words: Sequence[str], clause: Sequence[int], cue: int) -> bool:
+    """Whether a negation cue states a condition, not a denial.
+
+    "Without hard negatives, the task is too easy" and "if you don't plan the sample size, ..." say the thing
+    matters: a "without" that opens the sentence or a clause, followed by another clause, or a cue shortly
+    after "if".
+    """
+    if any(word in _CONDITIONALS for word in words[max(0, cue - 3) : cue]):
+        return True
+    if words[cue] not in CANCELLING_CUES:
+        return False
+    opens = cue == 0 or clause[cue - 1] != clause[cue]
+    if not opens or clause[-1] == clause[cue]:
+        return False
+    # The later clause must say what follows ("..., the task is too easy"), not list ("..., only retrieval").
+    later = [word for position, word in enumerate(words) if clause[position] != clause[cue] and position > cue]
+    return any(word in _CONSEQUENCE_WORDS or is_negation_cue(word) for word in later)
+
+
+def _starts_with(word: str, prefixes: tuple[str, ...]) -> bool:
+    return word.startswith(prefixes)
+
+
+def _mark_stance(sentence: Sentence) -> None:
+    words = sentence.words
+    for raw in sentence.content_raw:
+        sentence.clause_words[sentence.clause[raw]] = sentence.clause_words.get(sentence.clause[raw], 0) + 1
+    negators = set(sentence.cues)
+    for position, word in enumerate(words):
+        if _starts_with(word, _BELITTLING_PREFIXES):
+            # "don't ignore variance", "you can't skip power analysis": a negated dismissal affirms.
+            if not any(position - 3 <= cue < position for cue in negators):
+                sentence.belittling.append(position)
+        elif (position in negators or word in _SOFT_NEGATIONS) and any(
+            _starts_with(after, _IMPORTANCE_PREFIXES) for after in words[position + 1 : position + 4]
+        ):
+            sentence.belittling.append(position)
+
+
 def parse(answer: str) -> Doc:
     doc = Doc()
     for start, end in _sentence_spans(answer):
@@ -367,8 +519,18 @@ def parse(answer: str) -> Doc:
                     _add(doc.content_index, joined, index, first_content)
         words = sentence.words
         sentence.cues = [
-            cue for cue in sentence.cues if not (cue + 1 < len(words) and words[cue + 1] in _NOT_A_NEGATION_BEFORE)
+            cue
+            for cue in sentence.cues
+            if not (
+                cue + 1 < len(words)
+                and (
+                    words[cue + 1] in _NOT_A_NEGATION_BEFORE
+                    or (words[cue] == "no" and words[cue + 1] in _IDIOMS_AFTER_NO)
+                )
+            )
         ]
+        sentence.cues = [cue for cue in sentence.cues if not _conditional(words, sentence.clause, cue)]
+        _mark_stance(sentence)
         if words:
             doc.sentences.append(sentence)
     return doc
