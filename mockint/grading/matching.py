@@ -8,8 +8,27 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from mockint.grading.guards import Guard, _guards
-from mockint.grading.text import NEGATED, STOPWORDS, TOKEN_RE, UNNEGATED, Doc, normalise, parse, phrase_key
+from mockint.grading.guards import (
+    AnswerFlags,
+    Guard,
+    _guards,
+    mark_echoes,
+    mark_injections,
+    salad_sentences,
+    salad_share,
+)
+from mockint.grading.text import (
+    NEGATED,
+    STOPWORDS,
+    TOKEN_RE,
+    UNNEGATED,
+    Doc,
+    content_words,
+    normalise,
+    parse,
+    phrase_key,
+    text_keys,
+)
 from mockint.models import Check, Criterion, Mistake, Rubric, Verdict
 
 
@@ -89,6 +108,7 @@ class _Compiled:
     vocabulary: frozenset[str]
     vocabulary_cyrillic: int
     vocabulary_latin: int
+    question_keys: frozenset[str]  # of the question and title: a sentence made of them echoes the question
     # The lists compiled from: a rubric copied with new criteria or mistakes gets recompiled.
     source: tuple[object, int, object, int]
 
@@ -198,6 +218,9 @@ def _compile(rubric: Rubric) -> _Compiled:
         vocabulary=frozenset(vocabulary),
         vocabulary_cyrillic=cyrillic,
         vocabulary_latin=len(vocabulary) - cyrillic,
+        question_keys=frozenset(
+            key for text in (rubric.question, rubric.title) for word in content_words(text) for key in text_keys(word)
+        ),
         source=(rubric.criteria, len(rubric.criteria), rubric.mistakes, len(rubric.mistakes)),
     )
 
@@ -251,12 +274,14 @@ def _windows(positions: list[list[int]], span: int) -> Iterable[list[int]]:
 class _Matcher:
     """Finds phrases in one answer, remembering each phrase's result (phrases recur across checks)."""
 
-    __slots__ = ("_compiled", "_doc", "_memo")
+    __slots__ = ("_compiled", "_doc", "_memo", "windows")
 
     def __init__(self, doc: Doc, compiled: _Compiled) -> None:
         self._doc = doc
         self._compiled = compiled
         self._memo: dict[int, dict[int, int]] = {}
+        # (phrase id, sentence) -> first and last token of the phrase's first un-negated occurrence there
+        self.windows: dict[tuple[int, int], tuple[int, int]] = {}
 
     def phrase(self, phrase_id: int) -> dict[int, int]:
         """Sentence index -> UNNEGATED | NEGATED flags of the phrase's occurrences there."""
@@ -264,7 +289,7 @@ class _Matcher:
         if found is None:
             found = {}
             for variant in self._compiled.variants[phrase_id]:
-                self._match_variant(variant, found)
+                self._match_variant(phrase_id, variant, found)
             self._memo[phrase_id] = found
         return found
 
@@ -287,7 +312,7 @@ class _Matcher:
                 merged.setdefault(sentence, []).extend(positions)
         return {sentence: sorted(set(positions)) for sentence, positions in merged.items()}
 
-    def _match_variant(self, variant: _Variant, found: dict[int, int]) -> None:
+    def _match_variant(self, phrase_id: int, variant: _Variant, found: dict[int, int]) -> None:
         index = self._doc.content_index if variant.content else self._doc.raw_index
         hits: list[dict[int, list[int]]] = []
         for term in variant.terms:
@@ -302,10 +327,16 @@ class _Matcher:
             sentences.intersection_update(by_sentence)
         for sentence_index in sentences:
             sentence = self._doc.sentences[sentence_index]
+            if sentence.excluded:
+                continue
             flags = found.get(sentence_index, 0)
             for window in _windows([by_sentence[sentence_index] for by_sentence in hits], variant.span):
                 raw = [sentence.content_raw[p] for p in window] if variant.content else window
-                flags |= NEGATED if sentence.dismissed(raw) else UNNEGATED
+                if sentence.dismissed(raw):
+                    flags |= NEGATED
+                else:
+                    flags |= UNNEGATED
+                    self.windows.setdefault((phrase_id, sentence_index), (raw[0], raw[-1]))
                 if flags == UNNEGATED | NEGATED:
                     break
             if flags:
@@ -376,6 +407,20 @@ def _criterion(
     return CriterionMatch(criterion_id, "missed", None)
 
 
+def _touched(compiled: _Compiled, matcher: _Matcher) -> dict[int, list[tuple[int, int, int]]]:
+    """Per sentence, the key points whose terms occur there un-negated: (key point index, first, last token)."""
+    touched: dict[int, list[tuple[int, int, int]]] = {}
+    for index, (_, plans) in enumerate(compiled.criteria):
+        for plan in plans:
+            for concept in plan.concepts:
+                for phrase_id in concept:
+                    for sentence, flags in matcher.phrase(phrase_id).items():
+                        window = matcher.windows.get((phrase_id, sentence))
+                        if flags & UNNEGATED and window is not None:
+                            touched.setdefault(sentence, []).append((index, *window))
+    return touched
+
+
 def _denial(plans: Sequence[_Plan], matcher: _Matcher) -> int | None:
     """The first sentence that states a key point's check only to negate or belittle it, if any."""
     for plan in plans:
@@ -411,6 +456,8 @@ def analyse(answer: str, rubric: Rubric) -> Analysis:
     """
     compiled = _compiled(rubric)
     doc = parse(answer)
+    injected = mark_injections(answer, doc)
+    echoed = mark_echoes(doc, compiled.question_keys)
     matcher = _Matcher(doc, compiled)
     detected: dict[str, int] = {}  # mistake id -> sentence that commits it
     for mistake_id, detectors, _, _ in compiled.mistakes:
@@ -421,9 +468,11 @@ def analyse(answer: str, rubric: Rubric) -> Analysis:
                 break
     # A sentence that states a typical mistake ("the p-value is the probability that H0 is true") shares
     # words with the key point it gets wrong; it must not earn partial credit for it.
-    mistaken = set(detected.values())
-    # ... and no credit at all for a key point that the mistake denies ("more traffic fixes any bias").
-    blocked: dict[str, set[int]] = {}
+    salad = salad_sentences(doc, _touched(compiled, matcher))
+    mistaken = set(detected.values()) | salad
+    # ... and no credit at all for a key point that the mistake denies ("more traffic fixes any bias"), nor
+    # from a sentence that only strings the rubric's terms together.
+    blocked: dict[str, set[int]] = {cid: set(salad) for cid, _ in compiled.criteria}
     for mistake_id, _, _, denies in compiled.mistakes:
         if mistake_id in detected:
             for ref in denies:
@@ -447,7 +496,8 @@ def analyse(answer: str, rubric: Rubric) -> Analysis:
             omitted = bool(omission_of) and all(verdicts.get(ref) == "missed" for ref in omission_of)
             mistakes.append(MistakeMatch(mistake_id, omitted, None))
     credited = any(match.verdict != "missed" for match in criteria)
-    return Analysis(criteria, tuple(mistakes), _guards(answer, doc, compiled, credited))
+    flags = AnswerFlags(injected, echoed, salad_share(doc, salad))
+    return Analysis(criteria, tuple(mistakes), _guards(answer, doc, compiled, credited, flags))
 
 
 def check_matches(check: Check, text: str) -> str | None:

@@ -286,7 +286,7 @@ NEGATED = 2
 
 
 class Sentence:
-    __slots__ = ("belittling", "clause", "clause_words", "content_raw", "cues", "excluded", "text", "words")
+    __slots__ = ("belittling", "clause", "clause_words", "content_raw", "cues", "excluded", "span", "text", "words")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -300,6 +300,7 @@ class Sentence:
         self.clause_words: dict[int, int] = {}  # clause index -> content words in it
         # Set by the guards: a sentence addressed to the grader, or an echo of the question, earns nothing.
         self.excluded = False
+        self.span = (0, 0)  # where it is in the answer (characters), for blocks that span sentences
 
     def dismissed(self, positions: Sequence[int]) -> bool:
         """Whether the matched tokens are negated, or belittled by a stance word before or after them."""
@@ -484,6 +485,7 @@ def parse(answer: str) -> Doc:
         if not text:
             continue
         sentence = Sentence(text)
+        sentence.span = (start, end)
         index = len(doc.sentences)
         normalised = normalise(text)
         clause = 0
