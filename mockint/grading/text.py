@@ -236,13 +236,45 @@ def _ru_mask(root: str) -> str:
     return root[:2] + "".join("*" if char in _RU_MASKED else char for char in root[2:])
 
 
+# British spellings folded to American before stemming, in rubric and answer alike ("randomisation",
+# "labelling", "colour", "catalogue", "centre", "analyse").
+_SPELLING_FOLDS = tuple(
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        (r"(?<=[a-z]{3})is(e|es|ed|ing|ation|ations|er|ers|able)$", r"iz\1"),
+        (r"(?<=[a-z]{2})ys(e|es|ed|ing)$", r"yz\1"),
+        (r"(?<=[a-z]{3})our(s|ed|ing)?$", r"or\1"),
+        (r"(?<=[a-z]{3})tre(s)?$", r"ter\1"),
+        (r"(?<=[a-z]{3})ogue(s)?$", r"og\1"),
+        (r"([aeiouy][^aeiouy]+)ell(ed|ing|er|ers)$", r"\1el\2"),
+    )
+)
+
+
+def _english_stem(word: str) -> str:
+    for pattern, replacement in _SPELLING_FOLDS:
+        word = pattern.sub(replacement, word)
+    return _snowball(word, "english")
+
+
+# A Russian ending on a Latin stem ("hallucinate'ит", "shared'ы", "fine-tuneить") is dropped: the stem
+# carries the meaning.
+_MIXED_SCRIPT_RE = re.compile(r"^([a-z0-9]+)'?([а-яё]{1,4})$")
+
+
+def split_scripts(word: str) -> str:
+    """A word with a short Cyrillic ending on a Latin stem, as its Latin stem; any other word as it is."""
+    match = _MIXED_SCRIPT_RE.match(word)
+    return match.group(1) if match else word
+
+
 @lru_cache(maxsize=1 << 16)
 def phrase_key(word: str) -> str:
     """The key a phrase word is looked up by."""
     if CYRILLIC_RE.search(word):
         root = _ru_root(_snowball(word, "russian"))
         return "~" + _ru_mask(root[:_RU_MAX_KEY])
-    return _snowball(word, "english")
+    return _english_stem(word)
 
 
 # Small numbers are written either way ("only one element", "size 1"); each form stands for the other.
@@ -261,7 +293,7 @@ def text_keys(word: str) -> tuple[str, ...]:
     """The keys an answer word is indexed under: a phrase word matches it when its key is among them."""
     alias = _NUMBER_ALIASES.get(word)
     if alias is not None:
-        return (_snowball(word, "english"), _snowball(alias, "english"))
+        return (_english_stem(word), _english_stem(alias))
     if CYRILLIC_RE.search(word):
         root = _ru_root(_snowball(word, "russian"))
         if len(root) < _RU_MIN_ROOT:
@@ -269,7 +301,7 @@ def text_keys(word: str) -> tuple[str, ...]:
             return ("~" + _ru_mask(root),)
         # Every prefix from the minimum root length up, so a phrase root matches longer derived roots.
         return tuple("~" + _ru_mask(root[:length]) for length in range(_RU_MIN_ROOT, min(len(root), _RU_MAX_KEY) + 1))
-    return (_snowball(word, "english"),)
+    return (_english_stem(word),)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -499,6 +531,7 @@ def parse(answer: str) -> Doc:
             first_raw = len(sentence.words)
             first_content = -1
             for part in parts:
+                part = split_scripts(part)
                 if part in CLAUSE_WORDS:
                     clause += 1
                 raw = len(sentence.words)
