@@ -443,7 +443,9 @@ def _bare_item(sentence: Sentence) -> bool:
 _SALAD_SHARE = 0.5
 
 
-def salad_sentences(doc: Doc, touched: dict[int, list[tuple[int, int, int]]]) -> set[int]:
+def salad_sentences(
+    doc: Doc, touched: dict[int, list[tuple[int, int, int]]], vocabulary: frozenset[str] = frozenset()
+) -> set[int]:
     """Sentences that string the rubric's terms together without explaining them.
 
     A sentence is a salad when it names four or more terms of three or more key points, the terms follow each
@@ -454,6 +456,7 @@ def salad_sentences(doc: Doc, touched: dict[int, list[tuple[int, int, int]]]) ->
     Args:
         doc: The parsed answer.
         touched: Per sentence, ``(key point index, first token, last token)`` of each key point term found there.
+        vocabulary: Word keys of the rubric: between two terms they are more of the list.
 
     Returns:
         Indexes of the salad sentences.
@@ -463,14 +466,13 @@ def salad_sentences(doc: Doc, touched: dict[int, list[tuple[int, int, int]]]) ->
         if len({criterion for criterion, _, _ in items}) < _SALAD_KEY_POINTS:
             continue
         sentence = doc.sentences[index]
-        # Terms: the occurrences of key point phrases, overlapping ones merged ("candidate generation" may
-        # stand for two key points, but it is one term).
+        # Terms: the occurrences of key point phrases, one inside another counted once ("candidate generation"
+        # may stand for two key points, but it is one term).
         terms: list[list[int]] = []
-        for _, first, last in sorted(items, key=lambda item: (item[1], item[2])):
-            if terms and first <= terms[-1][1]:
-                terms[-1][1] = max(terms[-1][1], last)
-            else:
-                terms.append([first, last])
+        for _, first, last in sorted(items, key=lambda item: (item[1], -item[2])):
+            if terms and first >= terms[-1][0] and last <= terms[-1][1]:
+                continue
+            terms.append([first, last])
         if len(terms) < _SALAD_TERMS:
             continue
         inside = {position for first, last in terms for position in range(first, last + 1)}
@@ -485,6 +487,7 @@ def salad_sentences(doc: Doc, touched: dict[int, list[tuple[int, int, int]]]) ->
             if all(
                 is_function_word(sentence.words[position])
                 or sentence.clause_words.get(sentence.clause[position], 0) <= _LIST_ITEM_WORDS
+                or any(key in vocabulary for key in text_keys(sentence.words[position]))
                 for position in range(previous_last + 1, next_first)
             )
         )

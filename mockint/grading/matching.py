@@ -429,8 +429,10 @@ def _denial(plans: Sequence[_Plan], matcher: _Matcher) -> int | None:
         found = [matcher.concept(concept) for concept in plan.concepts]
         common = set(found[0]).intersection(*found[1:])
         dismissed = [s for s in sorted(common) if any(flags.get(s, 0) & NEGATED for flags in found)]
+        # The first concept names the topic ("hard negatives"; the rest qualify it): dismissing it is enough.
+        dismissed += [s for s, flags in found[0].items() if flags == NEGATED]
         if dismissed:
-            return dismissed[0]
+            return min(dismissed)
     return None
 
 
@@ -468,7 +470,7 @@ def analyse(answer: str, rubric: Rubric) -> Analysis:
                 break
     # A sentence that states a typical mistake ("the p-value is the probability that H0 is true") shares
     # words with the key point it gets wrong; it must not earn partial credit for it.
-    salad = salad_sentences(doc, _touched(compiled, matcher))
+    salad = salad_sentences(doc, _touched(compiled, matcher), compiled.vocabulary)
     mistaken = set(detected.values()) | salad
     # ... and no credit at all for a key point that the mistake denies ("more traffic fixes any bias"), nor
     # from a sentence that only strings the rubric's terms together.

@@ -243,7 +243,7 @@ _SPELLING_FOLDS = tuple(
     for pattern, replacement in (
         (r"(?<=[a-z]{3})is(e|es|ed|ing|ation|ations|er|ers|able)$", r"iz\1"),
         (r"(?<=[a-z]{2})ys(e|es|ed|ing)$", r"yz\1"),
-        (r"(?<=[a-z]{3})our(s|ed|ing)?$", r"or\1"),
+        (r"(?<=[a-z]{3})our(s|ed|ing|hood|hoods|ite|ful|able)?$", r"or\1"),
         (r"(?<=[a-z]{3})tre(s)?$", r"ter\1"),
         (r"(?<=[a-z]{3})ogue(s)?$", r"og\1"),
         (r"([aeiouy][^aeiouy]+)ell(ed|ing|er|ers)$", r"\1el\2"),
