@@ -449,9 +449,10 @@ def salad_sentences(
     """Sentences that string the rubric's terms together without explaining them.
 
     A sentence is a salad when it names four or more terms of three or more key points, the terms follow each
-    other with only punctuation and function words between them and at most three other words stand beside them ("Retrieval, reranking, hard negatives and color dominance all
-    matter a lot here."), or when most sentences are bare items of at most three content words that each name
-    a key point's term (a bulleted or semicolon-separated list of terms).
+    other with only punctuation, function words, short list items or other rubric words between them, and at
+    most three other words stand beside them ("Retrieval, reranking, hard negatives and color dominance all
+    matter a lot here."). Bare items of at most three content words that each name a key point's term are a
+    salad when they make most of the answer (a bulleted or semicolon-separated list of terms).
 
     Args:
         doc: The parsed answer.
