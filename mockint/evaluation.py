@@ -3,13 +3,17 @@
 Input ("labels"): JSONL or CSV, one graded answer per record, with ``question_id``, ``answer``, a human
 ``score`` on any scale and its ``score_max`` (a column, or ``--score-max``); the answer's id is ``id``, else
 ``answer_id``, else its line. Optional per-key-point labels: a JSON object ``labels`` (key point id -> ``met`` /
-``partial`` / ``missed``, ``true`` / ``false`` or 1 / 0.5 / 0), or CSV columns ``label:<key point id>``. The
-Mohler data (``question_id``, ``answer_id``, ``answer``, ``score``, ``score_max``) is read as it is.
+``partial`` / ``missed``, ``true`` / ``false`` or 1 / 0.5 / 0), or CSV columns ``label:<key point id>``.
+Optional ``mistakes``: the rubric's typical mistake ids the answer commits (a JSON list; in CSV, ids separated
+by ``;``, ``,`` or spaces, an empty cell meaning none). Optional ``kind``: free text naming the sort of answer
+(``salad``, ``excellent-paraphrase``...). Any other field is ignored. The Mohler data (``question_id``,
+``answer_id``, ``answer``, ``score``, ``score_max``) is read as it is.
 
 Each answer is graded with the rubric whose id is its ``question_id``: deterministically always, and by the
 LLM judge too when one is given. The report has Pearson, Spearman, quadratic weighted kappa and RMSE of the
 scores (mockint's 0..1 score times ``score_max`` against the human score), Cohen's kappa and balanced F1 per
-key point where labels exist, LLM-vs-deterministic agreement when both ran, and the largest disagreements.
+key point where labels exist, Pearson and Spearman per question, precision/recall/F1 of the typical mistakes
+where labelled, mean scores per kind, LLM-vs-deterministic agreement when both ran, and the largest disagreements.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import csv
 import io
 import json
 import math
+import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -28,7 +33,7 @@ from mockint import metrics
 from mockint.errors import InputError, MockintError
 from mockint.files import read_text
 from mockint.grading import grade_answer
-from mockint.models import Verdict, normalise_id
+from mockint.models import MistakeResult, Rubric, Verdict, normalise_id
 from mockint.rubrics import RubricSet
 
 if TYPE_CHECKING:
@@ -38,6 +43,11 @@ __all__ = ["EvalReport", "LabelRecord", "evaluate", "read_labels", "render_text"
 
 _TOP_DISAGREEMENTS = 10
 _SCALE_STEPS = (1, 2, 4, 10)
+_WORST_MISTAKES = 5
+# Per kind: how many answers mockint scores above the line a wrong answer should stay under, and below the line a
+# good one should clear (strictly, on 0..1).
+_KIND_HIGH = 0.30
+_KIND_LOW = 0.60
 
 
 @dataclass
@@ -52,6 +62,8 @@ class LabelRecord:
         score_max: The top of the human scale (0 is the bottom).
         labels: Human verdict per key point id, where given.
         where: ``FILE:LINE``.
+        mistakes: Ids of the typical mistakes the answer commits; ``None`` when the record does not say.
+        kind: The sort of answer (free text), when given.
     """
 
     id: str
@@ -61,6 +73,8 @@ class LabelRecord:
     score_max: float
     labels: dict[str, Verdict] = field(default_factory=dict)
     where: str = ""
+    mistakes: frozenset[str] | None = None
+    kind: str | None = None
 
 
 def _verdict(value: Any) -> Verdict | None:
@@ -138,7 +152,32 @@ def _record(data: dict[str, Any], where: str, default_max: float | None) -> Labe
         if verdict is None:
             raise InputError(f"{where}: labels.{criterion_id}: {value!r} is not met, partial or missed")
         labels[criterion_id] = verdict
-    return LabelRecord(answer_id, question_id, answer, score, score_max, labels, where)
+    mistakes = _mistake_ids(data.get("mistakes"), where)
+    kind = _kind(data.get("kind"), where)
+    return LabelRecord(answer_id, question_id, answer, score, score_max, labels, where, mistakes, kind)
+
+
+def _mistake_ids(value: Any, where: str) -> frozenset[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        # A CSV cell; a column present but empty says "no mistakes".
+        return frozenset(part for part in re.split(r"[\s,;]+", value) if part)
+    if isinstance(value, list) and all(isinstance(item, str) and item.strip() for item in value):
+        return frozenset(item.strip() for item in value)
+    raise InputError(
+        f'{where}: mistakes: must be a list of mistake ids, e.g. ["pvalue-hypothesis-true"] (in CSV: ids separated '
+        f"by ;), or [] for none"
+    )
+
+
+def _kind(value: Any, where: str) -> str | None:
+    if value is None or isinstance(value, str) and not value.strip():
+        return None
+    try:
+        return normalise_id(value)
+    except ValueError:
+        raise InputError(f'{where}: kind: must be text, e.g. "salad"') from None
 
 
 def read_labels(paths: Sequence[Path], score_max: float | None = None) -> list[LabelRecord]:
@@ -191,6 +230,7 @@ class Graded:
     llm: float | None
     verdicts: dict[str, Verdict]
     deterministic_verdicts: dict[str, Verdict]
+    mistakes: list[MistakeResult] = field(default_factory=list)
 
     @property
     def predicted(self) -> float:
@@ -211,6 +251,11 @@ class EvalReport:
         llm_vs_deterministic: Score Pearson and verdict agreement/kappa, when the LLM ran.
         disagreements: The largest score disagreements.
         seconds: Time spent grading.
+        questions: Per ``question_id``: ``n``, ``pearson``, ``spearman`` (on the human scale).
+        mistakes: Typical mistakes against the human ``mistakes`` labels (see :func:`mistake_statistics`), or
+            ``None`` when no record has them.
+        kinds: Per ``kind`` (in order of first appearance): ``n``, ``human`` and ``mockint`` (mean scores on
+            0..1), ``above_0_30`` and ``below_0_60`` (how many mockint scores are above 0.30, below 0.60).
     """
 
     graded: list[Graded]
@@ -221,6 +266,9 @@ class EvalReport:
     llm_vs_deterministic: dict[str, float | None] | None
     disagreements: list[dict[str, Any]]
     seconds: float = 0.0
+    questions: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    mistakes: dict[str, Any] | None = None
+    kinds: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         """The report as JSON data for tools."""
@@ -233,6 +281,9 @@ class EvalReport:
             "llm_vs_deterministic": self.llm_vs_deterministic,
             "disagreements": self.disagreements,
             "seconds": round(self.seconds, 3),
+            "questions": self.questions,
+            "mistakes": self.mistakes,
+            "kinds": self.kinds,
         }
 
 
@@ -287,6 +338,103 @@ def _key_point_statistics(graded: Sequence[Graded]) -> dict[str, dict[str, float
     }
 
 
+def question_statistics(graded: Sequence[Graded]) -> dict[str, dict[str, float | None]]:
+    """Pearson and Spearman per ``question_id`` (on the human scale), which the pooled figures can hide."""
+    by_question: dict[str, tuple[list[float], list[float]]] = {}
+    for item in graded:
+        predicted, human = by_question.setdefault(item.record.question_id, ([], []))
+        predicted.append(item.predicted * item.record.score_max)
+        human.append(item.record.score)
+    return {
+        question_id: {
+            "n": len(human),
+            "pearson": metrics.pearson(predicted, human),
+            "spearman": metrics.spearman(predicted, human),
+        }
+        for question_id, (predicted, human) in sorted(by_question.items())
+    }
+
+
+def _counts(truth: Sequence[bool], predicted: Sequence[bool]) -> dict[str, float | None]:
+    tp, fp, fn = metrics.binary_counts(truth, predicted)
+    precision, recall, f1 = metrics.precision_recall_f1(tp, fp, fn)
+    return {"tp": tp, "fp": fp, "fn": fn, "precision": precision, "recall": recall, "f1": f1}
+
+
+def mistake_statistics(graded: Sequence[Graded]) -> dict[str, Any] | None:
+    """Precision, recall and F1 of mockint's typical mistakes against the human ``mistakes`` labels.
+
+    Every (answer, rubric mistake) pair of the records that have ``mistakes`` counts once (micro-average).
+    ``stated`` counts a mistake as predicted only when it was committed with evidence, i.e. said in the answer;
+    omissions are cited without evidence, and human labels are about what the answer says. ``all_committed``
+    counts every committed mistake.
+
+    Returns:
+        ``answers``, ``pairs``, ``stated`` and ``all_committed`` (each ``tp``, ``fp``, ``fn``, ``precision``,
+        ``recall``, ``f1``), and ``per_mistake``: one row per ``question_id/mistake id`` with ``n`` (answers
+        labelled), the ``stated`` counts and scores, and ``all_committed``; ``None`` when no record has labels.
+    """
+    labelled = [g for g in graded if g.record.mistakes is not None]
+    if not labelled:
+        return None
+    pairs: dict[str, tuple[list[bool], list[bool], list[bool]]] = {}
+    for item in labelled:
+        for result in item.mistakes:
+            truth, stated, committed = pairs.setdefault(f"{item.record.question_id}/{result.id}", ([], [], []))
+            truth.append(result.id in (item.record.mistakes or ()))
+            stated.append(result.committed and bool(result.evidence))
+            committed.append(result.committed)
+    rows: list[dict[str, Any]] = [
+        {"id": key, "n": len(truth), **_counts(truth, stated), "all_committed": _counts(truth, committed)}
+        for key, (truth, stated, committed) in sorted(pairs.items())
+    ]
+    # Micro-average: pool every pair, so a mistake counts as often as it was labelled.
+    truth_all, stated_all, committed_all = ([flag for lists in pairs.values() for flag in lists[i]] for i in range(3))
+    return {
+        "answers": len(labelled),
+        "pairs": len(truth_all),
+        "stated": _counts(truth_all, stated_all),
+        "all_committed": _counts(truth_all, committed_all),
+        "per_mistake": rows,
+    }
+
+
+def kind_statistics(graded: Sequence[Graded]) -> dict[str, dict[str, float]]:
+    """Mean human and mockint scores per ``kind`` of answer, and how many mockint scores stray.
+
+    Returns:
+        Per kind, in order of first appearance: ``n``, ``human`` and ``mockint`` (mean scores on 0..1), and how
+        many mockint scores are above 0.30 (``above_0_30``: too high for a wrong answer) and below 0.60
+        (``below_0_60``: too low for a good one).
+    """
+    by_kind: dict[str, list[Graded]] = {}
+    for item in graded:
+        if item.record.kind is not None:
+            by_kind.setdefault(item.record.kind, []).append(item)
+    return {
+        kind: {
+            "n": len(items),
+            "human": sum(g.record.score / g.record.score_max for g in items) / len(items),
+            "mockint": sum(g.predicted for g in items) / len(items),
+            "above_0_30": sum(1 for g in items if g.predicted > _KIND_HIGH),
+            "below_0_60": sum(1 for g in items if g.predicted < _KIND_LOW),
+        }
+        for kind, items in by_kind.items()
+    }
+
+
+def _check_mistake_ids(record: LabelRecord, rubric: Rubric) -> None:
+    known = {mistake.id for mistake in rubric.mistakes}
+    unknown = sorted((record.mistakes or frozenset()) - known)
+    if unknown:
+        names = ", ".join(repr(mistake_id) for mistake_id in unknown)
+        allowed = ", ".join(mistake.id for mistake in rubric.mistakes) or "(none)"
+        raise InputError(
+            f"{record.where}: mistakes: unknown mistake id {names} for question {record.question_id!r}; "
+            f"use one of: {allowed} (see `mockint questions show {record.question_id}`)"
+        )
+
+
 def _llm_agreement(graded: Sequence[Graded]) -> dict[str, float | None] | None:
     both = [g for g in graded if g.llm is not None]
     if not both:
@@ -325,30 +473,38 @@ def evaluate(
 
     Returns:
         The report.
+
+    Raises:
+        InputError: A record's ``mistakes`` names an id its rubric does not have (checked before grading).
     """
     import time
 
     started = time.perf_counter()
     errors: list[str] = []
-    todo = []
+    todo: list[tuple[LabelRecord, Rubric]] = []
     for record in records:
         try:
-            todo.append((record, rubrics.get_rubric(record.question_id)))
+            rubric = rubrics.get_rubric(record.question_id)
         except MockintError as exc:
             errors.append(f"{record.where}: question_id: {exc}")
+            continue
+        _check_mistake_ids(record, rubric)
+        todo.append((record, rubric))
 
-    def grade(item: tuple[LabelRecord, Any]) -> Graded:
+    def grade(item: tuple[LabelRecord, Rubric]) -> Graded:
         record, rubric = item
         deterministic = grade_answer(record.answer, rubric, answer_id=record.id)
         det_verdicts = {c.id: c.verdict for c in deterministic.criteria}
         llm_score: float | None = None
         verdicts = det_verdicts
+        mistakes = deterministic.mistakes
         if judge is not None:
             with_llm = grade_answer(record.answer, rubric, judge, answer_id=record.id)
             if with_llm.grader != "deterministic":
                 llm_score = with_llm.score or 0.0
                 verdicts = {c.id: c.verdict for c in with_llm.criteria}
-        return Graded(record, deterministic.score or 0.0, llm_score, verdicts, det_verdicts)
+                mistakes = with_llm.mistakes
+        return Graded(record, deterministic.score or 0.0, llm_score, verdicts, det_verdicts, mistakes)
 
     graded: list[Graded] = []
     if judge is None or concurrency <= 1:
@@ -385,11 +541,41 @@ def evaluate(
         llm_vs_deterministic=_llm_agreement(graded),
         disagreements=disagreements,
         seconds=seconds,
+        questions=question_statistics(graded),
+        mistakes=mistake_statistics(graded),
+        kinds=kind_statistics(graded),
     )
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def _counts_text(values: dict[str, Any]) -> str:
+    return (
+        f"tp {values['tp']:<4d} fp {values['fp']:<4d} fn {values['fn']:<4d} precision {_fmt(values['precision'])}  "
+        f"recall {_fmt(values['recall'])}  F1 {_fmt(values['f1'])}"
+    )
+
+
+def _mistake_lines(stats: dict[str, Any]) -> list[str]:
+    lines = [
+        "",
+        f"typical mistakes vs human labels ({stats['answers']} answers, {stats['pairs']} answer-mistake pairs)",
+        f"  stated (committed with evidence)  {_counts_text(stats['stated'])}",
+        f"  every committed mistake           {_counts_text(stats['all_committed'])}",
+    ]
+    scored = [row for row in stats["per_mistake"] if row["f1"] is not None]
+    worst = sorted(scored, key=lambda row: (row["f1"], -(row["fp"] + row["fn"]), row["id"]))[:_WORST_MISTAKES]
+    if worst:
+        width = max(len(row["id"]) for row in worst)
+        lines.append(f"  worst {len(worst)} by F1 (stated)")
+        for row in worst:
+            lines.append(
+                f"    {row['id']:{width}s}  n={row['n']:<4d} tp {row['tp']:<3d} fp {row['fp']:<3d} fn {row['fn']:<3d} "
+                f"F1 {_fmt(row['f1'])}"
+            )
+    return lines
 
 
 def render_text(report: EvalReport) -> str:
@@ -406,12 +592,30 @@ def render_text(report: EvalReport) -> str:
         f"  rmse             {_fmt(scores.get('rmse'))}",
         f"  rmse (rescaled)  {_fmt(scores.get('rmse_rescaled'))}",
     ]
+    if report.questions:
+        width = max(len(key) for key in report.questions)
+        lines += ["", "per question (pearson r, spearman rho)"]
+        for key, values in report.questions.items():
+            lines.append(
+                f"  {key:{width}s}  n={int(values['n'] or 0):<5d} pearson {_fmt(values['pearson'])}  "
+                f"spearman {_fmt(values['spearman'])}"
+            )
     if report.key_points:
         lines += ["", "key points with human labels (cohen kappa, balanced F1)"]
         for key, values in report.key_points.items():
             lines.append(
                 f"  {key:40s} n={int(values['n'] or 0):<5d} kappa {_fmt(values['kappa'])}  "
                 f"F1 {_fmt(values['balanced_f1'])}"
+            )
+    if report.mistakes is not None:
+        lines += _mistake_lines(report.mistakes)
+    if report.kinds:
+        width = max(len(key) for key in report.kinds)
+        lines += ["", f"kinds (mean score on 0..1; how many mockint scores are > {_KIND_HIGH:.2f}, < {_KIND_LOW:.2f})"]
+        for key, kind in report.kinds.items():
+            lines.append(
+                f"  {key:{width}s}  n={int(kind['n']):<4d} human {kind['human']:.2f}  mockint {kind['mockint']:.2f}  "
+                f">{_KIND_HIGH:.2f}: {int(kind['above_0_30']):<4d} <{_KIND_LOW:.2f}: {int(kind['below_0_60'])}"
             )
     agreement = report.llm_vs_deterministic
     if agreement is not None:

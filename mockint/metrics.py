@@ -10,10 +10,12 @@ import math
 from collections.abc import Hashable, Sequence
 
 __all__ = [
+    "binary_counts",
     "cohen_kappa",
     "linear_fit",
     "macro_f1",
     "pearson",
+    "precision_recall_f1",
     "quadratic_weighted_kappa",
     "ranks",
     "rmse",
@@ -176,6 +178,45 @@ def macro_f1(truth: Sequence[Hashable], predicted: Sequence[Hashable]) -> float 
         denominator = predicted_count + actual_count
         scores.append(2 * true_positive / denominator if denominator else 0.0)
     return sum(scores) / len(scores)
+
+
+def binary_counts(truth: Sequence[bool], predicted: Sequence[bool]) -> tuple[int, int, int]:
+    """True positives, false positives and false negatives of yes/no predictions.
+
+    Args:
+        truth: The reference answers (``True`` is the positive class).
+        predicted: The predictions, same length.
+
+    Returns:
+        ``(tp, fp, fn)``; true negatives are not needed by :func:`precision_recall_f1`.
+    """
+    _check_pairs_any(truth, predicted)
+    pairs = list(zip(truth, predicted, strict=True))
+    true_positive = sum(1 for t, p in pairs if t and p)
+    false_positive = sum(1 for t, p in pairs if p and not t)
+    false_negative = sum(1 for t, p in pairs if t and not p)
+    return true_positive, false_positive, false_negative
+
+
+def precision_recall_f1(tp: int, fp: int, fn: int) -> tuple[float | None, float | None, float | None]:
+    """Precision ``tp / (tp + fp)``, recall ``tp / (tp + fn)`` and F1 ``2 tp / (2 tp + fp + fn)``.
+
+    Summing the counts over several classes before calling this gives the micro-average.
+
+    Args:
+        tp: True positives.
+        fp: False positives.
+        fn: False negatives.
+
+    Returns:
+        ``(precision, recall, f1)``: precision is ``None`` with nothing predicted, recall with nothing to find,
+        F1 with neither (there was nothing to get right or wrong). F1 is 0 when something was predicted or
+        missed and nothing was found.
+    """
+    precision = tp / (tp + fp) if tp + fp else None
+    recall = tp / (tp + fn) if tp + fn else None
+    denominator = 2 * tp + fp + fn
+    return precision, recall, (2 * tp / denominator if denominator else None)
 
 
 def _check_pairs_any(a: Sequence[Hashable], b: Sequence[Hashable]) -> None:

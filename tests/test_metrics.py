@@ -59,3 +59,27 @@ def test_balanced_f1_hand_computed() -> None:
 def test_length_mismatch_is_an_error() -> None:
     with pytest.raises(ValueError):
         metrics.pearson([1, 2], [1])
+
+
+def test_binary_counts_and_precision_recall_f1_hand_computed() -> None:
+    truth = [True, True, True, False, False, True]
+    predicted = [True, False, True, True, False, False]
+    # tp: positions 0, 2; fp: position 3; fn: positions 1, 5.
+    assert metrics.binary_counts(truth, predicted) == (2, 1, 2)
+    # precision 2/3, recall 2/4; F1 = 2*2 / (2*2 + 1 + 2) = 4/7 (the harmonic mean of 2/3 and 1/2).
+    precision, recall, f1 = metrics.precision_recall_f1(2, 1, 2)
+    assert (precision, recall, f1) == pytest.approx((2 / 3, 1 / 2, 4 / 7))
+    assert precision is not None and recall is not None
+    assert 2 * precision * recall / (precision + recall) == pytest.approx(4 / 7)
+
+
+def test_precision_recall_f1_undefined_cases() -> None:
+    # Nothing predicted, one missed: precision undefined, recall and F1 are 0.
+    assert metrics.precision_recall_f1(0, 0, 1) == (None, 0.0, 0.0)
+    # One false alarm and nothing to find: recall undefined.
+    assert metrics.precision_recall_f1(0, 1, 0) == (0.0, None, 0.0)
+    # Nothing predicted and nothing to find: nothing to score.
+    assert metrics.precision_recall_f1(0, 0, 0) == (None, None, None)
+    assert metrics.binary_counts([], []) == (0, 0, 0)
+    with pytest.raises(ValueError):
+        metrics.binary_counts([True], [])

@@ -17,7 +17,8 @@ def eval_command(
         list[Path],
         typer.Argument(
             metavar="LABELS",
-            help="Human-graded answers: JSONL or CSV with question_id, answer, score (and score_max, labels).",
+            help="Human-graded answers: JSONL or CSV with question_id, answer, score (and score_max, labels, "
+            "mistakes, kind).",
         ),
     ],
     rubrics: RubricsOption = None,
@@ -36,8 +37,10 @@ def eval_command(
     """Measure agreement of mockint's grades with human grades (the rubric author's calibration loop).
 
     Grades every answer with the rubric named by its question_id and prints Pearson, Spearman, quadratic
-    weighted kappa and RMSE of the scores, Cohen's kappa and balanced F1 per key point where labels exist,
-    LLM-vs-deterministic agreement when both ran, and the ten largest disagreements.
+    weighted kappa and RMSE of the scores, Pearson and Spearman per question, Cohen's kappa and balanced F1
+    per key point where labels exist, precision, recall and F1 of the typical mistakes where records list their
+    mistakes, mean scores per kind where records have one, LLM-vs-deterministic agreement when both ran, and
+    the ten largest disagreements.
     """
     from mockint.config import load_settings
     from mockint.evaluation import evaluate, read_labels, render_text
