@@ -5,6 +5,7 @@ Everything here is a pure function of the answer and the rubric.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -109,6 +110,9 @@ class _Compiled:
     vocabulary_cyrillic: int
     vocabulary_latin: int
     question_keys: frozenset[str]  # of the question and title: a sentence made of them echoes the question
+    # Whether the model answer is itself a list of the rubric's terms ("push, pop, peek"): then a list is the
+    # expected form of an answer, not a salad.
+    lists_expected: bool
     # The lists compiled from: a rubric copied with new criteria or mistakes gets recompiled.
     source: tuple[object, int, object, int]
 
@@ -218,6 +222,7 @@ def _compile(rubric: Rubric) -> _Compiled:
         vocabulary=frozenset(vocabulary),
         vocabulary_cyrillic=cyrillic,
         vocabulary_latin=len(vocabulary) - cyrillic,
+        lists_expected=False,  # set by _compiled, which can match the model answer once this exists
         question_keys=frozenset(
             key for text in (rubric.question, rubric.title) for word in content_words(text) for key in text_keys(word)
         ),
@@ -237,6 +242,9 @@ def _compiled(rubric: Rubric) -> _Compiled:
         ):
             return cached
     compiled = _compile(rubric)
+    reference = parse(rubric.model_answer)
+    listed = salad_sentences(reference, _touched(compiled, _Matcher(reference, compiled)), compiled.vocabulary)
+    compiled = dataclasses.replace(compiled, lists_expected=bool(listed))
     rubric._compiled = compiled
     return compiled
 
@@ -470,7 +478,7 @@ def analyse(answer: str, rubric: Rubric) -> Analysis:
                 break
     # A sentence that states a typical mistake ("the p-value is the probability that H0 is true") shares
     # words with the key point it gets wrong; it must not earn partial credit for it.
-    salad = salad_sentences(doc, _touched(compiled, matcher), compiled.vocabulary)
+    salad = set() if compiled.lists_expected else salad_sentences(doc, _touched(compiled, matcher), compiled.vocabulary)
     mistaken = set(detected.values()) | salad
     # ... and no credit at all for a key point that the mistake denies ("more traffic fixes any bias"), nor
     # from a sentence that only strings the rubric's terms together.
