@@ -9,6 +9,7 @@ import pytest
 
 from mockint import checks
 from mockint.checks import Analysis, CriterionMatch, find_quote, omission_committed
+from mockint.grading.guards import INJECTION_CAP
 from mockint.models import Check, Mistake, Rubric
 
 SEPARATION: dict[str, Any] = {
@@ -376,7 +377,7 @@ def test_guard_off_topic() -> None:
 )
 def test_guard_injection(answer: str) -> None:
     guards = checks.analyse(answer, make_rubric(SEPARATION)).guards
-    assert ("injection", 0.3) in [(g.kind, g.cap) for g in guards]
+    assert ("injection", INJECTION_CAP) in [(g.kind, g.cap) for g in guards]
 
 
 @pytest.mark.parametrize(

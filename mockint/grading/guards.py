@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -321,8 +320,13 @@ def addresses_grader(text: str) -> bool:
     normalised = normalise(text)
     if _SYSTEM_RE.search(normalised) or any(pattern.search(normalised) for pattern in _INJECTION_PATTERNS):
         return True
-    grade_words = _GRADE_WORDS_RE.search(normalised) is not None
-    directive = _DIRECTIVE_RE.search(normalised) is not None
+    grade_match = _GRADE_WORDS_RE.search(normalised)
+    grade_words = grade_match is not None
+    # "the highest score" is grade words, not also a directive to score.
+    rest = (
+        normalised if grade_match is None else normalised[: grade_match.start()] + " " + normalised[grade_match.end() :]
+    )
+    directive = _DIRECTIVE_RE.search(rest) is not None
     myself = _SELF_RE.search(normalised) is not None
     if _ADDRESSEE_RE.search(normalised):
         return directive or myself or grade_words
@@ -427,6 +431,7 @@ _BARE_ITEMS_MIN = 3
 _BARE_ITEMS_SHARE = 0.6
 _SALAD_KEY_POINTS = 3
 _SALAD_TERMS = 4
+_TERM_MAX_TOKENS = 3
 # Words between two terms may be other short items of the same list ("..., context, tests, review, ...").
 _LIST_ITEM_WORDS = 2
 # Words other than the terms a salad may hold ("... all matter a lot here", "those are the big themes").
@@ -441,6 +446,27 @@ def _bare_item(sentence: Sentence) -> bool:
 
 # The answer is a salad when its salad sentences hold at least this share of its content words.
 _SALAD_SHARE = 0.5
+
+
+# What may stand between two items of a list: conjunctions and articles ("A, B and the C").
+_LIST_GLUE = frozenset({"and", "or", "a", "an", "the", "и", "или", "а также"})
+
+
+def _listed(sentence: Sentence, previous_last: int, next_first: int, vocabulary: frozenset[str]) -> bool:
+    """Whether two terms are neighbouring items of a list: separated by a comma or a conjunction, with only
+    conjunctions, articles, other short items or other rubric words between them (not "of", "to", a verb)."""
+    gap = range(previous_last + 1, next_first)
+    if next_first <= previous_last:
+        return True
+    separated = sentence.clause[previous_last] != sentence.clause[next_first] or any(
+        sentence.words[position] in _LIST_GLUE for position in gap
+    )
+    return separated and all(
+        sentence.words[position] in _LIST_GLUE
+        or sentence.clause_words.get(sentence.clause[position], 0) <= _LIST_ITEM_WORDS
+        or any(key in vocabulary for key in text_keys(sentence.words[position]))
+        for position in gap
+    )
 
 
 def salad_sentences(
@@ -469,31 +495,34 @@ def salad_sentences(
         sentence = doc.sentences[index]
         # Terms: the occurrences of key point phrases, one inside another counted once ("candidate generation"
         # may stand for two key points, but it is one term).
-        terms: list[list[int]] = []
-        for _, first, last in sorted(items, key=lambda item: (item[1], -item[2])):
-            if terms and first >= terms[-1][0] and last <= terms[-1][1]:
+        terms: list[tuple[int, int, set[int]]] = []  # first, last, the key points it names
+        for criterion, first, last in sorted(items, key=lambda item: (item[1], -item[2])):
+            # A phrase found spread over running text ("outfit ... end up close together") is not a bare term.
+            if last - first >= _TERM_MAX_TOKENS:
                 continue
-            terms.append([first, last])
+            if terms and first >= terms[-1][0] and last <= terms[-1][1]:
+                terms[-1][2].add(criterion)
+                continue
+            terms.append((first, last, {criterion}))
         if len(terms) < _SALAD_TERMS:
             continue
-        inside = {position for first, last in terms for position in range(first, last + 1)}
+        inside = {position for first, last, _ in terms for position in range(first, last + 1)}
         explaining = sum(
             1
             for raw in sentence.content_raw
             if raw not in inside and sentence.clause_words.get(sentence.clause[raw], 0) > _LIST_ITEM_WORDS
         )
-        listed = sum(
-            1
-            for (_, previous_last), (next_first, _) in itertools.pairwise(terms)
-            if all(
-                is_function_word(sentence.words[position])
-                or sentence.clause_words.get(sentence.clause[position], 0) <= _LIST_ITEM_WORDS
-                or any(key in vocabulary for key in text_keys(sentence.words[position]))
-                for position in range(previous_last + 1, next_first)
-            )
-        )
-        if explaining <= _SALAD_EXPLAINING_WORDS and listed == len(terms) - 1:
-            salad.add(index)
+        if explaining > _SALAD_EXPLAINING_WORDS:
+            continue
+        # The longest run of terms that follow each other as items of one list, naming several key points
+        # (a list of examples of one key point, "CTR, stock, margin", is an explanation).
+        run: list[tuple[int, int, set[int]]] = terms[:1]
+        for term in terms[1:]:
+            run = [*run, term] if _listed(sentence, run[-1][1], term[0], vocabulary) else [term]
+            named = set().union(*(criteria for _, _, criteria in run))
+            if len(run) >= _SALAD_TERMS and len(named) >= _SALAD_KEY_POINTS:
+                salad.add(index)
+                break
     live = [index for index, sentence in enumerate(doc.sentences) if not sentence.excluded]
     bare = [index for index in live if index in touched and _bare_item(doc.sentences[index])]
     if len(bare) >= _BARE_ITEMS_MIN and len(bare) >= _BARE_ITEMS_SHARE * len(live):
