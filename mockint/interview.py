@@ -516,8 +516,9 @@ def probed_score(rubric: Rubric, grade: Grade, followup_verdicts: Mapping[str, V
     """The answer's score counting the follow-up: a key point recovered earns :data:`PROMPTED_CREDIT` of it.
 
     Each key point earns the better of its unprompted credit and ``PROMPTED_CREDIT`` times its credit after
-    the prompt; the mistakes made in the answer still cost their penalties, and a guard's cap on the answer
-    (keyword list, off-topic ...) still applies.
+    the prompt; what that adds is added to the answer's own score (so the mistakes it stated keep costing what
+    they cost there, and a recovered point is never hidden by penalties below 0), and a guard's cap on the
+    answer (keyword list, off-topic, injection ...) still applies.
 
     Args:
         rubric: The rubric the answer was graded against.
@@ -533,16 +534,18 @@ def probed_score(rubric: Rubric, grade: Grade, followup_verdicts: Mapping[str, V
     weights = [(c.weight, verdicts.get(c.id, "missed")) for c in rubric.criteria]
     uncapped = score(weights, penalties)
     # grade_answer does not report a guard's cap; a grade below its own uncapped score reveals it.
-    cap = grade.score if grade.score is not None and grade.score < uncapped else 1.0
+    base = grade.score if grade.score is not None else uncapped
+    cap = base if base < uncapped else 1.0
     total = sum(c.weight for c in rubric.criteria)
-    earned = 0.0
+    gained = 0.0
     for criterion in rubric.criteria:
         credit = VERDICT_CREDIT[verdicts.get(criterion.id, "missed")]
         after = followup_verdicts.get(criterion.id)
         if after is not None:
-            credit = max(credit, PROMPTED_CREDIT * VERDICT_CREDIT[after])
-        earned += criterion.weight * credit
-    value = earned / total - sum(penalties)
+            gained += criterion.weight * max(0.0, PROMPTED_CREDIT * VERDICT_CREDIT[after] - credit)
+    # What the prompt recovered is added to the score as shown, so a recovered point always shows: penalties
+    # that already took the answer to 0 do not swallow it.
+    value = base + (gained / total if total > 0 else 0.0)
     return round(max(0.0, min(value, cap, 1.0)), 4)
 
 

@@ -183,6 +183,16 @@ def test_probed_score_by_hand() -> None:
     assert probed_score(cnn, grade, {"hierarchy": "partial"}) == 0.5
 
 
+def test_recovery_shows_even_when_penalties_took_the_answer_to_zero() -> None:
+    ab = rubric("ab-significance")  # weights 3,3,1,2,2,2,1,1 = 15
+    answer = "The p-value is the probability that the null hypothesis is true. Noise can look like a real effect."
+    grade = grade_answer(answer, ab)
+    # noise-vs-effect met: 3/15 = 0.2, minus the stated pvalue-hypothesis-true 0.25 -> 0
+    assert grade.score == 0.0
+    # sample-size (2) recovered after the prompt: + 2 * 0.5 / 15 = 0.0667, shown on top of the 0
+    assert probed_score(ab, grade, {"sample-size": "met"}) == pytest.approx(0.0667, abs=1e-4)
+
+
 def test_probed_score_keeps_a_guards_cap() -> None:
     cnn = rubric("cnn-explained")
     # Real content (small-filter-slides 3, filters-learned 2, hierarchy 3: 8/16) next to a line addressed to
