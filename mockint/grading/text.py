@@ -290,7 +290,28 @@ _NUMBER_ALIASES = {**_NUMBER_WORDS, **{digit: word for word, digit in _NUMBER_WO
 
 @lru_cache(maxsize=1 << 16)
 def text_keys(word: str) -> tuple[str, ...]:
-    """The keys an answer word is indexed under: a phrase word matches it when its key is among them."""
+    """The keys an answer word is indexed under: a phrase word matches it when its key is among them.
+
+    Besides its own keys, a word has those of its translation (:mod:`mockint.grading.bilingual`).
+    """
+    keys = _own_keys(word)
+    translated = [key for own in keys for key in _translations().get(own, ())]
+    return tuple(dict.fromkeys([*keys, *translated])) if translated else keys
+
+
+@lru_cache(maxsize=1)
+def _translations() -> dict[str, tuple[str, ...]]:
+    from mockint.grading.bilingual import PAIRS
+
+    table: dict[str, list[str]] = {}
+    for english, russian in PAIRS:
+        english_key, russian_key = phrase_key(english), phrase_key(russian)
+        table.setdefault(english_key, []).append(russian_key)
+        table.setdefault(russian_key, []).append(english_key)
+    return {key: tuple(dict.fromkeys(found)) for key, found in table.items()}
+
+
+def _own_keys(word: str) -> tuple[str, ...]:
     alias = _NUMBER_ALIASES.get(word)
     if alias is not None:
         return (_english_stem(word), _english_stem(alias))

@@ -217,3 +217,8 @@ def test_mixed_language_answer_is_credited() -> None:
 def test_stop_words_inside_a_short_phrase_are_required() -> None:
     g = grade("cnn-explained", "Один и тот же фильтр применяется во всех позициях изображения.")
     assert verdict(g, "weight-sharing") == "met"
+
+
+def test_a_sentence_that_switches_language_finds_the_key_point() -> None:
+    g = grade("cnn-explained", "Веса у фильтра, они shared по всем позициям картинки.")
+    assert verdict(g, "weight-sharing") == "met"

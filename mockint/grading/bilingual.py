@@ -1,0 +1,71 @@
+"""English and Russian words that mean the same, for answers that switch language mid-sentence.
+
+"Веса ... они shared по всем позициям" states weight sharing with a Russian noun and an English verb; a rubric
+phrase is written in one language at a time ("shared weights", "общие веса"). Each answer word is therefore
+also indexed under the key of its translation here, so a phrase in either language finds a mixed sentence.
+The list is of general technical words, not of any rubric's phrases.
+"""
+
+from __future__ import annotations
+
+# English word, Russian word (any form: both are reduced to the matcher's keys).
+PAIRS: tuple[tuple[str, str], ...] = (
+    ("weight", "вес"),
+    ("weights", "веса"),
+    ("shared", "общие"),
+    ("share", "общий"),
+    ("filter", "фильтр"),
+    ("kernel", "ядро"),
+    ("layer", "слой"),
+    ("image", "изображение"),
+    ("picture", "картинка"),
+    ("model", "модель"),
+    ("test", "тест"),
+    ("tests", "тесты"),
+    ("review", "ревью"),
+    ("data", "данные"),
+    ("feature", "признак"),
+    ("sample", "выборка"),
+    ("pixel", "пиксель"),
+    ("position", "позиция"),
+    ("pattern", "паттерн"),
+    ("edge", "край"),
+    ("object", "объект"),
+    ("candidate", "кандидат"),
+    ("negative", "негатив"),
+    ("positive", "позитив"),
+    ("ranking", "ранжирование"),
+    ("embedding", "эмбеддинг"),
+    ("category", "категория"),
+    ("color", "цвет"),
+    ("effect", "эффект"),
+    ("variance", "дисперсия"),
+    ("noise", "шум"),
+    ("hypothesis", "гипотеза"),
+    ("probability", "вероятность"),
+    ("experiment", "эксперимент"),
+    ("traffic", "трафик"),
+    ("code", "код"),
+    ("context", "контекст"),
+    ("prompt", "промпт"),
+    ("production", "продакшн"),
+    ("library", "библиотека"),
+    ("function", "функция"),
+    ("hallucinate", "галлюцинирует"),
+    ("check", "проверка"),
+    ("learned", "обученный"),
+    ("trained", "обученный"),
+    ("local", "локальный"),
+    ("outfit", "образ"),
+    ("item", "вещь"),
+    ("retrieval", "отбор"),
+    ("reranking", "реранкинг"),
+    ("threshold", "порог"),
+    ("significance", "значимость"),
+    ("power", "мощность"),
+    ("size", "размер"),
+    ("depth", "глубина"),
+    ("deeper", "глубже"),
+    ("parts", "части"),
+    ("everywhere", "везде"),
+)
