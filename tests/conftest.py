@@ -14,6 +14,9 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "MOCKINT_MODEL", "MOCKINT_TIMEOUT", "MOCKINT_MAX_ATTEMPTS"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("MOCKINT_HOME", str(tmp_path / "mockint-home"))
+    # The lexical rules are tested on their own whether or not the `semantic` extra is installed; tests of the
+    # meaning layer turn it back on.
+    monkeypatch.setenv("MOCKINT_SEMANTIC", "off")
 
 
 @pytest.fixture

@@ -438,6 +438,22 @@ _LIST_ITEM_WORDS = 2
 _SALAD_EXPLAINING_WORDS = 3
 
 
+def may_hold_salad(doc: Doc) -> bool:
+    """A cheap test before :func:`salad_sentences`: is any sentence list-shaped, or are there bare items?
+
+    A salad sentence has at least two short comma-separated items; a bare list has three bare items. Most
+    answers have neither, and then their key point terms need not be located.
+    """
+    bare = 0
+    for sentence in doc.sentences:
+        if sentence.excluded:
+            continue
+        if sum(1 for words in sentence.clause_words.values() if words <= _LIST_ITEM_WORDS) >= 2:
+            return True
+        bare += _bare_item(sentence)
+    return bare >= _BARE_ITEMS_MIN
+
+
 def _bare_item(sentence: Sentence) -> bool:
     """A list item of bare terms: at most three content words and at most one function word."""
     content = len(sentence.content_raw)

@@ -9,12 +9,14 @@ import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from mockint.grading import meaning
 from mockint.grading.guards import (
     AnswerFlags,
     Guard,
     _guards,
     mark_echoes,
     mark_injections,
+    may_hold_salad,
     salad_sentences,
     salad_share,
 )
@@ -71,12 +73,16 @@ class Analysis:
     Attributes:
         criteria: One verdict per key point, in rubric order.
         mistakes: One verdict per typical mistake, in rubric order.
-        guards: The guards that fired, in a fixed order (empty, garbage, keyword_list, off_topic, injection).
+        guards: The guards that fired, in a fixed order (empty, garbage, keyword_list, off_topic, echo,
+            injection).
+        layers: The deterministic layers that ran: ``lexical``, and ``semantic:<model>`` when the meaning layer
+            is installed.
     """
 
     criteria: tuple[CriterionMatch, ...]
     mistakes: tuple[MistakeMatch, ...]
     guards: tuple[Guard, ...]
+    layers: tuple[str, ...] = ("lexical",)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -449,7 +455,7 @@ def _denial(plans: Sequence[_Plan], matcher: _Matcher) -> int | None:
 # ---------------------------------------------------------------------------------------------------------
 
 
-def analyse(answer: str, rubric: Rubric) -> Analysis:
+def analyse(answer: str, rubric: Rubric, *, by_meaning_too: bool = True) -> Analysis:
     """Grade an answer against a rubric with the deterministic checks.
 
     A key point is met when any of its checks matches; it is partial when no check matches but some check
@@ -460,6 +466,8 @@ def analyse(answer: str, rubric: Rubric) -> Analysis:
     Args:
         answer: The candidate's answer, in English or Russian.
         rubric: The rubric; its compiled checks are cached on it (``Rubric._compiled``).
+        by_meaning_too: Also look for the key points by meaning when the ``semantic`` extra is installed
+            (:mod:`mockint.grading.meaning`); False matches the checks alone.
 
     Returns:
         Verdicts per key point and mistake in rubric order, with verbatim evidence, and the guards that fired.
@@ -478,7 +486,11 @@ def analyse(answer: str, rubric: Rubric) -> Analysis:
                 break
     # A sentence that states a typical mistake ("the p-value is the probability that H0 is true") shares
     # words with the key point it gets wrong; it must not earn partial credit for it.
-    salad = set() if compiled.lists_expected else salad_sentences(doc, _touched(compiled, matcher), compiled.vocabulary)
+    salad = (
+        salad_sentences(doc, _touched(compiled, matcher), compiled.vocabulary)
+        if not compiled.lists_expected and may_hold_salad(doc)
+        else set()
+    )
     mistaken = set(detected.values()) | salad
     # ... and no credit at all for a key point that the mistake denies ("more traffic fixes any bias"), nor
     # from a sentence that only strings the rubric's terms together.
@@ -491,6 +503,15 @@ def analyse(answer: str, rubric: Rubric) -> Analysis:
         _criterion(cid, plans, matcher, doc, mistaken, frozenset(blocked.get(cid, ())))
         for cid, plans in compiled.criteria
     )
+    layers: tuple[str, ...] = ("lexical",)
+    if by_meaning_too:
+        upgraded = meaning.by_meaning(doc, rubric.criteria, [(c.verdict, c.evidence) for c in criteria], mistaken)
+        if upgraded is not None:
+            layers = ("lexical", f"semantic:{meaning.layer_name()}")
+            criteria = tuple(
+                CriterionMatch(match.id, verdict, evidence)
+                for match, (verdict, evidence) in zip(criteria, upgraded, strict=True)
+            )
     verdicts: dict[str, Verdict] = {match.id: match.verdict for match in criteria}
     plans_by_id = dict(compiled.criteria)
     mistakes: list[MistakeMatch] = []
@@ -507,7 +528,7 @@ def analyse(answer: str, rubric: Rubric) -> Analysis:
             mistakes.append(MistakeMatch(mistake_id, omitted, None))
     credited = any(match.verdict != "missed" for match in criteria)
     flags = AnswerFlags(injected, echoed, salad_share(doc, salad))
-    return Analysis(criteria, tuple(mistakes), _guards(answer, doc, compiled, credited, flags))
+    return Analysis(criteria, tuple(mistakes), _guards(answer, doc, compiled, credited, flags), layers)
 
 
 def check_matches(check: Check, text: str) -> str | None:
@@ -529,7 +550,7 @@ def check_matches(check: Check, text: str) -> str | None:
         mistakes=[],
         criteria=[Criterion.model_construct(id="probe", text="probe", weight=1.0, checks=[check])],
     )
-    match = analyse(text, probe).criteria[0]
+    match = analyse(text, probe, by_meaning_too=False).criteria[0]
     return match.evidence if match.verdict == "met" else None
 
 
