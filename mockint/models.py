@@ -308,6 +308,8 @@ class Grade(BaseModel):
         warnings: Why something was not as asked (judge failure, unverified evidence, guards).
         error: Only for input that could not be graded at all.
         extra: The input's other columns, passed through.
+        layers: The deterministic layers that ran: ``lexical`` (concept lists, stance, guards) and, with the
+            ``semantic`` extra, ``semantic:<model>``; empty for an input error.
     """
 
     id: str | None
@@ -322,6 +324,7 @@ class Grade(BaseModel):
     warnings: list[str] = Field(default_factory=list)
     error: str | None = None
     extra: dict[str, Any] = Field(default_factory=dict)
+    layers: list[str] = Field(default_factory=list)
 
 
 class JudgeCriterion(BaseModel):

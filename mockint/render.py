@@ -29,6 +29,7 @@ _GRADE_KEYS = (
     "warnings",
     "error",
     "extra",
+    "layers",
 )
 
 

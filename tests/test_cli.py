@@ -46,6 +46,7 @@ def test_grade_examples_deterministically(examples_file: Path) -> None:
         "warnings",
         "error",
         "extra",
+        "layers",
     }
     # said once, on stderr
     assert result.stderr.count("grading deterministically") == 1

@@ -251,6 +251,7 @@ def grade_answer(
         mistakes=mistakes,
         feedback=feedback_text(rubric, criteria, mistakes, guard_messages),
         warnings=warnings,
+        layers=list(analysis.layers),
     )
 
 

@@ -222,3 +222,8 @@ def test_stop_words_inside_a_short_phrase_are_required() -> None:
 def test_a_sentence_that_switches_language_finds_the_key_point() -> None:
     g = grade("cnn-explained", "Веса у фильтра, они shared по всем позициям картинки.")
     assert verdict(g, "weight-sharing") == "met"
+
+
+def test_each_grade_records_the_layers_that_ran() -> None:
+    # the semantic layer is off in tests (conftest); with the extra it adds "semantic:<model>"
+    assert grade("cnn-explained", "A CNN slides a small filter across the image.").layers == ["lexical"]
