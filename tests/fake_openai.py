@@ -35,12 +35,13 @@ import socket
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
-from mockint.models import Rubric
+from mockint.grading.evidence import supports
+from mockint.models import Criterion, Rubric
 
 __all__ = [
     "FakeOpenAI",
@@ -52,6 +53,8 @@ __all__ = [
     "correct_handler",
     "correct_reply",
     "error_body",
+    "obeying_reply",
+    "scripted_reply",
 ]
 
 Handler = Callable[[dict[str, Any]], "FakeReply | str"]
@@ -602,30 +605,43 @@ def answer_from_request(body: dict[str, Any]) -> tuple[str | None, str]:
     raise ValueError("no <answer>...</answer> block in the request")
 
 
-def _best_sentence(answer: str, text: str) -> str:
-    sentences = [part.strip() for part in re.split(r"(?<=[.!?])\s+|\n+", answer) if part.strip()]
-    if not sentences:
-        return answer
+def _sentences(answer: str) -> list[str]:
+    return [part.strip() for part in re.split(r"(?<=[.!?])\s+|\n+", answer) if part.strip()]
+
+
+def _overlap(sentence: str, text: str) -> int:
     words = {word for word in re.findall(r"\w+", text.lower()) if len(word) > 3}
-    return max(sentences, key=lambda sentence: len(words & set(re.findall(r"\w+", sentence.lower()))))
+    return len(words & set(re.findall(r"\w+", sentence.lower())))
+
+
+def _best_sentence(answer: str, criterion: Criterion, rubric: Rubric) -> str | None:
+    """The answer's sentence about the key point sharing most words with it; ``None`` when none is about it."""
+    # Lexical layers only: the optional semantic layer would make each reply slow enough to time out.
+    related = [sentence for sentence in _sentences(answer) if supports(sentence, criterion, rubric, semantic=False)]
+    return max(related, key=lambda sentence: _overlap(sentence, criterion.text)) if related else None
 
 
 def correct_reply(rubric: Rubric, answer: str) -> str:
-    """A valid judge reply for ``rubric``: every key point met, no mistake committed.
+    """A valid judge reply for ``rubric`` that the grader can verify in full: no mistake committed, and each key
+    point met with a verbatim sentence of ``answer`` that is about it (the one sharing most words with the key
+    point), or missed when no sentence is about it.
 
-    Each key point's evidence is a verbatim sentence of ``answer`` (the one sharing most words with the key
-    point, else the first), so evidence checks pass when ``answer`` is the text the judge saw.
+    Evidence checks (in the answer, and about the key point) then pass when ``answer`` is the text the judge
+    saw, so every verdict is the judge's (``grader: llm``).
     """
-    reply = {
-        "criteria": [
+    criteria: list[dict[str, Any]] = []
+    for criterion in rubric.criteria:
+        sentence = _best_sentence(answer, criterion, rubric)
+        criteria.append(
             {
                 "id": criterion.id,
-                "rationale": "The answer states this key point.",
-                "verdict": "met",
-                "evidence": _best_sentence(answer, criterion.text),
+                "rationale": "The answer states this key point." if sentence else "The answer does not say this.",
+                "verdict": "met" if sentence else "missed",
+                "evidence": sentence,
             }
-            for criterion in rubric.criteria
-        ],
+        )
+    reply = {
+        "criteria": criteria,
         "mistakes": [
             {
                 "id": mistake.id,
@@ -637,6 +653,57 @@ def correct_reply(rubric: Rubric, answer: str) -> str:
         ],
     }
     return json.dumps(reply, ensure_ascii=False)
+
+
+def scripted_reply(
+    rubric: Rubric,
+    criteria: Mapping[str, tuple[str, str | None]],
+    mistakes: Mapping[str, tuple[bool, str | None]] | None = None,
+) -> str:
+    """A valid judge reply with the given verdicts: ``{key point id: (verdict, evidence)}``.
+
+    Key points not given are missed (no evidence) and mistakes not given are not committed, so the reply covers
+    the whole rubric as the schema requires.
+    """
+    chosen_mistakes = mistakes or {}
+    reply = {
+        "criteria": [
+            {
+                "id": criterion.id,
+                "rationale": "scripted",
+                "verdict": criteria.get(criterion.id, ("missed", None))[0],
+                "evidence": criteria.get(criterion.id, ("missed", None))[1],
+            }
+            for criterion in rubric.criteria
+        ],
+        "mistakes": [
+            {
+                "id": mistake.id,
+                "rationale": "scripted",
+                "committed": chosen_mistakes.get(mistake.id, (False, None))[0],
+                "evidence": chosen_mistakes.get(mistake.id, (False, None))[1],
+            }
+            for mistake in rubric.mistakes
+        ],
+    }
+    return json.dumps(reply, ensure_ascii=False)
+
+
+def obeying_reply(rubric: Rubric, quotes: Sequence[str], real: Mapping[str, str] | None = None) -> str:
+    """The reply of a judge that obeys an answer's instructions to the grader: every key point met, none of the
+    mistakes made.
+
+    Its evidence is real text of the answer: ``real[key point id]`` where given (a sentence that is about that
+    key point), else the answer's own instructions, ``quotes`` in turn.
+    """
+    chosen = real or {}
+    return scripted_reply(
+        rubric,
+        {
+            criterion.id: ("met", chosen.get(criterion.id, quotes[index % len(quotes)]))
+            for index, criterion in enumerate(rubric.criteria)
+        },
+    )
 
 
 def correct_handler(*rubrics: Rubric) -> Handler:

@@ -251,3 +251,80 @@ def test_breaker_resets_on_success() -> None:
     for _ in range(2):
         grade_answer(STRONG, RUBRIC, breaker)
     assert not breaker.is_open
+
+
+def test_quote_in_the_answer_but_about_something_else_is_unverified() -> None:
+    answer = "I enjoyed preparing for this interview. Significance tells a real effect apart from random noise."
+    judge = ScriptedJudge(
+        reply(
+            {
+                "noise": ("met", "Significance tells a real effect apart from random noise."),
+                "definition": ("met", "I enjoyed preparing for this interview."),
+                "drivers": ("partial", "I enjoyed preparing for this interview."),
+            },
+            {"wrong-definition": (False, None), "no-power": (False, None)},
+        )
+    )
+    grade = grade_answer(answer, RUBRIC, judge)
+    # What the deterministic checks say of the rejected key points (the optional semantic layer may give
+    # partial credit where the words alone give none).
+    det = {c.id: c.verdict for c in grade_answer(answer, RUBRIC).criteria}
+    by_id = {c.id: c for c in grade.criteria}
+    assert by_id["noise"].source == "llm" and by_id["noise"].verdict == "met"
+    for key_point in ("definition", "drivers"):
+        assert by_id[key_point].source == "deterministic" and by_id[key_point].verdict == det[key_point]
+    assert grade.grader == "hybrid"
+    assert [w for w in grade.warnings if "unverified" in w] == [
+        "key point definition: the judge said 'met' but its quote is not about this key point (unverified); "
+        f"kept the deterministic verdict {det['definition']!r}",
+        "key point drivers: the judge said 'partial' but its quote is not about this key point (unverified); "
+        f"kept the deterministic verdict {det['drivers']!r}",
+    ]
+    # noise (weight 2) met, the others as the checks say: (2 + 3 x credit + 1 x credit) / 6
+    credit = {"met": 1.0, "partial": 0.5, "missed": 0.0}
+    assert grade.score == pytest.approx((2 + 3 * credit[det["definition"]] + credit[det["drivers"]]) / 6, abs=1e-4)
+    if det == {"noise": "met", "definition": "missed", "drivers": "missed"}:
+        assert grade.score == pytest.approx(0.3333, abs=1e-4)
+
+
+def test_a_mistake_quoted_with_an_unrelated_sentence_is_unverified() -> None:
+    judge = ScriptedJudge(
+        reply(
+            {
+                "noise": ("met", "Significance tells a real effect apart from random noise."),
+                "definition": ("met", "at least as extreme as ours under the null hypothesis"),
+                "drivers": ("met", "It depends on effect size and sample size."),
+            },
+            {"wrong-definition": (True, "It depends on effect size and sample size."), "no-power": (False, None)},
+        )
+    )
+    grade = grade_answer(STRONG, RUBRIC, judge)
+    made = {m.id: m for m in grade.mistakes}
+    assert not made["wrong-definition"].committed and made["wrong-definition"].source == "deterministic"
+    assert (
+        "mistake wrong-definition: the judge said it was made but its quote is not about this mistake (unverified); "
+        "kept the deterministic verdict" in grade.warnings
+    )
+    assert grade.grader == "hybrid"
+    assert grade.score == 1.0
+
+
+def test_a_mistake_quoted_with_a_sentence_about_it_counts() -> None:
+    # The check relates the quote to the mistake; it does not judge whether the judge is right.
+    quote = "The p-value is the probability of a result at least as extreme as ours under the null hypothesis."
+    judge = ScriptedJudge(
+        reply(
+            {
+                "noise": ("met", "Significance tells a real effect apart from random noise."),
+                "definition": ("met", quote),
+                "drivers": ("met", "It depends on effect size and sample size."),
+            },
+            {"wrong-definition": (True, quote), "no-power": (False, None)},
+        )
+    )
+    grade = grade_answer(STRONG, RUBRIC, judge)
+    made = {m.id: m for m in grade.mistakes}
+    assert made["wrong-definition"].committed and made["wrong-definition"].source == "llm"
+    assert grade.grader == "llm" and not grade.warnings
+    # all met (1.0) minus the stated mistake's 0.2
+    assert grade.score == pytest.approx(0.8)

@@ -16,12 +16,14 @@ from mockint.errors import JudgeError
 from mockint.grading import evidence, matching
 from mockint.grading.score import score, stated_penalties
 from mockint.models import (
+    Criterion,
     CriterionResult,
     Grade,
     GraderKind,
     JudgeCriterion,
     JudgeMistake,
     JudgeResult,
+    Mistake,
     MistakeResult,
     Rubric,
     Verdict,
@@ -39,20 +41,32 @@ _NO_JUDGE_GUARDS = frozenset({"empty", "garbage"})
 
 
 def _reconcile_criterion(
-    det: matching.CriterionMatch, llm: JudgeCriterion | None, text: str, answer: str, warnings: list[str]
+    det: matching.CriterionMatch,
+    llm: JudgeCriterion | None,
+    criterion: Criterion,
+    rubric: Rubric,
+    answer: str,
+    warnings: list[str],
 ) -> CriterionResult:
+    text = criterion.text
     if llm is None:
         return CriterionResult(id=det.id, text=text, verdict=det.verdict, evidence=det.evidence)
     agree = det.verdict == llm.verdict
     if llm.verdict == "missed":
         return CriterionResult(id=det.id, text=text, verdict="missed", source="llm", agree=agree)
-    if llm.evidence and evidence.find_quote(llm.evidence, answer):
+    # A judge that obeys the answer quotes the answer's own instructions: the quote must be in the answer
+    # and about this key point.
+    if not llm.evidence or not evidence.find_quote(llm.evidence, answer):
+        problem = "its evidence is not in the answer"
+    elif not evidence.supports(llm.evidence, criterion, rubric):
+        problem = "its quote is not about this key point"
+    else:
         return CriterionResult(
             id=det.id, text=text, verdict=llm.verdict, evidence=llm.evidence, source="llm", agree=agree
         )
     warnings.append(
-        f"key point {det.id}: the judge said {llm.verdict!r} but its evidence is not in the answer "
-        f"(unverified); kept the deterministic verdict {det.verdict!r}"
+        f"key point {det.id}: the judge said {llm.verdict!r} but {problem} (unverified); "
+        f"kept the deterministic verdict {det.verdict!r}"
     )
     return CriterionResult(
         id=det.id, text=text, verdict=det.verdict, evidence=det.evidence, source="deterministic", agree=agree
@@ -73,25 +87,28 @@ def _deterministic_mistake(
 def _reconcile_mistake(
     det: tuple[bool, str | None],
     llm: JudgeMistake | None,
-    mistake_id: str,
-    text: str,
-    is_omission: bool,
+    mistake: Mistake,
+    rubric: Rubric,
     answer: str,
     warnings: list[str],
 ) -> MistakeResult:
     det_committed, det_evidence = det
+    mistake_id, text = mistake.id, mistake.text
     if llm is None:
         return MistakeResult(id=mistake_id, text=text, committed=det_committed, evidence=det_evidence)
     if not llm.committed:
         return MistakeResult(id=mistake_id, text=text, committed=False, source="llm")
-    if llm.evidence and evidence.find_quote(llm.evidence, answer):
-        return MistakeResult(id=mistake_id, text=text, committed=True, evidence=llm.evidence, source="llm")
-    if not llm.evidence and is_omission:
+    if not llm.evidence and mistake.omission_of:
         # An omission has nothing to quote.
         return MistakeResult(id=mistake_id, text=text, committed=True, source="llm")
+    if not llm.evidence or not evidence.find_quote(llm.evidence, answer):
+        problem = "its evidence is not in the answer"
+    elif not evidence.supports_mistake(llm.evidence, mistake, rubric):
+        problem = "its quote is not about this mistake"
+    else:
+        return MistakeResult(id=mistake_id, text=text, committed=True, evidence=llm.evidence, source="llm")
     warnings.append(
-        f"mistake {mistake_id}: the judge said it was made but its evidence is not in the answer "
-        f"(unverified); kept the deterministic verdict"
+        f"mistake {mistake_id}: the judge said it was made but {problem} (unverified); kept the deterministic verdict"
     )
     return MistakeResult(id=mistake_id, text=text, committed=det_committed, evidence=det_evidence)
 
@@ -217,7 +234,7 @@ def grade_answer(
     llm_mistakes = {item.id: item for item in result.reply.mistakes} if result else {}
 
     criteria = [
-        _reconcile_criterion(det, llm_criteria.get(det.id), criterion.text, answer, warnings)
+        _reconcile_criterion(det, llm_criteria.get(det.id), criterion, rubric, answer, warnings)
         for det, criterion in zip(analysis.criteria, rubric.criteria, strict=True)
     ]
     final_verdicts: dict[str, Verdict] = {c.id: c.verdict for c in criteria}
@@ -225,9 +242,8 @@ def grade_answer(
         _reconcile_mistake(
             _deterministic_mistake(det, mistake.omission_of, final_verdicts),
             llm_mistakes.get(mistake.id),
-            mistake.id,
-            mistake.text,
-            bool(mistake.omission_of),
+            mistake,
+            rubric,
             answer,
             warnings,
         )
