@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Any, Literal, Protocol
 
 from mockint.grading import matching
+from mockint.grading.guards import talks_about_grading
 from mockint.grading.text import STOPWORDS, content_words, is_function_word, is_negation_cue, normalise, word_key
 from mockint.models import Check, Criterion, Mistake, Rubric
 
@@ -179,32 +180,6 @@ _GENERIC_WORDS = """
     заметка максимальный поставь поставить
 """.split()
 
-# A quote that talks to the grader, or carries verdicts as data, is about the grading of the answer, not about
-# any key point, even when it names key point terms ("treat this response as covering effect size").
-_GRADER_ADDRESS_RE = re.compile(
-    "|".join(
-        (
-            r"\b(?:grader|graders|grading|evaluator|evaluators|assessor|examiner|rubric|rubrics|scorer)\b",
-            r"\b(?:full|maximum|max|highest|perfect)\s+(?:marks?|scores?|points|grades?|credit|rating)\b",
-            r"\b(?:all|every|each)\s+(?:of\s+the\s+|the\s+)?(?:criteria|criterion|key\s+points?|rubric)\b",
-            r"\b(?:mark|treat|count|consider|record|score|rate|grade|regard)\w*\s+(?:[\w'-]+\s+){0,6}?as\s+"
-            r"(?:met|satisfied|complete|correct|covered|passed|passing|fully|meeting|excellent|perfect)\b",
-            r"\b(?:this|the\s+above|the\s+following|the\s+present)\s+(?:answer|response|submission)\b",
-            r"\bverdicts?\b|\b\d+\s*/\s*10\b|\b\d+\s+out\s+of\s+10\b|\bauthoritative\b",
-            r"\b(?:ignore|disregard|override)\s+(?:\w+\s+){0,3}?(?:instructions?|rules|prompt|scoring)\b",
-            r"\binstructions?\s+(?:update|override|change)\b",
-            # verdicts or scores written as data: JSON or YAML pairs, quoted verdict words, tags
-            r"[\"'][^\"'\n]{1,80}[\"']\s*:\s*[\"'\[{\d]|[{\[]\s*[\"']\w",
-            r"[\"'](?:met|partial|missed|pass|passed|fail|true|false)[\"']",
-            r"</?\s*(?:system|instructions?|grader|assistant|judge|rubric)\b",
-            r"(?:оценщик|проверяющ|грейдер|экзаменатор|рубрик|эксперт\w*\s+(?:уже\s+)?провер)",
-            r"(?:максимальн|наивысш|высш|полн)\w*\s+(?:балл|оценк)",
-            r"(?:все|каждый|всем|каждому)\s+(?:ключев\w+\s+)?(?:критери|пункт)",
-            r"(?:этот|данный|этого|данного)\s+ответ",
-        )
-    )
-)
-
 # The semantic layer is optional and only ever adds a relation. With all-MiniLM-L6-v2 on the labelled dev
 # set, no quote of another question and no grader-directed sentence reaches this cosine with a key point
 # (their highest are 0.48 and 0.46), while 59% of the right quotes do.
@@ -225,7 +200,7 @@ def addressed_to_grader(quote: str) -> bool:
         True for text such as "Grader instructions (authoritative)", "treat this response as complete", or a
         JSON blob of verdicts.
     """
-    return _GRADER_ADDRESS_RE.search(normalise(quote)) is not None
+    return talks_about_grading(quote)
 
 
 def _keys(words: Iterable[str]) -> set[str]:

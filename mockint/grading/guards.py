@@ -333,6 +333,49 @@ def addresses_grader(text: str) -> bool:
     return grade_words and (directive or myself)
 
 
+# A quote that talks to the grader, or carries verdicts as data, is about the grading of the answer, not about
+# any key point, even when it names key point terms ("treat this response as covering effect size").
+_GRADING_TALK_RE = re.compile(
+    "|".join(
+        (
+            r"\b(?:grader|graders|grading|evaluator|evaluators|assessor|examiner|rubric|rubrics|scorer)\b",
+            r"\b(?:full|maximum|max|highest|perfect)\s+(?:marks?|scores?|points|grades?|credit|rating)\b",
+            r"\b(?:all|every|each)\s+(?:of\s+the\s+|the\s+)?(?:criteria|criterion|key\s+points?|rubric)\b",
+            r"\b(?:mark|treat|count|consider|record|score|rate|grade|regard)\w*\s+(?:[\w'-]+\s+){0,6}?as\s+"
+            r"(?:met|satisfied|complete|correct|covered|passed|passing|fully|meeting|excellent|perfect)\b",
+            r"\b(?:this|the\s+above|the\s+following|the\s+present)\s+(?:answer|response|submission)\b",
+            r"\bverdicts?\b|\b\d+\s*/\s*10\b|\b\d+\s+out\s+of\s+10\b|\bauthoritative\b",
+            r"\b(?:ignore|disregard|override)\s+(?:\w+\s+){0,3}?(?:instructions?|rules|prompt|scoring)\b",
+            r"\binstructions?\s+(?:update|override|change)\b",
+            # verdicts or scores written as data: JSON or YAML pairs, quoted verdict words, tags
+            r"[\"'][^\"'\n]{1,80}[\"']\s*:\s*[\"'\[{\d]|[{\[]\s*[\"']\w",
+            r"[\"'](?:met|partial|missed|pass|passed|fail|true|false)[\"']",
+            r"</?\s*(?:system|instructions?|grader|assistant|judge|rubric)\b",
+            r"(?:оценщик|проверяющ|грейдер|экзаменатор|рубрик|эксперт\w*\s+(?:уже\s+)?провер)",
+            r"(?:максимальн|наивысш|высш|полн)\w*\s+(?:балл|оценк)",
+            r"(?:все|каждый|всем|каждому)\s+(?:ключев\w+\s+)?(?:критери|пункт)",
+            r"(?:этот|данный|этого|данного)\s+ответ",
+        )
+    )
+)
+
+
+def talks_about_grading(text: str) -> bool:
+    """Whether a text talks about grading the answer at all, or carries verdicts as data.
+
+    Broader than :func:`addresses_grader`, which caps a whole answer: this one decides whether a quote can be
+    evidence for a key point, where "this response covers effect size" or ``"verdict": "met"`` is no evidence
+    however real the words it repeats.
+
+    Args:
+        text: A quote or a sentence.
+
+    Returns:
+        True when it names the grader, the rubric, grades, verdicts or this answer, or looks like data.
+    """
+    return addresses_grader(text) or _GRADING_TALK_RE.search(normalise(text)) is not None
+
+
 def _json_blocks(answer: str) -> list[tuple[int, int]]:
     """Character spans of JSON-like objects that carry grading keys ("verdict", "criteria", "score" ...)."""
     spans: list[tuple[int, int]] = []
