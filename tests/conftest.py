@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+
+# The lexical rules are tested on their own whether or not the `semantic` extra is installed, in module-scoped
+# fixtures and subprocesses too; tests of the meaning layer turn it back on.
+os.environ["MOCKINT_SEMANTIC"] = "off"
 
 
 @pytest.fixture(autouse=True)
@@ -14,8 +19,6 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "MOCKINT_MODEL", "MOCKINT_TIMEOUT", "MOCKINT_MAX_ATTEMPTS"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("MOCKINT_HOME", str(tmp_path / "mockint-home"))
-    # The lexical rules are tested on their own whether or not the `semantic` extra is installed; tests of the
-    # meaning layer turn it back on.
     monkeypatch.setenv("MOCKINT_SEMANTIC", "off")
 
 

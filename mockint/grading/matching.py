@@ -21,6 +21,7 @@ from mockint.grading.guards import (
     salad_share,
 )
 from mockint.grading.text import (
+    BELITTLED,
     NEGATED,
     STOPWORDS,
     TOKEN_RE,
@@ -346,12 +347,14 @@ class _Matcher:
             flags = found.get(sentence_index, 0)
             for window in _windows([by_sentence[sentence_index] for by_sentence in hits], variant.span):
                 raw = [sentence.content_raw[p] for p in window] if variant.content else window
-                if sentence.dismissed(raw):
+                if sentence.negated(raw):
                     flags |= NEGATED
+                elif sentence.belittled(raw):
+                    flags |= BELITTLED
                 else:
                     flags |= UNNEGATED
                     self.windows.setdefault((phrase_id, sentence_index), (raw[0], raw[-1]))
-                if flags == UNNEGATED | NEGATED:
+                if flags == UNNEGATED | NEGATED | BELITTLED:
                     break
             if flags:
                 found[sentence_index] = flags
@@ -368,11 +371,17 @@ _NO_MATCH = _Outcome(False, False, None)
 
 
 def _evaluate(
-    plan: _Plan, matcher: _Matcher, partial_from: Callable[[int], bool] | None, blocked: frozenset[int] = frozenset()
+    plan: _Plan,
+    matcher: _Matcher,
+    partial_from: Callable[[int], bool] | None,
+    blocked: frozenset[int] = frozenset(),
+    *,
+    stance: bool = False,
 ) -> _Outcome:
     """Match one check; when ``partial_from`` is given, also look for partial credit in sentences it allows.
 
-    Sentences in ``blocked`` (they state a mistake that denies this key point) never match.
+    Sentences in ``blocked`` (they state a mistake that denies this key point) never match. With ``stance`` (a
+    key point's check) a belittled mention does not count; a mistake's detector counts it.
     """
     for phrase_id in plan.unless:
         if any(flags & UNNEGATED for flags in matcher.phrase(phrase_id).values()):
@@ -380,7 +389,10 @@ def _evaluate(
     excluded: set[int] = set(blocked)
     for phrase_id in plan.exclude:
         excluded.update(matcher.phrase(phrase_id))
-    accept = UNNEGATED if plan.negation else UNNEGATED | NEGATED
+    # A check that ignores negation ignores stance too; a mistake's detector counts a belittled mention.
+    accept = UNNEGATED if plan.negation else UNNEGATED | NEGATED | BELITTLED
+    if not stance:
+        accept |= BELITTLED
     # Per concept, the sentences where it counts, in answer order.
     found = [
         sorted(s for s, flags in matcher.concept(concept).items() if flags & accept and s not in excluded)
@@ -411,7 +423,9 @@ def _criterion(
 ) -> CriterionMatch:
     partial: _Outcome | None = None
     for plan in plans:
-        outcome = _evaluate(plan, matcher, None if partial is not None else lambda s: s not in mistaken, blocked)
+        outcome = _evaluate(
+            plan, matcher, None if partial is not None else lambda s: s not in mistaken, blocked, stance=True
+        )
         if outcome.matched and outcome.sentence is not None:
             return CriterionMatch(criterion_id, "met", doc.sentences[outcome.sentence].text)
         if outcome.partial and partial is None:
@@ -442,9 +456,9 @@ def _denial(plans: Sequence[_Plan], matcher: _Matcher) -> int | None:
             continue
         found = [matcher.concept(concept) for concept in plan.concepts]
         common = set(found[0]).intersection(*found[1:])
-        dismissed = [s for s in sorted(common) if any(flags.get(s, 0) & NEGATED for flags in found)]
+        dismissed = [s for s in sorted(common) if any(flags.get(s, 0) & (NEGATED | BELITTLED) for flags in found)]
         # The first concept names the topic ("hard negatives"; the rest qualify it): dismissing it is enough.
-        dismissed += [s for s, flags in found[0].items() if flags == NEGATED]
+        dismissed += [s for s, flags in found[0].items() if not flags & UNNEGATED]
         if dismissed:
             return min(dismissed)
     return None

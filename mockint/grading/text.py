@@ -136,6 +136,7 @@ _BELITTLING_PREFIXES = (
     "nonsense",
     "meaningless",
     "overthink",
+    "waste",
     "ерунд",
     "бессмысл",
     "заморач",
@@ -171,6 +172,7 @@ _IMPORTANCE_PREFIXES = (
     "worr",
     "bother",
     "crucial",
+    "deal",
     "critical",
     "key",
     "важн",
@@ -342,6 +344,9 @@ _BULLET_RE = re.compile(r"^(?:[-*•·]|\d{1,2}[.)])\s+")
 
 UNNEGATED = 1
 NEGATED = 2
+# Belittled, not negated ("X is overrated"): no credit for a key point, but a typical mistake stated with a
+# dismissive word ("they are useless") is still stated.
+BELITTLED = 4
 
 
 class Sentence:
@@ -363,8 +368,10 @@ class Sentence:
 
     def dismissed(self, positions: Sequence[int]) -> bool:
         """Whether the matched tokens are negated, or belittled by a stance word before or after them."""
-        if self.negated(positions):
-            return True
+        return self.negated(positions) or self.belittled(positions)
+
+    def belittled(self, positions: Sequence[int]) -> bool:
+        """Whether a stance word before or after the matched tokens belittles them."""
         if not self.belittling:
             return False
         for position in positions:
