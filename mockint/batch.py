@@ -4,6 +4,9 @@ Input is read lazily and at most a bounded window of answers is held at once, so
 number of answers; each result is handed on as soon as every earlier one is done, so an interrupted run
 keeps everything it graded, in input order.
 
+Deterministic grading is CPU-bound Python under one GIL: a large input is graded in a pool of worker processes
+(rubrics handed over once per worker, answers in chunks), its grades still handed on in input order.
+
 Output meant to be resumed goes through :class:`DurableJsonlWriter` (one ``write`` per line, periodic
 fsync); :func:`scan_output` reads it back before a resumed run, cutting off a line torn by a kill, so that a
 run killed at any moment and resumed ends with every answer exactly once.
@@ -13,8 +16,11 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import os
+import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -31,6 +37,8 @@ from mockint.render import grade_to_json
 from mockint.rubrics import RubricSet
 
 if TYPE_CHECKING:
+    from multiprocessing.context import BaseContext
+
     from mockint.judge import Judge
 
 REQUIRED_FIELDS = ("id", "question_id", "answer")
@@ -233,6 +241,7 @@ class RunSummary:
         breaker_reason: Why the judge stopped being called, when it did.
         messages: The one-line error messages, in input order.
         skipped: Records skipped because the output already had them (``--resume``).
+        processes: Worker processes that graded (1: the calling process did).
     """
 
     graded: int = 0
@@ -241,6 +250,7 @@ class RunSummary:
     breaker_reason: str | None = None
     messages: list[str] = field(default_factory=list)
     skipped: int = 0
+    processes: int = 1
 
 
 def _grade_record(record: Record, rubrics: RubricSet, judge: Judge | None) -> Grade:
@@ -272,8 +282,10 @@ def grade_records(
     *,
     concurrency: int = 4,
     workers: int | None = None,
+    processes: int = 1,
     breaker: CircuitBreakerJudge | None = None,
     notice: Callable[[str], None] | None = None,
+    started: Callable[[], None] | None = None,
 ) -> RunSummary:
     """Grade records and hand each grade to ``emit`` in input order, as soon as it is ready.
 
@@ -289,9 +301,13 @@ def grade_records(
         workers: Answers graded at once; default ``concurrency``. Set it higher only when the judge caps its
             own requests in flight (an ``OpenAIJudge`` with a ``RequestLimiter``): the extra workers then run
             the CPU side of grading (checks, prompts, parsing) while the requests wait on the network.
+        processes: Without a judge, grade in this many worker processes (see :func:`usable_cpus`) when the
+            input is long enough to repay starting them; the grades are the same as in one process.
         breaker: The circuit breaker inside ``judge``, to report when it opens; found automatically when
             ``judge`` is one.
         notice: Called once with a message when the judge stops being called.
+        started: Called once, when grading starts (after any worker process is started: start a progress
+            bar's refresh thread here, not before, so that the workers can be forked from one thread).
 
     Returns:
         Counts of what happened.
@@ -318,6 +334,17 @@ def grade_records(
         emit(grade)
 
     threads = max(1, workers if workers is not None else concurrency)
+    if judge is None and processes > 1:
+        context = _process_context()
+        remaining = iter(records)
+        head = list(itertools.islice(remaining, _min_answers(context)))
+        if len(head) == _min_answers(context):
+            summary.processes = processes
+            _grade_in_processes(itertools.chain(head, remaining), rubrics, account, processes, context, started)
+            return summary
+        records = head
+    if started is not None:
+        started()
     if judge is None or threads <= 1:
         for record in records:
             account(_grade_record(record, rubrics, judge))
@@ -338,6 +365,112 @@ def grade_records(
                 future.cancel()
             raise
     return summary
+
+
+# -- deterministic grading in worker processes ---------------------------------------------------------------
+
+PROCESS_MIN_ANSWERS = 200
+"""Fewer answers than this are graded in the calling process: forking workers costs more than it saves."""
+PROCESS_MIN_ANSWERS_SPAWNED = 2000
+"""The same where workers cannot be forked and each must import mockint (and unpickle the rubrics) first."""
+PROCESS_CHUNK = 32
+"""Answers per task sent to a worker: tens of milliseconds of grading, so the hand-off costs well under 1%."""
+CHUNKS_PER_PROCESS = 4
+"""Chunks submitted but not yet emitted, per worker: enough to keep each busy while the oldest is written."""
+
+_worker_rubrics: RubricSet | None = None
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity mask where the OS has one)."""
+    counter: Callable[[], int | None] | None = getattr(os, "process_cpu_count", None)  # Python 3.13+
+    if counter is not None:
+        return counter() or 1
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
+def _process_context() -> BaseContext:
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    # A forked worker starts in milliseconds with the rubrics (compiled or not) already in memory, but fork is
+    # only safe while this process has a single thread, and not on macOS, whose system libraries break in a
+    # forked child.
+    if "fork" in methods and sys.platform != "darwin" and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def _min_answers(context: BaseContext) -> int:
+    return PROCESS_MIN_ANSWERS if context.get_start_method() == "fork" else PROCESS_MIN_ANSWERS_SPAWNED
+
+
+def _init_worker(rubrics: RubricSet) -> None:
+    global _worker_rubrics
+    import signal
+
+    _worker_rubrics = rubrics
+    # Ctrl-C reaches the whole process group; the parent stops the run and leaves a resumable output.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A worker blocked on its task queue would outlive a parent killed outright (SIGKILL, SIGTERM). The parent
+    # is the grading process, or the fork server, which exits with it.
+    watch = threading.Thread(target=_exit_with_parent, args=(os.getppid(),), name="mockint-parent", daemon=True)
+    watch.start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
+
+
+def _grade_chunk(records: list[Record]) -> list[Grade]:
+    if _worker_rubrics is None:
+        raise RuntimeError("grading worker started without rubrics")
+    return [_grade_record(record, _worker_rubrics, None) for record in records]
+
+
+def _grade_in_processes(
+    records: Iterator[Record],
+    rubrics: RubricSet,
+    account: Callable[[Grade], None],
+    processes: int,
+    context: BaseContext,
+    started: Callable[[], None] | None,
+) -> None:
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    pool = ProcessPoolExecutor(processes, mp_context=context, initializer=_init_worker, initargs=(rubrics,))
+    pending: deque[Future[list[Grade]]] = deque()
+    window = CHUNKS_PER_PROCESS * processes
+    try:
+        while chunk := list(itertools.islice(records, PROCESS_CHUNK)):
+            # The first submit forks every worker, before any thread of the pool (or of ``started``) exists.
+            pending.append(pool.submit(_grade_chunk, chunk))
+            if started is not None:
+                started()
+                started = None
+            while len(pending) >= window or (pending and pending[0].done()):
+                for grade in pending.popleft().result():
+                    account(grade)
+        while pending:
+            for grade in pending.popleft().result():
+                account(grade)
+    except BrokenProcessPool:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise MockintError(
+            "a grading worker process died (killed, or out of memory); the grades written so far are kept: "
+            "run again with --resume, or with -c 1 to grade in one process"
+        ) from None
+    except BaseException:
+        for future in pending:
+            future.cancel()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
 
 
 # -- durable JSONL output and resume -------------------------------------------------------------------------

@@ -36,6 +36,7 @@ class OutputFormat(StrEnum):
 _SUFFIX_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".md": "md"}
 _BATCH_PANEL = "Provider batch engines"
 SPARE_WORKERS = 2
+DEFAULT_CONCURRENCY = 4
 _SCALE_PANEL = "Scale, resume and reports"
 
 
@@ -143,8 +144,16 @@ def grade(
         typer.Option("--model", "-m", help="Judge model (default: $MOCKINT_MODEL or gpt-4o-mini)."),
     ] = None,
     concurrency: Annotated[
-        int, typer.Option("--concurrency", "-c", min=1, max=64, help="Judge requests in flight at most.")
-    ] = 4,
+        int | None,
+        typer.Option(
+            "--concurrency",
+            "-c",
+            min=1,
+            max=64,
+            help=f"Judge requests in flight at most (default {DEFAULT_CONCURRENCY}). Without a judge: grading "
+            "processes at most (default one per CPU).",
+        ),
+    ] = None,
     rpm: Annotated[
         float | None,
         typer.Option("--rpm", min=0.001, help="Judge requests per minute at most.", rich_help_panel=_SCALE_PANEL),
@@ -402,7 +411,7 @@ def _open_writer(out: Path | None, output_format: str, append: bool) -> tuple[Gr
 
 
 def _run(
-    grade_all: Callable[[Callable[[Grade], None]], RunSummary],
+    grade_all: Callable[[Callable[[Grade], None], Callable[[], None] | None], RunSummary],
     *,
     files: list[Path],
     out: Path | None,
@@ -411,6 +420,9 @@ def _run(
     builder: ReportBuilder | None,
 ) -> RunSummary | None:
     """Write every grade ``grade_all`` emits (and count it for the report), with a progress bar on a terminal.
+
+    ``grade_all`` gets the function to emit each grade with and one to call when grading has started (the
+    progress bar's refresh thread starts then, after any worker process has been forked).
 
     Returns:
         The run's summary, or ``None`` when it was interrupted (Ctrl-C).
@@ -437,11 +449,22 @@ def _run(
             total = _count_records(files)
             if total is not None and state is not None:
                 total = max(0, total - state.lines)
-            with Progress(console=Console(stderr=True), transient=True) as progress:
-                task = progress.add_task("grading", total=total)
-                summary = grade_all(emitter(lambda: progress.advance(task)))
+            progress = Progress(console=Console(stderr=True), transient=True)
+            task = progress.add_task("grading", total=total)
+            shown = False
+
+            def show() -> None:
+                nonlocal shown
+                progress.start()
+                shown = True
+
+            try:
+                summary = grade_all(emitter(lambda: progress.advance(task)), show)
+            finally:
+                if shown:
+                    progress.stop()
         else:
-            summary = grade_all(emitter(None))
+            summary = grade_all(emitter(None), None)
     except KeyboardInterrupt:
         summary = None
     finally:
@@ -482,17 +505,18 @@ def _live(
     output_format: str,
     state: ResumeState | None,
     builder: ReportBuilder | None,
-    concurrency: int,
+    concurrency: int | None,
     rpm: float | None,
     tpm: float | None,
     use_cache: bool,
 ) -> tuple[Usage, bool]:
     """Grade live (judge or deterministic); returns the usage for the report and whether any record failed."""
-    from mockint.batch import grade_records
+    from mockint.batch import grade_records, usable_cpus
     from mockint.grading import CircuitBreakerJudge
     from mockint.report import Usage
 
     started = time.perf_counter()
+    requests = concurrency or DEFAULT_CONCURRENCY
     openai_judge: OpenAIJudge | None = None
     breaker: CircuitBreakerJudge | None = None
     judge: Judge | None = None
@@ -501,7 +525,7 @@ def _live(
         from mockint.judge import build_judge
         from mockint.ratelimit import RequestLimiter
 
-        limiter = RequestLimiter(max_in_flight=concurrency, rpm=rpm, tpm=tpm)
+        limiter = RequestLimiter(max_in_flight=requests, rpm=rpm, tpm=tpm)
         openai_judge = build_judge(settings, limiter=limiter)
         breaker = CircuitBreakerJudge(openai_judge)
         judge = breaker
@@ -515,17 +539,20 @@ def _live(
     pending = records() if state is None else state.pending(records())
     try:
         summary = _run(
-            lambda emit: grade_records(
+            lambda emit, on_start: grade_records(
                 pending,
                 rubric_set,
                 judge,
                 emit,
-                concurrency=concurrency,
+                concurrency=requests,
                 # The limiter caps requests in flight; two spare workers prepare the next answers (checks,
                 # prompt) while every slot waits on the network. More spares only add GIL contention (measured).
-                workers=concurrency + SPARE_WORKERS if openai_judge is not None else concurrency,
+                workers=requests + SPARE_WORKERS if openai_judge is not None else requests,
+                # Without a judge grading is CPU-bound Python: one process per CPU (or per -c) beats threads.
+                processes=min(usable_cpus(), concurrency or sys.maxsize),
                 breaker=breaker,
                 notice=notice,
+                started=on_start,
             ),
             files=files,
             out=out,
@@ -630,7 +657,7 @@ def _import(
         pending = records() if state is None else state.pending(records())
         # Validation and reconciliation are CPU work: threads would only contend for the GIL.
         summary = _run(
-            lambda emit: grade_records(pending, rubric_set, judge, emit, concurrency=1),
+            lambda emit, on_start: grade_records(pending, rubric_set, judge, emit, concurrency=1, started=on_start),
             files=files,
             out=out,
             output_format=output_format,
