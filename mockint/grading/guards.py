@@ -444,12 +444,17 @@ _ECHO_MIN_WORDS = 4
 _ECHO_SHARE = 0.8
 
 
-def mark_echoes(doc: Doc, question_keys: frozenset[str]) -> bool:
+def mark_echoes(doc: Doc, question_keys: frozenset[str], vocabulary: frozenset[str] = frozenset()) -> bool:
     """Exclude from credit the sentences that restate the question.
+
+    A sentence echoes the question when nearly all its distinct content words are the question's and none of
+    the others is a word of the rubric: "the operation corresponding to enqueue is push" restates the question
+    but adds the answer.
 
     Args:
         doc: The parsed answer; echoing sentences get ``excluded``.
         question_keys: Word keys of the question and its title.
+        vocabulary: Word keys of the rubric.
 
     Returns:
         Whether any sentence echoed the question.
@@ -461,8 +466,9 @@ def mark_echoes(doc: Doc, question_keys: frozenset[str]) -> bool:
         words = {sentence.words[raw] for raw in sentence.content_raw if not sentence.words[raw][0].isdigit()}
         if len(words) < _ECHO_MIN_WORDS:
             continue
-        shared = sum(1 for word in words if any(key in question_keys for key in text_keys(word)))
-        if shared >= _ECHO_SHARE * len(words):
+        added = [word for word in words if not any(key in question_keys for key in text_keys(word))]
+        answers = any(key in vocabulary for word in added for key in text_keys(word))
+        if len(words) - len(added) >= _ECHO_SHARE * len(words) and not answers:
             sentence.excluded = True
             found = True
     return found

@@ -489,7 +489,7 @@ def analyse(answer: str, rubric: Rubric, *, by_meaning_too: bool = True) -> Anal
     compiled = _compiled(rubric)
     doc = parse(answer)
     injected = mark_injections(answer, doc)
-    echoed = mark_echoes(doc, compiled.question_keys)
+    echoed = mark_echoes(doc, compiled.question_keys, compiled.vocabulary)
     matcher = _Matcher(doc, compiled)
     detected: dict[str, int] = {}  # mistake id -> sentence that commits it
     for mistake_id, detectors, _, _ in compiled.mistakes:
@@ -519,7 +519,9 @@ def analyse(answer: str, rubric: Rubric, *, by_meaning_too: bool = True) -> Anal
     )
     layers: tuple[str, ...] = ("lexical",)
     if by_meaning_too:
-        upgraded = meaning.by_meaning(doc, rubric.criteria, [(c.verdict, c.evidence) for c in criteria], mistaken)
+        upgraded = meaning.by_meaning(
+            doc, rubric.criteria, [(c.verdict, c.evidence) for c in criteria], mistaken, compiled.question_keys
+        )
         if upgraded is not None:
             layers = ("lexical", f"semantic:{meaning.layer_name()}")
             criteria = tuple(

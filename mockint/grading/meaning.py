@@ -18,9 +18,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from mockint.grading import semantic
+from mockint.grading.text import text_keys
 
 if TYPE_CHECKING:
-    from mockint.grading.text import Doc
+    from mockint.grading.text import Doc, Sentence
     from mockint.models import Criterion, Verdict
 
 # Cosine of the best window with the key point's text, for all-MiniLM-L6-v2. Chosen on the development part
@@ -46,7 +47,14 @@ def layer_name() -> str | None:
     return semantic.MODEL_ID if enabled() else None
 
 
-def _windows(doc: Doc, blocked: set[int], readable: Sequence[bool]) -> list[tuple[int, ...]]:
+def _adds_to(sentence: Sentence, question_keys: frozenset[str]) -> bool:
+    """Whether a sentence says anything beyond the question's words ("What is a queue?" does not)."""
+    return any(not any(key in question_keys for key in text_keys(sentence.words[raw])) for raw in sentence.content_raw)
+
+
+def _windows(
+    doc: Doc, blocked: set[int], readable: Sequence[bool], question_keys: frozenset[str]
+) -> list[tuple[int, ...]]:
     eligible = [
         index
         for index, sentence in enumerate(doc.sentences)
@@ -55,6 +63,7 @@ def _windows(doc: Doc, blocked: set[int], readable: Sequence[bool]) -> list[tupl
         and not sentence.excluded
         and not sentence.cues
         and not sentence.belittling
+        and _adds_to(sentence, question_keys)
     ]
     windows: list[tuple[int, ...]] = [(index,) for index in eligible]
     chosen = set(eligible)
@@ -67,6 +76,7 @@ def by_meaning(
     criteria: Sequence[Criterion],
     verdicts: Sequence[tuple[Verdict, str | None]],
     blocked: set[int],
+    question_keys: frozenset[str] = frozenset(),
 ) -> list[tuple[Verdict, str | None]] | None:
     """Raise the verdicts that the meaning of some window of the answer supports.
 
@@ -75,6 +85,7 @@ def by_meaning(
         criteria: The rubric's key points, in order.
         verdicts: The lexical ``(verdict, evidence)`` per key point, in the same order.
         blocked: Sentences that state a mistake or are a salad of terms.
+        question_keys: Word keys of the question: a sentence made only of them restates it and earns nothing.
 
     Returns:
         The verdicts after the layer, or None when the layer is not installed (or nothing could be read).
@@ -83,7 +94,7 @@ def by_meaning(
     if encoder is None:
         return None
     readable = [encoder.supports(sentence.text) for sentence in doc.sentences]
-    windows = _windows(doc, blocked, readable)
+    windows = _windows(doc, blocked, readable, question_keys)
     pending = [index for index, (verdict, _) in enumerate(verdicts) if verdict != "met"]
     if not windows or not pending:
         return list(verdicts)

@@ -113,7 +113,13 @@ def mockint_command() -> list[str]:
 
 
 def clean_env(home: Path) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("OPENAI_", "MOCKINT_"))}
+    # MOCKINT_SEMANTIC passes through: with the `semantic` extra installed, MOCKINT_SEMANTIC=off measures the
+    # lexical grader alone.
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("OPENAI_", "MOCKINT_")) or key == "MOCKINT_SEMANTIC"
+    }
     env["MOCKINT_HOME"] = str(home)
     return env
 

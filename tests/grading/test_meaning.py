@@ -57,3 +57,7 @@ def test_mockint_semantic_off_turns_it_off(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("MOCKINT_SEMANTIC", "off")
     assert not meaning.enabled()
     assert matching.analyse(PARAPHRASE, AB).layers == ("lexical",)
+
+
+def test_restating_the_question_earns_nothing_by_meaning() -> None:
+    assert set(verdicts(AB.question).values()) == {"missed"}
