@@ -1,4 +1,4 @@
-"""Rubric files: YAML to validated ``Rubric``, lookup by id, and discovery of the shipped rubrics.
+"""Rubric files: YAML to validated ``Rubric``, lookup by id, discovery of the shipped rubrics, and YAML out.
 
 Errors name the file, the line and the field, and say how to fix it, in one line (simonw/llm ``Template``
 loading renders pydantic errors the same way).
@@ -6,6 +6,8 @@ loading renders pydantic errors the same way).
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -242,3 +244,151 @@ def rubric_schema() -> dict[str, Any]:
 def rubric_as_json(rubric: BaseModel) -> dict[str, Any]:
     """The whole rubric as plain JSON data (used by ``mockint questions show --format json``)."""
     return rubric.model_dump(mode="json")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Writing: Rubric -> YAML
+# ---------------------------------------------------------------------------------------------------------
+
+_PLAIN_RE = re.compile(r"^[^\s\-?:,\[\]{}#&*!|>'\"%@`][^\n#:]*$")
+_NOT_PLAIN = re.compile(
+    r"^(?:~|null|true|false|yes|no|on|off|y|n|[-+]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?|"
+    r"0x[0-9a-f]+|0o[0-7]+|\.inf|\.nan|[-+]?\.inf)$",
+    re.IGNORECASE,
+)
+_FOLD_WIDTH = 110
+
+
+def _scalar(value: Any) -> str:
+    """One YAML scalar: plain when unambiguous, else JSON-quoted (a JSON string is a valid YAML one)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    text = str(value)
+    if text and _PLAIN_RE.match(text) and not _NOT_PLAIN.match(text) and text == text.strip() and ": " not in text:
+        return text
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _folded(text: str, indent: str) -> list[str] | None:
+    """Long prose as a ``>-`` block wrapped at word boundaries, when that reads back to exactly ``text``."""
+    if len(text) <= _FOLD_WIDTH - len(indent) or "\n" in text or "  " in text or "\t" in text:
+        return None
+    if text != text.strip() or not text.isprintable():
+        return None
+    lines: list[str] = []
+    current = ""
+    for word in text.split(" "):
+        if current and len(indent) + len(current) + 1 + len(word) > _FOLD_WIDTH:
+            lines.append(indent + current)
+            current = word
+        else:
+            current = f"{current} {word}" if current else word
+    lines.append(indent + current)
+    return lines
+
+
+def _flow(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_flow(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_scalar(key)}: {_flow(item)}" for key, item in value.items()) + "}"
+    if isinstance(value, str) and any(char in value for char in ",[]{}"):
+        return json.dumps(value, ensure_ascii=False)  # these end a plain scalar inside [...] and {...}
+    return _scalar(value)
+
+
+_FIELD_ORDER = ("id", "label", "lang", "title", "text", "weight", "penalty", "question", "topic", "tags", "source")
+# Lists written on one line: short phrase lists, concepts, and small checks.
+_FLOW_LISTS = frozenset({"tags", "exclude", "unless", "omission_of", "score"})
+
+
+def _ordered(data: dict[str, Any]) -> dict[str, Any]:
+    first = {key: data[key] for key in _FIELD_ORDER if key in data}
+    return {**first, **{key: value for key, value in data.items() if key not in first}}
+
+
+def _emit(key: str, value: Any, indent: str, out: list[str], first_prefix: str | None = None) -> None:
+    """Emit ``key: value`` at ``indent``; ``first_prefix`` replaces the indent of the first line ("- ")."""
+    lead = first_prefix if first_prefix is not None else indent
+    name = key
+    key = _scalar(key)  # ids used as keys ("1", "yes") must stay strings
+    if isinstance(value, dict):
+        if not value:
+            out.append(f"{lead}{key}: {{}}")
+            return
+        out.append(f"{lead}{key}:")
+        for child_key, child in _ordered(value).items():
+            _emit(str(child_key), child, indent + "  ", out)
+        return
+    if isinstance(value, list):
+        if not value:
+            out.append(f"{lead}{key}: []")
+            return
+        if (
+            name in _FLOW_LISTS
+            or (name == "concepts")
+            or all(isinstance(item, str) and len(item) < 40 for item in value)
+            and name not in ("tips",)
+        ):
+            if name == "concepts":
+                out.append(f"{lead}{key}:")
+                out.extend(f"{indent}  - {_flow(item)}" for item in value)
+            else:
+                out.append(f"{lead}{key}: {_flow(value)}")
+            return
+        out.append(f"{lead}{key}:")
+        for item in value:
+            _emit_item(item, indent, out, compact=name in ("checks", "detectors"))
+        return
+    text = _scalar(value)
+    folded = _folded(value, indent + "  ") if isinstance(value, str) else None
+    if folded is not None:
+        out.append(f"{lead}{key}: >-")
+        out.extend(folded)
+    else:
+        out.append(f"{lead}{key}: {text}")
+
+
+def _emit_item(item: Any, indent: str, out: list[str], compact: bool = False) -> None:
+    if isinstance(item, dict):
+        line = _flow(item) if compact else ""
+        if compact and len(indent) + 2 + len(line) <= _FOLD_WIDTH:
+            # A short check reads best on one line.
+            out.append(f"{indent}- {line}")
+            return
+        for position, (key, value) in enumerate(_ordered(item).items()):
+            _emit(str(key), value, indent + "  ", out, first_prefix=f"{indent}- " if position == 0 else None)
+        return
+    text = _scalar(item)
+    folded = _folded(item, indent + "  ") if isinstance(item, str) else None
+    if folded is not None:
+        out.append(f"{indent}- >-")
+        out.extend(folded)
+    else:
+        out.append(f"{indent}- {text}")
+
+
+def rubric_yaml(rubric: Rubric, header: Sequence[str] = ()) -> str:
+    """The rubric as readable YAML: header comments, folded prose, concept lists and short checks on one line.
+
+    Written by a small emitter for the rubric's known shape (PyYAML's representer is the bottleneck of a
+    bank import of thousands of questions); tests read every kind of output back with the rubric loader.
+
+    Args:
+        rubric: The rubric.
+        header: Comment lines written above the YAML (without ``#``).
+
+    Returns:
+        The file's text, ending with a newline.
+    """
+    data = rubric.model_dump(mode="json", exclude_defaults=True)
+    for criterion in data.get("criteria", []):
+        criterion.setdefault("weight", 1.0)
+    out = [f"# {line}" for line in header]
+    for key, value in _ordered(data).items():
+        _emit(key, value, "", out)
+    return "\n".join(out) + "\n"

@@ -9,7 +9,7 @@ import yaml
 from fake_openai import FakeOpenAI, FakeReply, correct_handler
 from typer.testing import CliRunner
 
-from mockint.authoring import run_examples
+from mockint.authoring.examples import run_examples
 from mockint.cli import app
 from mockint.judge import OpenAIJudge
 from mockint.models import Rubric

@@ -11,9 +11,10 @@ from fake_openai import FakeOpenAI, correct_handler
 from typer.testing import CliRunner
 
 from mockint import metrics
+from mockint.authoring.bank import draft_bank
+from mockint.authoring.draft import write_drafts
+from mockint.authoring.sources import read_bank
 from mockint.cli import app
-from mockint.docimport import read_bank
-from mockint.drafting import draft_bank, write_drafts
 from mockint.errors import InputError
 from mockint.evaluation import (
     Graded,

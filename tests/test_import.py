@@ -11,9 +11,11 @@ import pytest
 from fake_openai import FakeOpenAI, FakeReply
 from typer.testing import CliRunner
 
+from mockint.authoring.bank import draft_bank
+from mockint.authoring.draft import draft_documents, write_drafts
+from mockint.authoring.refine import refine_with_llm
+from mockint.authoring.sources import merge_questions, read_bank, read_document, read_sources
 from mockint.cli import app
-from mockint.docimport import merge_questions, read_bank, read_document, read_sources
-from mockint.drafting import draft_bank, draft_documents, refine_with_llm, write_drafts
 from mockint.errors import InputError
 from mockint.grading import grade_answer
 from mockint.judge import OpenAIJudge
@@ -164,13 +166,18 @@ def test_bank_jsonl_and_csv() -> None:
     assert csv_items[1].references == ["At the main function.", "In main()"]
 
 
-def test_bank_rubric_uses_the_bank_id_and_grades_coverage(tmp_path: Path) -> None:
+def test_bank_rubric_uses_the_bank_id_and_grades_claims(tmp_path: Path) -> None:
     drafts = draft_bank(read_bank(DATA / "bank.jsonl"))
     write_drafts(drafts, tmp_path)
     rubrics = load_rubrics(tmp_path)
     assert set(rubrics) == {"q-stack", "q-queue", "q-ctor"}
     stack = rubrics["q-stack"]
-    assert [c.id for c in stack.criteria] == ["push", "pop", "any-key-term"]
+    # "push and pop" answers "What are the two main functions defined by a stack?": one statement per item.
+    assert [c.id for c in stack.criteria] == ["push", "pop"]
+    assert [c.text for c in stack.criteria] == [
+        "The two main functions defined by a stack include push.",
+        "The two main functions defined by a stack include pop.",
+    ]
     full = grade_answer("push and pop", stack).score or 0
     half = grade_answer("push", stack).score or 0
     none = grade_answer("It is a list of things in memory.", stack).score or 0
@@ -180,6 +187,14 @@ def test_bank_rubric_uses_the_bank_id_and_grades_coverage(tmp_path: Path) -> Non
     ctor = rubrics["q-ctor"]
     assert (grade_answer("Infinite, as long as the parameters differ.", ctor).score or 0) > 0.3
     assert "Alternative reference answer" in ctor.model_answer
+    # The second reference says the same claim in other words: one key point, checked both ways (each
+    # reference's claim check, and the checks that give part of the credit).
+    [claim] = ctor.criteria
+    assert claim.text == "Unlimited number of constructors can be created for a class."
+    first, *others = claim.checks
+    assert first.concepts[0][0] == "unlimited number"
+    assert [["as many as you need"], ["different parameters"]] in [[c[:1] for c in check.concepts] for check in others]
+    assert grade_answer("As many as you need, each with different parameters.", ctor).score == 1.0
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,8 @@ from typing import Any
 import yaml
 from typer.testing import CliRunner
 
+from mockint.authoring.lint import lint_paths
 from mockint.cli import app
-from mockint.lint import lint_paths
 
 runner = CliRunner()
 
@@ -90,15 +90,55 @@ def test_detector_that_fires_on_the_model_answer(tmp_path: Path) -> None:
     assert ("detector-matches-model-answer", "mistakes[0] (bad)") in rules(write(tmp_path, data))
 
 
-def test_generic_check_matches_other_questions(tmp_path: Path) -> None:
+def test_generic_check_matches_several_other_questions_once_per_rubric(tmp_path: Path) -> None:
+    data = rubric()
+    data["criteria"][0]["checks"] = [{"concepts": [["image"]]}]
+    data["criteria"][1]["checks"] = [{"concepts": [["image"]]}]
+    write(tmp_path, data, "a.yaml")
+    for name, question in (("vit", "vision transformer"), ("seg", "segmentation"), ("gan", "GAN")):
+        other = rubric(id=name, question=f"What is a {question}?", model_answer=f"A {question} reads the image.")
+        write(tmp_path, other, f"{name}.yaml")
+    findings = lint_paths([tmp_path]).findings
+    [generic] = [f for f in findings if f.rule == "generic-check" and f.file.endswith("a.yaml")]
+    assert "gan, seg" in generic.message and "'filter', 'sharing'" in generic.message
+
+
+def test_one_related_question_sharing_a_term_is_not_generic(tmp_path: Path) -> None:
     data = rubric()
     data["criteria"][1]["checks"] = [{"concepts": [["image"]]}]
-    other = rubric(id="vit", question="What is a vision transformer?", model_answer="It splits the image into patches.")
     write(tmp_path, data, "a.yaml")
-    write(tmp_path, other, "b.yaml")
-    findings = lint_paths([tmp_path]).findings
-    generic = [f for f in findings if f.rule == "generic-check" and f.file.endswith("a.yaml")]
-    assert generic and "vit" in generic[0].message
+    write(
+        tmp_path,
+        rubric(id="vit", question="What is a vision transformer?", model_answer="It splits the image."),
+        "b.yaml",
+    )
+    for name in ("c", "d", "e"):
+        write(
+            tmp_path,
+            rubric(id=name, question=f"Question {name}?", model_answer="Something else entirely."),
+            f"{name}.yaml",
+        )
+    assert not [f for f in lint_paths([tmp_path]).findings if f.rule == "generic-check"]
+
+
+def test_list_items_sharing_the_question_wording_do_not_overlap(tmp_path: Path) -> None:
+    data = rubric(question="What are the two main functions defined by a stack?", model_answer="push and pop")
+    data["criteria"] = [
+        {
+            "id": "push",
+            "text": "The two main functions defined by a stack include push.",
+            "checks": [{"concepts": [["push"]]}],
+        },
+        {
+            "id": "pop",
+            "text": "The two main functions defined by a stack include pop.",
+            "checks": [{"concepts": [["pop"]]}],
+        },
+    ]
+    data["examples"] = [{"label": "strong", "answer": "push and pop"}, {"label": "weak", "answer": "a list"}]
+    assert rules(write(tmp_path, data)) == []
+    data["criteria"][1]["checks"] = [{"concepts": [["push"]]}]  # the same check: a real overlap
+    assert ("overlapping-key-points", "criteria[1] (pop)") in rules(write(tmp_path, data))
 
 
 def test_missing_examples(tmp_path: Path) -> None:

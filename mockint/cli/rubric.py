@@ -62,8 +62,10 @@ def import_command(
     Without an LLM the drafts are deterministic; with one, the LLM rewrites the key points, proposes synonyms
     and negations, and writes example answers (a failure keeps the deterministic draft, with a warning).
     """
-    from mockint.docimport import read_sources
-    from mockint.drafting import draft_bank, draft_documents, refine_with_llm, write_drafts
+    from mockint.authoring.bank import draft_bank
+    from mockint.authoring.draft import draft_documents, write_drafts
+    from mockint.authoring.refine import refine_with_llm
+    from mockint.authoring.sources import read_sources
 
     started = time.perf_counter()
     questions, items = read_sources(files)
@@ -103,7 +105,7 @@ def lint(
 
     Exit code 1 when a file is invalid (errors), 0 when there are only warnings.
     """
-    from mockint.lint import lint_paths
+    from mockint.authoring.lint import lint_paths
 
     report = lint_paths(paths)
     if fmt is TextFormat.json:
@@ -131,7 +133,7 @@ def test(
     Runs the deterministic grader, and the LLM judge too when one is configured. Prints a diff of expected
     vs actual for every failing example; exit code 1 on any mismatch (usable in CI).
     """
-    from mockint.authoring import run_examples_file
+    from mockint.authoring.examples import run_examples_file
     from mockint.rubrics import default_rubrics_dir, rubric_files
 
     files = rubric_files(paths or [default_rubrics_dir()])

@@ -2,7 +2,9 @@
 
 Usage: python tests/benchmarks/bench_mohler.py [PATH/TO/mohler-dev.jsonl]
 (default ../shared/eval/mohler-dev.jsonl next to the repository; skipped with a message when absent).
-Nothing is learned from the human scores: the rubrics come from the questions and references only.
+With the ``semantic`` extra installed the grade includes the meaning layer; ``MOCKINT_SEMANTIC=off`` grades
+with the checks alone. Nothing is learned from the human scores: the rubrics come from the questions and
+references only.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from mockint.docimport import read_bank
-from mockint.drafting import draft_bank, write_drafts
+from mockint.authoring.bank import draft_bank
+from mockint.authoring.draft import write_drafts
+from mockint.authoring.sources import read_bank
 from mockint.evaluation import evaluate, read_labels
 from mockint.rubrics import load_rubrics
 
@@ -34,8 +37,11 @@ def main(argv: list[str]) -> int:
         records = read_labels([path])
         report = evaluate(records, rubrics)
     scores = report.scores
+    from mockint.grading import meaning
+
+    layers = f"lexical + semantic:{meaning.layer_name()}" if meaning.layer_name() else "lexical"
     print(f"questions imported: {len(items)} in {imported:.2f} s")
-    print(f"answers graded:     {len(report.graded)} in {report.seconds:.2f} s (deterministic)")
+    print(f"answers graded:     {len(report.graded)} in {report.seconds:.2f} s (deterministic: {layers})")
     print(f"pearson r:          {scores['pearson']:.3f}")
     print(f"spearman rho:       {scores['spearman']:.3f}")
     print(f"rmse (rescaled):    {scores['rmse_rescaled']:.3f} on 0-5")

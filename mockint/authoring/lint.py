@@ -3,14 +3,19 @@
 Rules (a finding names the file, the line of the item and the rule):
 
 * ``invalid`` (error): the file does not load (YAML or schema error), reported as ``FILE:LINE: field: ...``.
-* ``compound-key-point``: a key point makes several claims (several sentences, ``;``, ", and ...").
+* ``compound-key-point``: a key point makes several claims (several sentences, ``;``, ", and ..."), or is too
+  long to be one claim (words it repeats from the question do not count).
 * ``vague-key-point``: vague wording ("etc", "properly", "various", "understands") or too few content words.
-* ``overlapping-key-points``: two key points say nearly the same thing or check for the same words.
+* ``overlapping-key-points``: two key points say nearly the same thing or check for the same words (words
+  both repeat from the question, "The main advantages of X include ...", do not count).
 * ``no-checks``: a key point without deterministic checks, a mistake without detectors or ``omission_of``.
 * ``check-never-matches``: a key point check that matches neither the model answer nor the key point's own
   wording and source quote (it probably never matches anything).
 * ``detector-matches-model-answer``: a mistake detector that fires on the rubric's own model answer.
-* ``generic-check``: a key point check that also matches other questions' model answers.
+* ``generic-check``: key point checks that also match the model answers of several other questions (three,
+  or every other question of a smaller set), reported once per rubric. Related questions share terms ("push"
+  answers both "what are the stack operations" and "which stack operation matches enqueue"): one or two
+  matches are not a problem.
 * ``missing-examples``: no example answers, or none labelled strong / weak.
 """
 
@@ -44,6 +49,8 @@ _COMPOUND_RE = re.compile(r";|,\s+(?:and|but|while|whereas|so)\s|\.\s+[A-ZА-Я]
 _MAX_CONTENT_WORDS = 18
 _OVERLAP = 0.6
 _GENERIC_LIST_LIMIT = 3
+# A check matching this many other questions' model answers (or all of them, when there are fewer) is generic.
+_GENERIC_MIN_QUESTIONS = 3
 
 
 @dataclass(frozen=True)
@@ -128,6 +135,16 @@ def _keys(text: str) -> set[str]:
     return {checks.word_key(word) for word in checks.content_words(text)}
 
 
+def _check_words(checks_: Sequence[Check]) -> set[str]:
+    return {
+        checks.word_key(word)
+        for check in checks_
+        for c in check.concepts
+        for p in c
+        for word in checks.content_words(p)
+    }
+
+
 def _check_signature(check: Check) -> tuple[Any, ...]:
     return (tuple(tuple(sorted(c)) for c in check.concepts), check.scope, tuple(check.exclude), check.negation)
 
@@ -144,6 +161,11 @@ class _ModelAnswerIndex:
             self.questions[rubric.id] = _question_key(rubric.question)
             for key in _keys(rubric.model_answer):
                 self.by_key.setdefault(key, set()).add(rubric.id)
+
+    def questions_besides(self, rubric_id: str) -> int:
+        """How many other questions there are (another rubric of the same question does not count)."""
+        own = self.questions.get(rubric_id)
+        return len({question for other, question in self.questions.items() if other != rubric_id and question != own})
 
     def matching(self, check: Check, exclude_id: str) -> list[str]:
         # Another rubric of the same question (a re-import, a translation) is not "another question".
@@ -179,9 +201,11 @@ def _rubric_findings(
         findings.append(Finding(file, line, "warning", rule, item, message))
 
     signatures: list[tuple[frozenset[tuple[Any, ...]], set[str]]] = []
+    asked = _keys(rubric.question)
+    generic: list[tuple[int, str, list[str]]] = []  # (criterion index, id, other questions matched)
     for index, criterion in enumerate(rubric.criteria):
         text = criterion.text
-        content = checks.content_words(text)
+        content = [word for word in checks.content_words(text) if checks.word_key(word) not in asked]
         if _COMPOUND_RE.search(text.strip().rstrip(".")) or len(content) > _MAX_CONTENT_WORDS:
             add(
                 "criteria",
@@ -191,7 +215,7 @@ def _rubric_findings(
                 "key point makes several claims; split it into one key point per claim",
             )
         vague = _VAGUE_RE.search(text)
-        if vague or len(content) < 2:
+        if vague or len(checks.content_words(text)) < 2:
             why = f"vague wording {vague.group(0)!r}" if vague else "too few words to be checkable"
             add("criteria", index, criterion.id, "vague-key-point", f"{why}; state exactly what the answer must say")
         if not criterion.checks:
@@ -214,27 +238,36 @@ def _rubric_findings(
                     "the phrasings they use",
                 )
             elsewhere = others.matching(check, rubric.id)
-            if elsewhere:
-                shown = ", ".join(elsewhere[:_GENERIC_LIST_LIMIT])
-                more = (
-                    f" and {len(elsewhere) - _GENERIC_LIST_LIMIT} more" if len(elsewhere) > _GENERIC_LIST_LIMIT else ""
-                )
-                add(
-                    "criteria",
-                    index,
-                    criterion.id,
-                    "generic-check",
-                    f"checks[{check_index}] also matches the model answer of {shown}{more}; make its concepts "
-                    "specific to this question",
-                )
-        signatures.append((frozenset(_check_signature(c) for c in criterion.checks), _keys(text)))
+            if len(elsewhere) >= min(_GENERIC_MIN_QUESTIONS, others.questions_besides(rubric.id)) and elsewhere:
+                generic.append((index, criterion.id, elsewhere))
+                break
+        signatures.append((frozenset(_check_signature(c) for c in criterion.checks), _keys(text) - asked))
+    if generic:
+        index, first_id, _ = generic[0]
+        matched = sorted({other for _, _, found in generic for other in found})
+        shown = ", ".join(matched[:_GENERIC_LIST_LIMIT])
+        more = f" and {len(matched) - _GENERIC_LIST_LIMIT} more" if len(matched) > _GENERIC_LIST_LIMIT else ""
+        names = ", ".join(repr(item_id) for _, item_id, _ in generic)
+        add(
+            "criteria",
+            index,
+            first_id,
+            "generic-check",
+            f"the checks of {names} also match the model answers of {shown}{more}; make their concepts specific "
+            "to this question",
+        )
     for first in range(len(rubric.criteria)):
         for second in range(first + 1, len(rubric.criteria)):
             checks_a, words_a = signatures[first]
             checks_b, words_b = signatures[second]
             union = words_a | words_b
             same_checks = bool(checks_a) and checks_a == checks_b
-            if same_checks or (union and len(words_a & words_b) / len(union) >= _OVERLAP):
+            # Items of one list ("... include enqueue", "... include dequeue") share their wording but check
+            # for different things.
+            apart = bool(checks_a and checks_b) and not (
+                _check_words(rubric.criteria[first].checks) & _check_words(rubric.criteria[second].checks)
+            )
+            if same_checks or (not apart and union and len(words_a & words_b) / len(union) >= _OVERLAP):
                 add(
                     "criteria",
                     second,

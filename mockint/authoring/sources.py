@@ -1,6 +1,6 @@
 """Reading rubric sources: interview-prep documents and Q&A banks.
 
-Two kinds of input become rubrics (see :mod:`mockint.drafting` for how):
+Two kinds of input become rubrics (see :mod:`mockint.authoring.draft` and :mod:`mockint.authoring.bank` for how):
 
 * **Interview-prep documents** (``.txt``, ``.md``): one or more questions per file, each with sections under
   Russian or English headings — ``Короткий ответ`` / ``Short answer``, ``Полный разбор`` / ``Подробный разбор``

@@ -1,0 +1,69 @@
+"""Rubric authoring: import documents and Q&A banks as rubrics, lint rubrics, run their example answers.
+
+Modules: ``sources`` (reading documents and banks), ``draft`` (document drafts, the ``Draft`` record, writing
+drafts), ``claims`` / ``tagging`` / ``phrases`` / ``bank`` (bank drafts: reference answers cut into claims, each
+a key point with checks), ``refine`` (the LLM's rewrite of a draft), ``lexicon`` (words for drafting), ``lint``
+(rubric problems), ``examples`` (a rubric's examples run as tests). Names load on first use so that importing
+the package (and ``mockint --help``) stays cheap.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__all__ = [
+    "BankItem",
+    "DocQuestion",
+    "Draft",
+    "Finding",
+    "LintReport",
+    "RubricTestReport",
+    "draft_bank",
+    "draft_documents",
+    "lint_paths",
+    "lint_rubrics",
+    "read_bank",
+    "read_document",
+    "read_sources",
+    "refine_with_llm",
+    "run_examples",
+    "run_examples_file",
+    "write_drafts",
+]
+
+if TYPE_CHECKING:
+    from mockint.authoring.bank import draft_bank
+    from mockint.authoring.draft import Draft, draft_documents, write_drafts
+    from mockint.authoring.examples import RubricTestReport, run_examples, run_examples_file
+    from mockint.authoring.lint import Finding, LintReport, lint_paths, lint_rubrics
+    from mockint.authoring.refine import refine_with_llm
+    from mockint.authoring.sources import BankItem, DocQuestion, read_bank, read_document, read_sources
+
+_LAZY = {
+    "BankItem": "mockint.authoring.sources",
+    "DocQuestion": "mockint.authoring.sources",
+    "read_bank": "mockint.authoring.sources",
+    "read_document": "mockint.authoring.sources",
+    "read_sources": "mockint.authoring.sources",
+    "Draft": "mockint.authoring.draft",
+    "draft_documents": "mockint.authoring.draft",
+    "write_drafts": "mockint.authoring.draft",
+    "draft_bank": "mockint.authoring.bank",
+    "refine_with_llm": "mockint.authoring.refine",
+    "Finding": "mockint.authoring.lint",
+    "LintReport": "mockint.authoring.lint",
+    "lint_paths": "mockint.authoring.lint",
+    "lint_rubrics": "mockint.authoring.lint",
+    "RubricTestReport": "mockint.authoring.examples",
+    "run_examples": "mockint.authoring.examples",
+    "run_examples_file": "mockint.authoring.examples",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'mockint.authoring' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module_name), name)
