@@ -6,7 +6,9 @@ first use so that ``mockint --help`` does not pay for pydantic, YAML or the grad
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from mockint._lazy import lazy_attributes
 
 __version__ = "0.1.0"
 
@@ -38,10 +40,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module_name = _LAZY.get(name)
-    if module_name is None:
-        raise AttributeError(f"module 'mockint' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module_name), name)
+__getattr__ = lazy_attributes(__name__, _LAZY)

@@ -344,13 +344,17 @@ def _emit(key: str, value: Any, indent: str, out: list[str], first_prefix: str |
         for item in value:
             _emit_item(item, indent, out, compact=name in ("checks", "detectors"))
         return
-    text = _scalar(value)
+    _emit_scalar(f"{lead}{key}:", value, indent, out)
+
+
+def _emit_scalar(prefix: str, value: Any, indent: str, out: list[str]) -> None:
+    """``prefix value`` on one line, or a folded block (``prefix >-``) for long text."""
     folded = _folded(value, indent + "  ") if isinstance(value, str) else None
     if folded is not None:
-        out.append(f"{lead}{key}: >-")
+        out.append(f"{prefix} >-")
         out.extend(folded)
     else:
-        out.append(f"{lead}{key}: {text}")
+        out.append(f"{prefix} {_scalar(value)}")
 
 
 def _emit_item(item: Any, indent: str, out: list[str], compact: bool = False) -> None:
@@ -363,13 +367,7 @@ def _emit_item(item: Any, indent: str, out: list[str], compact: bool = False) ->
         for position, (key, value) in enumerate(_ordered(item).items()):
             _emit(str(key), value, indent + "  ", out, first_prefix=f"{indent}- " if position == 0 else None)
         return
-    text = _scalar(item)
-    folded = _folded(item, indent + "  ") if isinstance(item, str) else None
-    if folded is not None:
-        out.append(f"{indent}- >-")
-        out.extend(folded)
-    else:
-        out.append(f"{indent}- {text}")
+    _emit_scalar(f"{indent}-", item, indent, out)
 
 
 def rubric_yaml(rubric: Rubric, header: Sequence[str] = ()) -> str:

@@ -7,7 +7,9 @@ the whole answer), ``evidence`` (is a quote in the answer, and about the key poi
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from mockint._lazy import lazy_attributes
 
 # Eager, because importing the submodule ``score`` would otherwise leave the package attribute ``score``
 # bound to the module rather than the function.
@@ -33,10 +35,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module_name = _LAZY.get(name)
-    if module_name is None:
-        raise AttributeError(f"module 'mockint.grading' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module_name), name)
+__getattr__ = lazy_attributes(__name__, _LAZY)
