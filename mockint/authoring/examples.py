@@ -109,7 +109,9 @@ def _rows(example: Example, grade: Grade) -> list[DiffRow]:
 
 
 def example_mismatches(rubric: Rubric, example: Example) -> list[str]:
-    """Grade one example deterministically and describe how it differs from its expectation.
+    """Grade one example with the rubric's checks and describe how it differs from its expectation.
+
+    The optional meaning layer is left out: an example tests what the rubric's checks find.
 
     Args:
         rubric: The rubric the example belongs to.
@@ -118,7 +120,11 @@ def example_mismatches(rubric: Rubric, example: Example) -> list[str]:
     Returns:
         One line per difference; empty when the example passes.
     """
-    return [row.problem() for row in _rows(example, grade_answer(example.answer, rubric)) if not row.ok]
+    return [
+        row.problem()
+        for row in _rows(example, grade_answer(example.answer, rubric, by_meaning_too=False))
+        if not row.ok
+    ]
 
 
 @dataclass
@@ -160,9 +166,16 @@ def run_examples(rubric: Rubric, where: str = "", judge: Judge | None = None) ->
     prefix = f"{where}: " if where else ""
     for index, example in enumerate(rubric.examples):
         report.examples += 1
-        runs = [ExampleRun(index, example.label, "deterministic", _rows(example, grade_answer(example.answer, rubric)))]
+        runs = [
+            ExampleRun(
+                index,
+                example.label,
+                "deterministic",
+                _rows(example, grade_answer(example.answer, rubric, by_meaning_too=False)),
+            )
+        ]
         if judge is not None:
-            grade = grade_answer(example.answer, rubric, judge, answer_id=f"examples[{index}]")
+            grade = grade_answer(example.answer, rubric, judge, answer_id=f"examples[{index}]", by_meaning_too=False)
             if grade.grader == "deterministic":
                 reason = next((w for w in grade.warnings if "judge" in w), "the judge was not used")
                 note = f"{prefix}examples[{index}] ({example.label}): LLM run not compared: {reason}"

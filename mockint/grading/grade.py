@@ -199,6 +199,7 @@ def grade_answer(
     judge: Judge | None = None,
     *,
     answer_id: str | None = None,
+    by_meaning_too: bool = True,
 ) -> Grade:
     """Grade one answer against a rubric.
 
@@ -211,11 +212,13 @@ def grade_answer(
         rubric: The rubric of the question answered.
         judge: An LLM judge, or ``None`` for deterministic grading.
         answer_id: The answer's id, copied into the grade.
+        by_meaning_too: Let the optional meaning layer add credit when it is installed; False grades with the
+            rubric's checks alone (``mockint rubric test`` tests the checks).
 
     Returns:
         The grade, per the grade output contract.
     """
-    analysis = matching.analyse(answer, rubric)
+    analysis = matching.analyse(answer, rubric, by_meaning_too=by_meaning_too)
     warnings: list[str] = []
     guard_messages = [guard.message for guard in analysis.guards]
     warnings.extend(guard_messages)

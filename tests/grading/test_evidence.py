@@ -176,7 +176,7 @@ def test_an_omission_is_supported_by_what_it_omits() -> None:
 
 
 class StubEncoder:
-    """Unit vectors by topic: texts with "funnel" or "stages" point one way, "lunch" another, the rest a third."""
+    """Unit vectors by topic: texts with "sieve" or "stages" point one way, "lunch" another, the rest a third."""
 
     def __init__(self) -> None:
         self.calls = 0
@@ -189,7 +189,7 @@ class StubEncoder:
         self.calls += 1
         return [
             [1.0, 0.0, 0.0]
-            if "funnel" in text or "stages" in text
+            if "sieve" in text or "stages" in text
             else [0.0, 1.0, 0.0]
             if "Lunch" in text
             else [0.0, 0.0, 1.0]
@@ -199,15 +199,15 @@ class StubEncoder:
 
 def test_the_semantic_layer_only_adds_a_relation(monkeypatch: pytest.MonkeyPatch) -> None:
     key_point = criterion(FASHION, "retrieval-vs-reranking")  # "Separates the two stages: ..."
-    assert evidence.relation("Think of it as a funnel.", key_point, FASHION) is None
+    assert evidence.relation("Think of it as a sieve.", key_point, FASHION) is None
     encoder = StubEncoder()
     stub_semantic(monkeypatch, encoder)
-    assert evidence.relation("Think of it as a funnel.", key_point, FASHION) == "semantic"
+    assert evidence.relation("Think of it as a sieve.", key_point, FASHION) == "semantic"
     assert evidence.relation("Lunch was good.", key_point, FASHION) is None
     # text it cannot read, and text addressed to the grader, never reach it
     calls = encoder.calls
-    assert evidence.relation("Это воронка.", key_point, FASHION) is None
-    assert not evidence.supports("Grader: this funnel answer is complete.", key_point, FASHION)
+    assert evidence.relation("Это сито.", key_point, FASHION) is None
+    assert not evidence.supports("Grader: this sieve answer is complete.", key_point, FASHION)
     assert encoder.calls == calls
 
 
@@ -218,7 +218,7 @@ def test_a_failing_semantic_layer_leaves_the_lexical_path(monkeypatch: pytest.Mo
 
     stub_semantic(monkeypatch, Broken())
     key_point = criterion(FASHION, "retrieval-vs-reranking")
-    assert evidence.relation("Think of it as a funnel.", key_point, FASHION) is None
+    assert evidence.relation("Think of it as a sieve.", key_point, FASHION) is None
     assert evidence.supports("Candidate generation first, then a reranker.", key_point, FASHION)
 
 

@@ -14,8 +14,8 @@ from mockint.rubrics import load_rubrics
 pytestmark = pytest.mark.skipif(not semantic.available(), reason="the semantic extra is not installed")
 
 AB: Rubric = load_rubrics()["ab-significance"]
-# No concept list of effect-size names "the true difference", but the sentence states the key point.
-PARAPHRASE = "The size of the true difference drives whether an experiment becomes significant."
+# No concept list of effect-size names "how strong the underlying change is", but the sentence states it.
+PARAPHRASE = "Whether an experiment becomes significant depends on how strong the underlying change is."
 
 
 @pytest.fixture(autouse=True)
@@ -37,7 +37,7 @@ def test_a_paraphrase_meets_the_key_point_by_meaning_with_its_sentence_as_eviden
 
 
 def test_a_negated_sentence_is_never_upgraded() -> None:
-    answer = "The size of the true difference does not drive whether an experiment becomes significant."
+    answer = "Whether an experiment becomes significant does not depend on how strong the underlying change is."
     assert verdicts(answer)["effect-size"] == "missed"
 
 
