@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
 from mockint.grading.text import CYRILLIC_RE, TOKEN_RE, Doc, Sentence, is_function_word, normalise, text_keys
@@ -63,6 +64,7 @@ _KEYBOARD_RUNS = (
 _RARE_BIGRAMS_RE = re.compile(r"q(?!u|$)|zx|xz|jq|jx|xj|vq|fq|wq|jz|zj|vx|xv|kq|qk|qz|zq|bx|xk|fz|pq")
 
 
+@lru_cache(maxsize=1 << 16)
 def _plausible_word(word: str) -> bool:
     """Whether a lowercase, accent-free, letters-only word could be an English or Russian word."""
     if _LATIN_WORD_RE.fullmatch(word):
