@@ -18,6 +18,7 @@ from typing import Any, Literal, Protocol
 
 from mockint.grading import matching
 from mockint.grading.guards import talks_about_grading
+from mockint.grading.meaning import switched_off
 from mockint.grading.text import STOPWORDS, content_words, is_function_word, is_negation_cue, normalise, word_key
 from mockint.models import Check, Criterion, Mistake, Rubric
 
@@ -266,7 +267,7 @@ def _encoder() -> _Encoder | None:
     except ImportError:
         return None
     try:
-        if not semantic.available():
+        if switched_off() or not semantic.available():
             return None
         encoder: _Encoder | None = semantic.get_encoder()
     except Exception:  # an optional layer that fails must leave the lexical path working

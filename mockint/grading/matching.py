@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from mockint.grading import meaning
 from mockint.grading.guards import (
@@ -469,7 +470,7 @@ def _denial(plans: Sequence[_Plan], matcher: _Matcher) -> int | None:
 # ---------------------------------------------------------------------------------------------------------
 
 
-def analyse(answer: str, rubric: Rubric, *, by_meaning_too: bool = True) -> Analysis:
+def analyse(answer: str, rubric: Rubric, *, by_meaning_too: bool = True, whole_answer: bool = True) -> Analysis:
     """Grade an answer against a rubric with the deterministic checks.
 
     A key point is met when any of its checks matches; it is partial when no check matches but some check
@@ -482,14 +483,16 @@ def analyse(answer: str, rubric: Rubric, *, by_meaning_too: bool = True) -> Anal
         rubric: The rubric; its compiled checks are cached on it (``Rubric._compiled``).
         by_meaning_too: Also look for the key points by meaning when the ``semantic`` extra is installed
             (:mod:`mockint.grading.meaning`); False matches the checks alone.
+        whole_answer: Run the guards, which judge a whole answer (injections, echoes, salads, caps); False
+            matches the checks on a piece of text alone, and the analysis has no guards.
 
     Returns:
         Verdicts per key point and mistake in rubric order, with verbatim evidence, and the guards that fired.
     """
     compiled = _compiled(rubric)
     doc = parse(answer)
-    injected = mark_injections(answer, doc)
-    echoed = mark_echoes(doc, compiled.question_keys, compiled.vocabulary)
+    injected = whole_answer and mark_injections(answer, doc)
+    echoed = whole_answer and mark_echoes(doc, compiled.question_keys, compiled.vocabulary)
     matcher = _Matcher(doc, compiled)
     detected: dict[str, int] = {}  # mistake id -> sentence that commits it
     for mistake_id, detectors, _, _ in compiled.mistakes:
@@ -502,7 +505,7 @@ def analyse(answer: str, rubric: Rubric, *, by_meaning_too: bool = True) -> Anal
     # words with the key point it gets wrong; it must not earn partial credit for it.
     salad = (
         salad_sentences(doc, _touched(compiled, matcher), compiled.vocabulary)
-        if not compiled.lists_expected and may_hold_salad(doc)
+        if whole_answer and not compiled.lists_expected and may_hold_salad(doc)
         else set()
     )
     mistaken = set(detected.values()) | salad
@@ -544,7 +547,8 @@ def analyse(answer: str, rubric: Rubric, *, by_meaning_too: bool = True) -> Anal
             mistakes.append(MistakeMatch(mistake_id, omitted, None))
     credited = any(match.verdict != "missed" for match in criteria)
     flags = AnswerFlags(injected, echoed, salad_share(doc, salad))
-    return Analysis(criteria, tuple(mistakes), _guards(answer, doc, compiled, credited, flags), layers)
+    guards = _guards(answer, doc, compiled, credited, flags) if whole_answer else ()
+    return Analysis(criteria, tuple(mistakes), guards, layers)
 
 
 def check_matches(check: Check, text: str) -> str | None:
@@ -557,7 +561,15 @@ def check_matches(check: Check, text: str) -> str | None:
     Returns:
         The sentence of ``text`` where it matched, or ``None``.
     """
-    probe = Rubric.model_construct(
+    match = analyse(text, _probe(check.model_dump_json()), by_meaning_too=False, whole_answer=False).criteria[0]
+    return match.evidence if match.verdict == "met" else None
+
+
+@lru_cache(maxsize=4096)
+def _probe(check_json: str) -> Rubric:
+    """A one-check rubric; kept per check, so its compiled form is too (evidence checks many quotes per check)."""
+    check = Check.model_validate_json(check_json)
+    return Rubric.model_construct(
         id="probe",
         title="probe",
         question="probe",
@@ -566,8 +578,6 @@ def check_matches(check: Check, text: str) -> str | None:
         mistakes=[],
         criteria=[Criterion.model_construct(id="probe", text="probe", weight=1.0, checks=[check])],
     )
-    match = analyse(text, probe, by_meaning_too=False).criteria[0]
-    return match.evidence if match.verdict == "met" else None
 
 
 def omission_committed(mistake: Mistake, verdicts: Mapping[str, Verdict]) -> bool:

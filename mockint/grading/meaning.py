@@ -37,9 +37,14 @@ PARTIAL_AT = 0.6
 _OFF = frozenset({"0", "off", "false", "no"})
 
 
+def switched_off() -> bool:
+    """Whether MOCKINT_SEMANTIC turns the meaning layer off (``off``, ``0``, ``false``, ``no``)."""
+    return os.environ.get("MOCKINT_SEMANTIC", "").strip().casefold() in _OFF
+
+
 def enabled() -> bool:
     """Whether the layer runs: the ``semantic`` extra is installed and MOCKINT_SEMANTIC is not ``off``."""
-    return os.environ.get("MOCKINT_SEMANTIC", "").strip().casefold() not in _OFF and semantic.available()
+    return not switched_off() and semantic.available()
 
 
 def layer_name() -> str | None:

@@ -40,6 +40,7 @@ def stub_semantic(monkeypatch: pytest.MonkeyPatch, encoder: object | None) -> No
     module.available = lambda: encoder is not None  # type: ignore[attr-defined]
     module.get_encoder = lambda: encoder  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "mockint.grading.semantic", module)
+    monkeypatch.delenv("MOCKINT_SEMANTIC", raising=False)
 
 
 @pytest.fixture(autouse=True)
