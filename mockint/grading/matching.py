@@ -23,6 +23,7 @@ from mockint.grading.guards import (
 )
 from mockint.grading.text import (
     BELITTLED,
+    COUNTERFACTUALS,
     NEGATED,
     STOPWORDS,
     TOKEN_RE,
@@ -450,8 +451,11 @@ def _touched(compiled: _Compiled, matcher: _Matcher) -> dict[int, list[tuple[int
     return touched
 
 
-def _denial(plans: Sequence[_Plan], matcher: _Matcher) -> int | None:
-    """The first sentence that states a key point's check only to negate or belittle it, if any."""
+def _denial(plans: Sequence[_Plan], matcher: _Matcher, hypothetical: frozenset[int]) -> int | None:
+    """The first sentence that states a key point's check only to negate or belittle it, if any.
+
+    A sentence about what would happen ("without weight sharing it would need far more weights") denies nothing.
+    """
     for plan in plans:
         if plan.answer_scope or not plan.negation:
             continue
@@ -460,6 +464,7 @@ def _denial(plans: Sequence[_Plan], matcher: _Matcher) -> int | None:
         dismissed = [s for s in sorted(common) if any(flags.get(s, 0) & (NEGATED | BELITTLED) for flags in found)]
         # The first concept names the topic ("hard negatives"; the rest qualify it): dismissing it is enough.
         dismissed += [s for s, flags in found[0].items() if not flags & UNNEGATED]
+        dismissed = [s for s in dismissed if s not in hypothetical]
         if dismissed:
             return min(dismissed)
     return None
@@ -495,9 +500,12 @@ def analyse(answer: str, rubric: Rubric, *, by_meaning_too: bool = True, whole_a
     echoed = whole_answer and mark_echoes(doc, compiled.question_keys, compiled.vocabulary)
     matcher = _Matcher(doc, compiled)
     detected: dict[str, int] = {}  # mistake id -> sentence that commits it
+    hypothetical = frozenset(
+        index for index, sentence in enumerate(doc.sentences) if not COUNTERFACTUALS.isdisjoint(sentence.words)
+    )
     for mistake_id, detectors, _, _ in compiled.mistakes:
         for plan in detectors:
-            outcome = _evaluate(plan, matcher, None)
+            outcome = _evaluate(plan, matcher, None, hypothetical)
             if outcome.matched and outcome.sentence is not None:
                 detected[mistake_id] = outcome.sentence
                 break
@@ -538,7 +546,7 @@ def analyse(answer: str, rubric: Rubric, *, by_meaning_too: bool = True, whole_a
         sentence = detected.get(mistake_id)
         if sentence is None:
             # Dismissing a key point the answer does not otherwise make states the mistake that denies it.
-            denials = (_denial(plans_by_id[ref], matcher) for ref in denies if verdicts.get(ref) != "met")
+            denials = (_denial(plans_by_id[ref], matcher, hypothetical) for ref in denies if verdicts.get(ref) != "met")
             sentence = next((found for found in denials if found is not None), None)
         if sentence is not None:
             mistakes.append(MistakeMatch(mistake_id, True, doc.sentences[sentence].text))

@@ -85,7 +85,7 @@ STOPWORDS = STOP_EN | STOP_RU
 
 _NEGATION_CUES = frozenset(
     """
-    not no never none nothing neither nor without cannot nobody nowhere
+    not no never none nothing neither nor without cannot nobody nowhere rarely seldom hardly barely
     dont didnt doesnt isnt wasnt werent arent cant couldnt wouldnt shouldnt wont havent hasnt hadnt mustnt
     neednt aint
     не нет ни без никогда ничего нельзя никак
@@ -497,6 +497,9 @@ def _sentence_spans(answer: str) -> list[tuple[int, int]]:
 
 
 _CONDITIONALS = frozenset({"if", "unless", "when", "если", "когда"})
+# Words of a sentence about what would happen, not what the candidate claims ("one model for everything would
+# be too slow", "otherwise one metric will come out significant"): such a sentence states no mistake.
+COUNTERFACTUALS = frozenset({"would", "otherwise", "instead", "rather", "бы", "иначе", "вместо"})
 _CONSEQUENCE_WORDS = frozenset(
     """
     is are was were would will can could becomes become gets get must might may makes make too

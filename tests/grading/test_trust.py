@@ -227,3 +227,19 @@ def test_a_sentence_that_switches_language_finds_the_key_point() -> None:
 def test_each_grade_records_the_layers_that_ran() -> None:
     # the semantic layer is off in tests (conftest); with the extra it adds "semantic:<model>"
     assert grade("cnn-explained", "A CNN slides a small filter across the image.").layers == ["lexical"]
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("fashion-recommender", "One model for everything would be too slow, so retrieval and reranking are "
+         "separate stages."),
+        ("ab-significance", "When we look at many metrics we apply a Bonferroni correction, otherwise one will be "
+         "significant by chance."),
+        ("cnn-explained", "Without weight sharing, a CNN would need a separate set of weights for every position."),
+        ("genai-tools", "A one-line prompt is rarely enough; I give precise context and split the task."),
+        ("genai-tools", "I never merge generated code just because it compiles; I read the diff and run the tests."),
+    ],
+)  # fmt: skip
+def test_what_would_happen_or_is_rarely_true_states_no_mistake(question: str, answer: str) -> None:
+    assert stated(grade(question, answer)) == {}
