@@ -187,6 +187,9 @@ _IMPORTANCE_PREFIXES = (
 )
 # Soft negations that only deny together with an importance head ("barely an issue", "hardly matters").
 _SOFT_NEGATIONS = frozenset({"barely", "hardly", "scarcely", "rarely", "едва", "вряд"})
+# "but" opening a clause that only adds a predicate to the same subject ("... but irrelevant in practice").
+_BUT_WORDS = frozenset({"but", "yet", "но"})
+_SOFT_BUT_FILLERS = frozenset({"honestly", "really", "mostly", "basically", "pretty", "quite", "largely", "по", "сути"})
 # How far a belittling word or negated importance head reaches from the term it is about.
 _STANCE_REACH = 8
 # A list item ("sample size, variance and power don't matter") lets a predicate after the list reach it.
@@ -381,12 +384,27 @@ class Sentence:
                 if self.clause[cue] == self.clause[position]:
                     return True
                 # After a list: every clause from the term's to the cue's is a short list item.
-                if cue > position and all(
-                    self.clause_words.get(clause, 0) <= _LIST_ITEM_MAX_WORDS
-                    for clause in range(self.clause[position], self.clause[cue])
+                if (
+                    cue > position
+                    and all(
+                        self.clause_words.get(clause, 0) <= _LIST_ITEM_MAX_WORDS
+                        for clause in range(self.clause[position], self.clause[cue])
+                    )
+                    and CLAUSE_WORDS.isdisjoint(self.words[position:cue])
                 ):
                     return True
+                if cue > position and self._continues_with_but(position, cue):
+                    return True
         return False
+
+    def _continues_with_but(self, position: int, cue: int) -> bool:
+        """ "X is a nice story but irrelevant": a "but" clause with no subject of its own, opening with the cue."""
+        if self.clause[cue] != self.clause[position] + 1:
+            return False
+        start = next(index for index in range(position, cue + 1) if self.clause[index] == self.clause[cue])
+        return self.words[start] in _BUT_WORDS and all(
+            word in STOPWORDS or word in _SOFT_BUT_FILLERS for word in self.words[start + 1 : cue]
+        )
 
     def negated(self, positions: Sequence[int]) -> bool:
         """Whether a cue in the same clause shortly precedes one of the matched tokens (and is not one)."""

@@ -243,3 +243,16 @@ def test_each_grade_records_the_layers_that_ran() -> None:
 )  # fmt: skip
 def test_what_would_happen_or_is_rarely_true_states_no_mistake(question: str, answer: str) -> None:
     assert stated(grade(question, answer)) == {}
+
+
+def test_a_but_clause_without_its_own_subject_belittles_the_subject_before() -> None:
+    assert (
+        verdict(grade("cnn-explained", "Locality is a nice story but irrelevant in practice."), "local-weighted-sum")
+        != "met"
+    )
+
+
+def test_a_but_clause_about_something_else_leaves_the_first_point_standing() -> None:
+    g = grade("ab-significance", "Variance matters, but sample size is overrated.")
+    assert verdict(g, "variance") == "met" and verdict(g, "sample-size") != "met"
+    assert "no-power-planning" in stated(g)
