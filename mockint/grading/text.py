@@ -85,7 +85,7 @@ STOPWORDS = STOP_EN | STOP_RU
 
 _NEGATION_CUES = frozenset(
     """
-    not no never none nothing neither nor without cannot nobody nowhere rarely seldom hardly barely
+    not no non never none nothing neither nor without cannot nobody nowhere rarely seldom hardly barely
     dont didnt doesnt isnt wasnt werent arent cant couldnt wouldnt shouldnt wont havent hasnt hadnt mustnt
     neednt aint
     не нет ни без никогда ничего нельзя никак
@@ -136,6 +136,12 @@ _BELITTLING_PREFIXES = (
     "nonsense",
     "meaningless",
     "overthink",
+    "overstat",
+    "overblown",
+    "exaggerat",
+    "overhyp",
+    "forget",
+    "forgot",
     "waste",
     "ерунд",
     "бессмысл",
@@ -172,6 +178,7 @@ _IMPORTANCE_PREFIXES = (
     "worr",
     "bother",
     "crucial",
+    "something",
     "deal",
     "critical",
     "key",

@@ -256,3 +256,22 @@ def test_a_but_clause_about_something_else_leaves_the_first_point_standing() -> 
     g = grade("ab-significance", "Variance matters, but sample size is overrated.")
     assert verdict(g, "variance") == "met" and verdict(g, "sample-size") != "met"
     assert "no-power-planning" in stated(g)
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "criterion"),
+    [
+        ("cnn-explained", "Pooling and receptive fields are details you can safely forget about.",
+         "pooling-receptive-field"),
+        ("cnn-explained", "The idea that filters are learned is overstated.", "filters-learned"),
+        ("ab-significance", "Effect size is not something we ever look at.", "effect-size"),
+        ("ab-significance", "Randomisation quality is a non-issue with modern platforms.", "randomization-quality"),
+    ],
+)  # fmt: skip
+def test_more_ways_of_belittling_a_key_point(question: str, answer: str, criterion: str) -> None:
+    assert verdict(grade(question, answer), criterion) != "met"
+
+
+def test_dont_forget_affirms() -> None:
+    g = grade("ab-significance", "Don't forget the variance of the metric: noisy metrics need more data.")
+    assert verdict(g, "variance") == "met"
