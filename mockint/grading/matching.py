@@ -390,7 +390,8 @@ def _evaluate(
             return _NO_MATCH
     excluded: set[int] = set(blocked)
     for phrase_id in plan.exclude:
-        excluded.update(matcher.phrase(phrase_id))
+        # "that's the model's fault, not my prompt": a negated exclusion excludes nothing.
+        excluded.update(s for s, flags in matcher.phrase(phrase_id).items() if flags & (UNNEGATED | BELITTLED))
     # A check that ignores negation ignores stance too; a mistake's detector counts a belittled mention.
     accept = UNNEGATED if plan.negation else UNNEGATED | NEGATED | BELITTLED
     if not stance:
@@ -457,10 +458,10 @@ def _denial(plans: Sequence[_Plan], matcher: _Matcher, hypothetical: frozenset[i
     A sentence about what would happen ("without weight sharing it would need far more weights") denies nothing.
     """
     for plan in plans:
-        if plan.answer_scope or not plan.negation:
+        if not plan.negation:
             continue
         found = [matcher.concept(concept) for concept in plan.concepts]
-        common = set(found[0]).intersection(*found[1:])
+        common = set() if plan.answer_scope else set(found[0]).intersection(*found[1:])
         dismissed = [s for s in sorted(common) if any(flags.get(s, 0) & (NEGATED | BELITTLED) for flags in found)]
         # The first concept names the topic ("hard negatives"; the rest qualify it): dismissing it is enough.
         dismissed += [s for s, flags in found[0].items() if not flags & UNNEGATED]

@@ -275,3 +275,16 @@ def test_more_ways_of_belittling_a_key_point(question: str, answer: str, criteri
 def test_dont_forget_affirms() -> None:
     g = grade("ab-significance", "Don't forget the variance of the metric: noisy metrics need more data.")
     assert verdict(g, "variance") == "met"
+
+
+def test_dismissing_the_topic_of_an_answer_wide_check_states_the_mistake() -> None:
+    g = grade(
+        "fashion-recommender", "There is no separate retrieval step; the ranker scores every item in the catalogue."
+    )
+    assert "no-stage-split" in stated(g)
+
+
+def test_a_negated_exclusion_excludes_nothing() -> None:
+    g = grade("genai-tools", "When it writes garbage, that's the model's fault, not my prompt.")
+    assert "vague-prompts-blame-model" in stated(g)
+    assert stated(grade("genai-tools", "If the output is bad, it's usually my prompt that was vague.")) == {}
