@@ -288,3 +288,29 @@ def test_a_negated_exclusion_excludes_nothing() -> None:
     g = grade("genai-tools", "When it writes garbage, that's the model's fault, not my prompt.")
     assert "vague-prompts-blame-model" in stated(g)
     assert stated(grade("genai-tools", "If the output is bad, it's usually my prompt that was vague.")) == {}
+
+
+# --- paraphrases from the issue -----------------------------------------------------------------------------
+
+
+def test_the_stencil_paraphrase_is_credited() -> None:
+    answer = (
+        "A small stencil dragged over every spot of the picture, tuned during training rather than designed by "
+        "hand, the same stencil reused everywhere, instead of wiring every pixel to every neuron."
+    )
+    g = grade("cnn-explained", answer)
+    assert {"small-filter-slides", "filters-learned", "weight-sharing"} <= {
+        c.id for c in g.criteria if c.verdict == "met"
+    }
+    assert "no-weight-sharing" not in stated(g) and "Forget weight sharing" not in g.feedback
+
+
+@pytest.mark.parametrize(
+    ("answer", "criterion"),
+    [
+        ("Whether the test comes out significant depends on how big the true lift is.", "effect-size"),
+        ("Broken randomisation cannot be fixed by waiting longer.", "randomization-quality"),
+    ],
+)
+def test_plain_words_for_an_ab_key_point(answer: str, criterion: str) -> None:
+    assert verdict(grade("ab-significance", answer), criterion) == "met"
