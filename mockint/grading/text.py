@@ -376,10 +376,6 @@ class Sentence:
         self.excluded = False
         self.span = (0, 0)  # where it is in the answer (characters), for blocks that span sentences
 
-    def dismissed(self, positions: Sequence[int]) -> bool:
-        """Whether the matched tokens are negated, or belittled by a stance word before or after them."""
-        return self.negated(positions) or self.belittled(positions)
-
     def belittled(self, positions: Sequence[int]) -> bool:
         """Whether a stance word before or after the matched tokens belittles them."""
         if not self.belittling:
