@@ -13,6 +13,23 @@ from functools import lru_cache
 
 import snowballstemmer
 
+from mockint.grading.cues import (
+    BELITTLING_PREFIXES,
+    BUT_WORDS,
+    CANCELLING_CUES,
+    CLAUSE_PUNCT_RE,
+    CLAUSE_WORDS,
+    IDIOMS_AFTER_NO,
+    IMPORTANCE_PREFIXES,
+    LIST_ITEM_MAX_WORDS,
+    NEGATION_CUES,
+    NEGATION_REACH,
+    NOT_A_NEGATION_BEFORE,
+    SOFT_BUT_FILLERS,
+    SOFT_NEGATIONS,
+    STANCE_REACH,
+)
+
 # ---------------------------------------------------------------------------------------------------------
 # Text normalisation and word lists
 # ---------------------------------------------------------------------------------------------------------
@@ -83,128 +100,9 @@ STOP_RU = frozenset(
 )
 STOPWORDS = STOP_EN | STOP_RU
 
-_NEGATION_CUES = frozenset(
-    """
-    not no non never none nothing neither nor without cannot nobody nowhere rarely seldom hardly barely
-    dont didnt doesnt isnt wasnt werent arent cant couldnt wouldnt shouldnt wont havent hasnt hadnt mustnt
-    neednt aint
-    не нет ни без никогда ничего нельзя никак
-    """.split()
-)
-# "not only X but also Y" affirms X; so do "no doubt", "тем не менее" and "без сомнения".
-_NOT_A_NEGATION_BEFORE = frozenset(
-    {"only", "just", "merely", "simply", "doubt", "wonder", "только", "просто", "менее", "сомнения"}
-)
-# "no matter how", "no wonder": idioms, while "does not matter" belittles what it is said of.
-_IDIOMS_AFTER_NO = frozenset({"matter"})
-# A negation does not reach past these: "we don't X, but we Y".
-CLAUSE_WORDS = frozenset(
-    """
-    but while whereas although though however because instead
-    но а однако хотя зато поскольку
-    """.split()
-)
-_CLAUSE_PUNCT_RE = re.compile(r"[,;:()\[\]\-]")
-# A second negation that turns "never ... without X" into an assertion of X.
-CANCELLING_CUES = frozenset({"without", "без"})
-
-# How many tokens a negation cue reaches forward in its clause.
-_NEGATION_REACH = 5
-
-# Stance: words that belittle or dismiss what they are said of ("X is mostly a formality", "we skip X", "X is
-# overrated"), before or after it in the same clause. Matched on word prefixes, so inflections count.
-_BELITTLING_PREFIXES = (
-    "formalit",
-    "overrated",
-    "irrelevan",
-    "unnecessar",
-    "needless",
-    "optional",
-    "useless",
-    "pointless",
-    "overkill",
-    "myth",
-    "hype",
-    "negligib",
-    "unimportan",
-    "secondary",
-    "harmful",
-    "counterproductiv",
-    "ignor",
-    "skip",
-    "dismiss",
-    "nonsense",
-    "meaningless",
-    "overthink",
-    "overstat",
-    "overblown",
-    "exaggerat",
-    "overhyp",
-    "forget",
-    "forgot",
-    "waste",
-    "ерунд",
-    "бессмысл",
-    "заморач",
-    "формальн",
-    "неважн",
-    "второстепенн",
-    "бесполезн",
-    "лишн",
-    "миф",
-    "необязательн",
-    "игнорир",
-    "пропуска",
-    "вредн",
-)
-# Heads that a negation turns into belittling when they follow it closely ("doesn't matter", "not really
-# needed", "wasn't a real issue", "not something I worry about"): said after the term, these deny it.
-_IMPORTANCE_PREFIXES = (
-    "matter",
-    "important",
-    "importance",
-    "necessar",
-    "need",
-    "relevan",
-    "useful",
-    "help",
-    "worth",
-    "requir",
-    "essential",
-    "issue",
-    "problem",
-    "concern",
-    "care",
-    "worr",
-    "bother",
-    "crucial",
-    "something",
-    "deal",
-    "critical",
-    "key",
-    "важн",
-    "нуж",
-    "значени",
-    "обязательн",
-    "критичн",
-    "проблем",
-    "стоит",
-    "помога",
-    "полезн",
-)
-# Soft negations that only deny together with an importance head ("barely an issue", "hardly matters").
-_SOFT_NEGATIONS = frozenset({"barely", "hardly", "scarcely", "rarely", "едва", "вряд"})
-# "but" opening a clause that only adds a predicate to the same subject ("... but irrelevant in practice").
-_BUT_WORDS = frozenset({"but", "yet", "но"})
-_SOFT_BUT_FILLERS = frozenset({"honestly", "really", "mostly", "basically", "pretty", "quite", "largely", "по", "сути"})
-# How far a belittling word or negated importance head reaches from the term it is about.
-_STANCE_REACH = 8
-# A list item ("sample size, variance and power don't matter") lets a predicate after the list reach it.
-_LIST_ITEM_MAX_WORDS = 2
-
 
 def is_negation_cue(word: str) -> bool:
-    return word in _NEGATION_CUES or word.endswith("n't")
+    return word in NEGATION_CUES or word.endswith("n't")
 
 
 def is_function_word(word: str) -> bool:
@@ -368,7 +266,7 @@ class Sentence:
         self.clause: list[int] = []
         self.cues: list[int] = []
         self.content_raw: list[int] = []
-        # Positions of words that dismiss what is near them (see _BELITTLING_PREFIXES), and of negations of
+        # Positions of words that dismiss what is near them (see BELITTLING_PREFIXES), and of negations of
         # an importance head.
         self.belittling: list[int] = []
         self.clause_words: dict[int, int] = {}  # clause index -> content words in it
@@ -382,7 +280,7 @@ class Sentence:
             return False
         for position in positions:
             for cue in self.belittling:
-                if cue in positions or abs(cue - position) > _STANCE_REACH:
+                if cue in positions or abs(cue - position) > STANCE_REACH:
                     continue
                 if self.clause[cue] == self.clause[position]:
                     return True
@@ -390,7 +288,7 @@ class Sentence:
                 if (
                     cue > position
                     and all(
-                        self.clause_words.get(clause, 0) <= _LIST_ITEM_MAX_WORDS
+                        self.clause_words.get(clause, 0) <= LIST_ITEM_MAX_WORDS
                         for clause in range(self.clause[position], self.clause[cue])
                     )
                     and CLAUSE_WORDS.isdisjoint(self.words[position:cue])
@@ -405,8 +303,8 @@ class Sentence:
         if self.clause[cue] != self.clause[position] + 1:
             return False
         start = next(index for index in range(position, cue + 1) if self.clause[index] == self.clause[cue])
-        return self.words[start] in _BUT_WORDS and all(
-            word in STOPWORDS or word in _SOFT_BUT_FILLERS for word in self.words[start + 1 : cue]
+        return self.words[start] in BUT_WORDS and all(
+            word in STOPWORDS or word in SOFT_BUT_FILLERS for word in self.words[start + 1 : cue]
         )
 
     def negated(self, positions: Sequence[int]) -> bool:
@@ -418,7 +316,7 @@ class Sentence:
                 cue
                 for cue in self.cues
                 if cue < position
-                and position - cue <= _NEGATION_REACH
+                and position - cue <= NEGATION_REACH
                 and cue not in positions
                 and self.clause[cue] == self.clause[position]
             ]
@@ -427,10 +325,10 @@ class Sentence:
             if reaching and self.words[reaching[-1]] in CANCELLING_CUES:
                 cancel = reaching[-1]
                 if any(
-                    cue < cancel and cancel - cue <= _NEGATION_REACH and self.clause[cue] == self.clause[cancel]
+                    cue < cancel and cancel - cue <= NEGATION_REACH and self.clause[cue] == self.clause[cancel]
                     for cue in self.cues
                 ):
-                    reaching = [cue for cue in reaching[:-1] if cancel - cue > _NEGATION_REACH]
+                    reaching = [cue for cue in reaching[:-1] if cancel - cue > NEGATION_REACH]
                 elif any(cue > position and self.clause[cue] == self.clause[cancel] for cue in self.cues):
                     # "в prod без review нельзя", "without review, never": a prohibition after it too.
                     reaching = reaching[:-1]
@@ -558,12 +456,12 @@ def _mark_stance(sentence: Sentence) -> None:
         sentence.clause_words[sentence.clause[raw]] = sentence.clause_words.get(sentence.clause[raw], 0) + 1
     negators = set(sentence.cues)
     for position, word in enumerate(words):
-        if _starts_with(word, _BELITTLING_PREFIXES):
+        if _starts_with(word, BELITTLING_PREFIXES):
             # "don't ignore variance", "you can't skip power analysis": a negated dismissal affirms.
             if not any(position - 3 <= cue < position for cue in negators):
                 sentence.belittling.append(position)
-        elif (position in negators or word in _SOFT_NEGATIONS) and any(
-            _starts_with(after, _IMPORTANCE_PREFIXES) for after in words[position + 1 : position + 4]
+        elif (position in negators or word in SOFT_NEGATIONS) and any(
+            _starts_with(after, IMPORTANCE_PREFIXES) for after in words[position + 1 : position + 4]
         ):
             sentence.belittling.append(position)
 
@@ -581,7 +479,7 @@ def parse(answer: str) -> Doc:
         clause = 0
         previous_end = 0
         for match in TOKEN_RE.finditer(normalised):
-            if _CLAUSE_PUNCT_RE.search(normalised, previous_end, match.start()):
+            if CLAUSE_PUNCT_RE.search(normalised, previous_end, match.start()):
                 clause += 1
             previous_end = match.end()
             token = match.group()
@@ -617,8 +515,8 @@ def parse(answer: str) -> Doc:
             if not (
                 cue + 1 < len(words)
                 and (
-                    words[cue + 1] in _NOT_A_NEGATION_BEFORE
-                    or (words[cue] == "no" and words[cue + 1] in _IDIOMS_AFTER_NO)
+                    words[cue + 1] in NOT_A_NEGATION_BEFORE
+                    or (words[cue] == "no" and words[cue + 1] in IDIOMS_AFTER_NO)
                 )
             )
         ]

@@ -1,0 +1,127 @@
+"""Stance cue words of the deterministic grader: negations, clause boundaries, belittling and importance words.
+
+Word lists only (English and Russian); :mod:`mockint.grading.text` applies them to sentences.
+"""
+
+from __future__ import annotations
+
+import re
+
+NEGATION_CUES = frozenset(
+    """
+    not no non never none nothing neither nor without cannot nobody nowhere rarely seldom hardly barely
+    dont didnt doesnt isnt wasnt werent arent cant couldnt wouldnt shouldnt wont havent hasnt hadnt mustnt
+    neednt aint
+    не нет ни без никогда ничего нельзя никак
+    """.split()
+)
+# "not only X but also Y" affirms X; so do "no doubt", "тем не менее" and "без сомнения".
+NOT_A_NEGATION_BEFORE = frozenset(
+    {"only", "just", "merely", "simply", "doubt", "wonder", "только", "просто", "менее", "сомнения"}
+)
+# "no matter how", "no wonder": idioms, while "does not matter" belittles what it is said of.
+IDIOMS_AFTER_NO = frozenset({"matter"})
+# A negation does not reach past these: "we don't X, but we Y".
+CLAUSE_WORDS = frozenset(
+    """
+    but while whereas although though however because instead
+    но а однако хотя зато поскольку
+    """.split()
+)
+CLAUSE_PUNCT_RE = re.compile(r"[,;:()\[\]\-]")
+# A second negation that turns "never ... without X" into an assertion of X.
+CANCELLING_CUES = frozenset({"without", "без"})
+
+# How many tokens a negation cue reaches forward in its clause.
+NEGATION_REACH = 5
+
+# Stance: words that belittle or dismiss what they are said of ("X is mostly a formality", "we skip X", "X is
+# overrated"), before or after it in the same clause. Matched on word prefixes, so inflections count.
+BELITTLING_PREFIXES = (
+    "formalit",
+    "overrated",
+    "irrelevan",
+    "unnecessar",
+    "needless",
+    "optional",
+    "useless",
+    "pointless",
+    "overkill",
+    "myth",
+    "hype",
+    "negligib",
+    "unimportan",
+    "secondary",
+    "harmful",
+    "counterproductiv",
+    "ignor",
+    "skip",
+    "dismiss",
+    "nonsense",
+    "meaningless",
+    "overthink",
+    "overstat",
+    "overblown",
+    "exaggerat",
+    "overhyp",
+    "forget",
+    "forgot",
+    "waste",
+    "ерунд",
+    "бессмысл",
+    "заморач",
+    "формальн",
+    "неважн",
+    "второстепенн",
+    "бесполезн",
+    "лишн",
+    "миф",
+    "необязательн",
+    "игнорир",
+    "пропуска",
+    "вредн",
+)
+# Heads that a negation turns into belittling when they follow it closely ("doesn't matter", "not really
+# needed", "wasn't a real issue", "not something I worry about"): said after the term, these deny it.
+IMPORTANCE_PREFIXES = (
+    "matter",
+    "important",
+    "importance",
+    "necessar",
+    "need",
+    "relevan",
+    "useful",
+    "help",
+    "worth",
+    "requir",
+    "essential",
+    "issue",
+    "problem",
+    "concern",
+    "care",
+    "worr",
+    "bother",
+    "crucial",
+    "something",
+    "deal",
+    "critical",
+    "key",
+    "важн",
+    "нуж",
+    "значени",
+    "обязательн",
+    "критичн",
+    "проблем",
+    "стоит",
+    "помога",
+    "полезн",
+)
+# Soft negations that only deny together with an importance head ("barely an issue", "hardly matters").
+SOFT_NEGATIONS = frozenset({"barely", "hardly", "scarcely", "rarely", "едва", "вряд"})
+# "but" opening a clause that only adds a predicate to the same subject ("... but irrelevant in practice").
+BUT_WORDS = frozenset({"but", "yet", "но"})
+SOFT_BUT_FILLERS = frozenset({"honestly", "really", "mostly", "basically", "pretty", "quite", "largely", "по", "сути"})
+# How far a belittling word or negated importance head reaches from the term it is about.
+STANCE_REACH = 8
+# A list item ("sample size, variance and power don't matter") lets a predicate after the list reach it.
+LIST_ITEM_MAX_WORDS = 2
