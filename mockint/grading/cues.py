@@ -125,3 +125,35 @@ SOFT_BUT_FILLERS = frozenset({"honestly", "really", "mostly", "basically", "pret
 STANCE_REACH = 8
 # A list item ("sample size, variance and power don't matter") lets a predicate after the list reach it.
 LIST_ITEM_MAX_WORDS = 2
+
+# A sentence that names a misconception as one ("a common mistake is to read the p-value as ...", "people
+# often confuse ...", "it is tempting to ...") reports the mistake, it does not make it: no detector counts
+# it. Matched on word prefixes. "myth" and "wrong" are left out: "X is a myth" dismisses X.
+REPORTING_PREFIXES = (
+    "mistake",
+    "misconcep",
+    "misunderst",
+    "misread",
+    "misinterpret",
+    "misconstru",
+    "mistaken",
+    "pitfall",
+    "fallac",
+    "wrongly",
+    "incorrect",
+    "confus",
+    "conflat",
+    "tempting",
+    "naive",
+    "ошибк",
+    "ошибочн",
+    "заблужд",
+    "путают",
+    "путать",
+    "ловушк",
+)
+# "people think ...", "many assume ...": a view attributed to others.
+REPORTING_SUBJECTS = frozenset({"people", "folks", "beginners", "juniors", "newcomers", "многие", "новички"})
+REPORTING_VERBS = frozenset(
+    {"think", "believe", "assume", "say", "claim", "expect", "treat", "read", "confuse", "считают", "думают", "путают"}
+)

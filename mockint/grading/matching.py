@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from mockint.grading import meaning
+from mockint.grading.cues import REPORTING_PREFIXES, REPORTING_SUBJECTS, REPORTING_VERBS
 from mockint.grading.guards import (
     AnswerFlags,
     Guard,
@@ -29,6 +30,7 @@ from mockint.grading.text import (
     TOKEN_RE,
     UNNEGATED,
     Doc,
+    Sentence,
     content_words,
     normalise,
     parse,
@@ -452,6 +454,17 @@ def _touched(compiled: _Compiled, matcher: _Matcher) -> dict[int, list[tuple[int
     return touched
 
 
+def _reports(sentence: Sentence) -> bool:
+    """Whether a sentence names a misconception as one, or attributes a view to others ("people think ...")."""
+    words = sentence.words
+    if any(word.startswith(REPORTING_PREFIXES) for word in words):
+        return True
+    return any(
+        first in REPORTING_SUBJECTS and any(word in REPORTING_VERBS for word in words[position + 1 : position + 4])
+        for position, first in enumerate(words)
+    )
+
+
 def _denial(plans: Sequence[_Plan], matcher: _Matcher, hypothetical: frozenset[int]) -> int | None:
     """The first sentence that states a key point's check only to negate or belittle it, if any.
 
@@ -504,9 +517,10 @@ def analyse(answer: str, rubric: Rubric, *, by_meaning_too: bool = True, whole_a
     hypothetical = frozenset(
         index for index, sentence in enumerate(doc.sentences) if not COUNTERFACTUALS.isdisjoint(sentence.words)
     )
+    reported = hypothetical | frozenset(index for index, sentence in enumerate(doc.sentences) if _reports(sentence))
     for mistake_id, detectors, _, _ in compiled.mistakes:
         for plan in detectors:
-            outcome = _evaluate(plan, matcher, None, hypothetical)
+            outcome = _evaluate(plan, matcher, None, reported)
             if outcome.matched and outcome.sentence is not None:
                 detected[mistake_id] = outcome.sentence
                 break

@@ -129,6 +129,27 @@ def test_a_correct_answer_is_not_accused() -> None:
     assert stated(grade("ab-significance", answer)) == {}
 
 
+@pytest.mark.parametrize(
+    ("question", "plain", "reported"),
+    [
+        ("ab-significance", "There is a 97% chance that the treatment really works.",
+         "A common mistake is to say there is a 97% chance that the treatment really works."),
+        ("ab-significance", "A p-value tells you how likely it is that your result is just due to chance.",
+         "People often think a p-value tells you how likely it is that your result is just due to chance."),
+        ("cnn-explained", "Each position gets its own unique set of weights.",
+         "It is tempting to picture each position getting its own unique set of weights, but that is a "
+         "misconception."),
+        ("genai-tools", "LLMs can ship a whole service on their own now.",
+         "Beginners believe LLMs can ship a whole service on their own now."),
+        ("ab-significance", "There is a 97% chance that the treatment really works.",
+         "Многие путают: there is a 97% chance that the treatment really works."),
+    ],
+)  # fmt: skip
+def test_a_misconception_named_as_one_is_not_committed(question: str, plain: str, reported: str) -> None:
+    assert stated(grade(question, plain)), "the plain statement must commit the mistake"
+    assert stated(grade(question, reported)) == {}
+
+
 # --- injections ---------------------------------------------------------------------------------------------
 
 
