@@ -157,3 +157,42 @@ REPORTING_SUBJECTS = frozenset({"people", "folks", "beginners", "juniors", "newc
 REPORTING_VERBS = frozenset(
     {"think", "believe", "assume", "say", "claim", "expect", "treat", "read", "confuse", "считают", "думают", "путают"}
 )
+
+# Topic and comment: "Sample size - overrated", "Pooling: irrelevant these days", "Hard negatives, skip them",
+# "An alpha chosen in advance? Not necessary." A short clause (or the sentence after a question) that opens
+# with a dismissal says it of the clause before it. These open such a comment without being content.
+COMMENT_OPENERS = frozenset(
+    """
+    also too just honestly really frankly mostly basically pretty quite largely totally completely simply
+    that that's thats it's its this these those they they're theyre it them all
+    но тоже также честно это просто
+    """.split()
+)
+# Heads that, after a negation at the start of a comment, deny the topic ("- not a real distinction",
+# "? Not in my experience", "- that's not really true"); only in a comment, where they can only be about it.
+COMMENT_HEADS = ("real", "true", "experience", "case", "thing", "правд", "так")
+# Separators after which a short clause comments on the one before; a comma only for a bare predicate.
+COMMENT_SEPARATORS = frozenset({"-", ":"})
+COMMENT_MAX_WORDS = 5
+COMMA_COMMENT_MAX_WORDS = 2
+# A comment that judges the dismissal itself ("- skipping it is a classic mistake") affirms the topic.
+JUDGEMENT_PREFIXES = ("mistake", "error", "bad", "wrong", "danger", "pitfall", "risk", "trap", "ошибк", "плох")
+
+# A typical mistake that is itself a dismissal of a key point opens with one of these ("Ignore power and sample
+# size planning", "Forget weight sharing", "Skip the difference between ...").
+DISMISSIVE_VERBS = (
+    "ignor",
+    "forget",
+    "forgo",
+    "skip",
+    "dismiss",
+    "hide",
+    "omit",
+    "overlook",
+    "neglect",
+    "downplay",
+    "игнорир",
+    "забыва",
+    "пропуска",
+    "скрыва",
+)

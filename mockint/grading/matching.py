@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from mockint.grading import meaning
-from mockint.grading.cues import REPORTING_PREFIXES, REPORTING_SUBJECTS, REPORTING_VERBS
+from mockint.grading.cues import DISMISSIVE_VERBS, REPORTING_PREFIXES, REPORTING_SUBJECTS, REPORTING_VERBS
 from mockint.grading.guards import (
     AnswerFlags,
     Guard,
@@ -115,8 +115,9 @@ class _Plan:
 class _Compiled:
     variants: tuple[tuple[_Variant, ...], ...]  # per phrase id
     criteria: tuple[tuple[str, tuple[_Plan, ...]], ...]
-    # per mistake: id, detectors, omission_of, the key points it denies (omission_of and denies)
-    mistakes: tuple[tuple[str, tuple[_Plan, ...], tuple[str, ...], tuple[str, ...]], ...]
+    # per mistake: id, detectors, omission_of, the key points it denies (omission_of and denies), and those
+    # whose dismissal states it (none unless the mistake is itself a dismissal, see _dismissive)
+    mistakes: tuple[tuple[str, tuple[_Plan, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...]
     vocabulary: frozenset[str]
     vocabulary_cyrillic: int
     vocabulary_latin: int
@@ -188,6 +189,16 @@ def _denied(mistake: Mistake) -> tuple[str, ...]:
     return tuple(dict.fromkeys([*mistake.denies, *implied]))
 
 
+def _dismissive(mistake: Mistake) -> bool:
+    """Whether the mistake is a dismissal ("Ignore power ...", "Forget weight sharing", "Skip the difference").
+
+    Only such a mistake is stated by dismissing a key point it denies: belittling hard negatives does not say
+    "use random negatives only", and "precise context? not necessary" does not blame the model.
+    """
+    words = content_words(mistake.text)
+    return bool(words) and words[0].startswith(DISMISSIVE_VERBS)
+
+
 def _compile(rubric: Rubric) -> _Compiled:
     phrase_ids: dict[str, int] = {}
     variants: list[tuple[_Variant, ...]] = []
@@ -215,6 +226,7 @@ def _compile(rubric: Rubric) -> _Compiled:
             tuple(plan(check) for check in m.detectors),
             tuple(m.omission_of),
             _denied(m),
+            _denied(m) if _dismissive(m) else (),
         )
         for m in rubric.mistakes
     )
@@ -465,10 +477,27 @@ def _reports(sentence: Sentence) -> bool:
     )
 
 
-def _denial(plans: Sequence[_Plan], matcher: _Matcher, hypothetical: frozenset[int]) -> int | None:
+def _stated_checks(compiled: _Compiled, matcher: _Matcher) -> dict[str, set[int]]:
+    """Per key point, the sentences where one of its checks matches whole, whatever the stance."""
+    stated: dict[str, set[int]] = {}
+    for criterion_id, plans in compiled.criteria:
+        for plan in plans:
+            if plan.answer_scope:
+                continue
+            found = [matcher.concept(concept) for concept in plan.concepts]
+            stated.setdefault(criterion_id, set()).update(set(found[0]).intersection(*found[1:]))
+    return stated
+
+
+def _elsewhere(stated: dict[str, set[int]], criterion_id: str) -> set[int]:
+    return {sentence for other, sentences in stated.items() if other != criterion_id for sentence in sentences}
+
+
+def _denial(plans: Sequence[_Plan], matcher: _Matcher, hypothetical: frozenset[int], elsewhere: set[int]) -> int | None:
     """The first sentence that states a key point's check only to negate or belittle it, if any.
 
     A sentence about what would happen ("without weight sharing it would need far more weights") denies nothing.
+    ``elsewhere`` are the sentences that state another key point's check whole.
     """
     for plan in plans:
         if not plan.negation:
@@ -476,8 +505,10 @@ def _denial(plans: Sequence[_Plan], matcher: _Matcher, hypothetical: frozenset[i
         found = [matcher.concept(concept) for concept in plan.concepts]
         common = set() if plan.answer_scope else set(found[0]).intersection(*found[1:])
         dismissed = [s for s in sorted(common) if any(flags.get(s, 0) & (NEGATED | BELITTLED) for flags in found)]
-        # The first concept names the topic ("hard negatives"; the rest qualify it): dismissing it is enough.
-        dismissed += [s for s, flags in found[0].items() if not flags & UNNEGATED]
+        # The first concept names the topic ("hard negatives"; the rest qualify it): dismissing it is enough,
+        # unless the sentence states another key point whole that shares the topic word ("a small filter
+        # sliding over the image - a simplification" dismisses the sliding filter, not that filters are learned).
+        dismissed += [s for s, flags in found[0].items() if not flags & UNNEGATED and s not in elsewhere]
         dismissed = [s for s in dismissed if s not in hypothetical]
         if dismissed:
             return min(dismissed)
@@ -518,7 +549,7 @@ def analyse(answer: str, rubric: Rubric, *, by_meaning_too: bool = True, whole_a
         index for index, sentence in enumerate(doc.sentences) if not COUNTERFACTUALS.isdisjoint(sentence.words)
     )
     reported = hypothetical | frozenset(index for index, sentence in enumerate(doc.sentences) if _reports(sentence))
-    for mistake_id, detectors, _, _ in compiled.mistakes:
+    for mistake_id, detectors, *_ in compiled.mistakes:
         for plan in detectors:
             outcome = _evaluate(plan, matcher, None, reported)
             if outcome.matched and outcome.sentence is not None:
@@ -535,7 +566,7 @@ def analyse(answer: str, rubric: Rubric, *, by_meaning_too: bool = True, whole_a
     # ... and no credit at all for a key point that the mistake denies ("more traffic fixes any bias"), nor
     # from a sentence that only strings the rubric's terms together.
     blocked: dict[str, set[int]] = {cid: set(salad) for cid, _ in compiled.criteria}
-    for mistake_id, _, _, denies in compiled.mistakes:
+    for mistake_id, _, _, denies, _ in compiled.mistakes:
         if mistake_id in detected:
             for ref in denies:
                 blocked.setdefault(ref, set()).add(detected[mistake_id])
@@ -556,12 +587,17 @@ def analyse(answer: str, rubric: Rubric, *, by_meaning_too: bool = True, whole_a
             )
     verdicts: dict[str, Verdict] = {match.id: match.verdict for match in criteria}
     plans_by_id = dict(compiled.criteria)
+    stated_checks = _stated_checks(compiled, matcher)
     mistakes: list[MistakeMatch] = []
-    for mistake_id, _, omission_of, denies in compiled.mistakes:
+    for mistake_id, _, omission_of, _, dismissed in compiled.mistakes:
         sentence = detected.get(mistake_id)
         if sentence is None:
-            # Dismissing a key point the answer does not otherwise make states the mistake that denies it.
-            denials = (_denial(plans_by_id[ref], matcher, hypothetical) for ref in denies if verdicts.get(ref) != "met")
+            # Dismissing a key point the answer does not otherwise make states the mistake of dismissing it.
+            denials = (
+                _denial(plans_by_id[ref], matcher, hypothetical, _elsewhere(stated_checks, ref))
+                for ref in dismissed
+                if verdicts.get(ref) != "met"
+            )
             sentence = next((found for found in denials if found is not None), None)
         if sentence is not None:
             mistakes.append(MistakeMatch(mistake_id, True, doc.sentences[sentence].text))

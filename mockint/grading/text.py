@@ -5,6 +5,7 @@ Pure functions; the parsed answer (``Doc``) is indexed by word key so that phras
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 import unicodedata
@@ -19,8 +20,14 @@ from mockint.grading.cues import (
     CANCELLING_CUES,
     CLAUSE_PUNCT_RE,
     CLAUSE_WORDS,
+    COMMA_COMMENT_MAX_WORDS,
+    COMMENT_HEADS,
+    COMMENT_MAX_WORDS,
+    COMMENT_OPENERS,
+    COMMENT_SEPARATORS,
     IDIOMS_AFTER_NO,
     IMPORTANCE_PREFIXES,
+    JUDGEMENT_PREFIXES,
     LIST_ITEM_MAX_WORDS,
     NEGATION_CUES,
     NEGATION_REACH,
@@ -33,6 +40,9 @@ from mockint.grading.cues import (
 # ---------------------------------------------------------------------------------------------------------
 # Text normalisation and word lists
 # ---------------------------------------------------------------------------------------------------------
+
+# Heads a negation opening a comment clause dismisses the topic with.
+_DISMISSAL_HEADS = IMPORTANCE_PREFIXES + COMMENT_HEADS
 
 _CHAR_MAP = str.maketrans(
     {
@@ -258,7 +268,20 @@ BELITTLED = 4
 
 
 class Sentence:
-    __slots__ = ("belittling", "clause", "clause_words", "content_raw", "cues", "excluded", "span", "text", "words")
+    __slots__ = (
+        "answered_no",
+        "belittling",
+        "clause",
+        "clause_sep",
+        "clause_words",
+        "comments",
+        "content_raw",
+        "cues",
+        "excluded",
+        "span",
+        "text",
+        "words",
+    )
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -270,12 +293,22 @@ class Sentence:
         # an importance head.
         self.belittling: list[int] = []
         self.clause_words: dict[int, int] = {}  # clause index -> content words in it
+        self.clause_sep: dict[int, str] = {}  # clause index -> the punctuation or clause word that opened it
+        # Clauses that only comment on the one before ("- overrated", ": irrelevant these days").
+        self.comments: set[int] = set()
+        # A question the next sentence dismisses ("An alpha chosen in advance? Not necessary."): every term in
+        # it is belittled.
+        self.answered_no = False
         # Set by the guards: a sentence addressed to the grader, or an echo of the question, earns nothing.
         self.excluded = False
         self.span = (0, 0)  # where it is in the answer (characters), for blocks that span sentences
 
     def belittled(self, positions: Sequence[int]) -> bool:
         """Whether a stance word before or after the matched tokens belittles them."""
+        if self.answered_no:
+            return True
+        if self.comments and any(self._commented(position) for position in positions):
+            return True
         if not self.belittling:
             return False
         for position in positions:
@@ -298,6 +331,38 @@ class Sentence:
                     return True
         return False
 
+    def _commented(self, position: int) -> bool:
+        """Whether a comment clause after the term's clause dismisses it, over short clauses between."""
+        start = self.clause[position]
+        for comment in sorted(self.comments):
+            if comment <= start:
+                continue
+            between = range(start + 1, comment)
+            if all(c in self.comments or self.clause_words.get(c, 0) <= LIST_ITEM_MAX_WORDS + 1 for c in between):
+                return True
+        return False
+
+    def opens_with_dismissal(self, clause: int) -> bool:
+        """Whether a clause opens, after fillers, with a dismissal ("overrated", "not necessary", "not real")."""
+        positions = [index for index, c in enumerate(self.clause) if c == clause]
+        skipped = 0
+        for position in positions:
+            word = self.words[position]
+            if word in COMMENT_OPENERS or word in BUT_WORDS or (word in STOPWORDS and not is_negation_cue(word)):
+                skipped += 1
+                if skipped > 3:
+                    return False
+                continue
+            if any(self.words[p].startswith(JUDGEMENT_PREFIXES) for p in positions):
+                return False
+            if position in self.belittling:
+                return True
+            return (is_negation_cue(word) or word in SOFT_NEGATIONS) and any(
+                after.startswith(IMPORTANCE_PREFIXES + COMMENT_HEADS)
+                for after in self.words[position + 1 : position + 4]
+            )
+        return False
+
     def _continues_with_but(self, position: int, cue: int) -> bool:
         """ "X is a nice story but irrelevant": a "but" clause with no subject of its own, opening with the cue."""
         if self.clause[cue] != self.clause[position] + 1:
@@ -306,6 +371,13 @@ class Sentence:
         return self.words[start] in BUT_WORDS and all(
             word in STOPWORDS or word in SOFT_BUT_FILLERS for word in self.words[start + 1 : cue]
         )
+
+    def _predicate_ends(self, cue: int, position: int) -> bool:
+        """ "the thing that didn't work was diversity": a copula after the negated verb starts a new predicate."""
+        for between in range(cue + 1, position):
+            if self.words[between] in _COPULAS:
+                return any(self.words[p] not in STOPWORDS for p in range(cue + 1, between))
+        return False
 
     def negated(self, positions: Sequence[int]) -> bool:
         """Whether a cue in the same clause shortly precedes one of the matched tokens (and is not one)."""
@@ -319,6 +391,7 @@ class Sentence:
                 and position - cue <= NEGATION_REACH
                 and cue not in positions
                 and self.clause[cue] == self.clause[position]
+                and not self._predicate_ends(cue, position)
             ]
             # "never merge code without running the tests" asserts the tests: "without" after another
             # negation cancels it.
@@ -416,6 +489,9 @@ def _sentence_spans(answer: str) -> list[tuple[int, int]]:
 
 
 _CONDITIONALS = frozenset({"if", "unless", "when", "если", "когда"})
+_COPULAS = frozenset({"is", "are", "was", "were"})
+_PURPOSES = frozenset({"lest", "чтобы", "дабы"})
+_PURPOSE_PAIRS = frozenset({("so", "that"), ("in", "order"), ("so", "as")})
 # Words of a sentence about what would happen, not what the candidate claims ("one model for everything would
 # be too slow", "otherwise one metric will come out significant"): such a sentence states no mistake.
 COUNTERFACTUALS = frozenset({"would", "otherwise", "instead", "rather", "бы", "иначе", "вместо"})
@@ -434,7 +510,12 @@ def _conditional(words: Sequence[str], clause: Sequence[int], cue: int) -> bool:
     matters: a "without" that opens the sentence or a clause, followed by another clause, or a cue shortly
     after "if".
     """
-    if any(word in _CONDITIONALS for word in words[max(0, cue - 3) : cue]):
+    before = words[max(0, cue - 3) : cue]
+    if any(word in _CONDITIONALS for word in before):
+        return True
+    # A purpose ("so that we don't take noise for an effect", "чтобы не принимать колебания за эффект") says
+    # what the candidate guards against, it denies nothing.
+    if any(word in _PURPOSES for word in before) or any(pair in _PURPOSE_PAIRS for pair in itertools.pairwise(before)):
         return True
     if words[cue] not in CANCELLING_CUES:
         return False
@@ -464,6 +545,11 @@ def _mark_stance(sentence: Sentence) -> None:
             _starts_with(after, IMPORTANCE_PREFIXES) for after in words[position + 1 : position + 4]
         ):
             sentence.belittling.append(position)
+    for clause, separator in sentence.clause_sep.items():
+        limit = COMMENT_MAX_WORDS if separator in COMMENT_SEPARATORS else COMMA_COMMENT_MAX_WORDS
+        if separator in COMMENT_SEPARATORS or separator == ",":
+            if sentence.clause_words.get(clause, 0) <= limit and sentence.opens_with_dismissal(clause):
+                sentence.comments.add(clause)
 
 
 def parse(answer: str) -> Doc:
@@ -479,8 +565,10 @@ def parse(answer: str) -> Doc:
         clause = 0
         previous_end = 0
         for match in TOKEN_RE.finditer(normalised):
-            if CLAUSE_PUNCT_RE.search(normalised, previous_end, match.start()):
+            punct = CLAUSE_PUNCT_RE.search(normalised, previous_end, match.start())
+            if punct:
                 clause += 1
+                sentence.clause_sep[clause] = punct.group()
             previous_end = match.end()
             token = match.group()
             parts = token.split("-") if "-" in token and not token[0].isdigit() else [token]
@@ -490,6 +578,7 @@ def parse(answer: str) -> Doc:
                 part = split_scripts(part)
                 if part in CLAUSE_WORDS:
                     clause += 1
+                    sentence.clause_sep[clause] = part
                 raw = len(sentence.words)
                 sentence.words.append(part)
                 sentence.clause.append(clause)
@@ -524,6 +613,13 @@ def parse(answer: str) -> Doc:
         _mark_stance(sentence)
         if words:
             doc.sentences.append(sentence)
+    for question, reply in itertools.pairwise(doc.sentences):
+        if (
+            question.text.endswith("?")
+            and reply.clause_words.get(0, 0) <= COMMENT_MAX_WORDS
+            and reply.opens_with_dismissal(0)
+        ):
+            question.answered_no = True
     return doc
 
 

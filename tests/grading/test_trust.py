@@ -71,12 +71,20 @@ def test_a_summary_line_after_real_explanations_is_not_a_salad() -> None:
          "no-power-planning"),
         ("ab-significance", "More traffic fixes any bias in the split, so randomisation is not a concern.",
          "randomization-quality", "forget-variance-randomization"),
-        ("fashion-recommender", "We never bothered with hard negatives; random ones were good enough.",
+        ("fashion-recommender", "We never bothered with hard negatives, random negatives were good enough.",
          "hard-negatives", "random-negatives-only"),
         ("cnn-explained", "Weight sharing isn't really important, it's an implementation detail.", "weight-sharing",
          "no-weight-sharing"),
-        ("genai-tools", "Human review is mostly a formality once the tests pass.", "humans-accountable",
-         "production-without-review"),
+        ("genai-tools", "Human review is mostly a formality once the tests pass.", "verification",
+         "forget-verification"),
+        # A topic and a comment on it, after a dash, a colon or a question.
+        ("ab-significance", "Sample size and duration: never planned them, doesn't matter.", "sample-size",
+         "no-power-planning"),
+        ("cnn-explained", "Weight sharing - overrated.", "weight-sharing", "no-weight-sharing"),
+        ("genai-tools", "Tests and diff review for generated code? Not necessary.", "verification",
+         "forget-verification"),
+        ("fashion-recommender", "Candidate generation versus reranking - not a real distinction, honestly.",
+         "retrieval-vs-reranking", "no-stage-split"),
     ],
 )  # fmt: skip
 def test_a_denied_or_belittled_key_point_is_not_met_and_states_the_mistake(
@@ -85,6 +93,40 @@ def test_a_denied_or_belittled_key_point_is_not_met_and_states_the_mistake(
     g = grade(question, answer)
     assert verdict(g, criterion) != "met"
     assert mistake in stated(g), [m.id for m in g.mistakes if m.committed]
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "criterion"),
+    [
+        # Belittling a key point states only a mistake that is itself a dismissal ("Ignore ...", "Forget ...").
+        ("fashion-recommender", "Mining hard negatives from similar categories is overrated.", "hard-negatives"),
+        ("genai-tools", "Giving it precise context? Not necessary.", "precise-context"),
+    ],
+)  # fmt: skip
+def test_dismissing_a_key_point_states_no_mistake_of_another_kind(question: str, answer: str, criterion: str) -> None:
+    g = grade(question, answer)
+    assert verdict(g, criterion) != "met"
+    assert stated(g) == {}
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "criterion"),
+    [
+        ("fashion-recommender", "We mined hard negatives from similar categories: random ones were too easy.",
+         "hard-negatives"),
+        ("cnn-explained", "The filters are learned from data - not designed by hand.", "filters-learned"),
+        ("ab-significance", "Significance is there so that we don't take random noise for a real effect.",
+         "noise-vs-effect"),
+        ("fashion-recommender", "One thing that didn't work well was diversity: the suggestions looked alike.",
+         "failure-mode"),
+    ],
+)  # fmt: skip
+def test_a_comment_or_purpose_that_is_not_a_dismissal_keeps_the_point(
+    question: str, answer: str, criterion: str
+) -> None:
+    g = grade(question, answer)
+    assert verdict(g, criterion) == "met"
+    assert stated(g) == {}
 
 
 def test_a_negated_dismissal_affirms() -> None:
