@@ -47,6 +47,8 @@ BELITTLING_PREFIXES = (
     "useless",
     "pointless",
     "overkill",
+    "overengineer",
+    "overcomplicat",
     "myth",
     "hype",
     "negligib",
@@ -168,6 +170,12 @@ COMMENT_OPENERS = frozenset(
     но тоже также честно это просто
     """.split()
 )
+# The second half of a hyphenated "over-engineering", "over-rated" (hyphenated words are split into parts).
+AFTER_OVER_PREFIXES = ("engineer", "kill", "complicat", "rated", "hyped", "blown", "stated")
+
+# "splitting them is overkill", "planning it is pointless": a pronoun for the topic, then the dismissal.
+ANAPHORS = frozenset({"it", "them", "that", "this", "those", "these", "это", "их", "его", "этим"})
+ANAPHOR_REACH = 4
 # Heads that, after a negation at the start of a comment, deny the topic ("- not a real distinction",
 # "? Not in my experience", "- that's not really true"); only in a comment, where they can only be about it.
 COMMENT_HEADS = ("real", "true", "experience", "case", "thing", "правд", "так")

@@ -489,6 +489,18 @@ def _stated_checks(compiled: _Compiled, matcher: _Matcher) -> dict[str, set[int]
     return stated
 
 
+def _belittled_topics(plans: Sequence[_Plan], matcher: _Matcher) -> set[int]:
+    """Sentences that belittle a key point's topic ("sample-size planning is pointless: with enough traffic ..."):
+    the rest of such a sentence argues the dismissal and earns the key point nothing. A negated topic still can
+    ("the p-value is not the chance H0 is true, but ...")."""
+    belittled: set[int] = set()
+    for plan in plans:
+        if plan.negation and plan.concepts:
+            topic = matcher.concept(plan.concepts[0])
+            belittled.update(s for s, flags in topic.items() if flags & BELITTLED and not flags & UNNEGATED)
+    return belittled
+
+
 def _elsewhere(stated: dict[str, set[int]], criterion_id: str) -> set[int]:
     return {sentence for other, sentences in stated.items() if other != criterion_id for sentence in sentences}
 
@@ -565,7 +577,9 @@ def analyse(answer: str, rubric: Rubric, *, by_meaning_too: bool = True, whole_a
     mistaken = set(detected.values()) | salad
     # ... and no credit at all for a key point that the mistake denies ("more traffic fixes any bias"), nor
     # from a sentence that only strings the rubric's terms together.
-    blocked: dict[str, set[int]] = {cid: set(salad) for cid, _ in compiled.criteria}
+    blocked: dict[str, set[int]] = {
+        cid: set(salad) | _belittled_topics(plans, matcher) for cid, plans in compiled.criteria
+    }
     for mistake_id, _, _, denies, _ in compiled.mistakes:
         if mistake_id in detected:
             for ref in denies:

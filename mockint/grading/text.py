@@ -15,6 +15,9 @@ from functools import lru_cache
 import snowballstemmer
 
 from mockint.grading.cues import (
+    AFTER_OVER_PREFIXES,
+    ANAPHOR_REACH,
+    ANAPHORS,
     BELITTLING_PREFIXES,
     BUT_WORDS,
     CANCELLING_CUES,
@@ -357,6 +360,14 @@ class Sentence:
                 return False
             if position in self.belittling:
                 return True
+            # "splitting them is overkill": the topic's pronoun shortly before a dismissal word.
+            anaphor = next(
+                (p for p in positions[: positions.index(position) + ANAPHOR_REACH] if self.words[p] in ANAPHORS), None
+            )
+            if anaphor is not None and any(
+                cue in positions and anaphor < cue <= anaphor + ANAPHOR_REACH for cue in self.belittling
+            ):
+                return True
             return (is_negation_cue(word) or word in SOFT_NEGATIONS) and any(
                 after.startswith(IMPORTANCE_PREFIXES + COMMENT_HEADS)
                 for after in self.words[position + 1 : position + 4]
@@ -537,7 +548,9 @@ def _mark_stance(sentence: Sentence) -> None:
         sentence.clause_words[sentence.clause[raw]] = sentence.clause_words.get(sentence.clause[raw], 0) + 1
     negators = set(sentence.cues)
     for position, word in enumerate(words):
-        if _starts_with(word, BELITTLING_PREFIXES):
+        if _starts_with(word, BELITTLING_PREFIXES) or (
+            word == "over" and position + 1 < len(words) and _starts_with(words[position + 1], AFTER_OVER_PREFIXES)
+        ):
             # "don't ignore variance", "you can't skip power analysis": a negated dismissal affirms.
             if not any(position - 3 <= cue < position for cue in negators):
                 sentence.belittling.append(position)

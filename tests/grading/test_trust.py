@@ -85,6 +85,8 @@ def test_a_summary_line_after_real_explanations_is_not_a_salad() -> None:
          "forget-verification"),
         ("fashion-recommender", "Candidate generation versus reranking - not a real distinction, honestly.",
          "retrieval-vs-reranking", "no-stage-split"),
+        ("fashion-recommender", "Retrieval and reranking are one step - splitting them is over-engineering.",
+         "retrieval-vs-reranking", "no-stage-split"),
     ],
 )  # fmt: skip
 def test_a_denied_or_belittled_key_point_is_not_met_and_states_the_mistake(
