@@ -365,7 +365,11 @@ class Sentence:
                 (p for p in positions[: positions.index(position) + ANAPHOR_REACH] if self.words[p] in ANAPHORS), None
             )
             if anaphor is not None and any(
-                cue in positions and anaphor < cue <= anaphor + ANAPHOR_REACH for cue in self.belittling
+                cue in positions
+                and anaphor < cue <= anaphor + ANAPHOR_REACH
+                # Nothing but function words between: "это дорого и игнорирует ..." is a claim of its own.
+                and all(self.words[p] in STOPWORDS or self.words[p] in COMMENT_OPENERS for p in range(anaphor + 1, cue))
+                for cue in self.belittling
             ):
                 return True
             return (is_negation_cue(word) or word in SOFT_NEGATIONS) and any(
