@@ -15,8 +15,8 @@ from mockint.batch import DurableJsonlWriter, Record, ResumeState, grade_records
 from mockint.errors import InputError, JudgeError
 from mockint.grading import CircuitBreakerJudge
 from mockint.judge import OpenAIJudge
+from mockint.judge.ratelimit import RequestLimiter
 from mockint.models import Answer, Grade, JudgeResult, Rubric
-from mockint.ratelimit import RequestLimiter
 from mockint.rubrics import load_rubrics
 
 

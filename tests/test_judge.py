@@ -601,7 +601,7 @@ def test_reply_cut_off_in_transit_is_retried(make_judge: Callable[..., OpenAIJud
 
 
 def test_retry_after_pauses_every_thread_of_the_limiter(make_judge: Callable[..., OpenAIJudge]) -> None:
-    from mockint.ratelimit import RequestLimiter
+    from mockint.judge.ratelimit import RequestLimiter
 
     limiter = RequestLimiter(max_in_flight=4)
     with FakeOpenAI([FakeReply.error(429, "slow down", headers={"Retry-After": "0.4"})], handler=lambda body: GOOD) as (

@@ -523,14 +523,15 @@ def _live(
     cache = None
     if settings.use_llm:
         from mockint.judge import build_judge
-        from mockint.ratelimit import RequestLimiter
+        from mockint.judge.ratelimit import RequestLimiter
 
         limiter = RequestLimiter(max_in_flight=requests, rpm=rpm, tpm=tpm)
         openai_judge = build_judge(settings, limiter=limiter)
         breaker = CircuitBreakerJudge(openai_judge)
         judge = breaker
         if use_cache:
-            from mockint.cache import CACHE_FILE, CachingJudge, GradeCache
+            from mockint.judge.cache import CACHE_FILE, GradeCache
+            from mockint.judge.wrappers import CachingJudge
 
             cache = GradeCache(settings.home / CACHE_FILE, warn=notice)
             judge = CachingJudge(breaker, cache, openai_judge.fingerprint())
