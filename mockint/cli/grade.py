@@ -512,7 +512,7 @@ def _live(
 ) -> tuple[Usage, bool]:
     """Grade live (judge or deterministic); returns the usage for the report and whether any record failed."""
     from mockint.batch import grade_records, usable_cpus
-    from mockint.grading import CircuitBreakerJudge
+    from mockint.judge import CircuitBreakerJudge
     from mockint.report import Usage
 
     started = time.perf_counter()

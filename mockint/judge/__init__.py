@@ -9,7 +9,7 @@ Modules:
 * ``reply``: the reply's JSON schema, lenient parsing and validation, tag neutralising of the answer.
 * ``openai_judge``: :class:`OpenAIJudge`: the request body, the structured-output ladder, usage.
 * ``transport``: the one retry policy, SDK errors as :class:`~mockint.errors.JudgeError`, redaction.
-* ``wrappers``: judges around a judge (the cache in front).
+* ``wrappers``: judges around a judge: the circuit breaker, the cache in front.
 * ``ratelimit``: limits on requests in flight and per minute, shared by a batch's threads.
 * ``cache``: validated replies in SQLite.
 * ``provider``: the provider's Batch API client and the reading of stored replies.
@@ -31,14 +31,18 @@ if TYPE_CHECKING:
     from mockint.judge.ratelimit import RequestLimiter
     from mockint.judge.reply import NEUTRAL_GT, NEUTRAL_LT, neutralise_tags, parse_reply, reply_schema
     from mockint.judge.transport import retry_after_seconds
+    from mockint.judge.wrappers import BREAKER_THRESHOLD, CachingJudge, CircuitBreakerJudge
     from mockint.models import JudgeResult, Rubric
 
 __all__ = [
+    "BREAKER_THRESHOLD",
     "MODES",
     "NEUTRAL_GT",
     "NEUTRAL_LT",
     "BatchClient",
     "BatchStatus",
+    "CachingJudge",
+    "CircuitBreakerJudge",
     "Judge",
     "Mode",
     "OpenAIJudge",
@@ -129,6 +133,9 @@ _LAZY = {
     "parse_reply": "mockint.judge.reply",
     "reply_schema": "mockint.judge.reply",
     "retry_after_seconds": "mockint.judge.transport",
+    "BREAKER_THRESHOLD": "mockint.judge.wrappers",
+    "CachingJudge": "mockint.judge.wrappers",
+    "CircuitBreakerJudge": "mockint.judge.wrappers",
 }
 
 
