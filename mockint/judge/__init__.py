@@ -19,6 +19,9 @@ A failure is never a zero: :meth:`Judge.judge` raises ``JudgeError`` and the cal
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from mockint._lazy import lazy_attributes
@@ -26,6 +29,7 @@ from mockint.errors import ConfigError
 
 if TYPE_CHECKING:
     from mockint.config import Settings
+    from mockint.judge.cache import GradeCache
     from mockint.judge.openai_judge import MODES, Mode, OpenAIJudge, Usage
     from mockint.judge.provider import BatchClient, BatchStatus, completion_content, completion_usage
     from mockint.judge.ratelimit import RequestLimiter
@@ -44,12 +48,14 @@ __all__ = [
     "CachingJudge",
     "CircuitBreakerJudge",
     "Judge",
+    "JudgeStack",
     "Mode",
     "OpenAIJudge",
     "Usage",
     "build_judge",
     "completion_content",
     "completion_usage",
+    "judge_stack",
     "neutralise_tags",
     "parse_reply",
     "reply_schema",
@@ -116,6 +122,64 @@ def build_judge(settings: Settings, *, limiter: RequestLimiter | None = None) ->
         max_attempts=settings.max_attempts,
         limiter=limiter,
     )
+
+
+@dataclass(frozen=True)
+class JudgeStack:
+    """The judges of one live run, from the one to call down to the one that sends requests.
+
+    Attributes:
+        judge: What to grade with: the cache (when on) in front of the breaker in front of ``openai_judge``.
+        breaker: The circuit breaker, to tell whether and why it opened.
+        openai_judge: The judge that sends the requests, for its usage.
+        cache: The reply cache, for its hit and miss counts; ``None`` when it is off.
+    """
+
+    judge: Judge
+    breaker: CircuitBreakerJudge
+    openai_judge: OpenAIJudge
+    cache: GradeCache | None
+
+
+@contextmanager
+def judge_stack(
+    settings: Settings,
+    *,
+    limiter: RequestLimiter | None = None,
+    use_cache: bool = False,
+    warn: Callable[[str], None] | None = None,
+) -> Iterator[JudgeStack]:
+    """Build the judge a live run grades with, and close its client and cache when the run ends.
+
+    Args:
+        settings: Loaded settings; ``use_llm`` must be true.
+        limiter: Limits on requests in flight and per minute, shared by the threads of a batch.
+        use_cache: Put the grade cache (``MOCKINT_HOME/cache.db``) in front of the breaker.
+        warn: Called with one-line messages when the cache file was corrupt or the cache turns itself off.
+
+    Yields:
+        The stack; its parts stay readable (usage, cache counts) after the ``with`` block.
+
+    Raises:
+        ConfigError: The settings turn the LLM off, the prompt files are missing or malformed, or the cache
+            cannot be opened.
+    """
+    from mockint.judge.cache import CACHE_FILE, GradeCache
+    from mockint.judge.wrappers import CachingJudge, CircuitBreakerJudge
+
+    openai_judge = build_judge(settings, limiter=limiter)
+    cache: GradeCache | None = None
+    try:
+        breaker = CircuitBreakerJudge(openai_judge)
+        judge: Judge = breaker
+        if use_cache:
+            cache = GradeCache(settings.home / CACHE_FILE, warn=warn)
+            judge = CachingJudge(breaker, cache, openai_judge.fingerprint())
+        yield JudgeStack(judge=judge, breaker=breaker, openai_judge=openai_judge, cache=cache)
+    finally:
+        openai_judge.close()
+        if cache is not None:
+            cache.close()
 
 
 _LAZY = {
