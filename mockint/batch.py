@@ -31,7 +31,8 @@ from typing import IO, TYPE_CHECKING, Any
 
 from mockint.errors import InputError, MockintError
 from mockint.files import csv_rows
-from mockint.grading import CircuitBreakerJudge, grade_answer
+from mockint.grading import grade_answer
+from mockint.judge.wrappers import CircuitBreakerJudge
 from mockint.models import Answer, Grade, normalise_id
 from mockint.render import grade_to_json
 from mockint.rubrics import RubricSet

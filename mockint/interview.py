@@ -55,9 +55,10 @@ from typing import IO, TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 from mockint import __version__
 from mockint.errors import InputError, JudgeError
-from mockint.grading import CircuitBreakerJudge, grade_answer, relevant_tips, score
+from mockint.grading import grade_answer, relevant_tips, score
 from mockint.grading.score import stated_penalties
 from mockint.history import Attempt, HistoryStore, Review
+from mockint.judge.wrappers import CircuitBreakerJudge
 from mockint.models import VERDICT_CREDIT, Criterion, CriterionResult, Grade, Rubric, Verdict
 
 if TYPE_CHECKING:

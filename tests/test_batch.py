@@ -13,10 +13,9 @@ from fake_openai import FakeOpenAI, correct_handler
 
 from mockint.batch import DurableJsonlWriter, Record, ResumeState, grade_records, read_answers, scan_output
 from mockint.errors import InputError, JudgeError
-from mockint.grading import CircuitBreakerJudge
-from mockint.judge import OpenAIJudge
+from mockint.judge import CircuitBreakerJudge, OpenAIJudge
+from mockint.judge.ratelimit import RequestLimiter
 from mockint.models import Answer, Grade, JudgeResult, Rubric
-from mockint.ratelimit import RequestLimiter
 from mockint.rubrics import load_rubrics
 
 

@@ -11,7 +11,7 @@ from fake_openai import FakeOpenAI, FakeReply, correct_handler
 from typer.testing import CliRunner
 
 from mockint.cli import app
-from mockint.ratelimit import RequestLimiter, TokenBucket, estimate_tokens
+from mockint.judge.ratelimit import RequestLimiter, TokenBucket, estimate_tokens
 from mockint.rubrics import load_rubrics
 
 runner = CliRunner()

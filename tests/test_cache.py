@@ -12,8 +12,8 @@ from fake_openai import FakeOpenAI, FakeReply, correct_handler
 from typer.testing import CliRunner
 
 import mockint.prompts
-from mockint.cache import GradeCache, cache_key, rubric_hash
 from mockint.cli import app
+from mockint.judge.cache import GradeCache, cache_key, rubric_hash
 from mockint.models import JudgeReply, JudgeResult
 from mockint.rubrics import load_rubrics
 

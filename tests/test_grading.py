@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 
 from mockint.errors import JudgeError
-from mockint.grading import CircuitBreakerJudge, grade_answer
+from mockint.grading import grade_answer
+from mockint.judge import CircuitBreakerJudge
 from mockint.models import (
     Check,
     Criterion,

@@ -6,6 +6,7 @@ import json
 import logging
 import shutil
 import socket
+import sqlite3
 import threading
 import time
 import traceback
@@ -22,8 +23,11 @@ import mockint.prompts
 from mockint.config import Settings
 from mockint.errors import ConfigError, JudgeError
 from mockint.judge import (
+    CachingJudge,
+    CircuitBreakerJudge,
     OpenAIJudge,
     build_judge,
+    judge_stack,
     neutralise_tags,
     parse_reply,
     reply_schema,
@@ -561,6 +565,27 @@ def test_build_judge_from_settings(tmp_path: Path) -> None:
         build_judge(Settings(use_llm=False, llm_reason="--no-llm given", home=tmp_path))
 
 
+def test_judge_stack_layers_and_closes(tmp_path: Path) -> None:
+    settings = Settings(base_url="http://127.0.0.1:9/v1", model="local-model", use_llm=True, home=tmp_path)
+    with judge_stack(settings, use_cache=True) as stack:
+        assert isinstance(stack.judge, CachingJudge)
+        assert isinstance(stack.breaker, CircuitBreakerJudge)
+        assert stack.cache is not None and stack.cache.path == tmp_path / "cache.db"
+        assert stack.judge.model == "local-model"
+    assert stack.openai_judge._client.is_closed()
+    with pytest.raises(sqlite3.ProgrammingError):  # the cache's database is closed too
+        stack.cache._db.execute("SELECT 1")
+
+    with judge_stack(settings) as stack:
+        assert stack.judge is stack.breaker and stack.cache is None
+
+    with (
+        pytest.raises(ConfigError, match="--no-llm given"),
+        judge_stack(Settings(use_llm=False, llm_reason="--no-llm given", home=tmp_path)),
+    ):
+        pass
+
+
 def test_judge_uses_the_prompt_files_it_was_built_with(
     make_judge: Callable[..., OpenAIJudge], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -601,7 +626,7 @@ def test_reply_cut_off_in_transit_is_retried(make_judge: Callable[..., OpenAIJud
 
 
 def test_retry_after_pauses_every_thread_of_the_limiter(make_judge: Callable[..., OpenAIJudge]) -> None:
-    from mockint.ratelimit import RequestLimiter
+    from mockint.judge.ratelimit import RequestLimiter
 
     limiter = RequestLimiter(max_in_flight=4)
     with FakeOpenAI([FakeReply.error(429, "slow down", headers={"Retry-After": "0.4"})], handler=lambda body: GOOD) as (

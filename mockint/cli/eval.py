@@ -44,7 +44,7 @@ def eval_command(
     """
     from mockint.config import load_settings
     from mockint.evaluation import evaluate, read_labels, render_text
-    from mockint.grading import CircuitBreakerJudge
+    from mockint.judge import CircuitBreakerJudge
     from mockint.rubrics import load_rubrics
 
     settings = load_settings(model=model, no_llm=no_llm)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from enum import StrEnum
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 
     from mockint.batch import Record, ResumeState, RunSummary
     from mockint.config import Settings
-    from mockint.judge import BatchStatus, Judge, OpenAIJudge
+    from mockint.judge import BatchStatus, JudgeStack
     from mockint.models import Grade
     from mockint.render import GradeWriter
     from mockint.report import ReportBuilder, Usage
@@ -512,32 +513,23 @@ def _live(
 ) -> tuple[Usage, bool]:
     """Grade live (judge or deterministic); returns the usage for the report and whether any record failed."""
     from mockint.batch import grade_records, usable_cpus
-    from mockint.grading import CircuitBreakerJudge
     from mockint.report import Usage
 
     started = time.perf_counter()
     requests = concurrency or DEFAULT_CONCURRENCY
-    openai_judge: OpenAIJudge | None = None
-    breaker: CircuitBreakerJudge | None = None
-    judge: Judge | None = None
-    cache = None
-    if settings.use_llm:
-        from mockint.judge import build_judge
-        from mockint.ratelimit import RequestLimiter
+    stack: JudgeStack | None = None
+    with contextlib.ExitStack() as resources:
+        if settings.use_llm:
+            from mockint.judge import judge_stack
+            from mockint.judge.ratelimit import RequestLimiter
 
-        limiter = RequestLimiter(max_in_flight=requests, rpm=rpm, tpm=tpm)
-        openai_judge = build_judge(settings, limiter=limiter)
-        breaker = CircuitBreakerJudge(openai_judge)
-        judge = breaker
-        if use_cache:
-            from mockint.cache import CACHE_FILE, CachingJudge, GradeCache
-
-            cache = GradeCache(settings.home / CACHE_FILE, warn=notice)
-            judge = CachingJudge(breaker, cache, openai_judge.fingerprint())
-    else:
-        notice(f"{settings.llm_reason}; grading deterministically")
-    pending = records() if state is None else state.pending(records())
-    try:
+            limiter = RequestLimiter(max_in_flight=requests, rpm=rpm, tpm=tpm)
+            stack = resources.enter_context(judge_stack(settings, limiter=limiter, use_cache=use_cache, warn=notice))
+        else:
+            notice(f"{settings.llm_reason}; grading deterministically")
+        judge = stack.judge if stack is not None else None
+        breaker = stack.breaker if stack is not None else None
+        pending = records() if state is None else state.pending(records())
         summary = _run(
             lambda emit, on_start: grade_records(
                 pending,
@@ -547,7 +539,7 @@ def _live(
                 concurrency=requests,
                 # The limiter caps requests in flight; two spare workers prepare the next answers (checks,
                 # prompt) while every slot waits on the network. More spares only add GIL contention (measured).
-                workers=requests + SPARE_WORKERS if openai_judge is not None else requests,
+                workers=requests + SPARE_WORKERS if stack is not None else requests,
                 # Without a judge grading is CPU-bound Python: one process per CPU (or per -c) beats threads.
                 processes=min(usable_cpus(), concurrency or sys.maxsize),
                 breaker=breaker,
@@ -560,21 +552,17 @@ def _live(
             state=state,
             builder=builder,
         )
-    finally:
-        if openai_judge is not None:
-            openai_judge.close()
-        if cache is not None:
-            cache.close()
-    usage = Usage(model=settings.model if openai_judge is not None else None)
+    usage = Usage(model=settings.model if stack is not None else None)
     extra = ""
-    if openai_judge is not None:
-        used = openai_judge.usage
+    if stack is not None:
+        used = stack.openai_judge.usage
         usage.requests = used.requests
         usage.prompt_tokens = used.prompt_tokens
         usage.completion_tokens = used.completion_tokens
-    if cache is not None:
-        usage.cache_hits, usage.cache_misses = cache.stats.hits, cache.stats.misses
-        extra = f"; cache: {cache.stats.hits} hit(s), {cache.stats.misses} miss(es)"
+        cache = stack.cache
+        if cache is not None:
+            usage.cache_hits, usage.cache_misses = cache.stats.hits, cache.stats.misses
+            extra = f"; cache: {cache.stats.hits} hit(s), {cache.stats.misses} miss(es)"
     _finish_notice(summary, out, started, extra)
     return usage, summary is not None and summary.errors > 0
 

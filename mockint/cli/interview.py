@@ -62,7 +62,6 @@ def interview(
     piped in, separated by "." lines; the end of input ends the session.
     """
     from mockint.config import load_settings
-    from mockint.grading import CircuitBreakerJudge
     from mockint.history import HistoryStore, history_path
     from mockint.interview import (
         Interviewer,
@@ -73,6 +72,7 @@ def interview(
         pick_questions,
         start_timer,
     )
+    from mockint.judge import CircuitBreakerJudge
     from mockint.rubrics import load_rubrics
 
     settings = load_settings(model=model, no_llm=no_llm)

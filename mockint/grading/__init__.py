@@ -15,20 +15,12 @@ from mockint._lazy import lazy_attributes
 # bound to the module rather than the function.
 from mockint.grading.score import score
 
-__all__ = ["BREAKER_THRESHOLD", "CircuitBreakerJudge", "feedback_text", "grade_answer", "relevant_tips", "score"]
+__all__ = ["feedback_text", "grade_answer", "relevant_tips", "score"]
 
 if TYPE_CHECKING:
-    from mockint.grading.grade import (
-        BREAKER_THRESHOLD,
-        CircuitBreakerJudge,
-        feedback_text,
-        grade_answer,
-        relevant_tips,
-    )
+    from mockint.grading.grade import feedback_text, grade_answer, relevant_tips
 
 _LAZY = {
-    "BREAKER_THRESHOLD": "mockint.grading.grade",
-    "CircuitBreakerJudge": "mockint.grading.grade",
     "feedback_text": "mockint.grading.grade",
     "grade_answer": "mockint.grading.grade",
     "relevant_tips": "mockint.grading.grade",

@@ -8,7 +8,6 @@ to the deterministic checks, and a judge failure becomes a deterministic grade w
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -31,10 +30,6 @@ from mockint.models import (
 
 if TYPE_CHECKING:
     from mockint.judge import Judge
-
-# Below this many failed answers in a row the server may just be having a bad minute; above it, every
-# further call is likely to burn its full retry budget, so the batch stops calling.
-BREAKER_THRESHOLD = 3
 
 # Guards that mean there is nothing worth sending to a paid judge.
 _NO_JUDGE_GUARDS = frozenset({"empty", "garbage"})
@@ -272,67 +267,3 @@ def grade_answer(
         warnings=warnings,
         layers=list(analysis.layers),
     )
-
-
-class CircuitBreakerJudge:
-    """Wraps a judge; after several answers in a row whose judge calls failed, stops calling it.
-
-    A dead server then costs a few answers' retry budgets instead of one per answer. Thread-safe: a batch
-    shares one breaker between its workers.
-
-    Attributes:
-        threshold: Consecutive failed answers that open the breaker.
-    """
-
-    def __init__(self, inner: Judge, threshold: int = BREAKER_THRESHOLD) -> None:
-        self._inner = inner
-        self.threshold = threshold
-        self._failures = 0
-        self._open_reason: str | None = None
-        self._lock = threading.Lock()
-
-    @property
-    def model(self) -> str:
-        """The wrapped judge's model."""
-        return self._inner.model
-
-    @property
-    def prompt_version(self) -> str:
-        """The wrapped judge's prompt version."""
-        return self._inner.prompt_version
-
-    @property
-    def is_open(self) -> bool:
-        """Whether the judge is no longer called."""
-        with self._lock:
-            return self._open_reason is not None
-
-    @property
-    def open_reason(self) -> str | None:
-        """Why the breaker opened (``None`` while closed)."""
-        with self._lock:
-            return self._open_reason
-
-    def judge(self, answer: str, rubric: Rubric, *, answer_id: str | None = None) -> JudgeResult:
-        """Call the wrapped judge unless the breaker is open.
-
-        Raises:
-            JudgeError: The wrapped judge failed, or the breaker is open (reason ``circuit_open``).
-        """
-        with self._lock:
-            if self._open_reason is not None:
-                raise JudgeError(
-                    f"judge skipped after {self.threshold} answers in a row failed ({self._open_reason})",
-                    reason="circuit_open",
-                )
-        try:
-            result = self._inner.judge(answer, rubric, answer_id=answer_id)
-        except JudgeError as exc:
-            with self._lock:
-                self._failures += 1
-                if self._failures >= self.threshold and self._open_reason is None:
-                    self._open_reason = f"{exc.reason}: {exc}"
-            raise
-        with self._lock:
-            self._failures = 0
-        return result

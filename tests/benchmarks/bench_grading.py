@@ -34,10 +34,10 @@ sys.path.insert(0, str(HERE.parent))  # for fake_openai
 import mockint.batch  # noqa: E402
 from mockint.batch import Record, grade_records  # noqa: E402
 from mockint.cli.grade import SPARE_WORKERS  # noqa: E402
-from mockint.grading import CircuitBreakerJudge, grade_answer  # noqa: E402
-from mockint.judge import OpenAIJudge  # noqa: E402
+from mockint.grading import grade_answer  # noqa: E402
+from mockint.judge import CircuitBreakerJudge, OpenAIJudge  # noqa: E402
+from mockint.judge.ratelimit import RequestLimiter  # noqa: E402
 from mockint.models import Answer, Grade  # noqa: E402
-from mockint.ratelimit import RequestLimiter  # noqa: E402
 from mockint.rubrics import load_rubrics  # noqa: E402
 
 EXAMPLES = HERE.parent.parent / "examples" / "answers.jsonl"

@@ -1,5 +1,7 @@
 """The grade cache: validated judge replies in SQLite, so grading the same answers again sends no request.
 
+This is the store; :class:`~mockint.judge.wrappers.CachingJudge` puts it in front of a judge.
+
 What is stored is the judge's validated reply (:class:`~mockint.models.JudgeResult`), not the grade: a cached
 answer still goes through the deterministic checks, evidence verification and reconciliation, so a cached
 grade is identical to a live one, and a change to the checks takes effect without clearing the cache.
@@ -29,15 +31,12 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mockint.errors import ConfigError
 from mockint.models import JudgeResult, Rubric
 
-if TYPE_CHECKING:
-    from mockint.judge import Judge
-
-__all__ = ["CACHE_FILE", "CacheStats", "CachingJudge", "GradeCache", "cache_key", "rubric_hash"]
+__all__ = ["CACHE_FILE", "CacheStats", "GradeCache", "cache_key", "rubric_hash"]
 
 CACHE_FILE = "cache.db"
 # Bumped when the meaning of a key or of a stored value changes; old rows then simply stop matching.
@@ -210,49 +209,3 @@ class GradeCache:
     def _disable(self, exc: sqlite3.Error) -> None:
         self._disabled = True
         self._warn(f"{self.path}: the grade cache failed ({exc}); continuing without it")
-
-
-class CachingJudge:
-    """A judge that answers from the cache when it can and asks ``inner`` (and stores the reply) when not.
-
-    A hit costs no request: its result says ``requests=0``. Failures pass through and are not stored.
-
-    Args:
-        inner: The judge to ask on a miss (usually the circuit breaker around the OpenAI judge).
-        cache: Where replies are kept.
-        fingerprint: The judge's model, prompt version and settings, for the keys.
-    """
-
-    def __init__(self, inner: Judge, cache: GradeCache, fingerprint: Mapping[str, Any]) -> None:
-        self._inner = inner
-        self.cache = cache
-        self._fingerprint = dict(fingerprint)
-        self._lock = threading.Lock()
-
-    @property
-    def model(self) -> str:
-        """The wrapped judge's model."""
-        return self._inner.model
-
-    @property
-    def prompt_version(self) -> str:
-        """The wrapped judge's prompt version."""
-        return self._inner.prompt_version
-
-    def judge(self, answer: str, rubric: Rubric, *, answer_id: str | None = None) -> JudgeResult:
-        """A cached reply for this rubric, answer and judge, else the inner judge's (then stored).
-
-        Raises:
-            JudgeError: The inner judge failed (nothing is stored).
-        """
-        key = cache_key(rubric, answer, self._fingerprint)
-        cached = self.cache.get(key)
-        if cached is not None:
-            with self._lock:
-                self.cache.stats.hits += 1
-            return cached.model_copy(update={"requests": 0})
-        with self._lock:
-            self.cache.stats.misses += 1
-        result = self._inner.judge(answer, rubric, answer_id=answer_id)
-        self.cache.put(key, result)
-        return result

@@ -1,0 +1,207 @@
+"""The LLM judge: one chat-completions call per answer, validated against the judge reply contract.
+
+This package is the only importer of ``openai`` and ``tenacity``; both are imported when a judge is built or
+called, never at import time, and the names below load their modules on first use, so ``mockint --help`` and
+deterministic grading do not pay for them.
+
+Modules:
+
+* ``reply``: the reply's JSON schema, lenient parsing and validation, tag neutralising of the answer.
+* ``openai_judge``: :class:`OpenAIJudge`: the request body, the structured-output ladder, usage.
+* ``transport``: the one retry policy, SDK errors as :class:`~mockint.errors.JudgeError`, redaction.
+* ``wrappers``: judges around a judge: the circuit breaker, the cache in front.
+* ``ratelimit``: limits on requests in flight and per minute, shared by a batch's threads.
+* ``cache``: validated replies in SQLite.
+* ``provider``: the provider's Batch API client and the reading of stored replies.
+
+A failure is never a zero: :meth:`Judge.judge` raises ``JudgeError`` and the caller decides what to do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from mockint._lazy import lazy_attributes
+from mockint.errors import ConfigError
+
+if TYPE_CHECKING:
+    from mockint.config import Settings
+    from mockint.judge.cache import GradeCache
+    from mockint.judge.openai_judge import MODES, Mode, OpenAIJudge, Usage
+    from mockint.judge.provider import BatchClient, BatchStatus, completion_content, completion_usage
+    from mockint.judge.ratelimit import RequestLimiter
+    from mockint.judge.reply import NEUTRAL_GT, NEUTRAL_LT, neutralise_tags, parse_reply, reply_schema
+    from mockint.judge.transport import retry_after_seconds
+    from mockint.judge.wrappers import BREAKER_THRESHOLD, CachingJudge, CircuitBreakerJudge
+    from mockint.models import JudgeResult, Rubric
+
+__all__ = [
+    "BREAKER_THRESHOLD",
+    "MODES",
+    "NEUTRAL_GT",
+    "NEUTRAL_LT",
+    "BatchClient",
+    "BatchStatus",
+    "CachingJudge",
+    "CircuitBreakerJudge",
+    "Judge",
+    "JudgeStack",
+    "Mode",
+    "OpenAIJudge",
+    "Usage",
+    "build_judge",
+    "completion_content",
+    "completion_usage",
+    "judge_stack",
+    "neutralise_tags",
+    "parse_reply",
+    "reply_schema",
+    "retry_after_seconds",
+]
+
+
+class Judge(Protocol):
+    """Anything that can grade one answer against a rubric with an LLM.
+
+    ``judge`` raises :class:`~mockint.errors.JudgeError` on failure; it never returns an empty or zero verdict
+    in place of one.
+    """
+
+    @property
+    def model(self) -> str:
+        """The model name the judge asks for."""
+        ...
+
+    @property
+    def prompt_version(self) -> str:
+        """The version of the prompt files in use, e.g. ``"judge@3f2a9c01de"``."""
+        ...
+
+    def judge(self, answer: str, rubric: Rubric, *, answer_id: str | None = None) -> JudgeResult:
+        """Grade ``answer`` against ``rubric``.
+
+        Args:
+            answer: The candidate's answer text.
+            rubric: The rubric to grade against.
+            answer_id: The answer's id, to label log lines.
+
+        Returns:
+            The validated reply with the model, prompt version and number of HTTP requests.
+
+        Raises:
+            JudgeError: The judge could not produce a valid reply; ``reason`` says why.
+        """
+        ...
+
+
+def build_judge(settings: Settings, *, limiter: RequestLimiter | None = None) -> OpenAIJudge:
+    """Build the OpenAI-compatible judge from settings.
+
+    Args:
+        settings: Loaded settings; ``use_llm`` must be true.
+        limiter: Limits on requests in flight and per minute, shared by the threads of a batch.
+
+    Returns:
+        A judge using ``settings.model``, ``base_url``, key, ``timeout`` and ``max_attempts``.
+
+    Raises:
+        ConfigError: The settings turn the LLM off, or the prompt files are missing or malformed.
+    """
+    if not settings.use_llm:
+        raise ConfigError(f"the LLM judge is off ({settings.llm_reason}); grade deterministically instead")
+    from mockint.judge.openai_judge import OpenAIJudge
+
+    return OpenAIJudge(
+        settings.model,
+        base_url=settings.base_url,
+        api_key=settings.key_for_client(),
+        timeout=settings.timeout,
+        max_attempts=settings.max_attempts,
+        limiter=limiter,
+    )
+
+
+@dataclass(frozen=True)
+class JudgeStack:
+    """The judges of one live run, from the one to call down to the one that sends requests.
+
+    Attributes:
+        judge: What to grade with: the cache (when on) in front of the breaker in front of ``openai_judge``.
+        breaker: The circuit breaker, to tell whether and why it opened.
+        openai_judge: The judge that sends the requests, for its usage.
+        cache: The reply cache, for its hit and miss counts; ``None`` when it is off.
+    """
+
+    judge: Judge
+    breaker: CircuitBreakerJudge
+    openai_judge: OpenAIJudge
+    cache: GradeCache | None
+
+
+@contextmanager
+def judge_stack(
+    settings: Settings,
+    *,
+    limiter: RequestLimiter | None = None,
+    use_cache: bool = False,
+    warn: Callable[[str], None] | None = None,
+) -> Iterator[JudgeStack]:
+    """Build the judge a live run grades with, and close its client and cache when the run ends.
+
+    Args:
+        settings: Loaded settings; ``use_llm`` must be true.
+        limiter: Limits on requests in flight and per minute, shared by the threads of a batch.
+        use_cache: Put the grade cache (``MOCKINT_HOME/cache.db``) in front of the breaker.
+        warn: Called with one-line messages when the cache file was corrupt or the cache turns itself off.
+
+    Yields:
+        The stack; its parts stay readable (usage, cache counts) after the ``with`` block.
+
+    Raises:
+        ConfigError: The settings turn the LLM off, the prompt files are missing or malformed, or the cache
+            cannot be opened.
+    """
+    from mockint.judge.cache import CACHE_FILE, GradeCache
+    from mockint.judge.wrappers import CachingJudge, CircuitBreakerJudge
+
+    openai_judge = build_judge(settings, limiter=limiter)
+    cache: GradeCache | None = None
+    try:
+        breaker = CircuitBreakerJudge(openai_judge)
+        judge: Judge = breaker
+        if use_cache:
+            cache = GradeCache(settings.home / CACHE_FILE, warn=warn)
+            judge = CachingJudge(breaker, cache, openai_judge.fingerprint())
+        yield JudgeStack(judge=judge, breaker=breaker, openai_judge=openai_judge, cache=cache)
+    finally:
+        openai_judge.close()
+        if cache is not None:
+            cache.close()
+
+
+_LAZY = {
+    "MODES": "mockint.judge.openai_judge",
+    "Mode": "mockint.judge.openai_judge",
+    "OpenAIJudge": "mockint.judge.openai_judge",
+    "Usage": "mockint.judge.openai_judge",
+    "BatchClient": "mockint.judge.provider",
+    "BatchStatus": "mockint.judge.provider",
+    "completion_content": "mockint.judge.provider",
+    "completion_usage": "mockint.judge.provider",
+    "NEUTRAL_GT": "mockint.judge.reply",
+    "NEUTRAL_LT": "mockint.judge.reply",
+    "neutralise_tags": "mockint.judge.reply",
+    "parse_reply": "mockint.judge.reply",
+    "reply_schema": "mockint.judge.reply",
+    "retry_after_seconds": "mockint.judge.transport",
+    "BREAKER_THRESHOLD": "mockint.judge.wrappers",
+    "CachingJudge": "mockint.judge.wrappers",
+    "CircuitBreakerJudge": "mockint.judge.wrappers",
+}
+
+
+__getattr__ = lazy_attributes(__name__, _LAZY)
+"""Lazy package attributes: a name loads its module on first use, so importing the package stays cheap."""

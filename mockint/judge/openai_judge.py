@@ -1,0 +1,573 @@
+"""The judge behind any OpenAI-compatible chat completions server: request body, structured-output ladder, usage.
+
+How a request is made:
+
+* **One call per answer.** The rubric and the instructions go in the system message; the candidate's answer is
+  data in the last user message, between ``<answer question_id="...">`` and ``</answer>``, tag-like text
+  neutralised (:func:`~mockint.judge.reply.neutralise_tags`).
+* **Structured-output ladder.** Servers differ: OpenAI and vLLM take ``response_format`` ``json_schema``;
+  llama-cpp-python 0.3.x answers that with HTTP 500 but takes ``json_object`` with a ``schema``; some servers
+  take neither. While no request has succeeded yet, a 400/404/422/500/501 steps down one rung at once
+  (``json_schema`` -> ``json_object`` -> ``text``); the first success locks the mode for the judge's life.
+* **Bounded retries.** :func:`~mockint.judge.transport.retrying`, bounded by ``max_attempts`` and by a total
+  deadline per answer.
+* **One re-ask.** A reply that is not valid JSON or breaks the contract is sent back once with the validation
+  error; a second bad reply is a :class:`~mockint.errors.JudgeError` with reason ``invalid_reply``.
+* **Shared limits.** With a :class:`~mockint.judge.ratelimit.RequestLimiter`, every HTTP request holds one of
+  its in-flight slots and passes its per-minute buckets, and a ``Retry-After`` pauses every thread sharing it.
+  The judge counts requests and the tokens servers report (:attr:`OpenAIJudge.usage`), for cost reports.
+* **Batch engines.** :meth:`OpenAIJudge.request_body` is the exact body of a live request (for Batch API
+  files).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
+
+from mockint.errors import ConfigError, JudgeError
+from mockint.judge.ratelimit import RequestLimiter, estimate_tokens
+from mockint.judge.reply import SCHEMA_NAME, InvalidReply, check_reply, extract_json, neutralise_tags, reply_schema
+from mockint.judge.transport import (
+    DETAIL_CHARS,
+    cause,
+    judge_error,
+    make_client,
+    redact,
+    retrying,
+    shorten,
+)
+from mockint.models import JudgeResult, Rubric
+from mockint.prompts import load_prompt
+
+if TYPE_CHECKING:
+    import openai
+    from openai.types.chat import ChatCompletion
+    from tenacity import RetryCallState
+
+    from mockint.judge import Judge
+
+__all__ = ["MODES", "Mode", "OpenAIJudge", "Usage"]
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+Mode = Literal["json_schema", "json_object", "text"]
+MODES: tuple[Mode, ...] = ("json_schema", "json_object", "text")
+"""The structured-output ladder, most constrained first."""
+
+PROMPT_NAME = "judge"
+
+# Statuses that, before any success, mean "this server does not take this response_format".
+_LADDER_STATUSES = frozenset({400, 404, 422, 500, 501})
+# Reply allowance for the tokens-per-minute estimate: a rationale, a verdict and a quote per rubric item.
+_REPLY_TOKENS_PER_ITEM = 80
+_REPLY_TOKENS_BASE = 20
+# Reply allowance for ask() (one small JSON object).
+_ASK_REPLY_TOKENS = 300
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Tokens and requests a judge has used so far (from the servers' ``usage`` fields).
+
+    Attributes:
+        requests: HTTP requests sent (retries and re-asks included).
+        prompt_tokens: Input tokens the server reported.
+        completion_tokens: Output tokens the server reported.
+        unreported: Successful replies that carried no ``usage`` (their tokens are not counted).
+    """
+
+    requests: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    unreported: int = 0
+
+
+class _Call:
+    """Book-keeping for one ``judge()`` call: requests made and the deadline shared by retries and re-ask."""
+
+    def __init__(self, deadline: float, label: str, reply_tokens: int = _ASK_REPLY_TOKENS) -> None:
+        self.deadline = deadline
+        self.label = label
+        self.requests = 0
+        self.reply_tokens = reply_tokens
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+
+class OpenAIJudge:
+    """A judge behind any OpenAI-compatible chat completions server (OpenAI, vLLM, Ollama, llama.cpp ...).
+
+    One object is meant to be shared by the threads of a batch: the client is thread-safe and the
+    structured-output mode is guarded by a lock.
+
+    Attributes:
+        timeout: Seconds for one HTTP request.
+        max_attempts: HTTP attempts per completion, retries included (a re-ask gets its own attempts).
+        max_retry_wait: Longest pause between attempts, even when the server asks for more.
+        total_timeout: Deadline for one ``judge()`` call, retries and re-ask included.
+        limiter: Shared limits on requests in flight, per minute and tokens per minute, if any.
+    """
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        base_url: str | None,
+        api_key: str,
+        timeout: float = 60.0,
+        max_attempts: int = 4,
+        max_retry_wait: float = 30.0,
+        total_timeout: float | None = None,
+        limiter: RequestLimiter | None = None,
+    ) -> None:
+        """Create the judge and its HTTP client (no request is made yet).
+
+        Args:
+            model: The model to ask for.
+            base_url: The server's base URL (``.../v1``); ``None`` for OpenAI.
+            api_key: The key; never shown in any message.
+            timeout: Seconds for one HTTP request.
+            max_attempts: HTTP attempts per completion, retries included.
+            max_retry_wait: Longest pause between attempts, in seconds.
+            total_timeout: Deadline for one ``judge()`` call; by default ``2 * timeout + max_retry_wait``,
+                so a hung server costs about two timeouts per answer, not ``max_attempts`` of them.
+            limiter: Limits shared with other judges or threads: every HTTP request holds one of its slots,
+                and a server's ``Retry-After`` pauses every thread using it.
+
+        Raises:
+            ConfigError: A numeric setting is out of range, or the prompt files are missing or malformed.
+        """
+        if timeout <= 0:
+            raise ConfigError("the judge timeout must be greater than 0; set e.g. MOCKINT_TIMEOUT=60")
+        if max_attempts < 1:
+            raise ConfigError("max_attempts must be at least 1; set e.g. MOCKINT_MAX_ATTEMPTS=4")
+        if max_retry_wait < 0:
+            raise ConfigError("max_retry_wait must not be negative")
+        self._model = model
+        self.timeout = timeout
+        self.max_attempts = max_attempts
+        self.max_retry_wait = max_retry_wait
+        self.total_timeout = total_timeout if total_timeout is not None else 2 * timeout + max_retry_wait
+        self.limiter = limiter
+        self._prompt = load_prompt(PROMPT_NAME)
+        self._check_prompt()
+        self._secret = api_key
+        self._client: openai.OpenAI
+        self._client, self._server = make_client(base_url=base_url, api_key=api_key, timeout=timeout)
+        self._lock = threading.Lock()
+        self._rung = 0
+        self._locked = False
+        # requests, prompt tokens, completion tokens, replies without usage (see Usage)
+        self._counts = [0, 0, 0, 0]
+
+    @property
+    def model(self) -> str:
+        """The model name the judge asks for."""
+        return self._model
+
+    @property
+    def prompt_version(self) -> str:
+        """The version of the prompt files, read once when the judge was built."""
+        return self._prompt.version
+
+    @property
+    def mode(self) -> Mode:
+        """The structured-output mode the next request uses (see the module docstring)."""
+        with self._lock:
+            return MODES[self._rung]
+
+    @property
+    def mode_locked(self) -> bool:
+        """Whether a request has succeeded, fixing :attr:`mode` for the life of this judge."""
+        with self._lock:
+            return self._locked
+
+    @property
+    def usage(self) -> Usage:
+        """Requests and tokens used so far by this judge (all threads)."""
+        with self._lock:
+            return Usage(*self._counts)
+
+    def fingerprint(self) -> dict[str, Any]:
+        """What, besides the rubric and the answer, decides the reply: for cache keys.
+
+        The structured-output mode is left out on purpose: it is found by probing the server on each run, and
+        every mode's reply is validated against the same contract.
+
+        Returns:
+            Model, prompt version, server (without credentials or query) and sampling settings.
+        """
+        return {
+            "model": self._model,
+            "prompt_version": self.prompt_version,
+            "server": self._server.split("?", 1)[0],
+            "temperature": 0,
+        }
+
+    def close(self) -> None:
+        """Close the HTTP client's connections."""
+        self._client.close()
+
+    def __enter__(self) -> OpenAIJudge:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def request_body(self, answer: str, rubric: Rubric, *, answer_id: str | None = None) -> dict[str, Any]:
+        """Return the JSON body :meth:`judge` would POST to ``/chat/completions`` in ``json_schema`` mode.
+
+        ``judge`` builds its requests with the same code, so an exported batch file cannot drift from it.
+
+        Args:
+            answer: The candidate's answer text (neutralised here, as ``judge`` does).
+            rubric: The rubric to grade against.
+            answer_id: Accepted for symmetry with ``judge``; it is not sent, so identical answers give
+                identical bodies.
+
+        Returns:
+            The request body: model, messages, temperature 0 and the ``json_schema`` response format.
+        """
+        return self._body(self._messages(answer, rubric), reply_schema(rubric), "json_schema")
+
+    def judge(self, answer: str, rubric: Rubric, *, answer_id: str | None = None) -> JudgeResult:
+        """Grade ``answer`` against ``rubric`` with one chat completion (plus retries and at most one re-ask).
+
+        Args:
+            answer: The candidate's answer text.
+            rubric: The rubric to grade against.
+            answer_id: The answer's id, to label log lines; it is not sent to the model.
+
+        Returns:
+            The validated reply, the model, the prompt version and the number of HTTP requests made.
+
+        Raises:
+            JudgeError: ``reason`` is ``timeout``, ``connection``, ``http_<status>``, ``invalid_reply``,
+                ``refusal`` or ``bad_response``; the message says how to fix it and never holds the key.
+        """
+        reply_tokens = _REPLY_TOKENS_BASE + _REPLY_TOKENS_PER_ITEM * (len(rubric.criteria) + len(rubric.mistakes))
+        call = _Call(time.monotonic() + self.total_timeout, label=answer_id or "-", reply_tokens=reply_tokens)
+        messages = self._messages(answer, rubric)
+        schema = reply_schema(rubric)
+        content = self._complete(messages, schema, call)
+        try:
+            reply = check_reply(content, rubric)
+        except InvalidReply as first:
+            logger.info("answer %s: invalid judge reply (%s); asking once more", call.label, shorten(str(first)))
+            reask = self._prompt.text(
+                "reask",
+                error=shorten(str(first), 1000),
+                criterion_ids=", ".join(criterion.id for criterion in rubric.criteria),
+                mistake_ids=", ".join(mistake.id for mistake in rubric.mistakes) or "none (an empty list)",
+            )
+            conversation = [
+                *messages,
+                {"role": "assistant", "content": content},
+                {"role": "user", "content": reask},
+            ]
+            content = self._complete(conversation, schema, call)
+            try:
+                reply = check_reply(content, rubric)
+            except InvalidReply as second:
+                raise JudgeError(
+                    self._redact(
+                        f"the judge's reply was invalid twice ({shorten(str(second), DETAIL_CHARS)}); "
+                        "try a stronger model with --model"
+                    ),
+                    reason="invalid_reply",
+                ) from None
+        return JudgeResult(reply=reply, model=self._model, prompt_version=self.prompt_version, requests=call.requests)
+
+    def ask(
+        self,
+        prompt_name: str,
+        variables: Mapping[str, str],
+        schema: dict[str, Any],
+        validate: Callable[[dict[str, Any]], T],
+        *,
+        label: str = "-",
+    ) -> T:
+        """One structured completion for work other than grading (follow-up questions, rubric drafting).
+
+        The same ladder, retries, deadline and single re-ask as :meth:`judge`. The prompt is read from
+        ``prompts/<prompt_name>_system.md`` and ``_user.md`` (and ``_reask.md`` with ``{error}``, if present);
+        anything a candidate wrote must be passed through :func:`neutralise_tags` by the caller.
+
+        Args:
+            prompt_name: The prompt files' name.
+            variables: The prompt's variables.
+            schema: JSON Schema of the reply (sent as ``json_schema`` where the server takes it).
+            validate: Turns the parsed JSON object into the result; raises ``ValueError`` (pydantic's
+                ``ValidationError`` is one) when the reply does not fit.
+            label: Names the request in log lines.
+
+        Returns:
+            What ``validate`` returned.
+
+        Raises:
+            JudgeError: As for :meth:`judge`.
+        """
+        prompt = load_prompt(prompt_name)
+        call = _Call(time.monotonic() + self.total_timeout, label=label)
+        messages = prompt.messages(**variables)
+        content = self._complete(messages, schema, call, prompt_name)
+        try:
+            return validate(extract_json(content))
+        except ValueError as first:
+            error = shorten(str(first), 1000)
+            reask = (
+                prompt.text("reask", error=error)
+                if "reask" in prompt.parts
+                else f"Your reply could not be used: {error}\n\nReply again with only the JSON object asked for."
+            )
+            conversation = [*messages, {"role": "assistant", "content": content}, {"role": "user", "content": reask}]
+            content = self._complete(conversation, schema, call, prompt_name)
+            try:
+                return validate(extract_json(content))
+            except ValueError as second:
+                raise JudgeError(
+                    self._redact(
+                        f"the model's reply was invalid twice ({shorten(str(second), DETAIL_CHARS)}); "
+                        "try a stronger model with --model"
+                    ),
+                    reason="invalid_reply",
+                ) from None
+
+    # -- request building ---------------------------------------------------------------------------------
+
+    def _check_prompt(self) -> None:
+        """Render the prompt once with placeholders so a broken prompt file fails at start-up, not per answer."""
+        placeholders = dict.fromkeys(
+            ("question", "model_answer", "key_points", "mistakes", "question_id", "answer"), "x"
+        )
+        self._prompt.messages(**placeholders)
+        self._prompt.text("reask", error="x", criterion_ids="x", mistake_ids="x")
+
+    def _messages(self, answer: str, rubric: Rubric) -> list[dict[str, str]]:
+        return self._prompt.messages(
+            question=rubric.question,
+            model_answer=rubric.model_answer,
+            key_points=_format_key_points(rubric),
+            mistakes=_format_mistakes(rubric),
+            question_id=rubric.id,
+            answer=neutralise_tags(answer),
+        )
+
+    def _body(
+        self, messages: list[dict[str, str]], schema: dict[str, Any], mode: Mode, schema_name: str = SCHEMA_NAME
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"model": self._model, "messages": messages, "temperature": 0}
+        if mode == "json_schema":
+            body["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": schema_name, "strict": True, "schema": schema},
+            }
+        elif mode == "json_object":
+            # llama-cpp-python constrains json_object output with this (non-OpenAI) "schema" field.
+            body["response_format"] = {"type": "json_object", "schema": schema}
+        return body
+
+    # -- sending, the ladder and retries ------------------------------------------------------------------
+
+    def _complete(
+        self, messages: list[dict[str, str]], schema: dict[str, Any], call: _Call, schema_name: str = SCHEMA_NAME
+    ) -> str:
+        """One completion: the ladder inside each attempt, tenacity around the attempts."""
+        import openai
+
+        def out_of_time(state: RetryCallState) -> bool:
+            # Starting an attempt with only a sliver of the deadline left would just time out.
+            return call.remaining() - state.upcoming_sleep < min(0.5, self.timeout / 4)
+
+        attempts = retrying(
+            max_attempts=self.max_attempts,
+            max_retry_wait=self.max_retry_wait,
+            stop_early=out_of_time,
+            # The server is overloaded for everyone, not just this request: pause the other threads.
+            hold_off=self.limiter.hold_off if self.limiter is not None else None,
+            before_sleep=lambda state: self._log_retry(state, call),
+        )
+        try:
+            for attempt in attempts:
+                with attempt:
+                    return self._send(messages, schema, call, schema_name)
+        except openai.APIError as exc:
+            self._forget_unconfirmed_mode()
+            raise self._error_for(exc, call) from (exc if isinstance(exc, openai.APIConnectionError) else None)
+        raise AssertionError("unreachable: tenacity either returns, raises or reraises")  # pragma: no cover
+
+    def _send(
+        self, messages: list[dict[str, str]], schema: dict[str, Any], call: _Call, schema_name: str = SCHEMA_NAME
+    ) -> str:
+        """One attempt: POST in the current mode, stepping down the ladder while the mode is unconfirmed."""
+        import openai
+
+        mode = self.mode
+        while True:
+            remaining = call.remaining()
+            if remaining <= 0:
+                raise JudgeError(
+                    f"the judge did not finish within {self.total_timeout:g}s ({call.requests} requests); "
+                    "check the server, raise MOCKINT_TIMEOUT, or pass --no-llm",
+                    reason="timeout",
+                )
+            body = self._body(messages, schema, mode, schema_name)
+            call.requests += 1
+            try:
+                completion = self._post(body, min(self.timeout, remaining), call)
+            except openai.APIStatusError as exc:
+                lower = self._step_down(mode, exc.status_code)
+                if lower is None:
+                    raise
+                logger.info(
+                    "answer %s: judge server answered HTTP %d to response_format %s; trying %s",
+                    call.label,
+                    exc.status_code,
+                    mode,
+                    lower,
+                )
+                mode = lower
+                continue
+            self._confirm(mode)
+            return self._content(completion)
+
+    def _post(self, body: dict[str, Any], timeout: float, call: _Call) -> ChatCompletion:
+        """One HTTP request, inside the limiter's slot when there is a limiter; counts requests and usage."""
+        with self._lock:
+            self._counts[0] += 1
+        if self.limiter is None:
+            completion: ChatCompletion = self._client.chat.completions.create(**body, timeout=timeout)
+        else:
+            estimate = 1
+            if self.limiter.limits_tokens:
+                chars = sum(len(str(message.get("content", ""))) for message in body["messages"])
+                chars += len(json.dumps(body["response_format"])) if "response_format" in body else 0
+                estimate = estimate_tokens(chars, call.reply_tokens)
+            with self.limiter.request(estimate) as slot:
+                completion = self._client.chat.completions.create(**body, timeout=timeout)
+            usage = getattr(completion, "usage", None)
+            slot.used(getattr(usage, "total_tokens", None) if usage is not None else None)
+        usage = getattr(completion, "usage", None)
+        prompt = getattr(usage, "prompt_tokens", None)
+        output = getattr(usage, "completion_tokens", None)
+        with self._lock:
+            if isinstance(prompt, int) and isinstance(output, int):
+                self._counts[1] += prompt
+                self._counts[2] += output
+            else:
+                self._counts[3] += 1
+        return completion
+
+    def _step_down(self, mode: Mode, status: int) -> Mode | None:
+        """The next rung below ``mode``, or None when the mode is confirmed or already at the bottom."""
+        if status not in _LADDER_STATUSES:
+            return None
+        with self._lock:
+            index = MODES.index(mode)
+            if self._locked or index + 1 >= len(MODES):
+                return None
+            # max(): another thread may already have stepped further down.
+            self._rung = max(self._rung, index + 1)
+            return MODES[self._rung]
+
+    def _confirm(self, mode: Mode) -> None:
+        with self._lock:
+            if not self._locked:
+                self._locked = True
+                self._rung = MODES.index(mode)
+                logger.info("judge server takes response_format mode %s; using it from now on", mode)
+
+    def _forget_unconfirmed_mode(self) -> None:
+        # Every rung failing proves nothing about response_format (the server may be down or the request too
+        # long), so the next answer starts from the top again instead of settling for "text".
+        with self._lock:
+            if not self._locked:
+                self._rung = 0
+
+    def _content(self, completion: ChatCompletion) -> str:
+        choices = getattr(completion, "choices", None)
+        if not choices:
+            raise JudgeError(
+                f"the judge server at {self._server} returned no completion; check that it serves chat completions",
+                reason="bad_response",
+            )
+        message = choices[0].message
+        content = getattr(message, "content", None)
+        if content:
+            return str(content)
+        refusal = getattr(message, "refusal", None)
+        if refusal:
+            raise JudgeError(
+                self._redact(f"the model refused to grade the answer: {shorten(str(refusal), DETAIL_CHARS)}"),
+                reason="refusal",
+            )
+        return ""  # An empty reply is an invalid one: it gets the re-ask.
+
+    def _log_retry(self, state: RetryCallState, call: _Call) -> None:
+        outcome = state.outcome
+        error = outcome.exception() if outcome is not None else None
+        logger.info(
+            "answer %s: judge request failed (%s); retrying in %.1fs (attempt %d of %d)",
+            call.label,
+            cause(error),
+            state.upcoming_sleep,
+            state.attempt_number + 1,
+            self.max_attempts,
+        )
+
+    # -- errors -------------------------------------------------------------------------------------------
+
+    def _error_for(self, exc: openai.APIError, call: _Call) -> JudgeError:
+        """Turn an SDK error into a one-line JudgeError that says how to fix it."""
+        return judge_error(
+            exc,
+            server=self._server,
+            model=self._model,
+            timeout=self.timeout,
+            requests=call.requests,
+            secret=self._secret,
+        )
+
+    def _redact(self, text: str) -> str:
+        return redact(text, self._secret)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _format_key_points(rubric: Rubric) -> str:
+    return "\n".join(
+        f'- id "{criterion.id}" (weight {criterion.weight:g}): {_one_line(criterion.text)}'
+        for criterion in rubric.criteria
+    )
+
+
+def _format_mistakes(rubric: Rubric) -> str:
+    if not rubric.mistakes:
+        return 'None for this question: reply with an empty "mistakes" list.'
+    lines = []
+    for mistake in rubric.mistakes:
+        if mistake.omission_of:
+            points = ", ".join(f'"{point}"' for point in mistake.omission_of)
+            kind = f" (an omission: committed when the answer misses all of the key points {points})"
+        else:
+            kind = ""
+        lines.append(f'- id "{mistake.id}"{kind}: {_one_line(mistake.text)}')
+    return "\n".join(lines)
+
+
+if TYPE_CHECKING:
+
+    def _conforms(judge: OpenAIJudge) -> Judge:
+        """Lets mypy check that OpenAIJudge satisfies the Judge protocol."""
+        return judge
