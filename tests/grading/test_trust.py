@@ -156,6 +156,8 @@ def test_without_as_a_condition_affirms() -> None:
         ("genai-tools", "LLMs can ship a whole service on their own now.", "production-without-review"),
         ("genai-tools", "They hallucinate, so they are a net negative: ban them.", "dismiss-hallucinations"),
         ("cnn-explained", "Each position gets its own unique set of weights.", "no-weight-sharing"),
+        # A short question names the topic of the sentence that answers it.
+        ("fashion-recommender", "Negatives? Randomly sampled products, nothing else.", "random-negatives-only"),
     ],
 )  # fmt: skip
 def test_stated_mistakes_are_found_with_the_answers_words(question: str, answer: str, mistake: str) -> None:
