@@ -267,6 +267,10 @@ def grade(
     reported with its line number and `error` set; the others are still graded; the exit code is then 1.
     Uses the LLM judge when OPENAI_API_KEY or OPENAI_BASE_URL is set, else deterministic checks. Judge replies
     are cached in $MOCKINT_HOME/cache.db, so grading the same answers again sends no request.
+
+    Limits: an answer over 100,000 characters is an error record (--max-answer-chars); a rubric file over 1 MiB
+    is refused ($MOCKINT_MAX_RUBRIC_BYTES). A NUL byte, a value nested over 64 levels or an unclosed CSV quote
+    is an error for its own line only.
     """
     from mockint.config import load_settings
     from mockint.rubrics import load_rubrics
