@@ -321,10 +321,11 @@ def csv_table(lines: Iterable[str]) -> Iterator[CsvRow]:
 
     A quote that is never closed would swallow the rest of the file into one field: its row is an error naming
     the line where it starts, and the lines after that line are read again as rows, so nothing is lost. A row
-    holding a NUL byte is an error of its own.
+    holding a NUL byte, or bytes that are not UTF-8, is an error of its own.
 
     Args:
-        lines: The text's lines with their line ends (a file opened with ``newline=""``).
+        lines: The text's lines with their line ends (a file opened with ``newline=""``; decoded with
+            ``errors="surrogateescape"``, so that a bad byte spoils its row only).
 
     Yields:
         The rows, in order.
@@ -360,6 +361,9 @@ def csv_table(lines: Iterable[str]) -> Iterator[CsvRow]:
                 continue
             if any("\x00" in cell for cell in row):
                 yield CsvRow(start, [], "NUL byte in this row; remove it (text never holds one)")
+                continue
+            if any(_LONE_SURROGATE.search(cell) for cell in row):  # bytes that were not UTF-8 (surrogateescape)
+                yield CsvRow(start, [], "not UTF-8 text; save the file as UTF-8")
                 continue
             yield CsvRow(start, row, end=feed.next_line - 1)
 

@@ -309,3 +309,33 @@ def test_csv_quotes_that_pair_up_across_rows_warn_on_the_merged_row(tmp_path: Pa
     grades = jsonl(stdout)
     assert [g["id"] for g in grades] == ["w1", "w4"]
     assert "a quoted field spans lines 2-4 and its line 3 reads as a row of its own" in str(grades[0]["warnings"])
+
+
+def test_a_csv_row_that_is_not_utf8_is_an_error_of_its_own(tmp_path: Path) -> None:
+    answers = tmp_path / "answers.csv"
+    answers.write_bytes(f"id,question_id,answer\nb1,{QID},caf\xe9\nb2,{QID},{GOOD}\n".encode("latin-1"))
+    code, stdout, _ = grade(str(answers), "--format", "jsonl")
+    assert code == 1
+    bad, good = jsonl(stdout)
+    assert bad["error"] == f"{answers}:2: not UTF-8 text; save the file as UTF-8"
+    assert good["id"] == "b2" and good["error"] is None
+
+
+def test_resume_refuses_a_deeply_nested_output_line_in_one_line(tmp_path: Path) -> None:
+    answers = tmp_path / "answers.jsonl"
+    answers.write_text(line("r1"), encoding="utf-8")
+    out = tmp_path / "grades.jsonl"
+    out.write_text('{"id": "x", "score": ' + DEEP + "}\n", encoding="utf-8")
+    code, _, stderr = grade(str(answers), "--out", str(out), "--resume")
+    assert code == 1
+    assert "RecursionError" not in stderr
+    assert stderr.strip().splitlines()[-1].startswith(f"mockint: error: {out}:1: not a mockint grade line")
+
+
+def test_deeply_nested_label_line_is_a_one_line_error(tmp_path: Path) -> None:
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text('{"question_id": "q", "answer": "a", "score": ' + DEEP + "}\n", encoding="utf-8")
+    result = runner.invoke(app, ["eval", str(labels), "--no-llm"])
+    assert result.exit_code == 1
+    assert "RecursionError" not in result.output
+    assert result.stderr.strip().splitlines()[-1].startswith(f"mockint: error: {labels}:1: a value nested more than")
