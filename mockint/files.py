@@ -359,10 +359,11 @@ def csv_table(lines: Iterable[str]) -> Iterator[CsvRow]:
                 break
             if not any(cell.strip() for cell in row):
                 continue
-            if any("\x00" in cell for cell in row):
+            joined = "\n".join(row)  # one scan per row, not per cell
+            if "\x00" in joined:
                 yield CsvRow(start, [], "NUL byte in this row; remove it (text never holds one)")
                 continue
-            if any(_LONE_SURROGATE.search(cell) for cell in row):  # bytes that were not UTF-8 (surrogateescape)
+            if _LONE_SURROGATE.search(joined):  # bytes that were not UTF-8 (decoded with surrogateescape)
                 yield CsvRow(start, [], "not UTF-8 text; save the file as UTF-8")
                 continue
             yield CsvRow(start, row, end=feed.next_line - 1)
