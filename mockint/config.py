@@ -12,6 +12,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 from mockint.errors import ConfigError
+from mockint.files import DEFAULT_MAX_ANSWER_CHARS, env_limit
 
 DEFAULT_MODEL = "gpt-4o-mini"
 DEFAULT_TIMEOUT = 60.0
@@ -31,6 +32,8 @@ class Settings(BaseModel):
         timeout: Seconds for one HTTP request to the judge (``MOCKINT_TIMEOUT``).
         max_attempts: HTTP attempts per judge request, retries included (``MOCKINT_MAX_ATTEMPTS``).
         home: ``MOCKINT_HOME``, else the platform's user data folder: where mockint keeps its own files.
+        max_answer_chars: Longest answer graded (``MOCKINT_MAX_ANSWER_CHARS``, ``--max-answer-chars``); a longer
+            one is an error record.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -43,6 +46,7 @@ class Settings(BaseModel):
     timeout: float = DEFAULT_TIMEOUT
     max_attempts: int = 4
     home: Path
+    max_answer_chars: int = DEFAULT_MAX_ANSWER_CHARS
 
     def key_for_client(self) -> str:
         """The key to hand to the SDK: the real one, or a placeholder for a keyless local server."""
@@ -127,4 +131,5 @@ def load_settings(
         timeout=_positive_float(env, "MOCKINT_TIMEOUT", DEFAULT_TIMEOUT),
         max_attempts=max_attempts,
         home=Path(home_raw).expanduser() if home_raw else _default_home(),
+        max_answer_chars=env_limit("MOCKINT_MAX_ANSWER_CHARS", DEFAULT_MAX_ANSWER_CHARS, env),
     )

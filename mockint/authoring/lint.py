@@ -31,9 +31,8 @@ import yaml
 
 from mockint import checks
 from mockint.errors import RubricError
-from mockint.files import read_text
 from mockint.models import Check, Rubric
-from mockint.rubrics import default_rubrics_dir, parse_rubric, rubric_files
+from mockint.rubrics import default_rubrics_dir, parse_rubric, read_rubric_text, rubric_files
 
 __all__ = ["Finding", "LintReport", "lint_paths", "lint_rubrics"]
 
@@ -341,7 +340,7 @@ def lint_paths(paths: Sequence[str | Path] | None = None) -> LintReport:
     loaded: list[tuple[Rubric, str, str]] = []
     for file in files:
         try:
-            text = read_text(file, "a rubric .yaml file", RubricError, noun="rubric file")
+            text = read_rubric_text(file)
             rubric = parse_rubric(text, file)
         except RubricError as exc:
             message = str(exc)

@@ -47,6 +47,21 @@ def error(message: str) -> None:
     print(f"mockint: error: {message}", file=sys.stderr)
 
 
+def report_errors(messages: list[str], total: int, kept_in: str = "") -> None:
+    """Print the first error lines of a run and count the rest, so that 100,000 bad lines do not flood stderr.
+
+    Args:
+        messages: The first messages (at most ``mockint.files.MAX_ERROR_MESSAGES``).
+        total: How many errors there were in all.
+        kept_in: Where every error is recorded too (``"grades.jsonl"``), if anywhere.
+    """
+    for message in messages:
+        error(message)
+    if total > len(messages):
+        where = f"; every one is in {kept_in} (field error)" if kept_in else ""
+        error(f"... and {total - len(messages)} more error(s){where}")
+
+
 def notice(message: str) -> None:
     """Print a one-line notice on stderr."""
     print(f"mockint: {message}", file=sys.stderr)
