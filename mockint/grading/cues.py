@@ -48,6 +48,10 @@ BELITTLING_PREFIXES = (
     "useless",
     "pointless",
     "overkill",
+    "buzzword",
+    "outdated",
+    "obsolete",
+    "nah",
     "overengineer",
     "overcomplicat",
     "myth",
@@ -81,8 +85,29 @@ BELITTLING_PREFIXES = (
     "миф",
     "необязательн",
     "игнорир",
+    "забыть",
+    "забудь",
     "пропуска",
     "вредн",
+)
+# Belittling said in several words ("a nice-to-have", "beside the point", "makes no difference").
+BELITTLING_PHRASES = tuple(
+    tuple(phrase.split())
+    for phrase in (
+        "nice to have",
+        "just theory",
+        "only theory",
+        "beside the point",
+        "adds nothing",
+        "add nothing",
+        "makes no difference",
+        "make no difference",
+        "no real role",
+        "plays no role",
+        "least of",
+        "не играет роли",
+        "можно забыть",
+    )
 )
 # Heads that a negation turns into belittling when they follow it closely ("doesn't matter", "not really
 # needed", "wasn't a real issue", "not something I worry about"): said after the term, these deny it.

@@ -18,6 +18,7 @@ from mockint.grading.cues import (
     AFTER_OVER_PREFIXES,
     ANAPHOR_REACH,
     ANAPHORS,
+    BELITTLING_PHRASES,
     BELITTLING_PREFIXES,
     BUT_WORDS,
     CANCELLING_CUES,
@@ -568,7 +569,9 @@ def _mark_stance(sentence: Sentence) -> None:
         sentence.clause_words[sentence.clause[raw]] = sentence.clause_words.get(sentence.clause[raw], 0) + 1
     negators = set(sentence.cues)
     for position, word in enumerate(words):
-        if _starts_with(word, BELITTLING_PREFIXES) or (
+        if any(tuple(words[position : position + len(phrase)]) == phrase for phrase in BELITTLING_PHRASES):
+            sentence.belittling.append(position)
+        elif _starts_with(word, BELITTLING_PREFIXES) or (
             word == "over" and position + 1 < len(words) and _starts_with(words[position + 1], AFTER_OVER_PREFIXES)
         ):
             # "don't ignore variance", "you can't skip power analysis": a negated dismissal affirms.
