@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mockint import metrics
+from mockint.authoring import metrics
 from mockint.errors import InputError, MockintError
 from mockint.files import parse_json_line, read_text
 from mockint.grading import grade_answer
