@@ -53,8 +53,8 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import IO, TYPE_CHECKING, Any, Literal, Protocol
 
 from mockint import __version__
-from mockint.errors import InputError, JudgeError
-from mockint.grading import CircuitBreakerJudge, grade_answer, relevant_tips, score
+from mockint.errors import InputError
+from mockint.grading import relevant_tips, score
 from mockint.grading.score import stated_penalties
 from mockint.history import Attempt, HistoryStore, Review
 from mockint.models import VERDICT_CREDIT, Criterion, CriterionResult, Grade, Rubric, Verdict
@@ -64,9 +64,10 @@ from mockint.practice.followup import (
     Probe,
     choose_probe_target,
     followup_rubric,
-    llm_followup,
     template_followup,
 )
+from mockint.practice.history import grading_label, session_grading
+from mockint.practice.session import SessionLLM
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -498,6 +499,8 @@ class SessionResult:
         outcomes: The graded answers.
         skipped: Questions skipped.
         asked: Questions shown.
+        graded_by: How the answers were really graded (:func:`mockint.practice.history.grading_label`); empty
+            when nothing was graded.
     """
 
     session_id: int
@@ -505,6 +508,7 @@ class SessionResult:
     outcomes: list[AnswerOutcome] = field(default_factory=list)
     skipped: int = 0
     asked: int = 0
+    graded_by: str = ""
 
     @property
     def mean_score(self) -> float | None:
@@ -661,7 +665,8 @@ def _where_saved(result: SessionResult, where: str) -> str:
 def _summary_line(result: SessionResult) -> str:
     mean = f"; mean score {result.mean_score:.2f}" if result.mean_score is not None else ""
     state = "Session interrupted" if result.status == "interrupted" else "Session finished"
-    return f"{state}: {len(result.outcomes)} answered, {result.skipped} skipped{mean}."
+    graded_by = f"\nGraded by: {result.graded_by}." if result.graded_by else ""
+    return f"{state}: {len(result.outcomes)} answered, {result.skipped} skipped{mean}.{graded_by}"
 
 
 _HOW_TO_ANSWER = (
@@ -970,7 +975,7 @@ class Interviewer:
         self._view = view
         self._lines = lines
         self._judge = judge
-        self._asker = asker
+        self._llm = SessionLLM(judge, asker)
         self._followup = followup
         self._time_limit = time_limit
         self._clock = clock
@@ -1018,6 +1023,14 @@ class Interviewer:
             result.status = "interrupted"
             self._save_pending(session_id)
         self._pending = None
+        if result.outcomes:
+            grading = session_grading(
+                "llm" if self._judge is not None else "deterministic",
+                self._judge.model if self._judge is not None else None,
+                [o.grade.grader for o in result.outcomes],
+                [o.followup_grade.grader for o in result.outcomes if o.followup_grade is not None],
+            )
+            result.graded_by = grading_label(grading)
         self._store.end_session(session_id, self._clock(), result.status)
         self._view.end(result, self._where)
         return result
@@ -1087,7 +1100,9 @@ class Interviewer:
             return True
         answer_id = self._add_answer(session_id, position, rubric, block.text, "ungraded", shown_at, answered_at)
         with self._view.grading():
-            grade = grade_answer(block.text, rubric, self._judge, answer_id=str(answer_id))
+            grade, given_up = self._llm.grade(block.text, rubric, answer_id=str(answer_id))
+        if given_up:
+            self._view.warn(SessionLLM.given_up_warning(self._llm.given_up or ""))
         missed = [c.text for c in grade.criteria if c.verdict != "met"]
         tips = relevant_tips(rubric, missed, [m.text for m in grade.mistakes if m.committed])
         self._store.record_grade(answer_id, grade, tips, answered_at)
@@ -1132,22 +1147,11 @@ class Interviewer:
     # the follow-up
 
     def _write_probe(self, rubric: Rubric, criterion: Criterion, verdict: Verdict, answer: str) -> Probe:
-        template = Probe(criterion, verdict, template_followup(criterion, verdict, answer), "template")
-        if self._asker is None:
-            return template
-        if isinstance(self._judge, CircuitBreakerJudge) and self._judge.is_open:
-            return template
-        try:
-            with self._view.grading():
-                return llm_followup(self._asker, rubric, criterion, verdict, answer)
-        except JudgeError as exc:
-            rest = ""
-            if exc.reason != "invalid_reply":
-                # A server that timed out or refused once will likely do it again; each try costs a timeout.
-                self._asker = None
-                rest = "; template questions for the rest of the session"
-            self._view.warn(f"the LLM could not write the follow-up ({exc.reason}); asking the template question{rest}")
-            return template
+        with self._view.grading():
+            probe, warning = self._llm.write_probe(rubric, criterion, verdict, answer)
+        if warning is not None:
+            self._view.warn(warning)
+        return probe
 
     def _probe(self, outcome: AnswerOutcome) -> bool:
         """Ask one follow-up about the most important key point missed; return whether the session goes on."""
@@ -1184,9 +1188,11 @@ class Interviewer:
         outcome.followup_reply = block.text
         sub_rubric = followup_rubric(outcome.rubric, [criterion.id], probe.question)
         with self._view.grading():
-            followup_grade = grade_answer(
-                block.text, sub_rubric, self._judge, answer_id=f"{outcome.answer_id}-followup"
+            followup_grade, given_up = self._llm.grade(
+                block.text, sub_rubric, answer_id=f"{outcome.answer_id}-followup"
             )
+        if given_up:
+            self._view.warn(SessionLLM.given_up_warning(self._llm.given_up or ""))
         verdicts = {c.id: c.verdict for c in followup_grade.criteria}
         outcome.followup_grade = followup_grade
         outcome.probed_score = probed_score(outcome.rubric, outcome.grade, verdicts)

@@ -106,7 +106,10 @@ def test_llm_writes_the_followup_and_grades_the_reply() -> None:
     ("followup_replies", "warning"),
     [
         (["not json", '{"question": ""}'], "the LLM could not write the follow-up (invalid_reply)"),
-        ([FakeReply.error(503, "overloaded")], "(http_503); asking the template question; template questions for"),
+        (
+            [FakeReply.error(503, "overloaded")],
+            "(http_503); asking the template question; deterministic checks and template questions for the rest",
+        ),
     ],
     ids=["invalid-twice", "server-error"],
 )
