@@ -44,7 +44,6 @@ drift from the history, and changing the algorithm needs no migration.
 
 from __future__ import annotations
 
-import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -68,6 +67,7 @@ from mockint.practice.followup import (
 )
 from mockint.practice.history import grading_label, session_grading
 from mockint.practice.session import SessionLLM
+from mockint.practice.terminal import LineSource, ScriptedLines, StdinLines
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -374,50 +374,6 @@ def probed_score(rubric: Rubric, grade: Grade, followup_verdicts: Mapping[str, V
 
 
 # -- input ----------------------------------------------------------------------------------------------------
-
-
-class LineSource(Protocol):
-    """Where the candidate's lines come from."""
-
-    def readline(self, prompt: str) -> str | None:
-        """Show ``prompt`` (when interactive) and return one line without its newline; ``None`` at end of input."""
-        ...
-
-
-class ScriptedLines:
-    """Lines from a string or a list (tests, scripts)."""
-
-    def __init__(self, lines: str | Iterable[str]) -> None:
-        self._lines: Iterator[str] = iter(lines.splitlines() if isinstance(lines, str) else list(lines))
-        self.prompts: list[str] = []
-
-    def readline(self, prompt: str) -> str | None:
-        """Return the next line, or ``None`` when there are no more."""
-        self.prompts.append(prompt)
-        return next(self._lines, None)
-
-
-class StdinLines:
-    """Lines from standard input: ``input()`` (with line editing) on a terminal, plain reads from a pipe."""
-
-    def __init__(self, stream: IO[str] | None = None, *, interactive: bool | None = None) -> None:
-        self._stream = stream if stream is not None else sys.stdin
-        self.interactive = self._stream.isatty() if interactive is None else interactive
-
-    def readline(self, prompt: str) -> str | None:
-        """Read one line; Ctrl-D (or the end of a pipe) gives ``None``."""
-        if self.interactive:
-            try:
-                return input(prompt)
-            except EOFError:
-                # input() leaves the cursor after the prompt; move to a fresh line for what comes next.
-                print()
-                return None
-        line = self._stream.readline()
-        if line == "":
-            return None
-        return line.rstrip("\r\n")
-
 
 BlockKind = Literal["text", "skip", "quit", "eof"]
 
@@ -1055,22 +1011,21 @@ class Interviewer:
                 return _Block("skip" if command == "/skip" else "quit", _joined(lines))
             lines.append(line)
 
-    def _start_countdown(self) -> list[_Cancellable]:
+    def _start_countdown(self, started: datetime) -> list[_Cancellable]:
         if self._time_limit is None or self._timer is None:
             return []
         limit = self._time_limit
         timers: list[_Cancellable] = []
         if limit >= 60:
-            timers.append(self._timer(limit - 30, lambda: self._view.alarm("30 s left")))
-        timers.append(
-            self._timer(
-                limit,
-                lambda: self._view.alarm(
-                    f"Time is up ({_duration(limit)}, a soft limit): wrap up and end with a line holding only '.'"
-                ),
-            )
-        )
+            timers.append(self._timer(limit - 30, lambda: self._alarm("30 s left", limit, started)))
+        up = f"Time is up ({_duration(limit)}, a soft limit): wrap up and end with a line holding only '.'"
+        timers.append(self._timer(limit, lambda: self._alarm(up, limit, started)))
         return timers
+
+    def _alarm(self, text: str, limit: float, started: datetime) -> None:
+        """Warn, then give the line being typed its prompt back: the warning took its place on the screen."""
+        self._view.alarm(text)
+        self._lines.reprompt(self._view.line_prompt(False, limit - (self._clock() - started).total_seconds()))
 
     # one question
 
@@ -1078,7 +1033,7 @@ class Interviewer:
         """Ask one question; return whether the session goes on."""
         shown_at = self._clock()
         self._view.question(position, total, rubric, self._time_limit)
-        timers = self._start_countdown()
+        timers = self._start_countdown(shown_at)
         try:
             block = self._read(_Pending("answer", [], position, rubric, shown_at), shown_at)
         finally:
@@ -1172,7 +1127,7 @@ class Interviewer:
         )
         outcome.probe = probe
         self._view.followup(probe)
-        timers = self._start_countdown()
+        timers = self._start_countdown(asked_at)
         try:
             block = self._read(_Pending("followup", [], answer_id=outcome.answer_id), asked_at)
         finally:

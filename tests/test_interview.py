@@ -225,6 +225,7 @@ def test_soft_time_limit_warns_but_keeps_the_answer(tmp_path: Path) -> None:
     assert fired == [60, 90]
     assert "! 30 s left" in text and "! Time is up (1 min 30 s, a soft limit)" in text
     assert lines.prompts == ["[1:30] > ", "[1:20] > ", "[1:10] > "]  # the countdown is in each line's prompt
+    assert lines.reprompts == ["[1:30] > ", "[1:30] > "]  # each warning gives the line its prompt back
     assert answer.status == "graded" and answer.answer == CNN_PARTIAL
     assert answer.time_limit == 90 and answer.seconds == 30 and not answer.over_time
     with pytest.raises(InputError, match="greater than 0"):

@@ -108,7 +108,8 @@ def test_countdown_warns_and_keeps_the_answer() -> None:
     try:
         child.expect(r"\[0:0\d\] > ")
         child.sendline("A CNN slides a small learned filter across the image.")
-        child.expect("Time is up", timeout=5)
+        # the warning, then the line being typed gets its prompt back under it
+        child.expect(r"Time is up[^\n]*\r?\n\[time up\] > ", timeout=5)
         child.sendline(".")
         child.expect(r"over the 1 s limit by")
         child.expect(pexpect.EOF)
