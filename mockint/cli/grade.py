@@ -10,7 +10,7 @@ from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
 
-from mockint.cli._common import RubricsOption, error, notice, user_errors
+from mockint.cli._common import RubricsOption, error, notice, sigterm_as_ctrl_c, user_errors
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
@@ -122,6 +122,7 @@ def _check_options(
 
 
 @user_errors
+@sigterm_as_ctrl_c
 def grade(
     files: Annotated[
         list[Path], typer.Argument(metavar="FILE", help="Answer files: JSONL or CSV with id, question_id, answer.")
