@@ -47,6 +47,7 @@ from typing import Any
 
 from mockint.errors import MockintError
 from mockint.models import Grade
+from mockint.practice.followup import recovery_label
 from mockint.practice.history import SessionGrading, grading_label, session_grading
 
 __all__ = [
@@ -986,19 +987,18 @@ def _followup_markdown(answer: AnswerRecord) -> list[str]:
     lines += [*_blockquote(followup.reply), ""]
     if followup.grade is None:
         return [*lines, "_Not graded._", ""]
-    texts = {c.id: c.text for c in followup.grade.criteria}
-    verdicts = {c.id: c.verdict for c in followup.grade.criteria}
-    recovered = _recovered(answer)
-    if recovered:
-        lines += ["Recovered after the prompt (counted at reduced credit):", ""]
-        lines += [f"- {_md(texts[cid])}" for cid in recovered]
-    still = [cid for cid in followup.criterion_ids if cid not in recovered]
-    if still:
-        if recovered:
-            lines.append("")
-        lines += ["Not recovered after the prompt:", ""]
-        lines += [f"- {_md(texts.get(cid, cid))} ({verdicts.get(cid, 'missed')})" for cid in still]
+    after = {c.id: c for c in followup.grade.criteria}
+    before = {c.id: c.verdict for c in answer.grade.criteria} if answer.grade is not None else {}
+    for cid in followup.criterion_ids:
+        result = after.get(cid)
+        verdict = result.verdict if result is not None else "missed"
+        line = f"- {recovery_label(before.get(cid, 'missed'), verdict)}: {_md(result.text if result else cid)}"
+        if result is not None and verdict != "missed" and result.evidence:
+            line += f" — you said “{_md(result.evidence)}”"
+        lines.append(line)
     lines.append("")
+    if _recovered(answer):
+        lines += ["_A key point recovered only when prompted counts at reduced credit._", ""]
     if followup.probed_score is not None:
         lines += [f"Score counting the follow-up: **{followup.probed_score:.2f}**", ""]
     return lines

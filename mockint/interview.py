@@ -63,6 +63,7 @@ from mockint.practice.followup import (
     Probe,
     choose_probe_target,
     followup_rubric,
+    recovery_label,
     template_followup,
 )
 from mockint.practice.history import grading_label, session_grading
@@ -591,12 +592,10 @@ def _followup_section(outcome: AnswerOutcome) -> _Section:
         after = {c.id: c for c in outcome.followup_grade.criteria}
         result = after.get(probe.criterion.id)
         verdict = result.verdict if result is not None else "missed"
-        if result is not None and verdict == "met":
-            items.append(_Item("✓", f"Recovered after the prompt: {probe.criterion.text}", result.evidence, "you said"))
-        elif verdict == "partial":
-            items.append(_Item("~", f"Partly recovered after the prompt: {probe.criterion.text}"))
-        else:
-            items.append(_Item("✗", f"Not recovered after the prompt: {probe.criterion.text}"))
+        mark = {"met": "✓", "partial": "~"}.get(verdict, "✗")
+        label = f"{recovery_label(probe.verdict, verdict)}: {probe.criterion.text}"
+        evidence = result.evidence if result is not None and verdict != "missed" else None
+        items.append(_Item(mark, label, evidence, "you said"))
         made = [m for m in outcome.followup_grade.mistakes if m.committed]
         items.extend(_Item("!", f"In the reply: {m.text}", m.evidence, "you wrote") for m in made)
     return _Section("Follow-up", "blue", items)

@@ -25,6 +25,7 @@ __all__ = [
     "choose_probe_target",
     "followup_rubric",
     "llm_followup",
+    "recovery_label",
     "template_followup",
 ]
 
@@ -209,3 +210,23 @@ def followup_rubric(rubric: Rubric, criterion_ids: Sequence[str], followup_quest
             "examples": [],
         }
     )
+
+
+def recovery_label(before: Verdict, after: Verdict) -> str:
+    """How a probed key point came out of the follow-up, in the words the live screen and the history share.
+
+    Args:
+        before: Its verdict in the answer (``missed`` or ``partial``).
+        after: Its verdict in the reply to the follow-up.
+
+    Returns:
+        ``Recovered after the prompt``, ``Partly recovered after the prompt`` (missed, then partial), ``Still
+        only partly covered after the prompt`` (partial both times) or ``Not recovered after the prompt``.
+    """
+    if after == "met":
+        return "Recovered after the prompt"
+    if after == "partial":
+        return (
+            "Partly recovered after the prompt" if before == "missed" else "Still only partly covered after the prompt"
+        )
+    return "Not recovered after the prompt"
