@@ -131,7 +131,7 @@ def test_followup_falls_back_to_the_template(followup_replies: list[FakeReply | 
     assert result.exit_code == 0, result.output
     assert warning in result.stdout
     assert len([line for line in result.stdout.splitlines() if line.startswith("! ")]) == 1  # one line
-    assert "Follow-up: Let's dig into one more thing: weight sharing" in result.stdout
+    assert "Follow-up: One more thing: what can you tell me about the filter weights" in result.stdout
     assert not queue
     session = json.loads(runner.invoke(app, ["history", "show", "1", "--format", "json"]).stdout)
     assert session["answers"][0]["followup"]["source"] == "template"

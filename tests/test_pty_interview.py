@@ -57,7 +57,7 @@ def test_candidate_sees_question_followup_and_feedback() -> None:
         child.sendline(".")
         # a follow-up on the terminal, by default, before the feedback
         child.expect("Follow-up")
-        child.expect("weight sharing")
+        child.expect("the filter weights")
         child.expect("> ")
         child.sendline("The same weights are reused at every position, so a pattern is detected anywhere.")
         child.expect("> ")

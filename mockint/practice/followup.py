@@ -108,20 +108,145 @@ _CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 _LATIN = re.compile(r"[A-Za-z]")
 
 
-def _topic_of(criterion: Criterion) -> str:
-    """A short name for a key point's topic that hints without giving the statement away.
+# Words that end a key point's subject: auxiliaries and the verbs key point statements use most. A statement
+# says something about its subject ("The p-value | is the probability ..."); the subject names what to ask
+# about, and what follows is what the candidate should recall, so it stays out of the question.
+_AUXILIARIES = frozenset(
+    "is are was were be been being can cannot could may might must should shall will would has have had does do "
+    "did isn't aren't can't doesn't don't won't needs need".split()
+)
+_VERBS = frozenset(
+    "accepts accept affects affect allows allow avoids avoid becomes become causes cause combines combine come comes "
+    "compares compare "
+    "compose composes computes compute consists consist contains contain contrasts contrast controls control "
+    "creates create defines define depends depend describes describe determines determine differs differ "
+    "fail fails follows follow gives give grows grow helps help holds hold improves improve includes include "
+    "increases increase keeps keep lead leads learn learns lets let lives live makes make maps map matters "
+    "matter means mean measures measure prevents prevent produces produce provides provide reduces reduce "
+    "refers refer relies rely removes remove represents represent requires require returns return runs run "
+    "separates separate shows show slides slide stays stay stores store takes take tells tell tends tend "
+    "uses use works work".split()
+)
+_DETERMINERS = frozenset("the a an each every this that these those its their our your".split())
+# A statement that opens with one of these starts with a condition or a place, not with its subject.
+_LEADING = frozenset(
+    "if when whenever at in on for with without by after before during once unless while although because "
+    "under within".split()
+)
+_PRONOUNS = frozenset("it they this these those we you he she there".split())
+# A subject this long is a question in itself; cut it before its relative clause, or give up on it.
+_MAX_SUBJECT_WORDS = 8
+_RELATIVE = frozenset("that which who whose where it".split())
+_TWO_OBJECTS = frozenset("give gives tell tells show shows let lets make makes offer offers".split())
+_OBJECT_ENDS = frozenset("and or to so e.g toward towards into from through across over then".split())
+_TOKEN = re.compile(r"[^\s]+")
 
-    Rubric authors name key points after their topic (``weight-sharing``, ``hard-negatives``), so a readable
-    id is used as it is; a generated one (``kp-1``) gives way to the text's first clause.
+
+def _bare(token: str) -> str:
+    return token.strip(".,;:!?\"'“”‘’()[]").casefold()
+
+
+def _subject(text: str) -> str | None:
+    """The subject of a key point's statement (what it is about), or ``None`` when there is no plain one."""
+    # Brackets hold examples and synonyms, often the very words to recall.
+    plain = re.sub(r"\s*\([^)]*\)", "", text)
+    tokens = _TOKEN.findall(plain)
+    words = [_bare(token) for token in tokens]
+    if not words or words[0] in _VERBS:
+        return None  # "Uses hard negatives ...": no subject; see _object
+    verb = next((i for i in range(1, min(len(words), 16)) if _is_verb(words, i)), None)
+    if verb is None:
+        return None
+    start = 0
+    if words[0] in _LEADING or tokens[0].endswith(","):
+        # "At each position the filter computes ...", "First, infix expressions are ...": the subject starts
+        # after the opening comma, else at the last determiner before the verb.
+        comma = next((i for i in range(verb) if tokens[i].endswith(",")), None)
+        determiners = [i for i in range(1, verb) if words[i] in _DETERMINERS]
+        if comma is not None:
+            start = comma + 1
+        elif determiners:
+            start = determiners[-1]
+        else:
+            return None
+    subject = tokens[start:verb]
+    cut = next((i for i in range(1, len(subject)) if _bare(subject[i]) in _RELATIVE), None)
+    if cut is not None:
+        subject = subject[:cut]
+    if len(subject) > _MAX_SUBJECT_WORDS:
+        # "The base case for a recursive implementation of merge sort": its head is enough.
+        cut = next((i for i in range(2, len(subject)) if _bare(subject[i]) in _LEADING), None)
+        subject = subject[:cut] if cut is not None else subject
+    # "the same filter weights": "same" points back at the predicate the question leaves out.
+    subject = [token for token in subject if _bare(token) != "same"]
+    if len(subject) == 1 and _bare(subject[0]) in _PRONOUNS and words[verb + 1 : verb + 2] in (["when"], ["if"]):
+        return f"when {_bare(subject[0])} {words[verb]}"  # "They fail when ..." -> "when they fail"
+    if not subject or len(subject) > _MAX_SUBJECT_WORDS or _bare(subject[0]) in _PRONOUNS:
+        return None
+    return _mid_sentence(" ".join(subject).rstrip(",;:"))
+
+
+def _is_verb(words: list[str], i: int) -> bool:
+    word = words[i]
+    if word in _AUXILIARIES:
+        return True
+    # "Possible causes for ...", "the uses of ...": a plural noun, not a verb.
+    following = words[i + 1] if i + 1 < len(words) else ""
+    return word in _VERBS and not (following in ("of", "for") and word not in ("consists", "consist"))
+
+
+def _mid_sentence(phrase: str) -> str:
+    """ "The p-value" reads "the p-value" mid-sentence; "GenAI tools" and "LLMs" keep their capitals."""
+    first = phrase.split(" ", 1)[0]
+    return phrase[:1].lower() + phrase[1:] if first[1:].islower() or len(first) == 1 else phrase
+
+
+def _object(text: str) -> str | None:
+    """For a statement that opens with its verb ("Names the model inputs: ..."), what the verb acts on."""
+    plain = re.sub(r"\s*\([^)]*\)", "", text)
+    tokens = _TOKEN.findall(plain)
+    words = [_bare(token) for token in tokens]
+    first = 1 if words and words[0].endswith("ly") else 0  # "Honestly names ..."
+    if len(words) < first + 2:
+        return None
+    opens_with_verb = words[first] in _VERBS or (words[first + 1] in _DETERMINERS and not tokens[first][:1].isdigit())
+    # "Give the tool precise context": the first object is a recipient, not the topic.
+    if not opens_with_verb or words[first] in _TWO_OBJECTS:
+        return None
+    rest = tokens[first + 1 :]
+    if rest and _bare(rest[0]) in _LEADING:
+        rest = rest[1:]  # "Contrasts with a fully connected layer"
+    phrase: list[str] = []
+    for token in rest:
+        word = _bare(token)
+        if phrase and (word in _LEADING or word in _RELATIVE or word in _OBJECT_ENDS or word.endswith("ing")):
+            break
+        # "hard negatives mined from ...": a participle after a plural noun starts what is said about it.
+        if phrase and word.endswith("ed") and _bare(phrase[-1]).endswith("s"):
+            break
+        phrase.append(token)
+        if re.search(r"[,;:.—]$", token) or len(phrase) >= 6:
+            break
+    topic = " ".join(phrase).rstrip(",;:.—")
+    return _mid_sentence(topic) if topic else None
+
+
+def _topic_of(criterion: Criterion) -> str:
+    """What the follow-up asks about, in the key point's own words, without giving the statement away.
+
+    The subject of the key point's statement ("The p-value is the probability ..." -> "the p-value"); for a
+    statement that opens with its verb, what the verb acts on ("Names the model inputs: ..." -> "the model
+    inputs"); else a readable id (authors name key points after their topic), else the text's first clause.
     """
+    found = _subject(criterion.text) or _object(criterion.text)
+    if found:
+        return found
     words = [part for part in re.split(r"[-_.]+", criterion.id) if part]
     if all(_WORD.fullmatch(word) for word in words) and any(len(word) >= 4 for word in words):
         return " ".join(words)
     clause = re.split(r"[:;,(—]", criterion.text, maxsplit=1)[0].strip().rstrip(".")
     clause_words = clause.split()
-    topic = " ".join(clause_words[:12]) + (" …" if len(clause_words) > 12 else "")
-    # "The p-value is ..." reads better mid-sentence as "the p-value is ...".
-    return topic[:1].lower() + topic[1:] if topic[1:2].islower() else topic
+    return _mid_sentence(" ".join(clause_words[:12]) + (" …" if len(clause_words) > 12 else ""))
 
 
 def _is_russian(text: str) -> bool:
@@ -129,7 +254,10 @@ def _is_russian(text: str) -> bool:
 
 
 def template_followup(criterion: Criterion, verdict: Verdict, answer: str) -> str:
-    """The follow-up question used without an LLM: it names the key point's topic and asks for it.
+    """The follow-up question used without an LLM: it asks about the key point's topic in the text's own words.
+
+    The topic is what the key point's statement is about (see :func:`_topic_of`), so the question points the
+    candidate at it without saying what should be said about it.
 
     Args:
         criterion: The key point to probe.
@@ -140,13 +268,14 @@ def template_followup(criterion: Criterion, verdict: Verdict, answer: str) -> st
         One question.
     """
     topic = _topic_of(criterion)
+    # Worded so that "it" never has to agree with a topic that may be plural ("the filter weights").
     if _is_russian(answer):
         if verdict == "partial":
-            return f"Вы коснулись темы «{topic}» — можете раскрыть подробнее: как это работает и почему это важно?"
-        return f"Давайте уточним одну вещь: {topic} — как это связано с вашим ответом и почему это важно?"
+            return f"Вы начали говорить про «{topic}» — можете сказать точнее, что вы имеете в виду и почему это важно?"
+        return f"Ещё один момент: что вы можете сказать про «{topic}» и почему это здесь важно?"
     if verdict == "partial":
-        return f"You touched on {topic} — can you be more precise: how does it work, and why does it matter here?"
-    return f"Let's dig into one more thing: {topic} — how does it come into your answer, and why does it matter?"
+        return f"You started on {topic} — can you say more precisely what you mean, and why it matters here?"
+    return f"One more thing: what can you tell me about {topic}, and why does that matter here?"
 
 
 def _followup_validator(criterion: Criterion) -> Callable[[dict[str, Any]], str]:
