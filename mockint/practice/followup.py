@@ -329,7 +329,13 @@ def followup_rubric(rubric: Rubric, criterion_ids: Sequence[str], followup_quest
     """
     wanted = set(criterion_ids)
     criteria = [c for c in rubric.criteria if c.id in wanted]
-    mistakes = [m for m in rubric.mistakes if set(m.omission_of) <= wanted]
+    # A kept mistake may also deny key points left out; those links would point at nothing (and crash the
+    # matching), so only its links to the probed key points stay.
+    mistakes = [
+        m if set(m.denies) <= wanted else m.model_copy(update={"denies": [ref for ref in m.denies if ref in wanted]})
+        for m in rubric.mistakes
+        if set(m.omission_of) <= wanted
+    ]
     # model_copy skips validation; the new lists make mockint.checks recompile the patterns for this copy.
     return rubric.model_copy(
         update={
