@@ -1056,7 +1056,7 @@ class Interviewer:
         with self._view.grading():
             grade, given_up = self._llm.grade(block.text, rubric, answer_id=str(answer_id))
         if given_up:
-            self._view.warn(SessionLLM.given_up_warning(self._llm.given_up or ""))
+            self._view.warn(SessionLLM.given_up_warning(self._llm.given_up or "", followup=self._followup))
         missed = [c.text for c in grade.criteria if c.verdict != "met"]
         tips = relevant_tips(rubric, missed, [m.text for m in grade.mistakes if m.committed])
         self._store.record_grade(answer_id, grade, tips, answered_at)
@@ -1146,7 +1146,7 @@ class Interviewer:
                 block.text, sub_rubric, answer_id=f"{outcome.answer_id}-followup"
             )
         if given_up:
-            self._view.warn(SessionLLM.given_up_warning(self._llm.given_up or ""))
+            self._view.warn(SessionLLM.given_up_warning(self._llm.given_up or "", followup=self._followup))
         verdicts = {c.id: c.verdict for c in followup_grade.criteria}
         outcome.followup_grade = followup_grade
         outcome.probed_score = probed_score(outcome.rubric, outcome.grade, verdicts)

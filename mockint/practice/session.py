@@ -111,9 +111,7 @@ class SessionLLM:
             return template, f"the LLM could not write the follow-up ({exc.reason}); asking the template question{rest}"
 
     @staticmethod
-    def given_up_warning(reason: str) -> str:
-        """The one line shown when grading gave the judge up."""
-        return (
-            f"the LLM judge failed ({reason}); grading with deterministic checks for the rest of the session, "
-            "follow-up questions from the template"
-        )
+    def given_up_warning(reason: str, *, followup: bool) -> str:
+        """The one line shown when grading gave the judge up (``followup``: whether follow-ups are asked)."""
+        rest = ", follow-up questions from the template" if followup else ""
+        return f"the LLM judge failed ({reason}); grading with deterministic checks for the rest of the session{rest}"

@@ -97,6 +97,8 @@ def test_a_session_the_judge_graded_only_in_part_says_so() -> None:
     assert result.exit_code == 0, result.output
     label = "LLM judge (fake-model) for 1 of 2 graded answers, deterministic checks for the rest"
     assert f"Graded by: {label}" in result.stdout
+    (warning,) = [line for line in result.stdout.splitlines() if line.startswith("! ")]
+    assert warning.endswith("(http_500); grading with deterministic checks for the rest of the session")
     session = show()
     assert session["grader"] == "hybrid" and session["model"] == "fake-model"
     assert [a["grader"] for a in session["answers"]] == ["llm", "deterministic"]
