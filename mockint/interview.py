@@ -7,15 +7,16 @@ The session is a small state machine over *injected* input and output (a :class:
 ``/quit`` on a line of their own skip the question or end the session. An empty answer is treated as a skip,
 with a message: re-asking would make a piped script's next answer land on the wrong question.
 
-**Follow-up probe.** When key points were missed or only partly covered, the interviewer asks one follow-up
-aimed at the most important of them (highest weight; a miss before a partial) *before* showing the feedback,
-since feedback that names the key point would make the probe pointless. The question is written by the LLM
-when one is configured (prompt ``prompts/followup_*.md``), else built from a template naming the key point's
-topic, never its full statement. The reply is graded against the probed key point only (a sub-rubric with that
-key point and the mistakes that can only be about it). A key point met after the prompt is *recovered*: it is
-stored apart from the unprompted verdict, earns :data:`PROMPTED_CREDIT` of its weight in the "counting the
-follow-up" score (the unprompted score stays the headline, as an interviewer would weigh it), and counts as a
-weaker recall in spaced repetition.
+**Follow-up probe.** When key points were missed or only partly covered, the interviewer asks one follow-up aimed
+at the most important of them (highest weight; a miss before a partial) *before* showing the feedback, since
+feedback that names the key point would make the probe pointless. The question is written by the LLM when one is
+configured (prompt ``prompts/followup_*.md``), else from a template that asks about what the key point's statement
+is about, in its words, never what it says (:mod:`mockint.practice.followup`). The LLM is given up for the session
+at its first server failure (:mod:`mockint.practice.session`). The reply is graded against the probed key point
+only (a sub-rubric with that key point and the mistakes that can only be about it). A key point met after the
+prompt is *recovered*: it is stored apart from the unprompted verdict, earns :data:`PROMPTED_CREDIT` of its weight
+in the "counting the follow-up" score (the unprompted score stays the headline, as an interviewer would weigh it),
+and counts as a weaker recall in spaced repetition.
 
 **Spaced repetition: SM-2 per key point.** Each key point is a card; each graded answer is a review of every
 key point of its question, with a quality from 0 to 5 derived from the verdicts (:data:`QUALITY`): met
@@ -943,8 +944,9 @@ class Interviewer:
     def run(self, questions: Sequence[Rubric]) -> SessionResult:
         """Ask the questions in order until they run out, the input ends, ``/quit`` or Ctrl-C.
 
-        Ctrl-C (``KeyboardInterrupt``) anywhere ends the session cleanly: what was answered is already stored,
-        a half-typed answer is stored as unfinished, and the session is marked ``interrupted``.
+        Ctrl-C (``KeyboardInterrupt``, which the command also raises on SIGTERM) anywhere ends the session
+        cleanly: what was answered is already stored, a half-typed answer is stored as unfinished, and the
+        session is marked ``interrupted``.
 
         Args:
             questions: The questions to ask.
