@@ -11,7 +11,7 @@ from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
 
-from mockint.cli._common import RubricsOption, error, notice, report_errors, user_errors
+from mockint.cli._common import RubricsOption, error, notice, report_errors, sigterm_as_ctrl_c, user_errors
 from mockint.files import MAX_ERROR_MESSAGES
 
 if TYPE_CHECKING:
@@ -128,6 +128,7 @@ def _check_options(
 
 
 @user_errors
+@sigterm_as_ctrl_c
 def grade(
     files: Annotated[
         list[Path], typer.Argument(metavar="FILE", help="Answer files: JSONL or CSV with id, question_id, answer.")
