@@ -30,6 +30,7 @@ _GRADE_KEYS = (
     "error",
     "extra",
     "layers",
+    "fallback",
 )
 
 
