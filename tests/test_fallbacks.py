@@ -350,3 +350,21 @@ def test_csv_output_has_a_fallback_column(llm_env: None, monkeypatch: pytest.Mon
     rows = list(csv.DictReader(out.open(encoding="utf-8", newline="")))
     assert [row["fallback"] for row in rows] == ["http_504", ""]
     assert [row["row"] for row in rows] == ["0", "1"]  # pass-through columns still follow
+
+
+def test_retry_fallbacks_without_a_judge_is_refused_and_changes_nothing(
+    llm_env: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    answers = first_run_with_fallbacks(tmp_path, monkeypatch, 3, {"a1"})
+    out = tmp_path / "grades.jsonl"
+    before = out.read_bytes()
+    # Re-graded deterministically, a fallback would lose the record that the judge never graded it.
+    no_llm = runner.invoke(app, ["grade", str(answers), "-o", str(out), "--resume", "--retry-fallbacks", "--no-llm"])
+    assert no_llm.exit_code == 1
+    assert no_llm.stderr.strip() == ("mockint: error: --retry-fallbacks re-grades with the LLM judge; drop --no-llm")
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    unset = runner.invoke(app, ["grade", str(answers), "-o", str(out), "--resume", "--retry-fallbacks"])
+    assert unset.exit_code == 1
+    assert "mockint: error: --retry-fallbacks needs the LLM judge: no LLM configured" in unset.stderr
+    assert out.read_bytes() == before

@@ -58,6 +58,8 @@ def check_options(
         _usage_error("--batch-api needs --out FILE.jsonl (the batch id is kept next to it, to resume)")
     if retry_fallbacks and not resume:
         _usage_error("--retry-fallbacks re-grades inside an existing --out FILE.jsonl; add --resume")
+    if retry_fallbacks and no_llm:
+        _usage_error("--retry-fallbacks re-grades with the LLM judge; drop --no-llm")
     if retry_fallbacks and batch_api:
         _usage_error("--retry-fallbacks works with live grading or --import-batch, not --batch-api; drop one")
     if resume:

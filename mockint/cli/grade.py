@@ -234,10 +234,12 @@ def grade(
         price_out=price_out,
     )
     settings = load_settings(model=model, no_llm=no_llm)
-    if batch_api and not settings.use_llm:
+    if (batch_api or (retry_fallbacks and not import_batch)) and not settings.use_llm:
         from mockint.errors import ConfigError
 
-        raise ConfigError(f"--batch-api needs a server: {settings.llm_reason}")
+        # Re-graded without a judge, a fallback would lose the record that the judge never graded it.
+        what = "--batch-api needs a server" if batch_api else "--retry-fallbacks needs the LLM judge"
+        raise ConfigError(f"{what}: {settings.llm_reason}")
     rubric_set = load_rubrics(rubrics)
 
     def records() -> Iterator[Record]:
