@@ -150,6 +150,7 @@ class RetrySession:
     regraded: int = 0
     still_failing: Counter[str] = field(default_factory=Counter)
     _routing: set[str] = field(default_factory=set)
+    _fresh: set[str] = field(default_factory=set)  # ids this run wrote, to tell the report which lines are new
     _side: DurableJsonlWriter | None = None
 
     @classmethod
@@ -213,11 +214,12 @@ class RetrySession:
         if grade.fallback is not None:
             self.still_failing[grade.fallback] += 1
 
-    def commit(self, on_line: Callable[[dict[str, Any]], None] | None = None) -> int:
+    def commit(self, on_line: Callable[[dict[str, Any], bool], None] | None = None) -> int:
         """Replace each re-graded fallback's line in ``out`` by its new grade, atomically.
 
         Args:
-            on_line: Called with every grade object of the final file, in order (for the report).
+            on_line: Called with every grade object of the final file, in order, and whether an earlier run
+                wrote it (for the report).
 
         Returns:
             Fallbacks left in the final file.
@@ -227,14 +229,18 @@ class RetrySession:
         """
         side = side_path(self.out)
         try:
-            return _merge(self.out, side, on_line) if side.exists() else _count(self.out, on_line)
+            earlier = self._written_earlier
+            return _merge(self.out, side, on_line, earlier) if side.exists() else _count(self.out, on_line, earlier)
         except OSError as exc:
             raise InputError(
                 f"{self.out}: cannot replace the re-graded fallbacks ({exc.strerror}); the new grades are kept "
                 f"in {side}: fix the cause and run the same command again"
             ) from None
 
-    def finish(self, on_line: Callable[[dict[str, Any]], None] | None, notice: Callable[[str], None]) -> int:
+    def _written_earlier(self, data: Mapping[str, Any]) -> bool:
+        return data.get("id") not in self._fresh
+
+    def finish(self, on_line: Callable[[dict[str, Any], bool], None] | None, notice: Callable[[str], None]) -> int:
         """:meth:`commit`, then say what the re-grading did in one line (and one about fallbacks left alone).
 
         Returns:
@@ -314,6 +320,8 @@ class _RoutingWriter:
         self._main = main
 
     def write(self, grade: Grade) -> None:
+        if grade.id is not None:
+            self._session._fresh.add(grade.id)
         routing = self._session._routing
         if grade.id is not None and grade.id in routing:
             routing.discard(grade.id)
@@ -325,7 +333,9 @@ class _RoutingWriter:
         """Closed by the session's close function."""
 
 
-def _count(out: Path, on_line: Callable[[dict[str, Any]], None] | None) -> int:
+def _count(
+    out: Path, on_line: Callable[[dict[str, Any], bool], None] | None, earlier: Callable[[Mapping[str, Any]], bool]
+) -> int:
     left = 0
     try:
         handle = out.open("rb")
@@ -336,11 +346,16 @@ def _count(out: Path, on_line: Callable[[dict[str, Any]], None] | None) -> int:
             data = json.loads(raw)
             left += fallback_reason(data) is not None
             if on_line is not None:
-                on_line(data)
+                on_line(data, earlier(data))
     return left
 
 
-def _merge(out: Path, side: Path, on_line: Callable[[dict[str, Any]], None] | None) -> int:
+def _merge(
+    out: Path,
+    side: Path,
+    on_line: Callable[[dict[str, Any], bool], None] | None,
+    earlier: Callable[[Mapping[str, Any]], bool],
+) -> int:
     # The side file's lines by id (offsets only: a re-grade is read back when its line comes up).
     index: dict[str, tuple[int, int]] = {}
     offset = 0
@@ -359,7 +374,7 @@ def _merge(out: Path, side: Path, on_line: Callable[[dict[str, Any]], None] | No
         target.write(raw)
         left += fallback_reason(data) is not None
         if on_line is not None:
-            on_line(data)
+            on_line(data, earlier(data))
 
     with out.open("rb") as source, side.open("rb") as regrades, merge.open("wb") as target:
         for raw in source:

@@ -180,9 +180,14 @@ class ReportBuilder:
             grade.fallback,
         )
 
-    def add_json(self, data: Mapping[str, Any]) -> None:
-        """Count one grade read back from a JSONL output file (written by an earlier run)."""
-        self.earlier += 1
+    def add_json(self, data: Mapping[str, Any], *, earlier: bool = True) -> None:
+        """Count one grade read back from a JSONL output file.
+
+        Args:
+            data: The grade object.
+            earlier: Whether an earlier run wrote it (its tokens are not in this run's usage).
+        """
+        self.earlier += earlier
         criteria = [
             (str(c.get("id")), str(c.get("text", "")), str(c.get("verdict")), c.get("agree"))
             for c in data.get("criteria") or []

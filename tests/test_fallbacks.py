@@ -192,9 +192,15 @@ def test_retry_fallbacks_regrades_only_the_fallbacks_in_place(
     with FakeOpenAI(handler=healthy) as server:
         monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
         result = runner.invoke(
-            app, ["grade", str(answers), "--out", str(out), "--resume", "--retry-fallbacks", "--fail-on-fallback"]
+            app,
+            ["grade", str(answers), "--out", str(out), "--resume", "--retry-fallbacks", "--fail-on-fallback"]
+            + ["--report", str(tmp_path / "report.md")],
         )
     assert result.exit_code == 0, result.output
+    report = (tmp_path / "report.md").read_text(encoding="utf-8")
+    # The report covers the final file: six grades, three of them (a0, a2, a3) from the earlier run, no fallback.
+    assert "3 of these grades were written by an earlier run" in report
+    assert "## Fallbacks to deterministic grading\n\nNone." in report
     # The two fallbacks, and a5 as --resume does (the cache is per server, and this is another port).
     assert sorted(healthy.asked) == ["a1", "a4", "a5"]
     after = out.read_bytes().splitlines(keepends=True)

@@ -304,7 +304,8 @@ def grade(
         )
     fallbacks = summary.fallbacks if summary is not None else 0
     if retry is not None and summary is not None:
-        fallbacks = retry.finish(builder.add_json if builder is not None else None, notice)
+        feed = (lambda data, earlier: builder.add_json(data, earlier=earlier)) if builder is not None else None
+        fallbacks = retry.finish(feed, notice)
     else:
         fallbacks += kept_fallbacks
     if builder is not None and report is not None:
