@@ -300,6 +300,11 @@ def open_existing(
         retry = RetrySession.start(out, notice)
         return retry.state, retry, 0
     finish_interrupted_merge(out, notice)
+    if side_path(out).exists():
+        notice(
+            f"{side_path(out)} holds re-grades of an interrupted --retry-fallbacks run; add --retry-fallbacks to "
+            "put them in place"
+        )
     kept = 0
 
     def see(data: dict[str, Any]) -> None:

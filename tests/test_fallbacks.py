@@ -374,3 +374,19 @@ def test_retry_fallbacks_without_a_judge_is_refused_and_changes_nothing(
     assert unset.exit_code == 1
     assert "mockint: error: --retry-fallbacks needs the LLM judge: no LLM configured" in unset.stderr
     assert out.read_bytes() == before
+
+
+def test_a_plain_resume_says_that_re_grades_are_waiting(tmp_path: Path) -> None:
+    answers = tmp_path / "answers.jsonl"
+    write_answers(answers, 2)
+    out = tmp_path / "grades.jsonl"
+    assert runner.invoke(app, ["grade", str(answers), "--out", str(out)]).exit_code == 0
+    side = tmp_path / "grades.jsonl.retry"
+    side.write_bytes(out.read_bytes().splitlines(keepends=True)[0])
+    result = runner.invoke(app, ["grade", str(answers), "--out", str(out), "--resume"])
+    assert result.exit_code == 0, result.output
+    assert (
+        f"{side} holds re-grades of an interrupted --retry-fallbacks run; add --retry-fallbacks to put them in place"
+        in result.stderr
+    )
+    assert side.exists()
