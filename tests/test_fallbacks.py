@@ -390,3 +390,32 @@ def test_a_plain_resume_says_that_re_grades_are_waiting(tmp_path: Path) -> None:
         in result.stderr
     )
     assert side.exists()
+
+
+def test_retry_fallbacks_with_the_replies_of_a_provider_batch(
+    llm_env: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from fake_openai import completion
+
+    answers = first_run_with_fallbacks(tmp_path, monkeypatch, 4, {"a1", "a3"})
+    out = tmp_path / "grades.jsonl"
+    before = out.read_bytes().splitlines(keepends=True)
+    requests = tmp_path / "requests.jsonl"
+    assert runner.invoke(app, ["grade", str(answers), "--export-batch", str(requests)]).exit_code == 0
+    # The batch engine answered the two fallbacks only (as when only they were submitted).
+    handler = correct_handler(load_rubrics()["cnn-explained"])
+    lines = []
+    for line in map(json.loads, requests.read_text(encoding="utf-8").splitlines()):
+        if line["custom_id"] in {"a1", "a3"}:
+            body = completion(str(handler(line["body"])), model="fake-model")
+            response = {"status_code": 200, "request_id": "req", "body": body}
+            lines.append(json.dumps({"id": "r", "custom_id": line["custom_id"], "response": response, "error": None}))
+    replies = tmp_path / "replies.jsonl"
+    replies.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = runner.invoke(
+        app, ["grade", str(answers), "-o", str(out), "--resume", "--retry-fallbacks", "--import-batch", str(replies)]
+    )
+    assert result.exit_code == 0, result.output
+    after = out.read_bytes().splitlines(keepends=True)
+    assert [after[0], after[2]] == [before[0], before[2]]
+    assert [json.loads(line)["grader"] for line in after] == ["llm"] * 4
