@@ -132,7 +132,8 @@ class RetrySession:
     """One ``--retry-fallbacks`` pass over an output file: what to re-grade, where it goes, and the merge.
 
     Use :meth:`start`; pass the input records through :meth:`pending`, the run's writer through :meth:`route`,
-    and call :meth:`commit` once the run has finished (not when it was interrupted: the next run goes on).
+    and call :meth:`finish` (or :meth:`commit`) once the run has finished; not when it was interrupted: the next
+    run goes on from the side file.
 
     Attributes:
         out: The JSONL output file.
@@ -207,6 +208,11 @@ class RetrySession:
                 self._side.close()
 
     def _write_regrade(self, grade: Grade) -> None:
+        if grade.error is not None:
+            # Not gradeable now (its rubric has gone, say): the old grade is worth more than an error line.
+            if grade.id is not None:
+                self.to_retry.add(grade.id)
+            return
         if self._side is None:
             self._side = DurableJsonlWriter(side_path(self.out), append=True)
         self._side.write(grade)

@@ -419,3 +419,30 @@ def test_retry_fallbacks_with_the_replies_of_a_provider_batch(
     after = out.read_bytes().splitlines(keepends=True)
     assert [after[0], after[2]] == [before[0], before[2]]
     assert [json.loads(line)["grader"] for line in after] == ["llm"] * 4
+
+
+def test_a_fallback_whose_rubric_has_gone_keeps_its_grade(
+    llm_env: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import shutil
+
+    from mockint.resources import data_dir
+
+    rubrics = tmp_path / "rubrics"
+    shutil.copytree(data_dir("rubrics"), rubrics)
+    answers = tmp_path / "answers.jsonl"
+    write_answers(answers, 2)
+    out = tmp_path / "grades.jsonl"
+    with FakeOpenAI(handler=FailSome({"a1"})) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        first = runner.invoke(app, ["grade", str(answers), "--rubrics", str(rubrics), "-o", str(out), "-c", "1"])
+        before = out.read_bytes()
+        (rubrics / "cnn-explained.yaml").unlink()
+        retry = runner.invoke(
+            app, ["grade", str(answers), "--rubrics", str(rubrics), "-o", str(out), "--resume", "--retry-fallbacks"]
+        )
+    assert first.exit_code == 0, first.output
+    assert retry.exit_code == 1  # the error is reported...
+    assert "question_id" in retry.stderr
+    assert out.read_bytes() == before  # ...but the deterministic grade it had is not replaced by an error line
+    assert "1 fallback(s) in" in retry.stderr and "kept as they are" in retry.stderr
