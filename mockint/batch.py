@@ -21,7 +21,7 @@ import os
 import sys
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -227,6 +227,7 @@ class RunSummary:
         graded: Answers graded.
         errors: Records that could not be graded (``error`` set).
         fallbacks: Answers graded deterministically because the judge failed.
+        fallback_reasons: Those answers counted by their grade's ``fallback`` reason.
         breaker_reason: Why the judge stopped being called, when it did.
         messages: The first :data:`MAX_ERROR_MESSAGES` one-line error messages, in input order.
         skipped: Records skipped because the output already had them (``--resume``).
@@ -236,6 +237,7 @@ class RunSummary:
     graded: int = 0
     errors: int = 0
     fallbacks: int = 0
+    fallback_reasons: Counter[str] = field(default_factory=Counter)
     breaker_reason: str | None = None
     messages: list[str] = field(default_factory=list)
     skipped: int = 0
@@ -313,8 +315,9 @@ def grade_records(
                 summary.messages.append(grade.error)
         else:
             summary.graded += 1
-            if judge is not None and grade.grader == "deterministic":
+            if grade.fallback is not None:
                 summary.fallbacks += 1
+                summary.fallback_reasons[grade.fallback] += 1
         if breaker is not None and summary.breaker_reason is None and breaker.is_open:
             summary.breaker_reason = breaker.open_reason
             if notice is not None:
