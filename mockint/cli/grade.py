@@ -168,6 +168,18 @@ def grade(
             rich_help_panel=_SCALE_PANEL,
         ),
     ] = None,
+    rate_limit_patience: Annotated[
+        float | None,
+        typer.Option(
+            "--rate-limit-patience",
+            min=0,
+            metavar="SECONDS",
+            help="How long an answer waits out HTTP 429s (Retry-After, else backoff; no attempt spent) before it "
+            "is graded deterministically; also the longest run of nothing but 429s waited through. Default "
+            "$MOCKINT_RATE_LIMIT_PATIENCE or 300.",
+            rich_help_panel=_SCALE_PANEL,
+        ),
+    ] = None,
     resume: Annotated[
         bool,
         typer.Option(
@@ -273,7 +285,7 @@ def grade(
         price_in=price_in,
         price_out=price_out,
     )
-    settings = load_settings(model=model, no_llm=no_llm)
+    settings = load_settings(model=model, no_llm=no_llm, rate_limit_patience=rate_limit_patience)
     if batch_api and not settings.use_llm:
         from mockint.errors import ConfigError
 
