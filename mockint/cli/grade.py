@@ -264,7 +264,9 @@ def grade(
     Each input line gets one output record, in input order, written as soon as it is graded. A bad line is
     reported with its line number and `error` set; the others are still graded; the exit code is then 1.
     Uses the LLM judge when OPENAI_API_KEY or OPENAI_BASE_URL is set, else deterministic checks. Judge replies
-    are cached in $MOCKINT_HOME/cache.db, so grading the same answers again sends no request.
+    are cached in $MOCKINT_HOME/cache.db, so grading the same answers again sends no request. After 3 failed
+    answers (or 3 requests without a response) in a row the judge is given up and answers in flight stop
+    retrying; after $MOCKINT_BREAKER_COOLDOWN seconds (default 30) one probe request checks whether it is back.
     """
     from mockint.config import load_settings
     from mockint.rubrics import load_rubrics

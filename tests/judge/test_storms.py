@@ -408,3 +408,4 @@ def test_help_documents_the_patience_and_its_default() -> None:
     text = " ".join(result.output.split())
     assert "--rate-limit-patience" in text
     assert "MOCKINT_RATE_LIMIT_PATIENCE or 300" in text
+    assert "$MOCKINT_BREAKER_COOLDOWN seconds (default 30)" in text
