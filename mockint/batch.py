@@ -258,6 +258,14 @@ def _grade_record(record: Record, rubrics: RubricSet, judge: Judge | None) -> Gr
     return grade
 
 
+def breaker_notice(breaker: CircuitBreakerJudge) -> str:
+    """The one line saying that the judge is given up, why, and whether it is tried again."""
+    circuit = breaker.circuit
+    if circuit.cooldown is None:
+        return f"the LLM judge stopped: {circuit.describe()}; grading the rest deterministically"
+    return f"the LLM judge stopped: {circuit.describe()}; grading deterministically until it answers again"
+
+
 # The reorder window: records submitted but not yet emitted. A slow answer (a retry waiting out a 429) holds
 # back the output of everything after it, and once the window is full, new work too; a wide window keeps the
 # workers busy through such stalls. Its memory is bounded: a record and a grade are a few kilobytes each.
@@ -307,6 +315,25 @@ def grade_records(
     summary = RunSummary()
     if breaker is None and isinstance(judge, CircuitBreakerJudge):
         breaker = judge
+    judge_down = False
+    seen = (0, 0)  # the breaker's openings and recoveries already told
+
+    def tell_breaker() -> None:
+        # One line when the judge is given up and one when a probe finds it working again, not per answer;
+        # counted, not sampled, so that a quick open-and-recover between two grades is told too.
+        nonlocal judge_down, seen
+        if breaker is None:
+            return
+        circuit = breaker.circuit
+        openings, recoveries = circuit.openings, circuit.recoveries
+        for down, happened in ((True, openings > seen[0]), (False, recoveries > seen[1]), (True, breaker.is_open)):
+            if happened and down != judge_down:
+                judge_down = down
+                if down:
+                    summary.breaker_reason = summary.breaker_reason or circuit.last_reason
+                if notice is not None:
+                    notice(breaker_notice(breaker) if down else "the LLM judge answers again; using it")
+        seen = (openings, recoveries)
 
     def account(grade: Grade) -> None:
         if grade.error is not None:
@@ -318,13 +345,7 @@ def grade_records(
             if grade.fallback is not None:
                 summary.fallbacks += 1
                 summary.fallback_reasons[grade.fallback] += 1
-        if breaker is not None and summary.breaker_reason is None and breaker.is_open:
-            summary.breaker_reason = breaker.open_reason
-            if notice is not None:
-                notice(
-                    f"the LLM judge failed for {breaker.threshold} answers in a row ({breaker.open_reason}); "
-                    "grading the rest deterministically"
-                )
+        tell_breaker()
         emit(grade)
 
     threads = max(1, workers if workers is not None else concurrency)

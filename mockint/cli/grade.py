@@ -114,6 +114,18 @@ def grade(
             rich_help_panel=_SCALE_PANEL,
         ),
     ] = None,
+    rate_limit_patience: Annotated[
+        float | None,
+        typer.Option(
+            "--rate-limit-patience",
+            min=0,
+            metavar="SECONDS",
+            help="How long an answer waits out HTTP 429s (Retry-After, else backoff; no attempt spent) before it "
+            "is graded deterministically; also the longest run of nothing but 429s waited through. Default "
+            "$MOCKINT_RATE_LIMIT_PATIENCE or 300.",
+            rich_help_panel=_SCALE_PANEL,
+        ),
+    ] = None,
     resume: Annotated[
         bool,
         typer.Option(
@@ -227,7 +239,9 @@ def grade(
     An answer the judge failed on is graded deterministically, with `fallback` set to the reason; with
     --fail-on-fallback the exit code is then 3 (1 wins when a record also failed).
     Uses the LLM judge when OPENAI_API_KEY or OPENAI_BASE_URL is set, else deterministic checks. Judge replies
-    are cached in $MOCKINT_HOME/cache.db, so grading the same answers again sends no request.
+    are cached in $MOCKINT_HOME/cache.db, so grading the same answers again sends no request. After 3 failed
+    answers (or 3 requests without a response) in a row the judge is given up and answers in flight stop
+    retrying; after $MOCKINT_BREAKER_COOLDOWN seconds (default 30) one probe request checks whether it is back.
 
     Limits: an answer over 100,000 characters is an error record (--max-answer-chars); a rubric file over 1 MiB
     is refused ($MOCKINT_MAX_RUBRIC_BYTES). A NUL byte, a value nested over 64 levels or an unclosed CSV quote
@@ -253,7 +267,7 @@ def grade(
         price_in=price_in,
         price_out=price_out,
     )
-    settings = load_settings(model=model, no_llm=no_llm)
+    settings = load_settings(model=model, no_llm=no_llm, rate_limit_patience=rate_limit_patience)
     if (batch_api or (retry_fallbacks and not import_batch)) and not settings.use_llm:
         from mockint.errors import ConfigError
 
