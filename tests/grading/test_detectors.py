@@ -34,6 +34,11 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "p-value — это вероятность того, что нулевая гипотеза верна.",
         "p-value 0.04 значит, что с вероятностью 96% фича работает.",
         "The p-value shows how confident we can be that the treatment effect is real.",
+        "So a p-value of 0.05 means there is a 95% probability that our hypothesis is right.",
+        "The p-value is the probability that the difference between A and B is real.",
+        "p-value показывает вероятность того, что эффект случайный.",
+        "The p-value is the probability that the results happened by chance.",
+        "A p-value of 0.2 means there's an 80% chance the feature works.",
     ],
     ("ab-significance", "magic-five-percent"): [
         "Below 0.05 the effect is real, and above 0.05 there is no effect.",
@@ -44,6 +49,9 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "A p-value above 0.05 means the change has no effect, so we roll it back.",
         "The 0.05 line separates true results from false ones.",
         "p = 0.051 means the test failed and the feature does nothing.",
+        "If the p-value is 0.06 we can say the feature definitely has no effect.",
+        "Меньше 0.05 — значит эффект доказан.",
+        "Once p is under 5% the result is guaranteed to replicate.",
     ],
     ("ab-significance", "no-power-planning"): [
         "We just run the test until it turns significant and then stop.",
@@ -56,6 +64,10 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "Power calculations are mostly academic, in practice you just launch.",
         "Тест останавливаем, как только p-value станет меньше 0.05.",
         "We stop the test the moment it hits significance.",
+        "We don't calculate the sample size, we just run the test for two weeks and see.",
+        "Sample size? Never really thought about it, we just use all the traffic.",
+        "We peek at the results daily and stop once it's significant.",
+        "Мы не считаем размер выборки заранее, просто запускаем тест.",
     ],
     ("ab-significance", "forget-variance-randomization"): [
         "With enough traffic any bias in the split averages out.",
@@ -67,6 +79,10 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "Bias in the assignment washes out once you have millions of users.",
         "Смещение в сплите исправится само, если набрать больше трафика.",
         "We track dozens of metrics without correction and ship whatever moved.",
+        "Randomization is not something we need to worry about, the platform handles it.",
+        "Variance is irrelevant if the average goes up.",
+        "We look at all metrics and if any of them is significant we call it a win.",
+        "More data removes any bias from the experiment.",
     ],
     ("cnn-explained", "splitting-into-pieces"): [
         "A CNN cuts the picture into small squares and classifies each square.",
@@ -77,6 +93,8 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "You take the image, slice it into a grid of cells, and feed each cell to the classifier.",
         "It just chops the image into chunks and recognises each chunk.",
         "По сути CNN нарезает изображение на фрагменты и анализирует каждый отдельно.",
+        "The CNN divides the picture into small squares and then votes on what the object is.",
+        "Сеть режет картинку на маленькие квадраты и смотрит на каждый.",
     ],
     ("cnn-explained", "no-weight-sharing"): [
         "Each position gets its own unique set of weights.",
@@ -87,6 +105,8 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "Every part of the image has different parameters so it can specialize.",
         "Каждый участок изображения обрабатывается отдельным фильтром.",
         "Weight sharing isn't really important, it's an implementation detail.",
+        "Every location in the image has a separate set of parameters.",
+        "Each neuron in the conv layer has its own weights for its own region.",
     ],
     ("cnn-explained", "filters-not-learned"): [
         "The engineer picks fixed filters by hand, like Sobel edge detectors.",
@@ -98,6 +118,9 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "Each filter is a classic edge detector that someone designed manually.",
         "The convolution kernels are designed by domain experts.",
         "Фильтры — это заранее заданные матрицы, например оператор Собеля.",
+        "The filters are fixed matrices, for example a Sobel filter for vertical edges.",
+        "We manually set the kernel values to detect edges.",
+        "Инженер вручную подбирает ядра свёртки.",
     ],
     ("cnn-explained", "math-before-intuition"): [
         "Convolution is the integral of f(τ)g(t−τ)dτ, which is what each layer computes.",
@@ -108,6 +131,8 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "A CNN is best understood through the impulse response of a linear time-invariant system.",
         "Convolution is defined via the Dirac delta and impulse responses.",
         "Начнём с преобразования Фурье: свёртка во временной области — это умножение в частотной.",
+        "Let me start with the formal definition: convolution is an integral over all shifts of the product of "
+        "two functions.",
     ],
     ("fashion-recommender", "only-embeddings"): [
         "We just used embeddings and recommended the nearest items.",
@@ -117,6 +142,8 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "Мы просто взяли эмбеддинги и рекомендовали ближайшие товары.",
         "Embeddings alone were enough to find compatible items.",
         "It was all embeddings: encode every product with CLIP and return the closest ones.",
+        "We only used embeddings from a pretrained CLIP model.",
+        "It's simply cosine similarity on CLIP embeddings.",
     ],
     ("fashion-recommender", "no-stage-split"): [
         "One model scores every item in the catalogue and we show the top ten.",
@@ -127,6 +154,8 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "Одна модель сразу выдаёт рекомендации по всему каталогу.",
         "We didn't bother with a two-stage setup, one model handles it all.",
         "We simply rank the entire catalogue directly with the compatibility model.",
+        "We have just one model that does all the recommending.",
+        "We didn't need a separate candidate generation step.",
     ],
     ("fashion-recommender", "random-negatives-only"): [
         "For negatives we just sampled random items from the catalog.",
@@ -137,6 +166,8 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "Негативы брали случайно из всего каталога.",
         "We used random negatives; mining harder ones seemed unnecessary.",
         "We sampled negatives uniformly from the catalogue.",
+        "Negatives were random products from the catalogue, that was enough.",
+        "В качестве негативов брали рандомные товары.",
     ],
     ("fashion-recommender", "hide-failures"): [
         "Honestly, nothing went wrong, the model worked perfectly.",
@@ -148,6 +179,8 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "Всё работало идеально, проблем не было.",
         "We didn't really have any failures to talk about.",
         "Мы не столкнулись ни с какими проблемами.",
+        "The recommender worked great and there were no issues at all.",
+        "Честно говоря, ничего не сломалось, всё работало идеально.",
     ],
     ("genai-tools", "production-without-review"): [
         "LLMs can ship a whole service on their own now.",
@@ -158,6 +191,9 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "ChatGPT can write the entire application by itself and I just deploy it.",
         "Нейросети уже сами пишут продакшн-сервисы без всякой проверки.",
         "The agent writes, tests and deploys the whole service autonomously.",
+        "AI agents can already build and run a whole production system without any human review.",
+        "ИИ уже может сам написать продакшн-систему без ревью.",
+        "Soon AI will replace developers and code review entirely.",
     ],
     ("genai-tools", "dismiss-hallucinations"): [
         "They hallucinate, so they are a net negative: ban them.",
@@ -170,6 +206,8 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "I avoid AI assistants completely since they invent things.",
         "They're just a liability that lies confidently.",
         "Honestly they're not worth the risk, they invent APIs.",
+        "These tools hallucinate too much to be useful at all.",
+        "LLM-инструменты — игрушка, они постоянно галлюцинируют.",
     ],
     ("genai-tools", "forget-verification"): [
         "If it compiles, I merge it.",
@@ -180,6 +218,8 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "I just paste what ChatGPT gives me straight into the codebase.",
         "Если код компилируется, я его сразу мержу.",
         "Я не тестирую сгенерированный код, он обычно работает.",
+        "If the code looks right, I ship it.",
+        "I trust the generated code and merge it without tests.",
     ],
     ("genai-tools", "vague-prompts-blame-model"): [
         "When it writes garbage, that's the model's fault, not my prompt.",
@@ -191,6 +231,8 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "Если результат плохой, виновата нейросеть, а не я.",
         "I keep prompts short, and when it fails, it's on the model.",
         "Prompt engineering is overrated, the model should just figure it out.",
+        "If the result is bad, it's the model's fault, it should know what I mean.",
+        "Модель тупая, если выдаёт мусор.",
     ],
 }
 
@@ -228,6 +270,14 @@ CLEAN: dict[str, list[str]] = {
         "Variance matters: noisy metrics need more users to reach significance.",
         "Without a correction, testing twenty metrics almost surely gives you a false positive.",
         "Running the test longer fixes novelty bias and weekly seasonality.",
+        "A p-value is the probability of data at least as extreme as ours if the null is true, not the probability "
+        "that the effect is real.",
+        "The chance that the variant is better is a Bayesian posterior, which a p-value does not give.",
+        "We planned the sample size and ran until we reached it.",
+        "We keep running the test until the planned duration is over, even if it looks significant earlier.",
+        "We fix the significance level at 5% before the test starts.",
+        "At the 5% level, about one test in twenty shows an effect when there is none.",
+        "Bigger samples make it easier to detect smaller effects.",
     ],
     "cnn-explained": [
         # splitting-into-pieces
@@ -261,6 +311,11 @@ CLEAN: dict[str, list[str]] = {
         "The continuous convolution integral isn't needed to understand this.",
         "Formally it's an integral, but intuitively it's a small filter sliding over the image.",
         "Signal-processing people know convolution as an integral, but you don't need that here.",
+        "The image is not cut into pieces; the same filter scans every position.",
+        "Each output position is computed with the same filter weights.",
+        "Each filter has its own weights, and those weights are shared across all positions.",
+        "Early computer vision used fixed Sobel filters; a CNN learns its filters instead.",
+        "Convolution is just a weighted sum, no integrals needed.",
     ],
     "fashion-recommender": [
         # only-embeddings
@@ -291,6 +346,12 @@ CLEAN: dict[str, list[str]] = {
         "The index had no real problems with latency, but ranking quality suffered from color dominance.",
         "Retrieval worked perfectly on the offline benchmark, yet users still got monochrome outfits.",
         "I wouldn't say everything worked perfectly.",
+        "Embeddings gave us candidates, but labels from outfits and hard negatives made them useful.",
+        "We used one model for retrieval and a second model for reranking.",
+        "The reranker does not score the whole catalogue, only the top 500 candidates.",
+        "Random in-batch negatives were a starting point; later we mined hard negatives from the same category.",
+        "The biggest failure was color dominance: everything worked except diversity.",
+        "Nothing went wrong with the infrastructure, but the model kept recommending monochrome looks.",
     ],
     "genai-tools": [
         # production-without-review
@@ -326,20 +387,39 @@ CLEAN: dict[str, list[str]] = {
         "Garbage in, garbage out applies to the model too: vague prompts give vague code.",
         "No model should be expected to understand what I want from one line.",
         "Blaming the model for garbage output usually means my spec was vague.",
+        "I review every diff before anything goes to production.",
+        "They hallucinate sometimes, but for boilerplate they are a huge time saver.",
+        "Hallucinations don't make them useless, they make review mandatory.",
+        "I never ship it just because it looks right.",
+        "If it compiles that proves nothing, so I run the tests.",
+        "When the model gets it wrong, I first check whether my prompt was vague.",
+        "A vague one-sentence prompt is not enough for anything non-trivial.",
     ],
 }
 
 
-# Traps that a detector no longer accuses but the grader's stance still reads as dismissing verification (a
-# dismissal of a key point states the "Forget ..." mistake): "until" does not end a negation's reach, a
-# negation cue more than five words before "без" does not cancel it, and a warning ("X without review is how
-# you get outages") is read as a denial. Fixing these is a change to mockint.grading.text, not to a rubric.
-STANCE_GAPS: list[tuple[str, str]] = [
-    ("genai-tools", "Shipping AI-generated code to prod without review is how you get outages."),
-    ("genai-tools", "Нельзя выкатывать в прод код от нейросети без ревью."),
-    ("genai-tools", "I don't merge until I read the diff."),
-    ("genai-tools", "Я не мержу код, пока не прогоню тесты."),
-    ("genai-tools", "They become a liability without review."),
+# Traps that no detector accuses but the grader's stance layer still reads as dismissing a key point (a
+# dismissal states the "Forget ..."/"Ignore ..." mistake that denies it): "until" does not end a negation's
+# reach, a negation cue more than five words before "без" does not cancel it, a negated verb's object is
+# read as negated ("will not remove bias from a broken split"), and a warning ("X without review is how you
+# get outages") is read as a denial. Fixing these is a change to mockint.grading.text, not to a rubric.
+STANCE_GAPS: list[tuple[str, str, str]] = [
+    ("genai-tools", "Shipping AI-generated code to prod without review is how you get outages.", "forget-verification"),
+    ("genai-tools", "Нельзя выкатывать в прод код от нейросети без ревью.", "forget-verification"),
+    ("genai-tools", "I don't merge until I read the diff.", "forget-verification"),
+    ("genai-tools", "Я не мержу код, пока не прогоню тесты.", "forget-verification"),
+    ("genai-tools", "They become a liability without review.", "forget-verification"),
+    (
+        "ab-significance",
+        "More data reduces variance but it will not remove bias from a broken split.",
+        "forget-variance-randomization",
+    ),
+    (
+        "cnn-explained",
+        "The number of filters and kernel size are hyperparameters we pick by hand.",
+        "filters-not-learned",
+    ),
+    ("genai-tools", "No agent today can build a whole production system without review.", "forget-verification"),
 ]
 
 
@@ -359,13 +439,14 @@ def test_a_trap_sentence_states_no_mistake(question: str, sentence: str) -> None
     assert stated(grade_answer(sentence, RUBRICS[question])) == {}
 
 
-@pytest.mark.parametrize(("question", "sentence"), STANCE_GAPS)
-def test_a_stance_gap_trap_is_accused_of_nothing_but_the_dismissal(question: str, sentence: str) -> None:
-    g = grade_answer(sentence, RUBRICS[question])
-    assert set(stated(g)) <= {"forget-verification"}
+@pytest.mark.parametrize(("question", "sentence", "dismissal"), STANCE_GAPS)
+def test_a_stance_gap_trap_is_accused_of_nothing_but_the_dismissal(
+    question: str, sentence: str, dismissal: str
+) -> None:
+    assert set(stated(grade_answer(sentence, RUBRICS[question]))) <= {dismissal}
 
 
-@pytest.mark.xfail(strict=True, reason="stance: read as dismissing verification (see STANCE_GAPS)")
-@pytest.mark.parametrize(("question", "sentence"), STANCE_GAPS)
-def test_a_stance_gap_trap_states_no_mistake(question: str, sentence: str) -> None:
+@pytest.mark.xfail(strict=True, reason="stance: read as dismissing a key point (see STANCE_GAPS)")
+@pytest.mark.parametrize(("question", "sentence", "dismissal"), STANCE_GAPS)
+def test_a_stance_gap_trap_states_no_mistake(question: str, sentence: str, dismissal: str) -> None:
     assert stated(grade_answer(sentence, RUBRICS[question])) == {}
