@@ -278,6 +278,18 @@ CLEAN: dict[str, list[str]] = {
         "We fix the significance level at 5% before the test starts.",
         "At the 5% level, about one test in twenty shows an effect when there is none.",
         "Bigger samples make it easier to detect smaller effects.",
+        "If the treatment does nothing, p-values are uniform, so about 5% of tests come out under 0.05 anyway.",
+        "A confidence interval tells you the plausible range for the lift, which is more useful than a yes/no at 0.05.",
+        "We ran the test for two full weeks as planned to cover weekly seasonality.",
+        "We monitor SRM daily, but we don't make ship decisions until the planned sample size is reached.",
+        "A p-value of 0.03 means that if there were no effect, a difference this big would show up 3% of the time.",
+        "With 99% of users in control the test would have almost no power.",
+        "Running longer helps with noise, not with bias; an uneven split needs a bug fix.",
+        "p < 0.05 doesn't guarantee the effect is real, and p > 0.05 doesn't prove there is none.",
+        "We stop the test when we reach the sample size from the power calculation.",
+        "Если эффект маленький, нужен большой размер выборки, иначе тест не прокрасится.",
+        "The probability that the variant is better is not what a p-value measures.",
+        "Stopping as soon as the p-value dips under 0.05 is peeking and inflates false positives.",
     ],
     "cnn-explained": [
         # splitting-into-pieces
@@ -316,6 +328,16 @@ CLEAN: dict[str, list[str]] = {
         "Each filter has its own weights, and those weights are shared across all positions.",
         "Early computer vision used fixed Sobel filters; a CNN learns its filters instead.",
         "Convolution is just a weighted sum, no integrals needed.",
+        "Think of the image as a grid of pixels, and a 3x3 filter sliding over it.",
+        "Each filter has its own weights, and the layer applies each one everywhere.",
+        "The first layers learn edge detectors that look a lot like hand-designed Sobel filters.",
+        "Mathematically it's a discrete convolution, a weighted sum, but the intuition is a sliding stencil.",
+        "The image is processed patch by patch by the same filter, not by separate filters for each patch.",
+        "Pooling splits the feature map into 2x2 windows and keeps the max, which halves the resolution.",
+        "Instead of a separate weight for every pixel, a conv layer reuses one small kernel.",
+        "Unlike a fully connected layer, which has separate weights for every input, a CNN shares them.",
+        "Фильтр не фиксирован заранее: его веса выучиваются на данных.",
+        "Sobel filters are designed by hand; a CNN learns similar ones from data.",
     ],
     "fashion-recommender": [
         # only-embeddings
@@ -352,6 +374,14 @@ CLEAN: dict[str, list[str]] = {
         "Random in-batch negatives were a starting point; later we mined hard negatives from the same category.",
         "The biggest failure was color dominance: everything worked except diversity.",
         "Nothing went wrong with the infrastructure, but the model kept recommending monochrome looks.",
+        "We started from off-the-shelf CLIP embeddings, then fine-tuned them on outfit triplets.",
+        "The candidate generator is one model; the reranker is another, trained on clicks.",
+        "Scoring every item with the heavy ranker would take seconds, so we retrieve 300 candidates first.",
+        "Random negatives were the baseline, and hard negatives from the same category improved recall.",
+        "It worked well for basics but struggled with statement pieces.",
+        "One weakness we never solved is color dominance.",
+        "Negatives came from the same category, not random items.",
+        "We didn't use random negatives only: half were mined from similar categories.",
     ],
     "genai-tools": [
         # production-without-review
@@ -394,6 +424,17 @@ CLEAN: dict[str, list[str]] = {
         "If it compiles that proves nothing, so I run the tests.",
         "When the model gets it wrong, I first check whether my prompt was vague.",
         "A vague one-sentence prompt is not enough for anything non-trivial.",
+        "Agents can draft a whole service, but a human still reviews and owns it before production.",
+        "I paste the relevant files into the chat so it has the context.",
+        "I never paste generated code straight into the repo without reading it.",
+        "It hallucinates sometimes, so I treat its output as a draft.",
+        "When it produces garbage, I tighten the prompt and add examples.",
+        "Tests are not optional: I ask the model to write them and then I run them.",
+        "I skip nothing: every generated change gets tests and a review.",
+        "They are useless without context, so I give them the schema and constraints.",
+        "Writing tests by hand for boilerplate is a waste of time; the model drafts them and I review.",
+        "Blaming the tool is easy, but usually the spec was vague.",
+        "LLMs are great at boilerplate, but production code always goes through review.",
     ],
 }
 
@@ -420,6 +461,7 @@ STANCE_GAPS: list[tuple[str, str, str]] = [
         "filters-not-learned",
     ),
     ("genai-tools", "No agent today can build a whole production system without review.", "forget-verification"),
+    ("genai-tools", "ChatGPT cannot replace code review.", "forget-verification"),
 ]
 
 
