@@ -39,6 +39,12 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "p-value показывает вероятность того, что эффект случайный.",
         "The p-value is the probability that the results happened by chance.",
         "A p-value of 0.2 means there's an 80% chance the feature works.",
+        "Basically the p-value is how likely it is that the null is true.",
+        "p-value = вероятность, что гипотеза H0 верна.",
+        "A p-value of 0.01 means a 1% chance that there's no real difference.",
+        "The p-value gives the probability that the uplift is just random.",
+        "Низкий p-value значит, что вероятность случайности результата маленькая.",
+        "A p-value of 0.05 tells us we're 95% sure the new button works.",
     ],
     ("ab-significance", "magic-five-percent"): [
         "Below 0.05 the effect is real, and above 0.05 there is no effect.",
@@ -52,6 +58,10 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "If the p-value is 0.06 we can say the feature definitely has no effect.",
         "Меньше 0.05 — значит эффект доказан.",
         "Once p is under 5% the result is guaranteed to replicate.",
+        "p below 0.05 means the result is true.",
+        "Если p-value 0.06, то эффекта точно нет.",
+        "Anything above 5% means the feature doesn't work, period.",
+        "Under 0.05 we can be certain the change helps.",
     ],
     ("ab-significance", "no-power-planning"): [
         "We just run the test until it turns significant and then stop.",
@@ -68,6 +78,10 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "Sample size? Never really thought about it, we just use all the traffic.",
         "We peek at the results daily and stop once it's significant.",
         "Мы не считаем размер выборки заранее, просто запускаем тест.",
+        "Честно, мощность теста мы не считаем, это лишнее.",
+        "We keep the test running until p drops under 0.05, then we ship.",
+        "We just stop the experiment once we see significance.",
+        "Смотрим на p-value каждый день и останавливаем, как только стало значимо.",
     ],
     ("ab-significance", "forget-variance-randomization"): [
         "With enough traffic any bias in the split averages out.",
@@ -83,6 +97,9 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "Variance is irrelevant if the average goes up.",
         "We look at all metrics and if any of them is significant we call it a win.",
         "More data removes any bias from the experiment.",
+        "Multiple testing isn't a real problem in practice.",
+        "Если трафика много, то смещение в группах усреднится.",
+        "Just gather more data and the imbalance between groups washes out.",
     ],
     ("cnn-explained", "splitting-into-pieces"): [
         "A CNN cuts the picture into small squares and classifies each square.",
@@ -95,6 +112,9 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "По сути CNN нарезает изображение на фрагменты и анализирует каждый отдельно.",
         "The CNN divides the picture into small squares and then votes on what the object is.",
         "Сеть режет картинку на маленькие квадраты и смотрит на каждый.",
+        "A CNN splits the image into small parts and recognizes each part.",
+        "The convolution divides the picture into patches, and each patch is classified.",
+        "Изображение делится на квадраты, и каждый квадрат анализируется отдельно.",
     ],
     ("cnn-explained", "no-weight-sharing"): [
         "Each position gets its own unique set of weights.",
@@ -107,6 +127,9 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "Weight sharing isn't really important, it's an implementation detail.",
         "Every location in the image has a separate set of parameters.",
         "Each neuron in the conv layer has its own weights for its own region.",
+        "Each region of the image has its own weights in a CNN.",
+        "Every spot in the image gets a different filter.",
+        "У каждого пикселя свои веса.",
     ],
     ("cnn-explained", "filters-not-learned"): [
         "The engineer picks fixed filters by hand, like Sobel edge detectors.",
@@ -121,6 +144,9 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "The filters are fixed matrices, for example a Sobel filter for vertical edges.",
         "We manually set the kernel values to detect edges.",
         "Инженер вручную подбирает ядра свёртки.",
+        "The kernels are fixed: blur, sharpen, edge detection, like in Photoshop.",
+        "Фильтры фиксированные, например Собель для границ.",
+        "Someone hand-crafts the filters to pick out edges and corners.",
     ],
     ("cnn-explained", "math-before-intuition"): [
         "Convolution is the integral of f(τ)g(t−τ)dτ, which is what each layer computes.",
@@ -133,6 +159,8 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "Начнём с преобразования Фурье: свёртка во временной области — это умножение в частотной.",
         "Let me start with the formal definition: convolution is an integral over all shifts of the product of "
         "two functions.",
+        "To understand a CNN you first need the convolution theorem and the Fourier transform.",
+        "Формально свёртка — это интеграл от f(τ)g(t−τ) по τ.",
     ],
     ("fashion-recommender", "only-embeddings"): [
         "We just used embeddings and recommended the nearest items.",
@@ -144,6 +172,9 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "It was all embeddings: encode every product with CLIP and return the closest ones.",
         "We only used embeddings from a pretrained CLIP model.",
         "It's simply cosine similarity on CLIP embeddings.",
+        "We just used embeddings, nothing fancy.",
+        "Мы использовали только эмбеддинги из CLIP, и всё.",
+        "Recommendations were just nearest neighbours in embedding space.",
     ],
     ("fashion-recommender", "no-stage-split"): [
         "One model scores every item in the catalogue and we show the top ten.",
@@ -156,6 +187,9 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "We simply rank the entire catalogue directly with the compatibility model.",
         "We have just one model that does all the recommending.",
         "We didn't need a separate candidate generation step.",
+        "Everything is done by one model end to end.",
+        "Мы не разделяли отбор кандидатов и ранжирование.",
+        "There's no need for a separate reranker, the embeddings already rank the items.",
     ],
     ("fashion-recommender", "random-negatives-only"): [
         "For negatives we just sampled random items from the catalog.",
@@ -168,6 +202,9 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "We sampled negatives uniformly from the catalogue.",
         "Negatives were random products from the catalogue, that was enough.",
         "В качестве негативов брали рандомные товары.",
+        "Negatives: random items from the catalog.",
+        "We took random products as negatives, hard negative mining was overkill.",
+        "Негативы — просто случайные вещи из каталога.",
     ],
     ("fashion-recommender", "hide-failures"): [
         "Honestly, nothing went wrong, the model worked perfectly.",
@@ -181,6 +218,9 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "Мы не столкнулись ни с какими проблемами.",
         "The recommender worked great and there were no issues at all.",
         "Честно говоря, ничего не сломалось, всё работало идеально.",
+        "I wouldn't say anything failed, it was a success.",
+        "No failure modes really, the metrics were great across the board.",
+        "Проблем не было, модель работала отлично.",
     ],
     ("genai-tools", "production-without-review"): [
         "LLMs can ship a whole service on their own now.",
@@ -194,6 +234,10 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "AI agents can already build and run a whole production system without any human review.",
         "ИИ уже может сам написать продакшн-систему без ревью.",
         "Soon AI will replace developers and code review entirely.",
+        "Today an agent can take a ticket and ship it to production by itself.",
+        "With Claude Code you don't need code review anymore, it writes production-ready code.",
+        "Агенты уже сами делают продакшн-системы целиком.",
+        "LLMs will replace software engineers in a couple of years.",
     ],
     ("genai-tools", "dismiss-hallucinations"): [
         "They hallucinate, so they are a net negative: ban them.",
@@ -208,6 +252,9 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "Honestly they're not worth the risk, they invent APIs.",
         "These tools hallucinate too much to be useful at all.",
         "LLM-инструменты — игрушка, они постоянно галлюцинируют.",
+        "AI coding tools are hype; they hallucinate so I don't use them.",
+        "They just make stuff up, so they're worthless.",
+        "Нейросети галлюцинируют, поэтому я их вообще не использую.",
     ],
     ("genai-tools", "forget-verification"): [
         "If it compiles, I merge it.",
@@ -220,6 +267,9 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "Я не тестирую сгенерированный код, он обычно работает.",
         "If the code looks right, I ship it.",
         "I trust the generated code and merge it without tests.",
+        "If the code runs without errors, I commit it.",
+        "I don't write tests for AI code, it's usually fine.",
+        "Не вижу смысла тестировать сгенерированный код.",
     ],
     ("genai-tools", "vague-prompts-blame-model"): [
         "When it writes garbage, that's the model's fault, not my prompt.",
@@ -233,6 +283,9 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "Prompt engineering is overrated, the model should just figure it out.",
         "If the result is bad, it's the model's fault, it should know what I mean.",
         "Модель тупая, если выдаёт мусор.",
+        "When Copilot writes nonsense, that's on Copilot, not on me.",
+        "Если нейросеть пишет чушь, это её проблема.",
+        "I give it a short prompt and expect it to figure out the rest.",
     ],
 }
 
@@ -290,6 +343,13 @@ CLEAN: dict[str, list[str]] = {
         "Если эффект маленький, нужен большой размер выборки, иначе тест не прокрасится.",
         "The probability that the variant is better is not what a p-value measures.",
         "Stopping as soon as the p-value dips under 0.05 is peeking and inflates false positives.",
+        "The p-value says how likely data like ours would be if the null hypothesis were true.",
+        "The p-value is the chance of a gap this big when there is no real difference.",
+        "A p-value doesn't tell you whether the uplift is just random.",
+        "Even at p below 0.05, it is not guaranteed the result is true.",
+        "We don't wait until p drops under 0.05; we wait for the planned sample size.",
+        "Если не считать мощность заранее, тест может оказаться слабым.",
+        "Даже если трафика много, смещение в группах не усреднится.",
     ],
     "cnn-explained": [
         # splitting-into-pieces
@@ -435,15 +495,24 @@ CLEAN: dict[str, list[str]] = {
         "Writing tests by hand for boilerplate is a waste of time; the model drafts them and I review.",
         "Blaming the tool is easy, but usually the spec was vague.",
         "LLMs are great at boilerplate, but production code always goes through review.",
+        "I don't use them for production code, only for prototypes.",
+        "I don't use them blindly.",
+        "Я не использую их для критичного кода.",
+        "If the output is bad, that's on me and my prompt.",
+        "I give it the schema and constraints instead of expecting it to figure out the rest.",
+        "Claude Code writes production-ready code, but you still need code review.",
+        "Code that runs without errors can still be wrong, so I test it.",
     ],
 }
 
 
 # Traps that no detector accuses but the grader's stance layer still reads as dismissing a key point (a
 # dismissal states the "Forget ..."/"Ignore ..." mistake that denies it): "until" does not end a negation's
-# reach, a negation cue more than five words before "без" does not cancel it, a negated verb's object is
-# read as negated ("will not remove bias from a broken split"), and a warning ("X without review is how you
-# get outages") is read as a denial. Fixing these is a change to mockint.grading.text, not to a rubric.
+# reach, nor does "and" ("without errors and the tests pass"), a negation cue more than five words before
+# "без" does not cancel it, a negated verb's object is read as negated ("will not remove bias from a broken
+# split"), the belittling prefix "hype" also matches "hyperparameters", and a warning ("X without review is
+# how you get outages") is read as a denial. Fixing these is a change to mockint.grading (text.py, cues.py),
+# not to a rubric.
 STANCE_GAPS: list[tuple[str, str, str]] = [
     ("genai-tools", "Shipping AI-generated code to prod without review is how you get outages.", "forget-verification"),
     ("genai-tools", "Нельзя выкатывать в прод код от нейросети без ревью.", "forget-verification"),
@@ -462,6 +531,7 @@ STANCE_GAPS: list[tuple[str, str, str]] = [
     ),
     ("genai-tools", "No agent today can build a whole production system without review.", "forget-verification"),
     ("genai-tools", "ChatGPT cannot replace code review.", "forget-verification"),
+    ("genai-tools", "I commit it only once it runs without errors and the tests pass.", "forget-verification"),
 ]
 
 
