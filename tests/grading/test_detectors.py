@@ -216,7 +216,7 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "Всё работало идеально, проблем не было.",
         "We didn't really have any failures to talk about.",
         "Мы не столкнулись ни с какими проблемами.",
-        "The recommender worked great and there were no issues at all.",
+        "The recommender worked great and there were no issues whatsoever.",
         "Честно говоря, ничего не сломалось, всё работало идеально.",
         "I wouldn't say anything failed, it was a success.",
         "No failure modes really, the metrics were great across the board.",
@@ -252,7 +252,7 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "Honestly they're not worth the risk, they invent APIs.",
         "These tools hallucinate too much to be useful at all.",
         "LLM-инструменты — игрушка, они постоянно галлюцинируют.",
-        "AI coding tools are hype; they hallucinate so I don't use them.",
+        "AI coding tools are hype; they hallucinate so I stay away from them.",
         "They just make stuff up, so they're worthless.",
         "Нейросети галлюцинируют, поэтому я их вообще не использую.",
     ],
@@ -350,6 +350,7 @@ CLEAN: dict[str, list[str]] = {
         "We don't wait until p drops under 0.05; we wait for the planned sample size.",
         "Если не считать мощность заранее, тест может оказаться слабым.",
         "Даже если трафика много, смещение в группах не усреднится.",
+        "We don't calculate the p-value until the planned sample size is reached.",
     ],
     "cnn-explained": [
         # splitting-into-pieces
@@ -442,6 +443,10 @@ CLEAN: dict[str, list[str]] = {
         "One weakness we never solved is color dominance.",
         "Negatives came from the same category, not random items.",
         "We didn't use random negatives only: half were mined from similar categories.",
+        "We had no issues with latency.",
+        "There's no ranker that can score millions of items in real time.",
+        "Retrieval and ranking optimise the same thing: compatibility.",
+        "We didn't have any problems with the index.",
     ],
     "genai-tools": [
         # production-without-review
@@ -458,6 +463,7 @@ CLEAN: dict[str, list[str]] = {
         "Some of the generated tests were useless, so I rewrote them.",
         "Without review, they would be useless for production.",
         "I never use them without reviewing the output.",
+        "They are amazing, I basically let the agent write everything and it just works.",
         "Our security team banned pasting secrets into ChatGPT.",
         "The tools are a liability if nobody reviews what they write.",
         # forget-verification
@@ -502,6 +508,10 @@ CLEAN: dict[str, list[str]] = {
         "I give it the schema and constraints instead of expecting it to figure out the rest.",
         "Claude Code writes production-ready code, but you still need code review.",
         "Code that runs without errors can still be wrong, so I test it.",
+        "They hallucinate less if you don't use vague prompts.",
+        "I rely on the AI for boilerplate.",
+        "Monitoring? That's on the platform team, it's not my job.",
+        "Я не использую расплывчатые промпты, они дают мусор.",
     ],
 }
 
@@ -532,6 +542,7 @@ STANCE_GAPS: list[tuple[str, str, str]] = [
     ("genai-tools", "No agent today can build a whole production system without review.", "forget-verification"),
     ("genai-tools", "ChatGPT cannot replace code review.", "forget-verification"),
     ("genai-tools", "I commit it only once it runs without errors and the tests pass.", "forget-verification"),
+    ("genai-tools", "I push it after the linter shows no errors and the tests pass.", "forget-verification"),
 ]
 
 
