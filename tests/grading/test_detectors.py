@@ -276,14 +276,12 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "If the output is bad, the model is just dumb.",
         "I just type 'build me a login page' and if it's wrong, I blame the AI.",
         "A one-line prompt should be enough; if it's not, the LLM is the problem.",
-        "I don't write long prompts, a good model should understand what I want.",
         "Bad output is always the tool's fault.",
         "Если результат плохой, виновата нейросеть, а не я.",
         "I keep prompts short, and when it fails, it's on the model.",
         "Prompt engineering is overrated, the model should just figure it out.",
         "If the result is bad, it's the model's fault, it should know what I mean.",
         "Модель тупая, если выдаёт мусор.",
-        "When Copilot writes nonsense, that's on Copilot, not on me.",
         "Если нейросеть пишет чушь, это её проблема.",
         "I give it a short prompt and expect it to figure out the rest.",
     ],
@@ -351,6 +349,11 @@ CLEAN: dict[str, list[str]] = {
         "Если не считать мощность заранее, тест может оказаться слабым.",
         "Даже если трафика много, смещение в группах не усреднится.",
         "We don't calculate the p-value until the planned sample size is reached.",
+        "We look at many metrics, but the primary metric is significant.",
+        "The platform handles randomization by hashing user ids.",
+        "Thanks to randomization, you don't need to worry about confounders.",
+        "At 0.05 we trade false positives against true positives.",
+        "The p-value is the chance of a result like ours in a world with no effect.",
     ],
     "cnn-explained": [
         # splitting-into-pieces
@@ -399,6 +402,8 @@ CLEAN: dict[str, list[str]] = {
         "Unlike a fully connected layer, which has separate weights for every input, a CNN shares them.",
         "Фильтр не фиксирован заранее: его веса выучиваются на данных.",
         "Sobel filters are designed by hand; a CNN learns similar ones from data.",
+        "Different filters respond to different parts of the image.",
+        "Think of it as a small network looking at each patch with the same weights.",
     ],
     "fashion-recommender": [
         # only-embeddings
@@ -512,6 +517,14 @@ CLEAN: dict[str, list[str]] = {
         "I rely on the AI for boilerplate.",
         "Monitoring? That's on the platform team, it's not my job.",
         "Я не использую расплывчатые промпты, они дают мусор.",
+        "They hallucinate, but that's no reason to stop using them for boilerplate.",
+        "Chasing flaky tests is a waste of time.",
+        "I mean, it doesn't understand our domain, so I give it context.",
+        "That's why the model needs the schema.",
+        "I rely on Copilot for boilerplate.",
+        "I rely on the model for boilerplate.",
+        "Код от нейросети нельзя выкатывать в прод без ревью.",
+        "It's my job to figure out what went wrong.",
     ],
 }
 
@@ -543,6 +556,7 @@ STANCE_GAPS: list[tuple[str, str, str]] = [
     ("genai-tools", "ChatGPT cannot replace code review.", "forget-verification"),
     ("genai-tools", "I commit it only once it runs without errors and the tests pass.", "forget-verification"),
     ("genai-tools", "I push it after the linter shows no errors and the tests pass.", "forget-verification"),
+    ("genai-tools", "I don't merge a diff I haven't read.", "forget-verification"),
 ]
 
 
