@@ -45,6 +45,9 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "The p-value gives the probability that the uplift is just random.",
         "Низкий p-value значит, что вероятность случайности результата маленькая.",
         "A p-value of 0.05 tells us we're 95% sure the new button works.",
+        "With p = 0.04 I'd say there's a 96% probability that B beats A.",
+        "The p-value is the probability that our result is a false positive.",
+        "P-value — это шанс, что мы ошиблись и эффекта на самом деле нет.",
     ],
     ("ab-significance", "magic-five-percent"): [
         "Below 0.05 the effect is real, and above 0.05 there is no effect.",
@@ -62,6 +65,8 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "Если p-value 0.06, то эффекта точно нет.",
         "Anything above 5% means the feature doesn't work, period.",
         "Under 0.05 we can be certain the change helps.",
+        "0.05 is the threshold where something becomes true.",
+        "p-value 0.049 — победа, 0.051 — провал, всё просто.",
     ],
     ("ab-significance", "no-power-planning"): [
         "We just run the test until it turns significant and then stop.",
@@ -82,6 +87,8 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "We keep the test running until p drops under 0.05, then we ship.",
         "We just stop the experiment once we see significance.",
         "Смотрим на p-value каждый день и останавливаем, как только стало значимо.",
+        "We launch to 50% of traffic and wait until it's significant.",
+        "Power analysis is overkill for product teams.",
     ],
     ("ab-significance", "forget-variance-randomization"): [
         "With enough traffic any bias in the split averages out.",
@@ -100,6 +107,8 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "Multiple testing isn't a real problem in practice.",
         "Если трафика много, то смещение в группах усреднится.",
         "Just gather more data and the imbalance between groups washes out.",
+        "We don't bother with multiple comparison corrections.",
+        "Variance is something only statisticians care about.",
     ],
     ("cnn-explained", "splitting-into-pieces"): [
         "A CNN cuts the picture into small squares and classifies each square.",
@@ -115,6 +124,7 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "A CNN splits the image into small parts and recognizes each part.",
         "The convolution divides the picture into patches, and each patch is classified.",
         "Изображение делится на квадраты, и каждый квадрат анализируется отдельно.",
+        "The image gets chopped into a grid and each square goes through the network.",
     ],
     ("cnn-explained", "no-weight-sharing"): [
         "Each position gets its own unique set of weights.",
@@ -130,6 +140,7 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "Each region of the image has its own weights in a CNN.",
         "Every spot in the image gets a different filter.",
         "У каждого пикселя свои веса.",
+        "Each location learns its own filter, so the network can specialize by position.",
     ],
     ("cnn-explained", "filters-not-learned"): [
         "The engineer picks fixed filters by hand, like Sobel edge detectors.",
@@ -147,6 +158,8 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "The kernels are fixed: blur, sharpen, edge detection, like in Photoshop.",
         "Фильтры фиксированные, например Собель для границ.",
         "Someone hand-crafts the filters to pick out edges and corners.",
+        "We pick the filters ourselves depending on what we want to detect.",
+        "The filters are designed by hand for edges, corners and blobs.",
     ],
     ("cnn-explained", "math-before-intuition"): [
         "Convolution is the integral of f(τ)g(t−τ)dτ, which is what each layer computes.",
@@ -161,6 +174,7 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "two functions.",
         "To understand a CNN you first need the convolution theorem and the Fourier transform.",
         "Формально свёртка — это интеграл от f(τ)g(t−τ) по τ.",
+        "Let's start with the Fourier transform of the image.",
     ],
     ("fashion-recommender", "only-embeddings"): [
         "We just used embeddings and recommended the nearest items.",
@@ -175,6 +189,7 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "We just used embeddings, nothing fancy.",
         "Мы использовали только эмбеддинги из CLIP, и всё.",
         "Recommendations were just nearest neighbours in embedding space.",
+        "Honestly it's just embeddings and cosine similarity, no labels needed.",
     ],
     ("fashion-recommender", "no-stage-split"): [
         "One model scores every item in the catalogue and we show the top ten.",
@@ -190,6 +205,7 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "Everything is done by one model end to end.",
         "Мы не разделяли отбор кандидатов и ранжирование.",
         "There's no need for a separate reranker, the embeddings already rank the items.",
+        "We skipped the candidate generation step and ranked everything with one model.",
     ],
     ("fashion-recommender", "random-negatives-only"): [
         "For negatives we just sampled random items from the catalog.",
@@ -205,6 +221,7 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "Negatives: random items from the catalog.",
         "We took random products as negatives, hard negative mining was overkill.",
         "Негативы — просто случайные вещи из каталога.",
+        "For each positive pair we sampled a random item as the negative.",
     ],
     ("fashion-recommender", "hide-failures"): [
         "Honestly, nothing went wrong, the model worked perfectly.",
@@ -221,6 +238,7 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "I wouldn't say anything failed, it was a success.",
         "No failure modes really, the metrics were great across the board.",
         "Проблем не было, модель работала отлично.",
+        "Everything worked, we didn't see any failure modes.",
     ],
     ("genai-tools", "production-without-review"): [
         "LLMs can ship a whole service on their own now.",
@@ -238,6 +256,7 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "With Claude Code you don't need code review anymore, it writes production-ready code.",
         "Агенты уже сами делают продакшн-системы целиком.",
         "LLMs will replace software engineers in a couple of years.",
+        "Agents can autonomously write and ship whole production services now.",
     ],
     ("genai-tools", "dismiss-hallucinations"): [
         "They hallucinate, so they are a net negative: ban them.",
@@ -255,6 +274,7 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "AI coding tools are hype; they hallucinate so I stay away from them.",
         "They just make stuff up, so they're worthless.",
         "Нейросети галлюцинируют, поэтому я их вообще не использую.",
+        "Copilot is useless because it hallucinates.",
     ],
     ("genai-tools", "forget-verification"): [
         "If it compiles, I merge it.",
@@ -270,6 +290,8 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "If the code runs without errors, I commit it.",
         "I don't write tests for AI code, it's usually fine.",
         "Не вижу смысла тестировать сгенерированный код.",
+        "I accept Copilot's suggestions as long as they look right.",
+        "Я мержу сгенерированный код, если он выглядит нормально.",
     ],
     ("genai-tools", "vague-prompts-blame-model"): [
         "When it writes garbage, that's the model's fault, not my prompt.",
@@ -284,6 +306,7 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "Модель тупая, если выдаёт мусор.",
         "Если нейросеть пишет чушь, это её проблема.",
         "I give it a short prompt and expect it to figure out the rest.",
+        "If it's wrong, the AI is dumb, not my problem.",
     ],
 }
 
@@ -354,6 +377,8 @@ CLEAN: dict[str, list[str]] = {
         "Thanks to randomization, you don't need to worry about confounders.",
         "At 0.05 we trade false positives against true positives.",
         "The p-value is the chance of a result like ours in a world with no effect.",
+        "A p-value below alpha keeps the false positive probability at 5%.",
+        "The p-value is not the probability that the result is a false positive.",
     ],
     "cnn-explained": [
         # splitting-into-pieces
@@ -452,6 +477,7 @@ CLEAN: dict[str, list[str]] = {
         "There's no ranker that can score millions of items in real time.",
         "Retrieval and ranking optimise the same thing: compatibility.",
         "We didn't have any problems with the index.",
+        "Retrieval worked, but we didn't see the diversity we hoped for, the outfits were monochrome.",
     ],
     "genai-tools": [
         # production-without-review
@@ -525,6 +551,8 @@ CLEAN: dict[str, list[str]] = {
         "I rely on the model for boilerplate.",
         "Код от нейросети нельзя выкатывать в прод без ревью.",
         "It's my job to figure out what went wrong.",
+        "I only accept a suggestion when it looks right and the tests pass.",
+        "Я принимаю PR, если он выглядит нормально и тесты прошли.",
     ],
 }
 
