@@ -557,13 +557,11 @@ CLEAN: dict[str, list[str]] = {
 }
 
 
-# Traps that no detector accuses but the grader's stance layer still reads as dismissing a key point (a
-# dismissal states the "Forget ..."/"Ignore ..." mistake that denies it): "until" does not end a negation's
-# reach, nor does "and" ("without errors and the tests pass"), a negation cue more than five words before
-# "без" does not cancel it, a negated verb's object is read as negated ("will not remove bias from a broken
-# split"), the belittling prefix "hype" also matches "hyperparameters", and a warning ("X without review is
-# how you get outages") is read as a denial. Fixing these is a change to mockint.grading (text.py, cues.py),
-# not to a rubric.
+# Traps that no detector accuses but that the stance layer once read as dismissing a key point (a dismissal
+# states the "Forget ..."/"Ignore ..." mistake that denies it): "until" and "and" before a new subject end a
+# negation's reach, a second negation up to ten words before "без"/"without" cancels it, a negated "replace" or
+# "remove" affirms its object, "hype" is a word (not the prefix of "hyperparameters"), and "without X" said with
+# a harm ("how you get outages", "a liability") is a warning. The last entry is still read as a dismissal.
 STANCE_GAPS: list[tuple[str, str, str]] = [
     ("genai-tools", "Shipping AI-generated code to prod without review is how you get outages.", "forget-verification"),
     ("genai-tools", "Нельзя выкатывать в прод код от нейросети без ревью.", "forget-verification"),
@@ -584,6 +582,9 @@ STANCE_GAPS: list[tuple[str, str, str]] = [
     ("genai-tools", "ChatGPT cannot replace code review.", "forget-verification"),
     ("genai-tools", "I commit it only once it runs without errors and the tests pass.", "forget-verification"),
     ("genai-tools", "I push it after the linter shows no errors and the tests pass.", "forget-verification"),
+]
+# A negated relative clause ("a diff I haven't read") is not told from a negated object yet.
+STANCE_GAPS_OPEN: list[tuple[str, str, str]] = [
     ("genai-tools", "I don't merge a diff I haven't read.", "forget-verification"),
 ]
 
@@ -604,14 +605,19 @@ def test_a_trap_sentence_states_no_mistake(question: str, sentence: str) -> None
     assert stated(grade_answer(sentence, RUBRICS[question])) == {}
 
 
-@pytest.mark.parametrize(("question", "sentence", "dismissal"), STANCE_GAPS)
+@pytest.mark.parametrize(("question", "sentence", "dismissal"), STANCE_GAPS + STANCE_GAPS_OPEN)
 def test_a_stance_gap_trap_is_accused_of_nothing_but_the_dismissal(
     question: str, sentence: str, dismissal: str
 ) -> None:
     assert set(stated(grade_answer(sentence, RUBRICS[question]))) <= {dismissal}
 
 
-@pytest.mark.xfail(strict=True, reason="stance: read as dismissing a key point (see STANCE_GAPS)")
 @pytest.mark.parametrize(("question", "sentence", "dismissal"), STANCE_GAPS)
 def test_a_stance_gap_trap_states_no_mistake(question: str, sentence: str, dismissal: str) -> None:
+    assert stated(grade_answer(sentence, RUBRICS[question])) == {}
+
+
+@pytest.mark.xfail(strict=True, reason="stance: a negated relative clause is read as dismissing the key point")
+@pytest.mark.parametrize(("question", "sentence", "dismissal"), STANCE_GAPS_OPEN)
+def test_an_open_stance_gap_states_no_mistake(question: str, sentence: str, dismissal: str) -> None:
     assert stated(grade_answer(sentence, RUBRICS[question])) == {}
