@@ -1,4 +1,4 @@
-"""Mock interview sessions: the question loop, follow-up probes, and spaced repetition per key point.
+"""Mock interview sessions: the question loop and the terminal views.
 
 The session is a small state machine over *injected* input and output (a :class:`LineSource` and a
 :class:`View`) and an injected clock, so it runs the same under a terminal, a pipe and a test.
@@ -14,33 +14,10 @@ configured (prompt ``prompts/followup_*.md``), else from a template that asks ab
 is about, in its words, never what it says (:mod:`mockint.practice.followup`). The LLM is given up for the session
 at its first server failure (:mod:`mockint.practice.session`). The reply is graded against the probed key point
 only (a sub-rubric with that key point and the mistakes that can only be about it). A key point met after the
-prompt is *recovered*: it is stored apart from the unprompted verdict, earns :data:`PROMPTED_CREDIT` of its weight
-in the "counting the follow-up" score (the unprompted score stays the headline, as an interviewer would weigh it),
-and counts as a weaker recall in spaced repetition.
-
-**Spaced repetition: SM-2 per key point.** Each key point is a card; each graded answer is a review of every
-key point of its question, with a quality from 0 to 5 derived from the verdicts (:data:`QUALITY`): met
-unprompted 5, recovered after the prompt 3, partial 2, partial only after the prompt 1, missed 0. SM-2
-(Wozniak, 1990) was chosen over FSRS because FSRS's strength is a memory model with ~20 weights fitted to
-thousands of reviews, while a candidate produces a few reviews per key point over weeks: with so little data
-FSRS runs on its defaults, and SM-2's three numbers per card (repetitions, ease, interval) are transparent,
-deterministic and easy to explain in ``mockint progress``. Its 0-5 quality scale also fits verdicts plus
-"prompted or not" naturally. Variations, each for a reason:
-
-* Ease is updated on every review, lapses included (as Anki does), floored at 1.3: a key point missed again
-  and again should come back more often than one missed once.
-* Due dates are on day boundaries in local time (as Anki's): practise in the evening, come back the next
-  morning, and yesterday's misses are due.
-* A second successful review on the same day updates mastery but not the schedule: cramming a question twice
-  in a row is not two spaced recalls. A lapse always resets.
-* *Mastery* (0..1) is an exponential moving average of quality / 5 (half weight on the newest review), a
-  readable estimate beside SM-2's schedule.
-
-The state is never stored: it is recomputed from the stored verdicts (``key_point_reviews``), so it cannot
-drift from the history, and changing the algorithm needs no migration.
-
-**Question order** without ``--question``: due questions (any key point due), weakest first; then weak ones
-(mastery below :data:`WEAK_MASTERY`) not yet due; then unseen ones; then the rest, soonest due first.
+prompt is *recovered*: it is stored apart from the unprompted verdict, earns
+:data:`~mockint.practice.followup.PROMPTED_CREDIT` of its weight in the "counting the follow-up" score (the
+unprompted score stays the headline, as an interviewer would weigh it), and counts as a weaker recall in spaced
+repetition (:mod:`mockint.practice.srs`).
 """
 
 from __future__ import annotations
@@ -48,27 +25,26 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta, tzinfo
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
 from typing import IO, TYPE_CHECKING, Any, Literal, Protocol
 
 from mockint import __version__
 from mockint.errors import InputError
-from mockint.grading import relevant_tips, score
-from mockint.grading.score import stated_penalties
+from mockint.grading import relevant_tips
 from mockint.history import Attempt, HistoryStore, Review
-from mockint.models import VERDICT_CREDIT, Criterion, CriterionResult, Grade, Rubric, Verdict
+from mockint.models import Criterion, CriterionResult, Grade, Rubric, Verdict
 from mockint.practice.followup import (
-    FOLLOWUP_PROMPT,
     Asker,
     Probe,
     choose_probe_target,
     followup_rubric,
+    probed_score,
     recovery_label,
-    template_followup,
 )
 from mockint.practice.history import grading_label, session_grading
 from mockint.practice.session import SessionLLM
+from mockint.practice.srs import KeyPointState, QuestionGroup, plan_questions, schedule
 from mockint.practice.terminal import LineSource, ScriptedLines, StdinLines
 
 if TYPE_CHECKING:
@@ -78,302 +54,19 @@ if TYPE_CHECKING:
     from mockint.judge import Judge
 
 __all__ = [
-    "FOLLOWUP_PROMPT",
-    "PROMPTED_CREDIT",
-    "QUALITY",
-    "WEAK_MASTERY",
     "AnswerOutcome",
-    "Asker",
     "Interviewer",
-    "KeyPointState",
     "LineSource",
-    "Outcome",
     "PlainView",
-    "Probe",
     "ProgressReport",
-    "QuestionStatus",
     "RichView",
     "ScriptedLines",
     "SessionResult",
     "StdinLines",
     "View",
     "build_progress",
-    "choose_probe_target",
-    "followup_rubric",
-    "outcome_of",
-    "pick_questions",
-    "plan_questions",
-    "probed_score",
-    "review",
-    "schedule",
     "sparkline",
-    "template_followup",
 ]
-
-# -- spaced repetition ----------------------------------------------------------------------------------------
-
-Outcome = Literal["met", "recovered", "partial", "recovered_partial", "missed"]
-
-QUALITY: dict[Outcome, int] = {"met": 5, "recovered": 3, "partial": 2, "recovered_partial": 1, "missed": 0}
-"""SM-2 response quality (0-5) of each key point outcome."""
-
-PROMPTED_CREDIT = 0.5
-"""Share of a key point's credit earned when it only came after the follow-up prompt."""
-
-WEAK_MASTERY = 0.6
-"""Questions whose weighted mastery is below this are asked before unseen ones even when not due."""
-
-INITIAL_EASE = 2.5
-MIN_EASE = 1.3
-# SM-2's first two intervals, in days.
-_FIRST_INTERVAL = 1
-_SECOND_INTERVAL = 6
-
-
-def outcome_of(verdict: str, followup_verdict: str | None) -> Outcome:
-    """Combine a key point's unprompted verdict with its verdict after a follow-up (``None``: not probed)."""
-    if verdict == "met":
-        return "met"
-    if followup_verdict == "met":
-        return "recovered"
-    if verdict == "partial":
-        return "partial"
-    if followup_verdict == "partial":
-        return "recovered_partial"
-    return "missed"
-
-
-@dataclass(frozen=True)
-class KeyPointState:
-    """The SM-2 state of one key point (a card), folded from its reviews.
-
-    Attributes:
-        question_id: The question (rubric) id.
-        criterion_id: The key point id.
-        reviews: Graded answers that reviewed it.
-        repetitions: Successful reviews in a row (quality >= 3) on separate days.
-        ease: SM-2's E-factor (>= 1.3): how fast the interval grows.
-        interval_days: Days from the last review's day to the due day.
-        mastery: Moving average of quality / 5 (0..1).
-        last_reviewed: When it was last reviewed.
-        due: When it is due again; ``None`` if never reviewed.
-        last_outcome: The last review's outcome.
-    """
-
-    question_id: str
-    criterion_id: str
-    reviews: int = 0
-    repetitions: int = 0
-    ease: float = INITIAL_EASE
-    interval_days: int = 0
-    mastery: float = 0.0
-    last_reviewed: datetime | None = None
-    due: datetime | None = None
-    last_outcome: Outcome | None = None
-
-    def is_due(self, now: datetime) -> bool:
-        """Whether it should be asked now (a key point never reviewed is due)."""
-        return self.due is None or self.due <= now
-
-
-def _day_start(moment: datetime, tz: tzinfo | None) -> datetime:
-    local = moment.astimezone(tz)
-    return local.replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-def review(state: KeyPointState, outcome: Outcome, at: datetime, tz: tzinfo | None = None) -> KeyPointState:
-    """Apply one review to a key point's SM-2 state (see the module docstring for the variations).
-
-    Args:
-        state: The state before the review.
-        outcome: How the key point came out in the graded answer.
-        at: When the answer was graded (timezone-aware).
-        tz: The time zone whose midnight starts a day (``None``: the local one).
-
-    Returns:
-        The new state.
-    """
-    quality = QUALITY[outcome]
-    mastery = quality / 5 if state.reviews == 0 else round(0.5 * state.mastery + 0.5 * quality / 5, 4)
-    same_day = state.last_reviewed is not None and _day_start(state.last_reviewed, tz) == _day_start(at, tz)
-    if same_day and quality >= 3:
-        return replace(state, reviews=state.reviews + 1, mastery=mastery, last_reviewed=at, last_outcome=outcome)
-    ease = max(MIN_EASE, state.ease + 0.1 - (5 - quality) * (0.08 + (5 - quality) * 0.02))
-    if quality >= 3:
-        repetitions = state.repetitions + 1
-        if repetitions == 1:
-            interval = _FIRST_INTERVAL
-        elif repetitions == 2:
-            interval = _SECOND_INTERVAL
-        else:
-            interval = max(1, round(state.interval_days * state.ease))
-    else:
-        repetitions, interval = 0, _FIRST_INTERVAL
-    return KeyPointState(
-        question_id=state.question_id,
-        criterion_id=state.criterion_id,
-        reviews=state.reviews + 1,
-        repetitions=repetitions,
-        ease=round(ease, 4),
-        interval_days=interval,
-        mastery=mastery,
-        last_reviewed=at,
-        due=_day_start(at, tz) + timedelta(days=interval),
-        last_outcome=outcome,
-    )
-
-
-def schedule(reviews: Iterable[Review], tz: tzinfo | None = None) -> dict[tuple[str, str], KeyPointState]:
-    """Fold stored reviews (oldest first) into the SM-2 state of every key point reviewed.
-
-    Returns:
-        State by ``(question_id, criterion_id)``.
-    """
-    states: dict[tuple[str, str], KeyPointState] = {}
-    for item in sorted(reviews, key=lambda r: r.reviewed_at):
-        key = (item.question_id, item.criterion_id)
-        state = states.get(key) or KeyPointState(item.question_id, item.criterion_id)
-        states[key] = review(state, outcome_of(item.verdict, item.followup_verdict), item.reviewed_at, tz)
-    return states
-
-
-QuestionGroup = Literal["due", "weak", "unseen", "later"]
-
-
-@dataclass(frozen=True)
-class QuestionStatus:
-    """Where a question stands for spaced repetition.
-
-    Attributes:
-        rubric: The question.
-        group: ``due``, ``weak`` (not due but weak), ``unseen`` or ``later``.
-        mastery: Weight-averaged mastery of its key points (0 for never-reviewed ones); ``None`` if unseen.
-        due: The earliest due time of its key points; ``None`` if unseen.
-        key_points: The state of each key point, in rubric order.
-    """
-
-    rubric: Rubric
-    group: QuestionGroup
-    mastery: float | None
-    due: datetime | None
-    key_points: list[KeyPointState]
-
-
-_GROUP_ORDER: dict[QuestionGroup, int] = {"due": 0, "weak": 1, "unseen": 2, "later": 3}
-
-
-def plan_questions(
-    rubrics: Iterable[Rubric], states: Mapping[tuple[str, str], KeyPointState], now: datetime
-) -> list[QuestionStatus]:
-    """Every question with its status, in the order an interview without ``--question`` asks them.
-
-    Due questions come first, weakest first; then weak ones not yet due; then unseen ones (in the order
-    given); then the rest, soonest due first.
-    """
-    statuses: list[QuestionStatus] = []
-    for rubric in rubrics:
-        points = [states.get((rubric.id, c.id)) or KeyPointState(rubric.id, c.id) for c in rubric.criteria]
-        seen = any(point.reviews for point in points)
-        if not seen:
-            statuses.append(QuestionStatus(rubric, "unseen", None, None, points))
-            continue
-        total = sum(c.weight for c in rubric.criteria)
-        mastery = round(sum(c.weight * p.mastery for c, p in zip(rubric.criteria, points, strict=True)) / total, 4)
-        # A key point added to the rubric after the last answer has no due date: it is due now.
-        due = min((p.due if p.due is not None else now) for p in points)
-        if due <= now:
-            group: QuestionGroup = "due"
-        elif mastery < WEAK_MASTERY:
-            group = "weak"
-        else:
-            group = "later"
-        statuses.append(QuestionStatus(rubric, group, mastery, due, points))
-    order = {status.rubric.id: index for index, status in enumerate(statuses)}
-
-    def key(status: QuestionStatus) -> tuple[int, float, float, int]:
-        rank = _GROUP_ORDER[status.group]
-        weakness = status.mastery if status.mastery is not None else 0.0
-        due = status.due.timestamp() if status.due is not None else 0.0
-        if status.group == "later":
-            return rank, due, weakness, order[status.rubric.id]
-        return rank, weakness, due, order[status.rubric.id]
-
-    return sorted(statuses, key=key)
-
-
-def pick_questions(
-    rubrics: Iterable[Rubric],
-    reviews: Iterable[Review],
-    now: datetime,
-    *,
-    topic: str | None = None,
-    count: int | None = None,
-    tz: tzinfo | None = None,
-) -> list[Rubric]:
-    """Choose the questions of a session: due and weak first, then unseen, then the rest.
-
-    Args:
-        rubrics: The questions to choose from.
-        reviews: The stored key point reviews.
-        now: The current time (timezone-aware).
-        topic: Only questions with this topic (case-insensitive).
-        count: At most this many questions.
-        tz: The time zone of day boundaries (``None``: local).
-
-    Returns:
-        The questions in the order to ask them.
-
-    Raises:
-        InputError: No question has the topic; the message lists the topics there are.
-    """
-    pool = list(rubrics)
-    if topic is not None:
-        wanted = topic.strip().casefold()
-        chosen = [rubric for rubric in pool if rubric.topic.casefold() == wanted]
-        if not chosen:
-            topics = ", ".join(sorted({r.topic for r in pool if r.topic})) or "(none)"
-            raise InputError(f"--topic {topic}: no question has this topic; known topics: {topics}")
-        pool = chosen
-    planned = [status.rubric for status in plan_questions(pool, schedule(reviews, tz), now)]
-    return planned[:count] if count is not None else planned
-
-
-def probed_score(rubric: Rubric, grade: Grade, followup_verdicts: Mapping[str, Verdict]) -> float:
-    """The answer's score counting the follow-up: a key point recovered earns :data:`PROMPTED_CREDIT` of it.
-
-    Each key point earns the better of its unprompted credit and ``PROMPTED_CREDIT`` times its credit after
-    the prompt; what that adds is added to the answer's own score (so the mistakes it stated keep costing what
-    they cost there, and a recovered point is never hidden by penalties below 0), and a guard's cap on the
-    answer (keyword list, off-topic, injection ...) still applies.
-
-    Args:
-        rubric: The rubric the answer was graded against.
-        grade: The answer's grade.
-        followup_verdicts: Verdicts after the prompt, by key point id.
-
-    Returns:
-        The score in ``[0, 1]``.
-    """
-    verdicts = {c.id: c.verdict for c in grade.criteria}
-    stated = {m.id: (m.committed, m.evidence) for m in grade.mistakes}
-    penalties = stated_penalties((m.penalty, *stated.get(m.id, (False, None))) for m in rubric.mistakes)
-    weights = [(c.weight, verdicts.get(c.id, "missed")) for c in rubric.criteria]
-    uncapped = score(weights, penalties)
-    # grade_answer does not report a guard's cap; a grade below its own uncapped score reveals it.
-    base = grade.score if grade.score is not None else uncapped
-    cap = base if base < uncapped else 1.0
-    total = sum(c.weight for c in rubric.criteria)
-    gained = 0.0
-    for criterion in rubric.criteria:
-        credit = VERDICT_CREDIT[verdicts.get(criterion.id, "missed")]
-        after = followup_verdicts.get(criterion.id)
-        if after is not None:
-            gained += criterion.weight * max(0.0, PROMPTED_CREDIT * VERDICT_CREDIT[after] - credit)
-    # What the prompt recovered is added to the score as shown, so a recovered point always shows: penalties
-    # that already took the answer to 0 do not swallow it.
-    value = base + (gained / total if total > 0 else 0.0)
-    return round(max(0.0, min(value, cap, 1.0)), 4)
-
 
 # -- input ----------------------------------------------------------------------------------------------------
 

@@ -14,7 +14,8 @@ from mockint.cli._common import EXIT_INTERRUPTED, RubricsOption, TableFormat, no
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from mockint.interview import Asker, ProgressReport
+    from mockint.interview import ProgressReport
+    from mockint.practice.followup import Asker
 
 
 @user_errors
@@ -70,10 +71,10 @@ def interview(
         RichView,
         StdinLines,
         View,
-        pick_questions,
         start_timer,
     )
     from mockint.judge import CircuitBreakerJudge
+    from mockint.practice.srs import pick_questions
     from mockint.rubrics import load_rubrics
 
     settings = load_settings(model=model, no_llm=no_llm)
