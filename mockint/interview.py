@@ -32,7 +32,6 @@ from typing import IO, TYPE_CHECKING, Any, Literal, Protocol
 from mockint import __version__
 from mockint.errors import InputError
 from mockint.grading import relevant_tips
-from mockint.history import Attempt, HistoryStore, Review
 from mockint.models import Criterion, CriterionResult, Grade, Rubric, Verdict
 from mockint.practice.followup import (
     Asker,
@@ -42,7 +41,8 @@ from mockint.practice.followup import (
     probed_score,
     recovery_label,
 )
-from mockint.practice.history import grading_label, session_grading
+from mockint.practice.history import HistoryStore
+from mockint.practice.records import Attempt, Review, grading_label, session_grading
 from mockint.practice.session import SessionLLM
 from mockint.practice.srs import KeyPointState, QuestionGroup, plan_questions, schedule
 from mockint.practice.terminal import LineSource, ScriptedLines, StdinLines
@@ -150,7 +150,7 @@ class SessionResult:
         outcomes: The graded answers.
         skipped: Questions skipped.
         asked: Questions shown.
-        graded_by: How the answers were really graded (:func:`mockint.practice.history.grading_label`); empty
+        graded_by: How the answers were really graded (:func:`mockint.practice.records.grading_label`); empty
             when nothing was graded.
     """
 

@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 
 from mockint.cli import app
 from mockint.errors import InputError
-from mockint.history import HistoryStore, history_path
 from mockint.interview import Interviewer, PlainView, ScriptedLines
 from mockint.models import Rubric
+from mockint.practice.history import HistoryStore, history_path
 from mockint.rubrics import RubricSet, load_rubrics
 
 

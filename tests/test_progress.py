@@ -12,8 +12,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from mockint.cli import app
-from mockint.history import HistoryStore, history_path
 from mockint.interview import Interviewer, PlainView, ScriptedLines, build_progress, sparkline
+from mockint.practice.history import HistoryStore, history_path
 from mockint.rubrics import RubricSet, load_rubrics
 
 

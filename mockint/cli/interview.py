@@ -64,7 +64,6 @@ def interview(
     piped in, separated by "." lines; the end of input ends the session. SIGTERM is handled like Ctrl-C.
     """
     from mockint.config import load_settings
-    from mockint.history import HistoryStore, history_path
     from mockint.interview import (
         Interviewer,
         PlainView,
@@ -74,6 +73,7 @@ def interview(
         start_timer,
     )
     from mockint.judge import CircuitBreakerJudge
+    from mockint.practice.history import HistoryStore, history_path
     from mockint.practice.srs import pick_questions
     from mockint.rubrics import load_rubrics
 
@@ -150,8 +150,8 @@ def progress(
     `mockint interview` would ask them.
     """
     from mockint.config import load_settings
-    from mockint.history import HistoryStore, history_path
     from mockint.interview import build_progress
+    from mockint.practice.history import HistoryStore, history_path
     from mockint.rubrics import load_rubrics
 
     settings = load_settings()

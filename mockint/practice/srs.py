@@ -33,8 +33,8 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Literal
 
 from mockint.errors import InputError
-from mockint.history import Review
 from mockint.models import Rubric
+from mockint.practice.records import Review
 
 __all__ = [
     "INITIAL_EASE",

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mockint.history import Review
 from mockint.models import Rubric
+from mockint.practice.records import Review
 from mockint.practice.srs import KeyPointState, outcome_of, plan_questions, review, schedule
 from mockint.rubrics import RubricSet, load_rubrics
 
