@@ -14,8 +14,8 @@ from mockint.cli._common import EXIT_INTERRUPTED, RubricsOption, TableFormat, no
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from mockint.interview import ProgressReport
     from mockint.practice.followup import Asker
+    from mockint.practice.progress import ProgressReport
 
 
 @user_errors
@@ -150,8 +150,8 @@ def progress(
     `mockint interview` would ask them.
     """
     from mockint.config import load_settings
-    from mockint.interview import build_progress
     from mockint.practice.history import HistoryStore, history_path
+    from mockint.practice.progress import build_progress
     from mockint.rubrics import load_rubrics
 
     settings = load_settings()
@@ -200,7 +200,7 @@ def _progress_tables(report: ProgressReport, console: Console) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from mockint.interview import sparkline
+    from mockint.practice.progress import sparkline
 
     now = report.generated_at
     questions = Table(title="Questions", title_justify="left", show_edge=False)
