@@ -64,9 +64,9 @@ def interview(
     piped in, separated by "." lines; the end of input ends the session. SIGTERM is handled like Ctrl-C.
     """
     from mockint.config import load_settings
-    from mockint.interview import Interviewer
     from mockint.judge import CircuitBreakerJudge
     from mockint.practice.history import HistoryStore, history_path
+    from mockint.practice.session import Interviewer
     from mockint.practice.srs import pick_questions
     from mockint.practice.terminal import PlainView, RichView, StdinLines, View, start_timer
     from mockint.rubrics import load_rubrics

@@ -20,9 +20,9 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
 
-    from mockint.interview import AnswerOutcome, SessionInfo, SessionResult
     from mockint.models import Rubric
     from mockint.practice.followup import Probe
+    from mockint.practice.session import AnswerOutcome, SessionInfo, SessionResult
 
 __all__ = [
     "Cancellable",

@@ -12,9 +12,9 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from mockint.cli import app
-from mockint.interview import Interviewer
 from mockint.practice.history import HistoryStore, history_path
 from mockint.practice.progress import build_progress, sparkline
+from mockint.practice.session import Interviewer
 from mockint.practice.terminal import PlainView, ScriptedLines
 from mockint.rubrics import RubricSet, load_rubrics
 
