@@ -14,8 +14,7 @@ from mockint.cli._common import EXIT_INTERRUPTED, RubricsOption, TableFormat, no
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from mockint.practice.followup import Asker
-    from mockint.practice.progress import ProgressReport
+    from mockint.practice import Asker, ProgressReport
 
 
 @user_errors
@@ -65,10 +64,17 @@ def interview(
     """
     from mockint.config import load_settings
     from mockint.judge import CircuitBreakerJudge
-    from mockint.practice.history import HistoryStore, history_path
-    from mockint.practice.session import Interviewer
-    from mockint.practice.srs import pick_questions
-    from mockint.practice.terminal import PlainView, RichView, StdinLines, View, start_timer
+    from mockint.practice import (
+        HistoryStore,
+        Interviewer,
+        PlainView,
+        RichView,
+        StdinLines,
+        View,
+        history_path,
+        pick_questions,
+        start_timer,
+    )
     from mockint.rubrics import load_rubrics
 
     settings = load_settings(model=model, no_llm=no_llm)
@@ -144,8 +150,7 @@ def progress(
     `mockint interview` would ask them.
     """
     from mockint.config import load_settings
-    from mockint.practice.history import HistoryStore, history_path
-    from mockint.practice.progress import build_progress
+    from mockint.practice import HistoryStore, build_progress, history_path
     from mockint.rubrics import load_rubrics
 
     settings = load_settings()
@@ -194,7 +199,7 @@ def _progress_tables(report: ProgressReport, console: Console) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from mockint.practice.progress import sparkline
+    from mockint.practice import sparkline
 
     now = report.generated_at
     questions = Table(title="Questions", title_justify="left", show_edge=False)
