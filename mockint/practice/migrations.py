@@ -130,6 +130,7 @@ def _backfill_reviews(conn: sqlite3.Connection) -> None:
 
 
 Migration = Callable[[sqlite3.Connection], None]
+"""One schema step, run inside the transaction that also bumps ``user_version``."""
 
 
 def _statements(*sql: str) -> Migration:

@@ -61,7 +61,11 @@ WEAK_MASTERY = 0.6
 """Questions whose weighted mastery is below this are asked before unseen ones even when not due."""
 
 INITIAL_EASE = 2.5
+"""SM-2's E-factor of a key point never reviewed."""
+
 MIN_EASE = 1.3
+"""SM-2's floor on the E-factor."""
+
 # SM-2's first two intervals, in days.
 _FIRST_INTERVAL = 1
 _SECOND_INTERVAL = 6
