@@ -219,6 +219,184 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "With enough traffic any imbalance between groups washes out.",
         ],
     ),
+    ("cnn-explained", "small-filter-slides"): (
+        [
+            "Picture a little 3 by 3 square of numbers that you move over the picture one step at a time.",
+            (
+                "The layer takes a tiny patch detector and runs it across the whole image, left to right and top to "
+                "bottom."
+            ),
+            "A kernel of, say, five by five pixels is swept over the input, producing one output value per position.",
+            "You slide a small window over the image and at every stop you compute a response.",
+            "It's like scanning the photo with a small stencil, position by position.",
+            "Маленький фильтр 3x3 проходит по картинке с шагом в один пиксель.",
+            "Basically a small filter that we slide over the image, like a torch beam moving across a wall.",
+            "The convolution moves a small grid of weights across the input image.",
+        ],
+        [
+            "A CNN is a neural network that works on images.",
+            "Explain what a convolutional neural network is.",
+            "The image is first resized to a fixed size.",
+            "A filter is applied to the whole image at once, like a colour filter in Photoshop.",
+        ],
+    ),
+    ("cnn-explained", "filters-learned"): (
+        [
+            (
+                "Nobody hand-writes those filters: their numbers start random and training nudges them until they "
+                "pick up useful patterns."
+            ),
+            "The network figures out its own filter values from the labelled images via backprop.",
+            "The values inside each kernel are parameters optimised by gradient descent, just like any other weights.",
+            (
+                "Unlike classic computer vision, where you'd hand-design an edge detector, here the filters are "
+                "learned from the data."
+            ),
+            "Веса ядер не задаются вручную, сеть сама их подбирает в процессе обучения.",
+            "During training the kernels get updated so that they respond to whatever patterns help the task.",
+            "The filters start out as random noise and end up as edge and texture detectors after training.",
+            "Фильтры learn'ятся сами на обучающей выборке.",
+            "The filters are learnt from data rather than written by a person.",
+        ],
+        [
+            "The filters detect edges.",
+            "We apply a Sobel filter to find the edges, and that filter is fixed.",
+            "A CNN learns to classify images.",
+            "Filters are chosen by the engineer before training.",
+        ],
+    ),
+    ("cnn-explained", "local-weighted-sum"): (
+        [
+            "At each spot it multiplies the nine pixel values under it by its nine weights and adds them up.",
+            "Each output number is a weighted sum of the small patch of pixels beneath the filter.",
+            (
+                "It only looks at a small neighbourhood at a time, because nearby pixels are what form edges and "
+                "textures."
+            ),
+            "The filter does an element-wise multiply with the patch under it and sums the result into one value.",
+            "В каждой позиции фильтр перемножает свои веса с пикселями под ним и складывает.",
+            "Each neuron only sees a little local region of the image, not the whole thing.",
+            "Think of it as a dot product between the kernel and the local patch it covers.",
+        ],
+        [
+            "The network multiplies matrices.",
+            "Each pixel has a value between 0 and 255.",
+            "The whole image is summed into one number.",
+        ],
+    ),
+    ("cnn-explained", "weight-sharing"): (
+        [
+            "The same weights get reused at every location, so a cat ear is recognised wherever it appears.",
+            (
+                "Because one filter is shared across the whole image, a pattern learnt in the top-left corner is also"
+                " found in the bottom-right."
+            ),
+            "It's the same detector stamped over every position, which is why there are so few parameters.",
+            "The kernel's parameters are tied across positions, so the layer is translation equivariant.",
+            (
+                "Один и тот же набор весов применяется во всех позициях, поэтому паттерн находится где угодно на "
+                "картинке."
+            ),
+            "You learn the pattern once and get to detect it anywhere in the image for free.",
+            "Weights are shared across spatial positions, which massively cuts the parameter count.",
+            "Одни и те же веса шарятся по всем позициям изображения.",
+        ],
+        [
+            "Weights are important in neural networks.",
+            "Each position in the image has its own separate set of weights.",
+            "Weight sharing isn't really important, it's an implementation detail.",
+            "The weights are stored on the GPU.",
+            "The filters are shared between teams.",
+        ],
+    ),
+    ("cnn-explained", "multiple-filters"): (
+        [
+            (
+                "Each layer has dozens of these filters, and each one ends up specialising in a different kind of "
+                "pattern."
+            ),
+            "One filter might pick up vertical edges, another horizontal ones, another a particular colour blob.",
+            "A conv layer typically has 32 or 64 kernels, so you get 64 feature maps out.",
+            "We stack many filters side by side so the layer can look for many patterns at once.",
+            "В одном слое десятки фильтров, каждый ловит свой паттерн: края, текстуры, цвета.",
+            "There's a whole bank of filters per layer, each producing its own feature map.",
+        ],
+        [
+            "The filter finds patterns.",
+            "A CNN has several layers.",
+            "There is one filter per image.",
+            "The filters are set by hand.",
+        ],
+    ),
+    ("cnn-explained", "hierarchy"): (
+        [
+            (
+                "Early layers find edges and blobs; later ones combine those into eyes and wheels, and the last ones "
+                "into faces and cars."
+            ),
+            "As you go deeper, the features become more abstract: from strokes to shapes to whole objects.",
+            "Stacking layers lets the network build complex patterns out of simple ones.",
+            "The first layer sees lines, the next sees corners and textures, and further up you get object parts.",
+            "Чем глубже слой, тем более сложные признаки он видит: от краёв до частей объектов и целых объектов.",
+            "Layer after layer, simple local features get composed into higher-level concepts.",
+            "Deeper in the network the features go from edges to textures to object parts.",
+            "Первые слои ловят края, а следующие собирают из них формы и объекты.",
+        ],
+        [
+            "A CNN has many layers.",
+            "The last layer outputs the class.",
+            "Deeper networks are slower to train.",
+            "Deeper layers just repeat the same edge detection again.",
+        ],
+    ),
+    ("cnn-explained", "pooling-receptive-field"): (
+        [
+            (
+                "Max pooling halves the width and height, so each later neuron effectively looks at a bigger piece of"
+                " the picture."
+            ),
+            "Using a stride of two shrinks the feature map and lets deeper units see more context.",
+            "After a few pooling steps a single unit covers a large chunk of the original image.",
+            "Pooling downsamples the feature maps, which grows the receptive field and saves compute.",
+            "Пулинг уменьшает размер карты признаков, и каждый нейрон дальше видит большую область исходной картинки.",
+            "Each pooling layer cuts the resolution, so deeper neurons have a wider view of the input.",
+        ],
+        [
+            "Pooling is a layer in the network.",
+            "The image resolution is 224 by 224.",
+            "Pooling doesn't really matter.",
+        ],
+    ),
+    ("cnn-explained", "vs-fully-connected"): (
+        [
+            (
+                "If you wired every pixel to every neuron like in a normal dense layer, a 1000x1000 photo would need "
+                "billions of weights."
+            ),
+            (
+                "A plain MLP would treat the image as a flat vector and throw away the fact that neighbouring pixels "
+                "belong together."
+            ),
+            (
+                "Compared with a fully connected layer, a conv layer has far fewer parameters because each output "
+                "only looks at a small patch."
+            ),
+            (
+                "Flattening the image into an ordinary feedforward network explodes the parameter count and throws "
+                "away the spatial structure."
+            ),
+            "Обычный полносвязный слой связал бы каждый пиксель с каждым нейроном, это миллионы весов.",
+            (
+                "A regular dense network doesn't know that pixel 1 and pixel 2 are neighbours, and it needs a weight "
+                "per pixel per unit."
+            ),
+        ],
+        [
+            "A CNN is a type of neural network.",
+            "Fully connected layers are used in neural networks.",
+            "At the end there is a dense layer that outputs class probabilities.",
+        ],
+    ),
 }
 MEETS = [(q, c, s) for (q, c), (good, _) in CASES.items() for s in good]
 MUST_NOT_MEET = [(q, c, s) for (q, c), (_, bad) in CASES.items() for s in bad]
