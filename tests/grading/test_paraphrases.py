@@ -397,6 +397,192 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "At the end there is a dense layer that outputs class probabilities.",
         ],
     ),
+    ("fashion-recommender", "retrieval-vs-reranking"): (
+        [
+            (
+                "It's a classic funnel: a cheap ANN lookup pulls a few hundred candidates, then a heavier model "
+                "re-scores just those."
+            ),
+            (
+                "Stage one is recall, get a shortlist of plausible items fast; stage two is precision, order that "
+                "shortlist carefully."
+            ),
+            "We split it into a candidate generator and a separate ranker on top.",
+            "Сначала быстрый отбор кандидатов по эмбеддингам, потом отдельная модель их переранжирует.",
+            (
+                "The first pass narrows the catalogue to about 500 items, and the second pass sorts them with a "
+                "gradient-boosted model."
+            ),
+            "Retrieval gives us breadth, and a reranker on top decides the final order.",
+            "We had two stages: retrieve a few hundred items, then rerank them with richer features.",
+            (
+                "First we shortlist a few hundred compatible pieces cheaply; a second, more expensive model then "
+                "decides the order."
+            ),
+            "The pipeline has a recall layer and a ranking layer on top of it.",
+            "Сначала шортлист из нескольких сотен вещей, потом тяжёлая модель сортирует этот шортлист.",
+            (
+                "Think of it as a coarse-to-fine setup: coarse matching over the whole catalogue, then fine-grained "
+                "scoring of the top few hundred."
+            ),
+        ],
+        [
+            "We recommended items to users.",
+            "We built a fashion recommender of compatible items.",
+            "Candidate generation versus reranking is not a real distinction, honestly.",
+            "One model scores the whole catalogue directly.",
+            "A model decides the order of items on the page.",
+        ],
+    ),
+    ("fashion-recommender", "embedding-retrieval"): (
+        [
+            (
+                "Every product is encoded into one shared vector space, and for a given top we fetch its nearest "
+                "neighbours among trousers and shoes."
+            ),
+            (
+                "We embed the whole catalogue and run approximate nearest neighbour search with FAISS to get "
+                "complementary items."
+            ),
+            "Compatible items end up close together in the embedding space, so retrieval is just a kNN lookup.",
+            "Все товары переводим в общее векторное пространство и достаём ближайшие вещи из соседних категорий.",
+            "For a jacket we query the vector index restricted to other categories like jeans or boots.",
+            "The candidate generator looks up the closest vectors from adjacent categories.",
+            (
+                "Each SKU gets a vector from the encoder, and to complete an outfit we look for the closest vectors "
+                "among shoes and bags."
+            ),
+            (
+                "Similar-style items sit near each other in the latent space, so we grab neighbours from "
+                "complementary categories."
+            ),
+            "Мы ищем ближайших соседей в пространстве эмбеддингов среди других категорий.",
+        ],
+        [
+            "We used embeddings.",
+            "Embeddings are vectors.",
+            "The catalogue has many categories.",
+            "We fetch the product page from the catalogue service.",
+        ],
+    ),
+    ("fashion-recommender", "ranker-features"): (
+        [
+            "The ranker mixes the similarity score with things like click-through rate, stock levels and margin.",
+            "On top of embedding similarity the reranker uses business signals: price, availability, popularity.",
+            "The second-stage model is a CatBoost over similarity plus user history and whether the item is in stock.",
+            "Ранкер учитывает не только похожесть, но и CTR, наличие на складе и маржинальность.",
+            (
+                "Our ranking model blended visual similarity with personalization features from the user's past "
+                "purchases."
+            ),
+            "The reranker adds commercial features such as price and margin to the compatibility score.",
+            "The reranker combines cosine similarity with stock, margin and how often people click.",
+            "Ranking then blends the compatibility score with commercial signals like conversion rate and inventory.",
+            "Реранкер смешивает похожесть эмбеддингов с бизнес-сигналами: маржой, остатками, кликабельностью.",
+        ],
+        [
+            "The ranker ranks items.",
+            "Business is important.",
+            "We ranked items by similarity only.",
+            "The price of items varies a lot.",
+        ],
+    ),
+    ("fashion-recommender", "outfit-positives"): (
+        [
+            (
+                "Positives come from looks that stylists put together: any two items in the same look form a positive"
+                " pair."
+            ),
+            "We mined co-occurrence in curated outfits, so a shirt and trousers worn together are a positive example.",
+            "Each outfit in the dataset gives us anchor-positive pairs from the items it contains.",
+            "Позитивные пары берём из готовых образов: вещи из одного образа считаем совместимыми.",
+            "Items that appear together in an outfit are labelled as compatible, and we build triplets from that.",
+            "Our supervision is outfit data: things combined in one look are matches.",
+            "Pairs of garments that stylists combined in the same outfit are our positives.",
+            "We treat items bought or styled together in a look as a match, and that is the training signal.",
+            "Разметка берётся из луков: всё, что собрано в один лук, считаем позитивной парой.",
+            "Our triplets are anchor, a piece from the same outfit, and a negative.",
+        ],
+        [
+            "We had labels.",
+            "Outfits are important in fashion.",
+            "We labelled items by colour.",
+            "Users liked the look of the new app.",
+        ],
+    ),
+    ("fashion-recommender", "hard-negatives"): (
+        [
+            (
+                "Random negatives were trivially easy, so we sampled negatives from the same category, like another "
+                "pair of sneakers that clashes."
+            ),
+            "We mined hard negatives: items that look similar but were never worn together.",
+            (
+                "Instead of random pairs, we picked non-matching items from similar categories so the model had to "
+                "learn real style."
+            ),
+            "Случайные негативы слишком простые, поэтому мы брали сложные негативы из похожих категорий.",
+            "The negatives that helped most were confusable ones, visually close items that don't go together.",
+            "We used hard negatives because with random ones the model learned the task instantly and then plateaued.",
+            (
+                "Random negatives were too easy, the model got them right immediately, so we took negatives from the "
+                "same product type."
+            ),
+            "A hard negative is, say, a different pair of trainers that doesn't go with that outfit.",
+            "Мы майнили негативы среди похожих товаров той же категории, а не случайные.",
+            "We picked negatives that are close in embedding space but were never styled together.",
+        ],
+        [
+            "We used negatives.",
+            "We never bothered with hard negatives, random negatives were good enough.",
+            "Random negatives are enough for this task.",
+            "Negative feedback from users was collected.",
+        ],
+    ),
+    ("fashion-recommender", "model-inputs"): (
+        [
+            "The encoder takes the product photo plus text attributes like category, season and material.",
+            "We fed it the image together with the title and the product description.",
+            "Inputs are the item picture and metadata such as fabric, colour and season.",
+            "На вход модели идут фотография товара и текстовые атрибуты: категория, сезон, материал.",
+            "A FashionCLIP-style model encodes both the photo and the text description.",
+            "We also added visual descriptions generated from the images to the attribute text.",
+            "The model sees the product image along with its category, season and material.",
+            "Inputs: photos plus text such as title, attributes and auto-generated captions.",
+            "Мы подавали в энкодер картинку и описание товара.",
+        ],
+        [
+            "The model has inputs.",
+            "We used a FashionCLIP model.",
+            "Images are important.",
+        ],
+    ),
+    ("fashion-recommender", "failure-mode"): (
+        [
+            (
+                "What never worked well was colour: the model kept proposing tone-on-tone outfits and struggled to "
+                "mix colours stylishly."
+            ),
+            "Its main weakness is that it over-relies on colour similarity, so everything comes out monochrome.",
+            "An open problem is diversity: the recommendations were all beige and grey, safe but boring.",
+            (
+                "Что не получилось: модель слишком полагается на цвет и почти не предлагает разнообразные, но "
+                "стильные сочетания."
+            ),
+            "The biggest unresolved issue was that it matched by colour much more than by style.",
+            "Honestly, it still fails on bold combinations: it just picks items of the same colour.",
+            "Our biggest open issue is colour dominance: it keeps recommending outfits in one colour.",
+            "It over-indexes on colour, so you get all-black outfits and rarely a bold but stylish mix.",
+            "A known limitation we never fully solved is that matching colours beat actual style.",
+            "Открытая проблема у нас до сих пор: модель предлагает однотонные образы, а разнообразных сочетаний мало.",
+        ],
+        [
+            "Everything worked perfectly from day one.",
+            "Colour is an attribute of items.",
+            "The model had some problems.",
+            "Colour-driven design matters in fashion.",
+        ],
+    ),
 }
 MEETS = [(q, c, s) for (q, c), (good, _) in CASES.items() for s in good]
 MUST_NOT_MEET = [(q, c, s) for (q, c), (_, bad) in CASES.items() for s in bad]
