@@ -583,6 +583,153 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "Colour-driven design matters in fashion.",
         ],
     ),
+    ("genai-tools", "useful-cases"): (
+        [
+            (
+                "They're brilliant for the tedious stuff: writing a CLI wrapper, a regex, a pandas snippet I'd "
+                "otherwise google."
+            ),
+            "Copilot saves me a lot of typing on repetitive code like DTOs, config parsing and SQL boilerplate.",
+            "I use ChatGPT to get a first version of unit tests and docstrings, then I fix them up.",
+            (
+                "When I'm dropped into an unfamiliar codebase or library, asking the model to explain it speeds me up"
+                " a lot."
+            ),
+            "Для рутины они отличные: бойлерплейт, простые скрипты, переименования, черновики документации.",
+            "Renaming things across a codebase and other mechanical refactors are where they shine.",
+            "They're handy for throwaway scripts and for converting code from one language to another.",
+            "Великолепно пишут unit-тесты и docstring'и по готовому коду.",
+        ],
+        [
+            "GenAI is a hot topic right now.",
+            "What is your view on using modern GenAI or vibe-coding tools for software and ML work?",
+            "They are useless for anything serious.",
+            "I use AI tools sometimes.",
+            "Pandas is a great library.",
+        ],
+    ),
+    ("genai-tools", "fail-underspecified"): (
+        [
+            (
+                "If the ticket is vague, the model happily fills the gaps with its own assumptions, and those are "
+                "usually wrong."
+            ),
+            (
+                "They break down when the real constraints live in people's heads, like latency budgets or which "
+                "service owns the data."
+            ),
+            "Without knowing our architecture, it proposes solutions that don't fit the system at all.",
+            "Где требования размыты или нужен опыт в предметной области, модель уверенно делает не то.",
+            "They fail on anything that needs business context they were never given.",
+            "When the requirements are ambiguous, you get code that solves a different problem.",
+            "It can't know the unwritten rules of our domain, so anything needing domain judgement is risky.",
+        ],
+        [
+            "They fail sometimes.",
+            "Where do they fail today?",
+            "The task was well specified and it worked.",
+            "Vague tickets are the norm in our company.",
+        ],
+    ),
+    ("genai-tools", "hallucinated-apis"): (
+        [
+            "They confidently make up methods and flags that were never in the library.",
+            "It'll call a pandas function that simply isn't there, with total confidence.",
+            "The code often looks fine at first glance but uses parameters the SDK never had.",
+            "Модель выдумывает несуществующие параметры и методы, и делает это очень уверенно.",
+            "Half the time it invents a config option that sounds right but doesn't exist in that version.",
+            "You get plausible-looking code that imports a package that was never published.",
+            "It mixes up API versions and calls deprecated or fictional endpoints.",
+            "Они часто hallucinate'ят API, которых нет.",
+        ],
+        [
+            "The API is well documented.",
+            "They are useful for exploring unfamiliar APIs.",
+            "Hallucinations are not a real problem, in my experience.",
+            "The code looks plausible.",
+        ],
+    ),
+    ("genai-tools", "ml-pitfalls"): (
+        [
+            (
+                "In ML specifically, generated pipelines often leak the target into the features or split the data "
+                "wrongly."
+            ),
+            "A generated training script can look fine but silently skip monitoring for drift.",
+            "It will happily log personal data or ignore GDPR unless you tell it.",
+            "В ML сгенерированный код часто забывает про мониторинг и про крайние случаи вроде пустых батчей.",
+            (
+                "Generated feature code often breaks the data contract with the upstream team, like changing a column"
+                " type."
+            ),
+            "It doesn't think about corner cases such as missing values or empty inputs.",
+            "The model-serving code it writes usually has no alerting, no schema checks and no handling of nulls.",
+        ],
+        [
+            "ML is a big field.",
+            "It generates ML code.",
+            "Monitoring is the job of the SRE team.",
+            "We handled the corner cases ourselves and they were fine.",
+            "Monitoring dashboards are nice.",
+            "Generated code is usually fine for monitoring dashboards.",
+            "You can skip monitoring in prototypes.",
+        ],
+    ),
+    ("genai-tools", "precise-context"): (
+        [
+            "I paste in the relevant files and the interface it has to fit, and the output gets much better.",
+            "I break the feature into small, well-defined chunks and give it one chunk at a time.",
+            "The trick is writing a proper spec first, with the inputs, the outputs and the constraints.",
+            "Я даю модели конкретный контекст: нужные файлы, ограничения, примеры входов и выходов.",
+            "Prompting well is basically writing a precise requirements doc, which is still engineering work.",
+            "I spell out exactly what I want, including the constraints and the expected behaviour.",
+            "Give it the schema and a couple of examples rather than a one-liner.",
+            "Задачу я декомпозирую на маленькие шаги и каждый описываю отдельно.",
+        ],
+        [
+            "I write prompts.",
+            "Prompts are important.",
+            "Giving it precise context? Not necessary.",
+            "A one-line prompt is enough, the model should figure it out.",
+            "Spec first development is a methodology.",
+        ],
+    ),
+    ("genai-tools", "verification"): (
+        [
+            "Nothing generated goes to main until I've read every line and the test suite is green.",
+            "I treat its output like a junior's pull request: review it properly and run it.",
+            "I always ask it to write tests too, then run them, and I still read the diff myself.",
+            "Я всегда прогоняю тесты и читаю дифф, прежде чем что-то мержить.",
+            "Every change goes through the same CI and code review as human code.",
+            "I check the result by actually running it on real data, not just by reading it.",
+            "The non-negotiable part is verification: tests, linters, type checks, and a human read of the diff.",
+        ],
+        [
+            "Tests are a good idea in general.",
+            "Human review is mostly a formality once the tests pass.",
+            "Tests and diff review for generated code? Not necessary.",
+            "I merge it if it compiles.",
+        ],
+    ),
+    ("genai-tools", "humans-accountable"): (
+        [
+            "At the end of the day my name is on the commit, so I'm the one answerable for it.",
+            "The model is a power tool, not a colleague; the engineer still owns what ships.",
+            "If it breaks prod, it's on me, not on the AI.",
+            "Ответственность за код в проде всё равно на мне, а не на модели.",
+            "The human who merges is accountable for correctness, whatever tool wrote the code.",
+            "I see it as an assistant; ownership of the product and of correctness stays with the team.",
+            "Нейросеть — инструмент, а отвечает за результат инженер.",
+        ],
+        [
+            "The model owns the code it writes.",
+            "Humans write code.",
+            "The AI is responsible for its own mistakes.",
+            "Using AI, the team ships faster.",
+            "My name is on the team page.",
+            "It's on me to pick the tools.",
+        ],
+    ),
 }
 MEETS = [(q, c, s) for (q, c), (good, _) in CASES.items() for s in good]
 MUST_NOT_MEET = [(q, c, s) for (q, c), (_, bad) in CASES.items() for s in bad]
