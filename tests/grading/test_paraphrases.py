@@ -136,6 +136,8 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "We measured the difference in conversion between groups.",
             "A small difference is easier to detect than a big one.",
             "The new design made a big change to the page.",
+            "The gap in sample size between the groups was small.",
+            "A big difference is not easier to detect.",
         ],
     ),
     ("ab-significance", "sample-size"): (
@@ -156,6 +158,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "We have more traffic on weekends.",
             "Even a handful of users is enough if the effect is real.",
             "More traffic fixes any bias in the split.",
+            "We never worry about how many visitors we need.",
         ],
     ),
     ("ab-significance", "variance"): (
@@ -238,6 +241,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "Explain what a convolutional neural network is.",
             "The image is first resized to a fixed size.",
             "A filter is applied to the whole image at once, like a colour filter in Photoshop.",
+            "I have 3 years of experience moving models across teams.",
         ],
     ),
     ("cnn-explained", "filters-learned"): (
@@ -263,6 +267,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "We apply a Sobel filter to find the edges, and that filter is fixed.",
             "A CNN learns to classify images.",
             "Filters are chosen by the engineer before training.",
+            "The filters are not learnt from data, they are fixed.",
         ],
     ),
     ("cnn-explained", "local-weighted-sum"): (
@@ -307,6 +312,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "Weight sharing isn't really important, it's an implementation detail.",
             "The weights are stored on the GPU.",
             "The filters are shared between teams.",
+            "The network learns patterns from the training images.",
         ],
     ),
     ("cnn-explained", "multiple-filters"): (
@@ -326,6 +332,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "A CNN has several layers.",
             "There is one filter per image.",
             "The filters are set by hand.",
+            "A CNN is a network that slides a small kernel over the image to produce feature maps.",
         ],
     ),
     ("cnn-explained", "hierarchy"): (
@@ -347,6 +354,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "The last layer outputs the class.",
             "Deeper networks are slower to train.",
             "Deeper layers just repeat the same edge detection again.",
+            "Layer by layer the network gets slower, and parts of it run on the GPU.",
         ],
     ),
     ("cnn-explained", "pooling-receptive-field"): (
@@ -537,6 +545,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "We never bothered with hard negatives, random negatives were good enough.",
             "Random negatives are enough for this task.",
             "Negative feedback from users was collected.",
+            "We never used negatives of the same product type.",
         ],
     ),
     ("fashion-recommender", "model-inputs"): (
@@ -647,6 +656,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "They are useful for exploring unfamiliar APIs.",
             "Hallucinations are not a real problem, in my experience.",
             "The code looks plausible.",
+            "They never make up methods, in my experience.",
         ],
     ),
     ("genai-tools", "ml-pitfalls"): (
@@ -692,6 +702,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "Giving it precise context? Not necessary.",
             "A one-line prompt is enough, the model should figure it out.",
             "Spec first development is a methodology.",
+            "Let me break it down: they are tools, and they are useful.",
         ],
     ),
     ("genai-tools", "verification"): (
