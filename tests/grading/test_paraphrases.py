@@ -46,6 +46,12 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
                 "Даже если фича ничего не делает, группы всё равно немного отличаются, so we need significance to "
                 "avoid shipping noise."
             ),
+            (
+                "Two identical groups will still differ a bit just from who happened to be sampled, so a raw "
+                "difference proves nothing."
+            ),
+            "We want to know whether B is actually better or we just got lucky with this sample.",
+            "Нужно понять, это реальный эффект или просто случайный шум в данных.",
         ],
         [
             "Statistical significance is needed in A/B tests.",
@@ -83,6 +89,9 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
                 "lift this big or bigger? That likelihood is the p-value."
             ),
             "P-value — это шанс получить результат as extreme as this or more, при условии что H0 верна.",
+            "It answers: if there were truly no difference, how often would chance alone give a result this extreme?",
+            "Under H0, it's the probability of observing a test statistic at least as large as ours.",
+            "P-value это вероятность получить такой или более экстремальный результат, если верна нулевая гипотеза.",
         ],
         [
             "The p-value is the probability that the null hypothesis is true.",
@@ -109,6 +118,8 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "Anything under our pre-registered threshold of 1% counts as significant.",
             "Если p-value меньше заранее выбранного порога, обычно 0.05, нулевую гипотезу отвергаем.",
             "We fix alpha before the test, and a p-value lower than alpha lets us reject H0 at that level.",
+            "We agree on alpha = 0.05 up front and reject the null only when p falls under it.",
+            "If p < α we call it statistically significant; the α itself is a business choice made before the test.",
         ],
         [
             "The p-value should be small.",
@@ -128,6 +139,11 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "The magnitude of the lift matters: a 5% change is detectable with far less traffic than a 0.5% change.",
             "How big the true difference between the variants is drives how quickly you reach significance.",
             "Маленький эффект detect'ить сложнее, нужна большая выборка.",
+            (
+                "The minimum detectable effect drives everything: the smaller the lift you want to catch, the more "
+                "traffic you need."
+            ),
+            "Large effects show up quickly, subtle ones take ages.",
         ],
         [
             "There was a difference between A and B.",
@@ -150,6 +166,8 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "Underpowered tests are a classic trap: too few users and a real lift never reaches significance.",
             "Before launching, we calculate the required sample with a power calculator.",
             "Нужно заранее посчитать sample size, иначе тест может быть underpowered.",
+            "We do a power calculation before launch to know how many users each arm needs.",
+            "Bigger samples mean smaller standard errors, so you can detect smaller effects.",
         ],
         [
             "We ran the test on our users.",
@@ -171,6 +189,8 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "Чем шумнее метрика, тем больше нужно данных.",
             "A metric like clicks per session is less noisy than revenue, so it reaches significance faster.",
             "Revenue is a very volatile metric, so tests on it take longer.",
+            "High-variance metrics like revenue need much bigger samples than binary ones like conversion.",
+            "Reducing variance, for example with CUPED using pre-experiment data, makes the test more sensitive.",
         ],
         [
             "We looked at several metrics.",
@@ -194,6 +214,8 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
                 "How long we keep the experiment running and how the traffic is split between arms both affect the "
                 "outcome."
             ),
+            "Testing many metrics at once inflates false positives, so we correct with Bonferroni or control FDR.",
+            "The test length should cover at least one full business cycle.",
         ],
         [
             "We designed the test carefully.",
@@ -213,6 +235,8 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "A biased split stays biased however much traffic you pour in.",
             "Если сплит кривой, то никакое количество трафика это не исправит.",
             "If the randomisation is broken, running longer just makes you more confident in the wrong answer.",
+            "If randomisation is broken, for example a sample ratio mismatch, no amount of extra data will save you.",
+            "Bias in who gets into which group doesn't go away with more users.",
         ],
         [
             "Users are randomly assigned to A or B.",
@@ -235,6 +259,8 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "Маленький фильтр 3x3 проходит по картинке с шагом в один пиксель.",
             "Basically a small filter that we slide over the image, like a torch beam moving across a wall.",
             "The convolution moves a small grid of weights across the input image.",
+            "A convolution is a small window of weights that slides over the image.",
+            "You take a tiny 3x3 kernel and move it across the picture pixel by pixel.",
         ],
         [
             "A CNN is a neural network that works on images.",
@@ -261,6 +287,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "The filters start out as random noise and end up as edge and texture detectors after training.",
             "Фильтры learn'ятся сами на обучающей выборке.",
             "The filters are learnt from data rather than written by a person.",
+            "The network learns the kernel weights itself through backpropagation.",
         ],
         [
             "The filters detect edges.",
@@ -282,6 +309,8 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "В каждой позиции фильтр перемножает свои веса с пикселями под ним и складывает.",
             "Each neuron only sees a little local region of the image, not the whole thing.",
             "Think of it as a dot product between the kernel and the local patch it covers.",
+            "Each output pixel is the weighted sum of its neighbours.",
+            "The kernel only ever looks at a small local region, say 3 by 3 pixels.",
         ],
         [
             "The network multiplies matrices.",
@@ -305,6 +334,8 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "You learn the pattern once and get to detect it anywhere in the image for free.",
             "Weights are shared across spatial positions, which massively cuts the parameter count.",
             "Одни и те же веса шарятся по всем позициям изображения.",
+            "A cat detector learned in one corner works everywhere else, because the weights are the same.",
+            "It's one set of parameters reused at every position.",
         ],
         [
             "Weights are important in neural networks.",
@@ -326,6 +357,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "We stack many filters side by side so the layer can look for many patterns at once.",
             "В одном слое десятки фильтров, каждый ловит свой паттерн: края, текстуры, цвета.",
             "There's a whole bank of filters per layer, each producing its own feature map.",
+            "Each layer learns lots of kernels in parallel, one per feature map.",
         ],
         [
             "The filter finds patterns.",
@@ -348,6 +380,11 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "Layer after layer, simple local features get composed into higher-level concepts.",
             "Deeper in the network the features go from edges to textures to object parts.",
             "Первые слои ловят края, а следующие собирают из них формы и объекты.",
+            (
+                "The first layers detect simple things like edges; deeper layers combine them into shapes and then "
+                "objects."
+            ),
+            "Features get more abstract the deeper you go.",
         ],
         [
             "A CNN has many layers.",
@@ -368,6 +405,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "Pooling downsamples the feature maps, which grows the receptive field and saves compute.",
             "Пулинг уменьшает размер карты признаков, и каждый нейрон дальше видит большую область исходной картинки.",
             "Each pooling layer cuts the resolution, so deeper neurons have a wider view of the input.",
+            "Pooling downsamples, so each neuron further in covers more of the original image.",
         ],
         [
             "Pooling is a layer in the network.",
@@ -398,6 +436,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
                 "A regular dense network doesn't know that pixel 1 and pixel 2 are neighbours, and it needs a weight "
                 "per pixel per unit."
             ),
+            "A fully connected layer on a megapixel image would need millions of weights per neuron.",
         ],
         [
             "A CNN is a type of neural network.",
@@ -433,6 +472,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
                 "Think of it as a coarse-to-fine setup: coarse matching over the whole catalogue, then fine-grained "
                 "scoring of the top few hundred."
             ),
+            "Candidate generation recalls a few hundred items and the reranker reorders them.",
         ],
         [
             "We recommended items to users.",
@@ -510,6 +550,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "We treat items bought or styled together in a look as a match, and that is the training signal.",
             "Разметка берётся из луков: всё, что собрано в один лук, считаем позитивной парой.",
             "Our triplets are anchor, a piece from the same outfit, and a negative.",
+            "We learned compatibility from outfits: pieces worn together are positives.",
         ],
         [
             "We had labels.",
@@ -539,6 +580,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "A hard negative is, say, a different pair of trainers that doesn't go with that outfit.",
             "Мы майнили негативы среди похожих товаров той же категории, а не случайные.",
             "We picked negatives that are close in embedding space but were never styled together.",
+            "Random negatives were too easy, so we used hard ones from the same category.",
         ],
         [
             "We used negatives.",
@@ -584,6 +626,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "It over-indexes on colour, so you get all-black outfits and rarely a bold but stylish mix.",
             "A known limitation we never fully solved is that matching colours beat actual style.",
             "Открытая проблема у нас до сих пор: модель предлагает однотонные образы, а разнообразных сочетаний мало.",
+            "The model kept recommending same-colour looks and rarely anything bold.",
         ],
         [
             "Everything worked perfectly from day one.",
@@ -608,6 +651,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "Renaming things across a codebase and other mechanical refactors are where they shine.",
             "They're handy for throwaway scripts and for converting code from one language to another.",
             "Великолепно пишут unit-тесты и docstring'и по готовому коду.",
+            "I mostly use it for boilerplate and for writing tests I'd be too lazy to write.",
         ],
         [
             "GenAI is a hot topic right now.",
@@ -632,6 +676,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "They fail on anything that needs business context they were never given.",
             "When the requirements are ambiguous, you get code that solves a different problem.",
             "It can't know the unwritten rules of our domain, so anything needing domain judgement is risky.",
+            "They struggle when the problem isn't clearly defined.",
         ],
         [
             "They fail sometimes.",
@@ -650,6 +695,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "You get plausible-looking code that imports a package that was never published.",
             "It mixes up API versions and calls deprecated or fictional endpoints.",
             "Они часто hallucinate'ят API, которых нет.",
+            "They sometimes invent library functions that don't exist.",
         ],
         [
             "The API is well documented.",
@@ -674,6 +720,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             ),
             "It doesn't think about corner cases such as missing values or empty inputs.",
             "The model-serving code it writes usually has no alerting, no schema checks and no handling of nulls.",
+            "In ML code it often forgets about data leakage between train and test.",
         ],
         [
             "ML is a big field.",
@@ -683,6 +730,9 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "Monitoring dashboards are nice.",
             "Generated code is usually fine for monitoring dashboards.",
             "You can skip monitoring in prototypes.",
+            "There's no data leakage in my pipelines.",
+            "We have monitoring without problems.",
+            "Data leakage is a thing in ML.",
         ],
     ),
     ("genai-tools", "precise-context"): (
@@ -695,6 +745,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "I spell out exactly what I want, including the constraints and the expected behaviour.",
             "Give it the schema and a couple of examples rather than a one-liner.",
             "Задачу я декомпозирую на маленькие шаги и каждый описываю отдельно.",
+            "You need to give it enough context about the codebase.",
         ],
         [
             "I write prompts.",
@@ -714,6 +765,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "Every change goes through the same CI and code review as human code.",
             "I check the result by actually running it on real data, not just by reading it.",
             "The non-negotiable part is verification: tests, linters, type checks, and a human read of the diff.",
+            "I review everything it produces before merging.",
         ],
         [
             "Tests are a good idea in general.",
@@ -731,6 +783,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "The human who merges is accountable for correctness, whatever tool wrote the code.",
             "I see it as an assistant; ownership of the product and of correctness stays with the team.",
             "Нейросеть — инструмент, а отвечает за результат инженер.",
+            "I am still responsible for what goes to production.",
         ],
         [
             "The model owns the code it writes.",
