@@ -144,13 +144,13 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
                 "traffic you need."
             ),
             "Large effects show up quickly, subtle ones take ages.",
+            "A bigger genuine difference is easier to detect, while a tiny change needs a huge sample.",
         ],
         [
             "There was a difference between A and B.",
             "Effect size doesn't matter, only the p-value does.",
             "A bigger difference is always significant, no matter the sample.",
             "We measured the difference in conversion between groups.",
-            "A small difference is easier to detect than a big one.",
             "The new design made a big change to the page.",
             "The gap in sample size between the groups was small.",
             "A big difference is not easier to detect.",
@@ -295,6 +295,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "A CNN learns to classify images.",
             "Filters are chosen by the engineer before training.",
             "The filters are not learnt from data, they are fixed.",
+            "The engineer picks the filters by hand before training.",
         ],
     ),
     ("cnn-explained", "local-weighted-sum"): (
@@ -527,12 +528,14 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "The reranker combines cosine similarity with stock, margin and how often people click.",
             "Ranking then blends the compatibility score with commercial signals like conversion rate and inventory.",
             "Реранкер смешивает похожесть эмбеддингов с бизнес-сигналами: маржой, остатками, кликабельностью.",
+            "A second, more expensive model then decides the order using stock, margin and click-through.",
         ],
         [
             "The ranker ranks items.",
             "Business is important.",
             "We ranked items by similarity only.",
             "The price of items varies a lot.",
+            "A second model decides the order.",
         ],
     ),
     ("fashion-recommender", "outfit-positives"): (
