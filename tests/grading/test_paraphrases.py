@@ -52,6 +52,11 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             ),
             "We want to know whether B is actually better or we just got lucky with this sample.",
             "Нужно понять, это реальный эффект или просто случайный шум в данных.",
+            (
+                "Метрики всегда немного отличаются просто из-за шума, поэтому нужна значимость, чтобы не выкатить "
+                "случайный результат."
+            ),
+            "Без проверки значимости легко принять рандомную флуктуацию за реальный uplift.",
         ],
         [
             "Statistical significance is needed in A/B tests.",
@@ -92,6 +97,11 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "It answers: if there were truly no difference, how often would chance alone give a result this extreme?",
             "Under H0, it's the probability of observing a test statistic at least as large as ours.",
             "P-value это вероятность получить такой или более экстремальный результат, если верна нулевая гипотеза.",
+            (
+                "p-value — это вероятность увидеть такую же или большую разницу при условии, что эффекта на самом "
+                "деле нет."
+            ),
+            "Если H0 верна, p-value показывает, как часто мы бы получили результат не менее экстремальный.",
         ],
         [
             "The p-value is the probability that the null hypothesis is true.",
@@ -120,6 +130,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "We fix alpha before the test, and a p-value lower than alpha lets us reject H0 at that level.",
             "We agree on alpha = 0.05 up front and reject the null only when p falls under it.",
             "If p < α we call it statistically significant; the α itself is a business choice made before the test.",
+            "Заранее фиксируем alpha, обычно 0.05, и если p-value ниже, отвергаем H0.",
         ],
         [
             "The p-value should be small.",
@@ -145,6 +156,9 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             ),
             "Large effects show up quickly, subtle ones take ages.",
             "A bigger genuine difference is easier to detect, while a tiny change needs a huge sample.",
+            "Чем больше эффект, тем быстрее тест прокрасится.",
+            "Маленький uplift требует огромной выборки.",
+            "Чем меньше эффект, тем больше нужно пользователей.",
         ],
         [
             "There was a difference between A and B.",
@@ -154,6 +168,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "The new design made a big change to the page.",
             "The gap in sample size between the groups was small.",
             "A big difference is not easier to detect.",
+            "Большая разница в дизайне, и релиз выкатили быстрее.",
         ],
     ),
     ("ab-significance", "sample-size"): (
@@ -168,6 +183,8 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "Нужно заранее посчитать sample size, иначе тест может быть underpowered.",
             "We do a power calculation before launch to know how many users each arm needs.",
             "Bigger samples mean smaller standard errors, so you can detect smaller effects.",
+            "Чем больше пользователей в каждой группе, тем точнее оценка.",
+            "Перед запуском считаем размер выборки через power analysis.",
         ],
         [
             "We ran the test on our users.",
@@ -191,6 +208,8 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "Revenue is a very volatile metric, so tests on it take longer.",
             "High-variance metrics like revenue need much bigger samples than binary ones like conversion.",
             "Reducing variance, for example with CUPED using pre-experiment data, makes the test more sensitive.",
+            "Если метрика сильно шумит, нужно больше данных, поэтому используем CUPED.",
+            "Высокая дисперсия метрики делает тест менее чувствительным.",
         ],
         [
             "We looked at several metrics.",
@@ -216,6 +235,8 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             ),
             "Testing many metrics at once inflates false positives, so we correct with Bonferroni or control FDR.",
             "The test length should cover at least one full business cycle.",
+            "Если смотреть на много метрик сразу, нужна поправка на множественное тестирование.",
+            "Тест надо держать хотя бы неделю из-за недельной сезонности.",
         ],
         [
             "We designed the test carefully.",
@@ -261,6 +282,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "The convolution moves a small grid of weights across the input image.",
             "A convolution is a small window of weights that slides over the image.",
             "You take a tiny 3x3 kernel and move it across the picture pixel by pixel.",
+            "Берём маленькое окошко 3 на 3 и двигаем его по всей картинке.",
         ],
         [
             "A CNN is a neural network that works on images.",
@@ -288,6 +310,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "Фильтры learn'ятся сами на обучающей выборке.",
             "The filters are learnt from data rather than written by a person.",
             "The network learns the kernel weights itself through backpropagation.",
+            "Фильтры не задаются руками, сеть выучивает их сама при обучении.",
         ],
         [
             "The filters detect edges.",
@@ -312,6 +335,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "Think of it as a dot product between the kernel and the local patch it covers.",
             "Each output pixel is the weighted sum of its neighbours.",
             "The kernel only ever looks at a small local region, say 3 by 3 pixels.",
+            "В каждой точке считается взвешенная сумма соседних пикселей.",
         ],
         [
             "The network multiplies matrices.",
@@ -337,6 +361,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "Одни и те же веса шарятся по всем позициям изображения.",
             "A cat detector learned in one corner works everywhere else, because the weights are the same.",
             "It's one set of parameters reused at every position.",
+            "Один и тот же фильтр применяется ко всем участкам картинки, поэтому веса общие.",
         ],
         [
             "Weights are important in neural networks.",
@@ -359,6 +384,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "В одном слое десятки фильтров, каждый ловит свой паттерн: края, текстуры, цвета.",
             "There's a whole bank of filters per layer, each producing its own feature map.",
             "Each layer learns lots of kernels in parallel, one per feature map.",
+            "В слое много разных фильтров, каждый ищет свой паттерн.",
         ],
         [
             "The filter finds patterns.",
@@ -386,6 +412,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
                 "objects."
             ),
             "Features get more abstract the deeper you go.",
+            "Первые слои находят края, а более глубокие собирают из них части объектов.",
         ],
         [
             "A CNN has many layers.",
@@ -407,6 +434,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "Пулинг уменьшает размер карты признаков, и каждый нейрон дальше видит большую область исходной картинки.",
             "Each pooling layer cuts the resolution, so deeper neurons have a wider view of the input.",
             "Pooling downsamples, so each neuron further in covers more of the original image.",
+            "Пулинг уменьшает картинку, и рецептивное поле растёт.",
         ],
         [
             "Pooling is a layer in the network.",
@@ -438,6 +466,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
                 "per pixel per unit."
             ),
             "A fully connected layer on a megapixel image would need millions of weights per neuron.",
+            "Полносвязная сеть на картинке дала бы миллионы параметров и потеряла бы информацию о соседстве пикселей.",
         ],
         [
             "A CNN is a type of neural network.",
@@ -474,6 +503,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
                 "scoring of the top few hundred."
             ),
             "Candidate generation recalls a few hundred items and the reranker reorders them.",
+            "У нас два этапа: сначала retrieval кандидатов по эмбеддингам, потом реранкер.",
         ],
         [
             "We recommended items to users.",
@@ -506,6 +536,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
                 "complementary categories."
             ),
             "Мы ищем ближайших соседей в пространстве эмбеддингов среди других категорий.",
+            "Все товары кодируем в одно пространство эмбеддингов и ищем ближайших соседей из смежных категорий.",
         ],
         [
             "We used embeddings.",
@@ -529,6 +560,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "Ranking then blends the compatibility score with commercial signals like conversion rate and inventory.",
             "Реранкер смешивает похожесть эмбеддингов с бизнес-сигналами: маржой, остатками, кликабельностью.",
             "A second, more expensive model then decides the order using stock, margin and click-through.",
+            "Реранкер использует похожесть плюс CTR, маржу и наличие.",
         ],
         [
             "The ranker ranks items.",
@@ -554,6 +586,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "Разметка берётся из луков: всё, что собрано в один лук, считаем позитивной парой.",
             "Our triplets are anchor, a piece from the same outfit, and a negative.",
             "We learned compatibility from outfits: pieces worn together are positives.",
+            "Позитивы берём из образов: вещи из одного лука считаем совместимыми.",
         ],
         [
             "We had labels.",
@@ -584,6 +617,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "Мы майнили негативы среди похожих товаров той же категории, а не случайные.",
             "We picked negatives that are close in embedding space but were never styled together.",
             "Random negatives were too easy, so we used hard ones from the same category.",
+            "Случайные негативы слишком лёгкие, поэтому майним hard negatives из той же категории.",
         ],
         [
             "We used negatives.",
@@ -604,6 +638,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "The model sees the product image along with its category, season and material.",
             "Inputs: photos plus text such as title, attributes and auto-generated captions.",
             "Мы подавали в энкодер картинку и описание товара.",
+            "Энкодер получает фото и текстовые атрибуты: категорию, сезон, материал.",
         ],
         [
             "The model has inputs.",
@@ -630,6 +665,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "A known limitation we never fully solved is that matching colours beat actual style.",
             "Открытая проблема у нас до сих пор: модель предлагает однотонные образы, а разнообразных сочетаний мало.",
             "The model kept recommending same-colour looks and rarely anything bold.",
+            "Главная нерешённая проблема — доминирование цвета: модель предлагает однотонные образы.",
         ],
         [
             "Everything worked perfectly from day one.",
@@ -655,6 +691,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "They're handy for throwaway scripts and for converting code from one language to another.",
             "Великолепно пишут unit-тесты и docstring'и по готовому коду.",
             "I mostly use it for boilerplate and for writing tests I'd be too lazy to write.",
+            "Для бойлерплейта и рефакторинга они реально экономят время.",
         ],
         [
             "GenAI is a hot topic right now.",
@@ -680,6 +717,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "When the requirements are ambiguous, you get code that solves a different problem.",
             "It can't know the unwritten rules of our domain, so anything needing domain judgement is risky.",
             "They struggle when the problem isn't clearly defined.",
+            "Когда задача сформулирована размыто, модель додумывает и ошибается.",
         ],
         [
             "They fail sometimes.",
@@ -699,6 +737,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "It mixes up API versions and calls deprecated or fictional endpoints.",
             "Они часто hallucinate'ят API, которых нет.",
             "They sometimes invent library functions that don't exist.",
+            "Модель уверенно вызывает методы, которых нет в библиотеке.",
         ],
         [
             "The API is well documented.",
@@ -724,6 +763,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "It doesn't think about corner cases such as missing values or empty inputs.",
             "The model-serving code it writes usually has no alerting, no schema checks and no handling of nulls.",
             "In ML code it often forgets about data leakage between train and test.",
+            "В ML-коде она часто забывает про утечку таргета и мониторинг.",
         ],
         [
             "ML is a big field.",
@@ -749,6 +789,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "Give it the schema and a couple of examples rather than a one-liner.",
             "Задачу я декомпозирую на маленькие шаги и каждый описываю отдельно.",
             "You need to give it enough context about the codebase.",
+            "Я даю подробный контекст и разбиваю задачу на маленькие шаги.",
         ],
         [
             "I write prompts.",
@@ -769,6 +810,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "I check the result by actually running it on real data, not just by reading it.",
             "The non-negotiable part is verification: tests, linters, type checks, and a human read of the diff.",
             "I review everything it produces before merging.",
+            "Я всегда читаю дифф и гоняю тесты перед мержем.",
         ],
         [
             "Tests are a good idea in general.",
@@ -787,6 +829,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "I see it as an assistant; ownership of the product and of correctness stays with the team.",
             "Нейросеть — инструмент, а отвечает за результат инженер.",
             "I am still responsible for what goes to production.",
+            "За то, что уходит в прод, отвечаю я, а не модель.",
         ],
         [
             "The model owns the code it writes.",
