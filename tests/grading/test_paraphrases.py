@@ -67,6 +67,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             ),
             "Noise doesn't really matter in big tests, every difference you see is real.",
             "The p-value tells us the effect is real.",
+            "Any gap between A and B is real, we don't need to worry about noise.",
         ],
     ),
     ("ab-significance", "pvalue-definition"): (
@@ -108,6 +109,8 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "A p-value is the probability that our result happened by chance.",
             "The p-value is the probability that variant B is better than A, given the data.",
             "The p-value is a number between 0 and 1 that we compare with 0.05.",
+            "The p-value is the chance that B is really better than A.",
+            "A p-value of 0.03 means a 97% probability that the effect is real.",
         ],
     ),
     ("ab-significance", "alpha-threshold"): (
@@ -138,6 +141,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "Alpha is a parameter we pick for the test.",
             "A p-value of 0.05 proves the effect is real.",
             "If the p-value is greater than alpha, we reject the null hypothesis.",
+            "We pick the threshold after seeing the data, whatever makes the result significant.",
         ],
     ),
     ("ab-significance", "effect-size"): (
@@ -169,6 +173,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "The gap in sample size between the groups was small.",
             "A big difference is not easier to detect.",
             "Большая разница в дизайне, и релиз выкатили быстрее.",
+            "The size of the effect never affects significance, only the p-value does.",
         ],
     ),
     ("ab-significance", "sample-size"): (
@@ -194,6 +199,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "Even a handful of users is enough if the effect is real.",
             "More traffic fixes any bias in the split.",
             "We never worry about how many visitors we need.",
+            "The number of users doesn't matter at all for significance.",
         ],
     ),
     ("ab-significance", "variance"): (
@@ -218,6 +224,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "The two variants showed different results.",
             "Conversion is the metric we report to the business.",
             "We picked a more stable metric.",
+            "Variance is irrelevant once you have a p-value.",
         ],
     ),
     ("ab-significance", "test-design"): (
@@ -244,6 +251,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "Duration doesn't matter.",
             "We split users into groups randomly.",
             "The test was well designed and ran for a while.",
+            "Duration and traffic split are irrelevant details.",
         ],
     ),
     ("ab-significance", "randomization-quality"): (
@@ -265,6 +273,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "If the split is skewed, just run the test longer and it will average out.",
             "We randomly sampled users for the test.",
             "With enough traffic any imbalance between groups washes out.",
+            "If the groups are unbalanced, just wait longer and it will even out.",
         ],
     ),
     ("cnn-explained", "small-filter-slides"): (
@@ -290,6 +299,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "The image is first resized to a fixed size.",
             "A filter is applied to the whole image at once, like a colour filter in Photoshop.",
             "I have 3 years of experience moving models across teams.",
+            "The filter doesn't move, it looks at the whole image at once.",
         ],
     ),
     ("cnn-explained", "filters-learned"): (
@@ -319,6 +329,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "Filters are chosen by the engineer before training.",
             "The filters are not learnt from data, they are fixed.",
             "The engineer picks the filters by hand before training.",
+            "The filter values are fixed by the engineer and never change during training.",
         ],
     ),
     ("cnn-explained", "local-weighted-sum"): (
@@ -370,6 +381,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "The weights are stored on the GPU.",
             "The filters are shared between teams.",
             "The network learns patterns from the training images.",
+            "Every position gets its own separate filter with different weights.",
         ],
     ),
     ("cnn-explained", "multiple-filters"): (
@@ -420,6 +432,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "Deeper networks are slower to train.",
             "Deeper layers just repeat the same edge detection again.",
             "Layer by layer the network gets slower, and parts of it run on the GPU.",
+            "All layers detect the same kind of features, deeper ones don't build anything more complex.",
         ],
     ),
     ("cnn-explained", "pooling-receptive-field"): (
@@ -472,6 +485,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "A CNN is a type of neural network.",
             "Fully connected layers are used in neural networks.",
             "At the end there is a dense layer that outputs class probabilities.",
+            "A CNN is just a fully connected network with a different name.",
         ],
     ),
     ("fashion-recommender", "retrieval-vs-reranking"): (
@@ -511,6 +525,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "Candidate generation versus reranking is not a real distinction, honestly.",
             "One model scores the whole catalogue directly.",
             "A model decides the order of items on the page.",
+            "We didn't separate retrieval and reranking, one model did everything.",
         ],
     ),
     ("fashion-recommender", "embedding-retrieval"): (
@@ -593,6 +608,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "Outfits are important in fashion.",
             "We labelled items by colour.",
             "Users liked the look of the new app.",
+            "We didn't use outfit data for labels at all.",
         ],
     ),
     ("fashion-recommender", "hard-negatives"): (
@@ -625,6 +641,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "Random negatives are enough for this task.",
             "Negative feedback from users was collected.",
             "We never used negatives of the same product type.",
+            "We only used random negatives, hard ones were not needed.",
         ],
     ),
     ("fashion-recommender", "model-inputs"): (
@@ -672,6 +689,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "Colour is an attribute of items.",
             "The model had some problems.",
             "Colour-driven design matters in fashion.",
+            "Nothing failed, the model had no weaknesses.",
         ],
     ),
     ("genai-tools", "useful-cases"): (
@@ -699,6 +717,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "They are useless for anything serious.",
             "I use AI tools sometimes.",
             "Pandas is a great library.",
+            "They are not useful for boilerplate or anything else.",
         ],
     ),
     ("genai-tools", "fail-underspecified"): (
@@ -745,6 +764,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "Hallucinations are not a real problem, in my experience.",
             "The code looks plausible.",
             "They never make up methods, in my experience.",
+            "They never hallucinate APIs anymore.",
         ],
     ),
     ("genai-tools", "ml-pitfalls"): (
@@ -776,6 +796,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "There's no data leakage in my pipelines.",
             "We have monitoring without problems.",
             "Data leakage is a thing in ML.",
+            "Generated ML code handles monitoring and privacy perfectly.",
         ],
     ),
     ("genai-tools", "precise-context"): (
@@ -798,6 +819,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "A one-line prompt is enough, the model should figure it out.",
             "Spec first development is a methodology.",
             "Let me break it down: they are tools, and they are useful.",
+            "You don't need to give it any context, it figures things out.",
         ],
     ),
     ("genai-tools", "verification"): (
@@ -817,6 +839,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "Human review is mostly a formality once the tests pass.",
             "Tests and diff review for generated code? Not necessary.",
             "I merge it if it compiles.",
+            "I never review the diff, if the tests compile it's fine.",
         ],
     ),
     ("genai-tools", "humans-accountable"): (
@@ -838,6 +861,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "Using AI, the team ships faster.",
             "My name is on the team page.",
             "It's on me to pick the tools.",
+            "The tool is responsible for correctness, not me.",
         ],
     ),
 }
