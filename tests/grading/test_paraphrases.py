@@ -57,6 +57,11 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
                 "случайный результат."
             ),
             "Без проверки значимости легко принять рандомную флуктуацию за реальный uplift.",
+            (
+                "Conversion bounces around week to week even with no change, and significance testing tells us "
+                "whether our uplift is bigger than that background noise."
+            ),
+            "A fluke can look like a win, and significance testing is how we tell the two apart.",
         ],
         [
             "Statistical significance is needed in A/B tests.",
@@ -103,6 +108,11 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
                 "деле нет."
             ),
             "Если H0 верна, p-value показывает, как часто мы бы получили результат не менее экстремальный.",
+            (
+                "Assume the feature does nothing: the p-value is the share of those hypothetical experiments that "
+                "would look at least as good as ours."
+            ),
+            "It's P(data this extreme or more | H0), not P(H0 | data).",
         ],
         [
             "The p-value is the probability that the null hypothesis is true.",
@@ -134,6 +144,10 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "We agree on alpha = 0.05 up front and reject the null only when p falls under it.",
             "If p < α we call it statistically significant; the α itself is a business choice made before the test.",
             "Заранее фиксируем alpha, обычно 0.05, и если p-value ниже, отвергаем H0.",
+            (
+                "We reject the null if p is under the significance level we set before the experiment, typically five"
+                " percent."
+            ),
         ],
         [
             "The p-value should be small.",
@@ -190,6 +204,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "Bigger samples mean smaller standard errors, so you can detect smaller effects.",
             "Чем больше пользователей в каждой группе, тем точнее оценка.",
             "Перед запуском считаем размер выборки через power analysis.",
+            "With too few users even a real lift won't reach significance, so we plan the sample size first.",
         ],
         [
             "We ran the test on our users.",
@@ -216,6 +231,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "Reducing variance, for example with CUPED using pre-experiment data, makes the test more sensitive.",
             "Если метрика сильно шумит, нужно больше данных, поэтому используем CUPED.",
             "Высокая дисперсия метрики делает тест менее чувствительным.",
+            "The noisier the metric, the more users you need to see the same effect.",
         ],
         [
             "We looked at several metrics.",
@@ -244,6 +260,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "The test length should cover at least one full business cycle.",
             "Если смотреть на много метрик сразу, нужна поправка на множественное тестирование.",
             "Тест надо держать хотя бы неделю из-за недельной сезонности.",
+            "Running many variants or slicing by many segments needs a multiple-comparison correction.",
         ],
         [
             "We designed the test carefully.",
@@ -266,6 +283,10 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "If the randomisation is broken, running longer just makes you more confident in the wrong answer.",
             "If randomisation is broken, for example a sample ratio mismatch, no amount of extra data will save you.",
             "Bias in who gets into which group doesn't go away with more users.",
+            (
+                "Check for sample ratio mismatch first; if the split is biased, the result is garbage however big the"
+                " sample."
+            ),
         ],
         [
             "Users are randomly assigned to A or B.",
@@ -292,6 +313,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "A convolution is a small window of weights that slides over the image.",
             "You take a tiny 3x3 kernel and move it across the picture pixel by pixel.",
             "Берём маленькое окошко 3 на 3 и двигаем его по всей картинке.",
+            "The network scans the image with small filters, step by step, like reading a page with a magnifier.",
         ],
         [
             "A CNN is a neural network that works on images.",
@@ -321,6 +343,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "The filters are learnt from data rather than written by a person.",
             "The network learns the kernel weights itself through backpropagation.",
             "Фильтры не задаются руками, сеть выучивает их сама при обучении.",
+            "The kernels are trainable parameters.",
         ],
         [
             "The filters detect edges.",
@@ -330,6 +353,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "The filters are not learnt from data, they are fixed.",
             "The engineer picks the filters by hand before training.",
             "The filter values are fixed by the engineer and never change during training.",
+            "The dense layer at the end has millions of trainable parameters.",
         ],
     ),
     ("cnn-explained", "local-weighted-sum"): (
@@ -347,6 +371,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "Each output pixel is the weighted sum of its neighbours.",
             "The kernel only ever looks at a small local region, say 3 by 3 pixels.",
             "В каждой точке считается взвешенная сумма соседних пикселей.",
+            "Each unit is connected only to a small neighbourhood of the previous layer.",
         ],
         [
             "The network multiplies matrices.",
@@ -373,6 +398,10 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "A cat detector learned in one corner works everywhere else, because the weights are the same.",
             "It's one set of parameters reused at every position.",
             "Один и тот же фильтр применяется ко всем участкам картинки, поэтому веса общие.",
+            (
+                "Because the same filter is used at every location, a learned edge detector works anywhere in the "
+                "picture."
+            ),
         ],
         [
             "Weights are important in neural networks.",
@@ -425,6 +454,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             ),
             "Features get more abstract the deeper you go.",
             "Первые слои находят края, а более глубокие собирают из них части объектов.",
+            "Low-level features like edges are combined in later layers into textures, parts and finally objects.",
         ],
         [
             "A CNN has many layers.",
@@ -518,6 +548,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             ),
             "Candidate generation recalls a few hundred items and the reranker reorders them.",
             "У нас два этапа: сначала retrieval кандидатов по эмбеддингам, потом реранкер.",
+            "Retrieval is about recall and speed, the reranker about precision.",
         ],
         [
             "We recommended items to users.",
@@ -602,6 +633,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "Our triplets are anchor, a piece from the same outfit, and a negative.",
             "We learned compatibility from outfits: pieces worn together are positives.",
             "Позитивы берём из образов: вещи из одного лука считаем совместимыми.",
+            "We got positives from outfit datasets: things in the same outfit count as compatible.",
         ],
         [
             "We had labels.",
@@ -634,6 +666,10 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "We picked negatives that are close in embedding space but were never styled together.",
             "Random negatives were too easy, so we used hard ones from the same category.",
             "Случайные негативы слишком лёгкие, поэтому майним hard negatives из той же категории.",
+            (
+                "Hard negatives, for example two similar black boots where only one fits the look, made the model "
+                "learn finer distinctions."
+            ),
         ],
         [
             "We used negatives.",
@@ -642,6 +678,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "Negative feedback from users was collected.",
             "We never used negatives of the same product type.",
             "We only used random negatives, hard ones were not needed.",
+            "Similar items were shown next to each other in the app.",
         ],
     ),
     ("fashion-recommender", "model-inputs"): (
@@ -683,6 +720,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "Открытая проблема у нас до сих пор: модель предлагает однотонные образы, а разнообразных сочетаний мало.",
             "The model kept recommending same-colour looks and rarely anything bold.",
             "Главная нерешённая проблема — доминирование цвета: модель предлагает однотонные образы.",
+            "We never solved colour dominance: it over-relies on monochrome matches.",
         ],
         [
             "Everything worked perfectly from day one.",
@@ -710,6 +748,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "Великолепно пишут unit-тесты и docstring'и по готовому коду.",
             "I mostly use it for boilerplate and for writing tests I'd be too lazy to write.",
             "Для бойлерплейта и рефакторинга они реально экономят время.",
+            "It's great for scaffolding a new service and writing the boring glue code.",
         ],
         [
             "GenAI is a hot topic right now.",
@@ -757,6 +796,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "Они часто hallucinate'ят API, которых нет.",
             "They sometimes invent library functions that don't exist.",
             "Модель уверенно вызывает методы, которых нет в библиотеке.",
+            "It will suggest a function signature that looks right but doesn't exist in the library.",
         ],
         [
             "The API is well documented.",
@@ -811,6 +851,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "Задачу я декомпозирую на маленькие шаги и каждый описываю отдельно.",
             "You need to give it enough context about the codebase.",
             "Я даю подробный контекст и разбиваю задачу на маленькие шаги.",
+            "The more precise the instructions, the better the code it writes.",
         ],
         [
             "I write prompts.",
@@ -833,6 +874,8 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "The non-negotiable part is verification: tests, linters, type checks, and a human read of the diff.",
             "I review everything it produces before merging.",
             "Я всегда читаю дифф и гоняю тесты перед мержем.",
+            "I never merge generated code without running the tests.",
+            "Treat the output as untrusted until tests and review say otherwise.",
         ],
         [
             "Tests are a good idea in general.",
@@ -853,6 +896,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "Нейросеть — инструмент, а отвечает за результат инженер.",
             "I am still responsible for what goes to production.",
             "За то, что уходит в прод, отвечаю я, а не модель.",
+            "The AI is a tool; the responsibility stays with the developer.",
         ],
         [
             "The model owns the code it writes.",
