@@ -308,12 +308,13 @@ def _windows(positions: list[list[int]], span: int) -> Iterable[list[int]]:
 class _Matcher:
     """Finds phrases in one answer, remembering each phrase's result (phrases recur across checks)."""
 
-    __slots__ = ("_compiled", "_doc", "_memo", "windows")
+    __slots__ = ("_compiled", "_concepts", "_doc", "_memo", "windows")
 
     def __init__(self, doc: Doc, compiled: _Compiled) -> None:
         self._doc = doc
         self._compiled = compiled
         self._memo: dict[int, dict[int, int]] = {}
+        self._concepts: dict[tuple[int, ...], dict[int, int]] = {}
         # (phrase id, sentence) -> first and last token of the phrase's first un-negated occurrence there
         self.windows: dict[tuple[int, int], tuple[int, int]] = {}
 
@@ -327,13 +328,20 @@ class _Matcher:
             self._memo[phrase_id] = found
         return found
 
-    def concept(self, phrase_ids: Sequence[int]) -> dict[int, int]:
+    def concept(self, phrase_ids: tuple[int, ...]) -> dict[int, int]:
+        """Sentence index -> flags of any of the concept's phrases there (remembered: checks, denials and the
+        stance of topics all ask for the same concepts)."""
         if len(phrase_ids) == 1:
             return self.phrase(phrase_ids[0])
-        merged: dict[int, int] = {}
-        for phrase_id in phrase_ids:
-            for sentence, flags in self.phrase(phrase_id).items():
-                merged[sentence] = merged.get(sentence, 0) | flags
+        merged = self._concepts.get(phrase_ids)
+        if merged is None:
+            merged = {}
+            memo = self._memo
+            for phrase_id in phrase_ids:
+                found = memo.get(phrase_id)
+                for sentence, flags in (self.phrase(phrase_id) if found is None else found).items():
+                    merged[sentence] = merged.get(sentence, 0) | flags
+            self._concepts[phrase_ids] = merged
         return merged
 
     def _typo_hits(self, term: str) -> dict[int, list[int]] | None:
@@ -417,10 +425,12 @@ def _evaluate(
     if not stance:
         accept |= BELITTLED
     # Per concept, the sentences where it counts, in answer order.
-    found = [
-        sorted(s for s, flags in matcher.concept(concept).items() if flags & accept and s not in excluded)
-        for concept in plan.concepts
-    ]
+    found: list[list[int]] = []
+    for concept in plan.concepts:
+        found.append(sorted(s for s, flags in matcher.concept(concept).items() if flags & accept and s not in excluded))
+        if not found[-1] and partial_from is None:
+            # Without partial credit to look for, one absent concept settles it (most checks fail here).
+            return _NO_MATCH
     if all(found):
         if plan.answer_scope:
             return _Outcome(True, False, found[0][0])

@@ -458,6 +458,11 @@ _Index = dict[str, dict[int, list[int]]]
 _TYPO_MIN_STEM = 6
 
 
+def typo_candidate(term: str) -> bool:
+    """Whether a rubric term is long and plain enough to be looked for with one typo."""
+    return len(term) >= _TYPO_MIN_STEM and term.isascii() and term.isalpha()
+
+
 def _deletions(key: str) -> set[str]:
     return {key[:i] + key[i + 1 :] for i in range(len(key))}
 
@@ -469,13 +474,16 @@ def _typo_forms(term: str) -> tuple[str, ...]:
 
 
 class Doc:
-    __slots__ = ("_typo_found", "_typo_index", "content_index", "raw_index", "sentences")
+    __slots__ = ("_typo_ends", "_typo_found", "_typo_index", "content_index", "raw_index", "sentences")
 
     def __init__(self) -> None:
         self.sentences: list[Sentence] = []
         self.content_index: _Index = {}
         self.raw_index: _Index = {}
         self._typo_index: dict[str, set[str]] | None = None
+        # First two and last three letters of the answer's keys: a key one edit from a term of six letters or
+        # more keeps one of them, so most absent terms are ruled out without the deletion forms.
+        self._typo_ends: set[str] = set()
         # A term recurs across a rubric's synonym lists; an answer is analysed against one rubric.
         self._typo_found: dict[str, list[str]] = {}
 
@@ -484,7 +492,7 @@ class Doc:
 
         A key that is itself a word of the rubric is a different word, not a typo of ``term``.
         """
-        if len(term) < _TYPO_MIN_STEM or not term.isascii() or not term.isalpha():
+        if not typo_candidate(term):
             return []
         if self._typo_index is None:
             # Symmetric deletions (SymSpell): two keys are one edit apart when they share a one-deletion form
@@ -492,10 +500,13 @@ class Doc:
             typo_index: dict[str, set[str]] = {}
             for key in self.content_index:
                 if len(key) >= _TYPO_MIN_STEM - 1 and key.isascii() and key.isalpha():
+                    self._typo_ends.update((key[:2], "~" + key[-3:]))
                     typo_index.setdefault(key, set()).add(key)
                     for form in _deletions(key):
                         typo_index.setdefault(form, set()).add(key)
             self._typo_index = typo_index
+        if term[:2] not in self._typo_ends and "~" + term[-3:] not in self._typo_ends:
+            return []
         cached = self._typo_found.get(term)
         if cached is not None:
             return cached
