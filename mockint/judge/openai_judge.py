@@ -12,7 +12,9 @@ How a request is made:
 * **Bounded retries.** :func:`~mockint.judge.transport.retrying`, bounded by ``max_attempts`` and by a total
   deadline per answer.
 * **One re-ask.** A reply that is not valid JSON or breaks the contract is sent back once with the validation
-  error; a second bad reply is a :class:`~mockint.errors.JudgeError` with reason ``invalid_reply``.
+  error. If the second reply breaks it too, the usable verdicts of the fuller of the two are kept
+  (:func:`~mockint.judge.reply.salvage_reply`; the result's ``incomplete`` says what was wrong); a reply with
+  none is a :class:`~mockint.errors.JudgeError` with reason ``invalid_reply``.
 * **Shared limits.** With a :class:`~mockint.judge.ratelimit.RequestLimiter`, every HTTP request holds one of
   its in-flight slots and passes its per-minute buckets, and a ``Retry-After`` pauses every thread sharing it.
   The judge counts requests and the tokens servers report (:attr:`OpenAIJudge.usage`), for cost reports.
@@ -32,7 +34,15 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from mockint.errors import ConfigError, JudgeError
 from mockint.judge.ratelimit import RequestLimiter, estimate_tokens
-from mockint.judge.reply import SCHEMA_NAME, InvalidReply, check_reply, extract_json, neutralise_tags, reply_schema
+from mockint.judge.reply import (
+    SCHEMA_NAME,
+    InvalidReply,
+    check_reply,
+    extract_json,
+    neutralise_tags,
+    reply_schema,
+    salvage_reply,
+)
 from mockint.judge.transport import (
     DETAIL_CHARS,
     cause,
@@ -42,7 +52,7 @@ from mockint.judge.transport import (
     retrying,
     shorten,
 )
-from mockint.models import JudgeResult, Rubric
+from mockint.models import JudgeReply, JudgeResult, Rubric
 from mockint.prompts import load_prompt
 
 if TYPE_CHECKING:
@@ -274,17 +284,28 @@ class OpenAIJudge:
                 {"role": "assistant", "content": content},
                 {"role": "user", "content": reask},
             ]
+            first_content = content
             content = self._complete(conversation, schema, call)
             try:
                 reply = check_reply(content, rubric)
             except InvalidReply as second:
-                raise JudgeError(
-                    self._redact(
-                        f"the judge's reply was invalid twice ({shorten(str(second), DETAIL_CHARS)}); "
-                        "try a stronger model with --model"
-                    ),
-                    reason="invalid_reply",
-                ) from None
+                partial = _fuller(salvage_reply(content, rubric), salvage_reply(first_content, rubric))
+                if partial is None:
+                    raise JudgeError(
+                        self._redact(
+                            f"the judge's reply was invalid twice ({shorten(str(second), DETAIL_CHARS)}); "
+                            "try a stronger model with --model"
+                        ),
+                        reason="invalid_reply",
+                    ) from None
+                logger.info("answer %s: judge reply incomplete after the re-ask; keeping what it holds", call.label)
+                return JudgeResult(
+                    reply=partial,
+                    model=self._model,
+                    prompt_version=self.prompt_version,
+                    requests=call.requests,
+                    incomplete=self._redact(shorten(str(second), DETAIL_CHARS)),
+                )
         return JudgeResult(reply=reply, model=self._model, prompt_version=self.prompt_version, requests=call.requests)
 
     def ask(
@@ -539,6 +560,17 @@ class OpenAIJudge:
 
     def _redact(self, text: str) -> str:
         return redact(text, self._secret)
+
+
+def _fuller(second: JudgeReply | None, first: JudgeReply | None) -> JudgeReply | None:
+    """The reply with more usable verdicts; the re-asked one when they tie (it saw the validation error)."""
+    if first is None or (second is not None and _size(second) >= _size(first)):
+        return second
+    return first
+
+
+def _size(reply: JudgeReply) -> int:
+    return len(reply.criteria) + len(reply.mistakes)
 
 
 def _one_line(text: str) -> str:
