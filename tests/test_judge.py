@@ -568,7 +568,7 @@ def test_build_judge_from_settings(tmp_path: Path) -> None:
 def test_judge_stack_layers_and_closes(tmp_path: Path) -> None:
     settings = Settings(base_url="http://127.0.0.1:9/v1", model="local-model", use_llm=True, home=tmp_path)
     with judge_stack(settings, use_cache=True) as stack:
-        assert isinstance(stack.judge, CachingJudge)
+        assert stack.judge is stack.shared and isinstance(stack.shared._inner, CachingJudge)
         assert isinstance(stack.breaker, CircuitBreakerJudge)
         assert stack.cache is not None and stack.cache.path == tmp_path / "cache.db"
         assert stack.judge.model == "local-model"
@@ -577,7 +577,7 @@ def test_judge_stack_layers_and_closes(tmp_path: Path) -> None:
         stack.cache._db.execute("SELECT 1")
 
     with judge_stack(settings) as stack:
-        assert stack.judge is stack.breaker and stack.cache is None
+        assert stack.shared._inner is stack.breaker and stack.cache is None
 
     with (
         pytest.raises(ConfigError, match="--no-llm given"),

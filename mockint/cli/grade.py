@@ -11,7 +11,7 @@ from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
 
-from mockint.cli._common import RubricsOption, error, notice, user_errors
+from mockint.cli._common import RubricsOption, counted, error, notice, user_errors
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
@@ -563,6 +563,8 @@ def _live(
         if cache is not None:
             usage.cache_hits, usage.cache_misses = cache.stats.hits, cache.stats.misses
             extra = f"; cache: {cache.stats.hits} hit(s), {cache.stats.misses} miss(es)"
+        if stack.shared.shared:
+            extra += f"; {counted(stack.shared.shared, 'identical request')} shared"
     _finish_notice(summary, out, started, extra)
     return usage, summary is not None and summary.errors > 0
 

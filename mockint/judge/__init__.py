@@ -10,6 +10,7 @@ Modules:
 * ``openai_judge``: :class:`OpenAIJudge`: the request body, the structured-output ladder, usage.
 * ``transport``: the one retry policy, SDK errors as :class:`~mockint.errors.JudgeError`, redaction.
 * ``wrappers``: judges around a judge: the circuit breaker, the cache in front.
+* ``shared``: identical requests of one run sent once and shared, also while in flight.
 * ``ratelimit``: limits on requests in flight and per minute, shared by a batch's threads.
 * ``cache``: validated replies in SQLite.
 * ``provider``: the provider's Batch API client and the reading of stored replies.
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from mockint.judge.provider import BatchClient, BatchStatus, completion_content, completion_usage
     from mockint.judge.ratelimit import RequestLimiter
     from mockint.judge.reply import NEUTRAL_GT, NEUTRAL_LT, neutralise_tags, parse_reply, reply_schema
+    from mockint.judge.shared import SharedRequestsJudge
     from mockint.judge.transport import retry_after_seconds
     from mockint.judge.wrappers import BREAKER_THRESHOLD, CachingJudge, CircuitBreakerJudge
     from mockint.models import JudgeResult, Rubric
@@ -51,6 +53,7 @@ __all__ = [
     "JudgeStack",
     "Mode",
     "OpenAIJudge",
+    "SharedRequestsJudge",
     "Usage",
     "build_judge",
     "completion_content",
@@ -129,16 +132,19 @@ class JudgeStack:
     """The judges of one live run, from the one to call down to the one that sends requests.
 
     Attributes:
-        judge: What to grade with: the cache (when on) in front of the breaker in front of ``openai_judge``.
+        judge: What to grade with: ``shared`` in front of the cache (when on) in front of the breaker in front
+            of ``openai_judge``.
         breaker: The circuit breaker, to tell whether and why it opened.
         openai_judge: The judge that sends the requests, for its usage.
         cache: The reply cache, for its hit and miss counts; ``None`` when it is off.
+        shared: Sends identical requests of the run once, for its count of shared ones.
     """
 
     judge: Judge
     breaker: CircuitBreakerJudge
     openai_judge: OpenAIJudge
     cache: GradeCache | None
+    shared: SharedRequestsJudge
 
 
 @contextmanager
@@ -165,6 +171,7 @@ def judge_stack(
             cannot be opened.
     """
     from mockint.judge.cache import CACHE_FILE, GradeCache
+    from mockint.judge.shared import SharedRequestsJudge
     from mockint.judge.wrappers import CachingJudge, CircuitBreakerJudge
 
     openai_judge = build_judge(settings, limiter=limiter)
@@ -175,7 +182,9 @@ def judge_stack(
         if use_cache:
             cache = GradeCache(settings.home / CACHE_FILE, warn=warn)
             judge = CachingJudge(breaker, cache, openai_judge.fingerprint())
-        yield JudgeStack(judge=judge, breaker=breaker, openai_judge=openai_judge, cache=cache)
+        # Outermost, so that a copy of an answer in flight waits for it instead of missing the cache too.
+        shared = SharedRequestsJudge(judge, openai_judge.fingerprint())
+        yield JudgeStack(judge=shared, breaker=breaker, openai_judge=openai_judge, cache=cache, shared=shared)
     finally:
         openai_judge.close()
         if cache is not None:
@@ -200,6 +209,7 @@ _LAZY = {
     "BREAKER_THRESHOLD": "mockint.judge.wrappers",
     "CachingJudge": "mockint.judge.wrappers",
     "CircuitBreakerJudge": "mockint.judge.wrappers",
+    "SharedRequestsJudge": "mockint.judge.shared",
 }
 
 
