@@ -15,6 +15,10 @@ from mockint.errors import ConfigError
 
 DEFAULT_MODEL = "gpt-4o-mini"
 DEFAULT_TIMEOUT = 60.0
+DEFAULT_MAX_ATTEMPTS = 4
+DEFAULT_MAX_REPLY_BYTES = 1_000_000
+"""Largest judge reply accepted, in UTF-8 bytes of its text: about fifty times a reply that quotes a long answer
+for every key point, and small enough that a runaway reply (a model repeating itself) is not parsed or cached."""
 # A local server (Ollama, llama.cpp, vLLM, LM Studio) ignores the key, but the openai SDK insists on one.
 LOCAL_PLACEHOLDER_KEY = "not-needed"
 
@@ -30,6 +34,8 @@ class Settings(BaseModel):
         llm_reason: Why the LLM is off, for the one-time notice.
         timeout: Seconds for one HTTP request to the judge (``MOCKINT_TIMEOUT``).
         max_attempts: HTTP attempts per judge request, retries included (``MOCKINT_MAX_ATTEMPTS``).
+        max_reply_bytes: Largest judge reply accepted, in UTF-8 bytes (``MOCKINT_MAX_REPLY_BYTES``); a larger
+            one is an invalid reply, never cached.
         home: ``MOCKINT_HOME``, else the platform's user data folder: where mockint keeps its own files.
     """
 
@@ -41,7 +47,8 @@ class Settings(BaseModel):
     use_llm: bool = False
     llm_reason: str = ""
     timeout: float = DEFAULT_TIMEOUT
-    max_attempts: int = 4
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    max_reply_bytes: int = DEFAULT_MAX_REPLY_BYTES
     home: Path
 
     def key_for_client(self) -> str:
@@ -61,6 +68,19 @@ def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
         raise ConfigError(f"{name}={raw!r} is not a number; set it to seconds, e.g. {name}=30") from None
     if value <= 0:
         raise ConfigError(f"{name} must be greater than 0; set it to seconds, e.g. {name}=30")
+    return value
+
+
+def _whole_number(env: Mapping[str, str], name: str, default: int, example: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a whole number; set e.g. {name}={example}") from None
+    if value < 1:
+        raise ConfigError(f"{name} must be at least 1; set e.g. {name}={example}")
     return value
 
 
@@ -108,15 +128,6 @@ def load_settings(
         reason = "no LLM configured (set OPENAI_API_KEY or OPENAI_BASE_URL to use one)"
     else:
         use_llm, reason = True, ""
-    attempts_raw = env.get("MOCKINT_MAX_ATTEMPTS", "").strip()
-    try:
-        max_attempts = int(attempts_raw) if attempts_raw else 4
-    except ValueError:
-        raise ConfigError(
-            f"MOCKINT_MAX_ATTEMPTS={attempts_raw!r} is not a whole number; set e.g. MOCKINT_MAX_ATTEMPTS=4"
-        ) from None
-    if max_attempts < 1:
-        raise ConfigError("MOCKINT_MAX_ATTEMPTS must be at least 1; set e.g. MOCKINT_MAX_ATTEMPTS=4")
     home_raw = env.get("MOCKINT_HOME", "").strip()
     return Settings(
         api_key=api_key,
@@ -125,6 +136,7 @@ def load_settings(
         use_llm=use_llm,
         llm_reason=reason,
         timeout=_positive_float(env, "MOCKINT_TIMEOUT", DEFAULT_TIMEOUT),
-        max_attempts=max_attempts,
+        max_attempts=_whole_number(env, "MOCKINT_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_ATTEMPTS),
+        max_reply_bytes=_whole_number(env, "MOCKINT_MAX_REPLY_BYTES", DEFAULT_MAX_REPLY_BYTES, DEFAULT_MAX_REPLY_BYTES),
         home=Path(home_raw).expanduser() if home_raw else _default_home(),
     )

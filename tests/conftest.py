@@ -16,7 +16,14 @@ os.environ["MOCKINT_SEMANTIC"] = "off"
 
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "MOCKINT_MODEL", "MOCKINT_TIMEOUT", "MOCKINT_MAX_ATTEMPTS"):
+    for name in (
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "MOCKINT_MODEL",
+        "MOCKINT_TIMEOUT",
+        "MOCKINT_MAX_ATTEMPTS",
+        "MOCKINT_MAX_REPLY_BYTES",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("MOCKINT_HOME", str(tmp_path / "mockint-home"))
     monkeypatch.setenv("MOCKINT_SEMANTIC", "off")

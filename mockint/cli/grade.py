@@ -252,7 +252,8 @@ def grade(
     Each input line gets one output record, in input order, written as soon as it is graded. A bad line is
     reported with its line number and `error` set; the others are still graded; the exit code is then 1.
     Uses the LLM judge when OPENAI_API_KEY or OPENAI_BASE_URL is set, else deterministic checks. Judge replies
-    are cached in $MOCKINT_HOME/cache.db, so grading the same answers again sends no request.
+    are cached in $MOCKINT_HOME/cache.db, so grading the same answers again sends no request; a reply over
+    MOCKINT_MAX_REPLY_BYTES (default 1000000) is invalid and never cached.
     """
     from mockint.config import load_settings
     from mockint.rubrics import load_rubrics
@@ -643,7 +644,12 @@ def _import(
 
     started = time.perf_counter()
     with BatchOutput(outputs) as output:
-        judge = BatchReplyJudge(output, model=settings.model, prompt_version=prompt_version("judge"))
+        judge = BatchReplyJudge(
+            output,
+            model=settings.model,
+            prompt_version=prompt_version("judge"),
+            max_reply_bytes=settings.max_reply_bytes,
+        )
         pending = records() if state is None else state.pending(records())
         # Validation and reconciliation are CPU work: threads would only contend for the GIL.
         summary = _run(

@@ -108,7 +108,8 @@ def build_judge(settings: Settings, *, limiter: RequestLimiter | None = None) ->
         limiter: Limits on requests in flight and per minute, shared by the threads of a batch.
 
     Returns:
-        A judge using ``settings.model``, ``base_url``, key, ``timeout`` and ``max_attempts``.
+        A judge using ``settings.model``, ``base_url``, key, ``timeout``, ``max_attempts`` and
+        ``max_reply_bytes``.
 
     Raises:
         ConfigError: The settings turn the LLM off, or the prompt files are missing or malformed.
@@ -124,6 +125,7 @@ def build_judge(settings: Settings, *, limiter: RequestLimiter | None = None) ->
         timeout=settings.timeout,
         max_attempts=settings.max_attempts,
         limiter=limiter,
+        max_reply_bytes=settings.max_reply_bytes,
     )
 
 

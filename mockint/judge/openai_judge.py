@@ -32,12 +32,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+from mockint.config import DEFAULT_MAX_REPLY_BYTES
 from mockint.errors import ConfigError, JudgeError
 from mockint.judge.ratelimit import RequestLimiter, estimate_tokens
 from mockint.judge.reply import (
     SCHEMA_NAME,
     InvalidReply,
     check_reply,
+    check_reply_size,
     extract_json,
     neutralise_tags,
     reply_schema,
@@ -125,6 +127,7 @@ class OpenAIJudge:
         max_retry_wait: Longest pause between attempts, even when the server asks for more.
         total_timeout: Deadline for one ``judge()`` call, retries and re-ask included.
         limiter: Shared limits on requests in flight, per minute and tokens per minute, if any.
+        max_reply_bytes: Largest reply accepted, in UTF-8 bytes.
     """
 
     def __init__(
@@ -138,6 +141,7 @@ class OpenAIJudge:
         max_retry_wait: float = 30.0,
         total_timeout: float | None = None,
         limiter: RequestLimiter | None = None,
+        max_reply_bytes: int = DEFAULT_MAX_REPLY_BYTES,
     ) -> None:
         """Create the judge and its HTTP client (no request is made yet).
 
@@ -152,6 +156,8 @@ class OpenAIJudge:
                 so a hung server costs about two timeouts per answer, not ``max_attempts`` of them.
             limiter: Limits shared with other judges or threads: every HTTP request holds one of its slots,
                 and a server's ``Retry-After`` pauses every thread using it.
+            max_reply_bytes: Largest reply accepted (UTF-8 bytes of its text); a larger one is an invalid
+                reply at once, with no re-ask (it would be sent back whole), and is never cached.
 
         Raises:
             ConfigError: A numeric setting is out of range, or the prompt files are missing or malformed.
@@ -162,12 +168,15 @@ class OpenAIJudge:
             raise ConfigError("max_attempts must be at least 1; set e.g. MOCKINT_MAX_ATTEMPTS=4")
         if max_retry_wait < 0:
             raise ConfigError("max_retry_wait must not be negative")
+        if max_reply_bytes < 1:
+            raise ConfigError("max_reply_bytes must be at least 1; set e.g. MOCKINT_MAX_REPLY_BYTES=1000000")
         self._model = model
         self.timeout = timeout
         self.max_attempts = max_attempts
         self.max_retry_wait = max_retry_wait
         self.total_timeout = total_timeout if total_timeout is not None else 2 * timeout + max_retry_wait
         self.limiter = limiter
+        self.max_reply_bytes = max_reply_bytes
         self._prompt = load_prompt(PROMPT_NAME)
         self._check_prompt()
         self._secret = api_key
@@ -524,6 +533,7 @@ class OpenAIJudge:
         message = choices[0].message
         content = getattr(message, "content", None)
         if content:
+            check_reply_size(str(content), self.max_reply_bytes)
             return str(content)
         refusal = getattr(message, "refusal", None)
         if refusal:

@@ -31,6 +31,7 @@ __all__ = [
     "SCHEMA_NAME",
     "InvalidReply",
     "check_reply",
+    "check_reply_size",
     "extract_json",
     "neutralise_tags",
     "parse_reply",
@@ -120,6 +121,29 @@ def _object_schema(properties: dict[str, Any]) -> dict[str, Any]:
         "required": list(properties),
         "additionalProperties": False,
     }
+
+
+def check_reply_size(content: str, limit: int) -> None:
+    """Refuse a reply over ``limit`` UTF-8 bytes before anything parses, re-asks with or caches it.
+
+    Args:
+        content: The assistant message's text.
+        limit: The largest size accepted, in bytes (``MOCKINT_MAX_REPLY_BYTES``).
+
+    Raises:
+        JudgeError: With reason ``invalid_reply`` when the reply is larger.
+    """
+    # A character is 1 to 4 bytes: only a reply near the limit needs encoding to be measured.
+    if len(content) * 4 <= limit:
+        return
+    size = len(content.encode("utf-8", "surrogatepass"))
+    if size > limit:
+        raise JudgeError(
+            f"the judge's reply ({size:,} bytes) is over the limit of {limit:,} bytes (MOCKINT_MAX_REPLY_BYTES); "
+            "it was not used or cached. The model may be repeating itself: try a stronger model with --model, or "
+            "raise MOCKINT_MAX_REPLY_BYTES",
+            reason="invalid_reply",
+        )
 
 
 class InvalidReply(ValueError):
