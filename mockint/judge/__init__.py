@@ -163,14 +163,14 @@ def judge_stack(
         settings: Loaded settings; ``use_llm`` must be true.
         limiter: Limits on requests in flight and per minute, shared by the threads of a batch.
         use_cache: Put the grade cache (``MOCKINT_HOME/cache.db``) in front of the breaker.
-        warn: Called with one-line messages when the cache file was corrupt or the cache turns itself off.
+        warn: Called with one-line messages when the cache file was corrupt, cannot be used (the run then goes
+            on without it) or turns itself off.
 
     Yields:
         The stack; its parts stay readable (usage, cache counts) after the ``with`` block.
 
     Raises:
-        ConfigError: The settings turn the LLM off, the prompt files are missing or malformed, or the cache
-            cannot be opened.
+        ConfigError: The settings turn the LLM off, or the prompt files are missing or malformed.
     """
     from mockint.judge.cache import CACHE_FILE, GradeCache
     from mockint.judge.shared import SharedRequestsJudge
@@ -183,7 +183,11 @@ def judge_stack(
         judge: Judge = breaker
         if use_cache:
             cache = GradeCache(settings.home / CACHE_FILE, warn=warn)
-            judge = CachingJudge(breaker, cache, openai_judge.fingerprint())
+            if cache.available:
+                judge = CachingJudge(breaker, cache, openai_judge.fingerprint())
+            else:  # it has said why, once; the run goes on without it
+                cache.close()
+                cache = None
         # Outermost, so that a copy of an answer in flight waits for it instead of missing the cache too.
         shared = SharedRequestsJudge(judge, openai_judge.fingerprint())
         yield JudgeStack(judge=shared, breaker=breaker, openai_judge=openai_judge, cache=cache, shared=shared)
