@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import shutil
 import socket
 import sqlite3
@@ -276,8 +277,29 @@ def test_connection_refused(make_judge: Callable[..., OpenAIJudge]) -> None:
     judge = OpenAIJudge(
         "fake-model", base_url=f"http://127.0.0.1:{port}/v1", api_key=KEY, timeout=1, max_retry_wait=0.01
     )
-    with judge, pytest.raises(JudgeError, match=f"cannot connect to the judge server at http://127.0.0.1:{port}/v1"):
+    url = f"http://127.0.0.1:{port}/v1"
+    with judge, pytest.raises(JudgeError, match=f"cannot connect to the judge server at {url}") as caught:
         judge.judge(ANSWER, RUBRIC)
+    assert caught.value.reason == "connection"
+    assert re.search(r"\(connection refused; \d+ requests\)", str(caught.value))
+
+
+def test_connection_reset_is_told_apart_from_refused(make_judge: Callable[..., OpenAIJudge]) -> None:
+    with FakeOpenAI([FakeReply(reset=True)] * 2) as server:
+        url = server.base_url
+        with pytest.raises(JudgeError) as caught:
+            make_judge(server, max_attempts=2).judge(ANSWER, RUBRIC)
+        assert server.chat_count == 2, "a reset is retried like any connection error"
+    message = str(caught.value)
+    assert caught.value.reason == "connection_reset"
+    assert "cannot connect" not in message
+    assert f"the judge server at {url} reset the connection before replying (2 requests)" in message
+
+
+def test_a_reset_then_a_reply_is_retried(make_judge: Callable[..., OpenAIJudge]) -> None:
+    with FakeOpenAI([FakeReply(reset=True), GOOD]) as server:
+        result = make_judge(server).judge(ANSWER, RUBRIC)
+    assert result.requests == 2
 
 
 # -- non-retryable HTTP errors ---------------------------------------------------------------------------

@@ -270,8 +270,9 @@ class OpenAIJudge:
             The validated reply, the model, the prompt version and the number of HTTP requests made.
 
         Raises:
-            JudgeError: ``reason`` is ``timeout``, ``connection``, ``http_<status>``, ``invalid_reply``,
-                ``refusal`` or ``bad_response``; the message says how to fix it and never holds the key.
+            JudgeError: ``reason`` is ``timeout``, ``connection``, ``connection_reset``, ``http_<status>``,
+                ``invalid_reply``, ``refusal`` or ``bad_response``; the message says how to fix it and never holds
+                the key.
         """
         reply_tokens = _REPLY_TOKENS_BASE + _REPLY_TOKENS_PER_ITEM * (len(rubric.criteria) + len(rubric.mistakes))
         call = _Call(time.monotonic() + self.total_timeout, label=answer_id or "-", reply_tokens=reply_tokens)
