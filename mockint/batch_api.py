@@ -522,7 +522,9 @@ def run_provider_batch(
     outputs: list[Path] = []
     for number, status in enumerate(statuses, start=1):
         if status.status in ("expired", "cancelled"):
-            say(f"batch {status.id} {status.status}; importing the {status.completed} replies it finished")
+            done = status.completed
+            what = "it finished no replies" if not done else f"importing the {done} repl{'y' if done == 1 else 'ies'}"
+            say(f"batch {status.id} {status.status}; {what}{' it finished' if done else ''}")
         for kind, file_id in (("output", status.output_file_id), ("errors", status.error_file_id)):
             if file_id:
                 dest = out.with_name(f"{out.name}.batch-{kind}-{number}.jsonl")

@@ -5,6 +5,7 @@ The API key is held as a ``SecretStr`` so that no repr, log line or error messag
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -58,6 +59,10 @@ class Settings(BaseModel):
         return LOCAL_PLACEHOLDER_KEY
 
 
+# Longest wait a setting may ask for: far beyond any sane request, well inside what sockets and locks accept.
+_MAX_SECONDS = 86_400.0
+
+
 def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
     raw = env.get(name, "").strip()
     if not raw:
@@ -66,8 +71,14 @@ def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
         value = float(raw)
     except ValueError:
         raise ConfigError(f"{name}={raw!r} is not a number; set it to seconds, e.g. {name}=30") from None
+    # float() also takes "nan", "inf" and "1e400"; none of them is a usable number of seconds, and an
+    # infinite wait cannot even be handed to a socket or a lock.
+    if not math.isfinite(value):
+        raise ConfigError(f"{name}={raw!r} is not a finite number; set it to seconds, e.g. {name}=30")
     if value <= 0:
         raise ConfigError(f"{name} must be greater than 0; set it to seconds, e.g. {name}=30")
+    if value > _MAX_SECONDS:
+        raise ConfigError(f"{name} must be at most {_MAX_SECONDS:g} seconds (a day); set e.g. {name}=30")
     return value
 
 

@@ -665,7 +665,11 @@ def _import(
         if output.duplicates:
             notice(f"{output.duplicates} custom_id(s) appear more than once in the batch output; the success was used")
         if summary is not None and output.unused:
-            notice(f"{output.unused} repl(ies) in the batch output match no answer id in {', '.join(map(str, files))}")
+            verb = "matches" if output.unused == 1 else "match"
+            notice(
+                f"{counted(output.unused, 'reply', 'replies')} in the batch output {verb} no answer id in "
+                f"{', '.join(map(str, files))}"
+            )
     usage = Usage(
         requests=judge.replies,
         prompt_tokens=judge.prompt_tokens,
@@ -673,5 +677,5 @@ def _import(
         model=judge.last_model or settings.model,
         batch=True,
     )
-    _finish_notice(summary, out, started, f"; {judge.replies} batch repl(ies) used")
+    _finish_notice(summary, out, started, f"; {counted(judge.replies, 'batch reply', 'batch replies')} used")
     return usage, bool(output.problems) or (summary is not None and summary.errors > 0)
