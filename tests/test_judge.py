@@ -594,7 +594,8 @@ def test_judge_stack_layers_and_closes(tmp_path: Path) -> None:
         assert isinstance(stack.breaker, CircuitBreakerJudge)
         assert stack.cache is not None and stack.cache.path == tmp_path / "cache.db"
         assert stack.judge.model == "local-model"
-    assert stack.openai_judge._client.is_closed()
+        client = stack.openai_judge._sdk_client()  # what the first request makes
+    assert client.is_closed() and stack.openai_judge._client is None
     with pytest.raises(sqlite3.ProgrammingError):  # the cache's database is closed too
         stack.cache._db.execute("SELECT 1")
 

@@ -52,6 +52,7 @@ from mockint.judge.transport import (
     make_client,
     redact,
     retrying,
+    server_name,
     shorten,
 )
 from mockint.models import JudgeReply, JudgeResult, Rubric
@@ -143,7 +144,7 @@ class OpenAIJudge:
         limiter: RequestLimiter | None = None,
         max_reply_bytes: int = DEFAULT_MAX_REPLY_BYTES,
     ) -> None:
-        """Create the judge and its HTTP client (no request is made yet).
+        """Create the judge; its HTTP client is made on the first request (none is made yet).
 
         Args:
             model: The model to ask for.
@@ -180,8 +181,12 @@ class OpenAIJudge:
         self._prompt = load_prompt(PROMPT_NAME)
         self._check_prompt()
         self._secret = api_key
-        self._client: openai.OpenAI
-        self._client, self._server = make_client(base_url=base_url, api_key=api_key, timeout=timeout)
+        self._base_url = base_url
+        # Made on the first request (see _sdk_client): a run whose replies all come from the cache, or that only
+        # writes request bodies for a batch, never imports the SDK nor builds a client it would not use.
+        self._client: openai.OpenAI | None = None
+        self._closed = False
+        self._server = server_name(base_url)
         self._lock = threading.Lock()
         self._rung = 0
         self._locked = False
@@ -233,8 +238,20 @@ class OpenAIJudge:
         }
 
     def close(self) -> None:
-        """Close the HTTP client's connections."""
-        self._client.close()
+        """Close the HTTP client's connections (if a request ever made one); the judge sends nothing after."""
+        with self._lock:
+            client, self._client, self._closed = self._client, None, True
+        if client is not None:
+            client.close()
+
+    def _sdk_client(self) -> openai.OpenAI:
+        """The one SDK client of this judge, made on first use and shared by every thread."""
+        with self._lock:
+            if self._client is None:
+                if self._closed:
+                    raise JudgeError("the judge was closed; build a new one to grade more answers", reason="closed")
+                self._client, _ = make_client(base_url=self._base_url, api_key=self._secret, timeout=self.timeout)
+            return self._client
 
     def __enter__(self) -> OpenAIJudge:
         return self
@@ -475,8 +492,9 @@ class OpenAIJudge:
         """One HTTP request, inside the limiter's slot when there is a limiter; counts requests and usage."""
         with self._lock:
             self._counts[0] += 1
+        client = self._sdk_client()
         if self.limiter is None:
-            completion: ChatCompletion = self._client.chat.completions.create(**body, timeout=timeout)
+            completion: ChatCompletion = client.chat.completions.create(**body, timeout=timeout)
         else:
             estimate = 1
             if self.limiter.limits_tokens:
@@ -484,7 +502,7 @@ class OpenAIJudge:
                 chars += len(json.dumps(body["response_format"])) if "response_format" in body else 0
                 estimate = estimate_tokens(chars, call.reply_tokens)
             with self.limiter.request(estimate) as slot:
-                completion = self._client.chat.completions.create(**body, timeout=timeout)
+                completion = client.chat.completions.create(**body, timeout=timeout)
             usage = getattr(completion, "usage", None)
             slot.used(getattr(usage, "total_tokens", None) if usage is not None else None)
         usage = getattr(completion, "usage", None)

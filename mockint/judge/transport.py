@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import email.utils
+import os
 import re
 import socket
 from collections.abc import Callable, Mapping
@@ -39,9 +40,12 @@ __all__ = [
     "redact",
     "retry_after_seconds",
     "retrying",
+    "server_name",
     "shorten",
 ]
 
+# Where the SDK sends requests when neither the caller nor OPENAI_BASE_URL names a server.
+_OPENAI_URL = "https://api.openai.com/v1"
 # 501 is "not implemented": retrying it cannot help.
 _NOT_RETRYABLE_5XX = frozenset({501})
 # Exponential backoff: 0.5 s, 1 s, 2 s ... plus up to 0.5 s of jitter, capped by max_retry_wait.
@@ -84,6 +88,16 @@ def make_client(*, base_url: str | None, api_key: str, timeout: float) -> tuple[
     # Retries are ours (retrying(), below): SDK retries would multiply attempts and ignore our deadline.
     client = openai.OpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0)
     return client, _without_userinfo(str(client.base_url)).rstrip("/")
+
+
+def server_name(base_url: str | None) -> str:
+    """The server's URL as :func:`make_client` names it (no user info, no trailing slash), without an SDK client.
+
+    Args:
+        base_url: The server's base URL; ``None`` for the SDK's choice (``OPENAI_BASE_URL``, else OpenAI).
+    """
+    url = base_url or os.environ.get("OPENAI_BASE_URL") or _OPENAI_URL
+    return _without_userinfo(url.strip()).rstrip("/")
 
 
 def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
