@@ -8,6 +8,7 @@ Modules:
 
 * ``reply``: the reply's JSON schema, lenient parsing and validation, tag neutralising of the answer.
 * ``openai_judge``: :class:`OpenAIJudge`: the request body, the structured-output ladder, usage.
+* ``rubric_text``: the rubric's key points and mistakes as the judge's prompt shows them.
 * ``transport``: the one retry policy, SDK errors as :class:`~mockint.errors.JudgeError`, redaction.
 * ``wrappers``: judges around a judge: the circuit breaker, the cache in front.
 * ``shared``: identical requests of one run sent once and shared, also while in flight.

@@ -41,10 +41,12 @@ from mockint.judge.reply import (
     check_reply,
     check_reply_size,
     extract_json,
+    fuller_reply,
     neutralise_tags,
     reply_schema,
     salvage_reply,
 )
+from mockint.judge.rubric_text import key_points_text, mistakes_text
 from mockint.judge.transport import (
     DETAIL_CHARS,
     cause,
@@ -55,7 +57,7 @@ from mockint.judge.transport import (
     server_name,
     shorten,
 )
-from mockint.models import JudgeReply, JudgeResult, Rubric
+from mockint.models import JudgeResult, Rubric
 from mockint.prompts import load_prompt
 
 if TYPE_CHECKING:
@@ -316,7 +318,7 @@ class OpenAIJudge:
             try:
                 reply = check_reply(content, rubric)
             except InvalidReply as second:
-                partial = _fuller(salvage_reply(content, rubric), salvage_reply(first_content, rubric))
+                partial = fuller_reply(salvage_reply(content, rubric), salvage_reply(first_content, rubric))
                 if partial is None:
                     raise JudgeError(
                         self._redact(
@@ -404,8 +406,8 @@ class OpenAIJudge:
         return self._prompt.messages(
             question=rubric.question,
             model_answer=rubric.model_answer,
-            key_points=_format_key_points(rubric),
-            mistakes=_format_mistakes(rubric),
+            key_points=key_points_text(rubric),
+            mistakes=mistakes_text(rubric),
             question_id=rubric.id,
             answer=neutralise_tags(answer),
         )
@@ -589,42 +591,6 @@ class OpenAIJudge:
 
     def _redact(self, text: str) -> str:
         return redact(text, self._secret)
-
-
-def _fuller(second: JudgeReply | None, first: JudgeReply | None) -> JudgeReply | None:
-    """The reply with more usable verdicts; the re-asked one when they tie (it saw the validation error)."""
-    if first is None or (second is not None and _size(second) >= _size(first)):
-        return second
-    return first
-
-
-def _size(reply: JudgeReply) -> int:
-    return len(reply.criteria) + len(reply.mistakes)
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _format_key_points(rubric: Rubric) -> str:
-    return "\n".join(
-        f'- id "{criterion.id}" (weight {criterion.weight:g}): {_one_line(criterion.text)}'
-        for criterion in rubric.criteria
-    )
-
-
-def _format_mistakes(rubric: Rubric) -> str:
-    if not rubric.mistakes:
-        return 'None for this question: reply with an empty "mistakes" list.'
-    lines = []
-    for mistake in rubric.mistakes:
-        if mistake.omission_of:
-            points = ", ".join(f'"{point}"' for point in mistake.omission_of)
-            kind = f" (an omission: committed when the answer misses all of the key points {points})"
-        else:
-            kind = ""
-        lines.append(f'- id "{mistake.id}"{kind}: {_one_line(mistake.text)}')
-    return "\n".join(lines)
 
 
 if TYPE_CHECKING:

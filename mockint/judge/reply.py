@@ -33,6 +33,7 @@ __all__ = [
     "check_reply",
     "check_reply_size",
     "extract_json",
+    "fuller_reply",
     "neutralise_tags",
     "parse_reply",
     "reply_schema",
@@ -323,6 +324,18 @@ def salvage_reply(content: str, rubric: Rubric) -> JudgeReply | None:
             for item in mistakes
         ],
     )
+
+
+def fuller_reply(second: JudgeReply | None, first: JudgeReply | None) -> JudgeReply | None:
+    """Of two salvaged replies, the one with more usable verdicts; the re-asked ``second`` when they tie (it
+    was written with the validation error in view)."""
+    if first is None or (second is not None and _verdicts(second) >= _verdicts(first)):
+        return second
+    return first
+
+
+def _verdicts(reply: JudgeReply) -> int:
+    return len(reply.criteria) + len(reply.mistakes)
 
 
 _Item = TypeVar("_Item", JudgeCriterion, JudgeMistake)
