@@ -14,7 +14,6 @@ run killed at any moment and resumed ends with every answer exactly once.
 
 from __future__ import annotations
 
-import csv
 import io
 import itertools
 import json
@@ -23,14 +22,24 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from mockint.errors import InputError, MockintError
-from mockint.files import csv_rows
+from mockint.files import (
+    DEFAULT_MAX_ANSWER_CHARS,
+    MAX_ERROR_MESSAGES,
+    SNIFF_BYTES,
+    answer_too_long,
+    csv_header_problem,
+    csv_table,
+    open_checked,
+    parse_json_line,
+    replace_lone_surrogates,
+)
 from mockint.grading import grade_answer
 from mockint.judge.wrappers import CircuitBreakerJudge
 from mockint.models import Answer, Grade, normalise_id
@@ -45,7 +54,6 @@ if TYPE_CHECKING:
 REQUIRED_FIELDS = ("id", "question_id", "answer")
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
 CSV_SUFFIXES = (".csv",)
-_SNIFF_BYTES = 8192
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,8 @@ class Record:
         error: One-line message naming file, line and field, when it is not.
         raw_id: The record's id as far as it could be read (for the error's output line).
         raw_question_id: Likewise for ``question_id``.
+        extra: The record's other fields, kept on an error record too.
+        warnings: Repairs made while reading it, added to its grade's warnings.
     """
 
     source: str
@@ -65,24 +75,8 @@ class Record:
     error: str | None = None
     raw_id: str | None = None
     raw_question_id: str | None = None
-
-
-def _open_checked(path: Path) -> IO[bytes]:
-    if str(path) == "-":
-        raise InputError("-: reading answers from standard input is not supported; pass a file")
-    try:
-        handle = path.open("rb")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file; check the path") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a folder; pass a .jsonl or .csv answers file") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror}); check its permissions") from None
-    head = handle.peek(_SNIFF_BYTES)[:_SNIFF_BYTES] if isinstance(handle, io.BufferedReader) else b""
-    if b"\x00" in head:
-        handle.close()
-        raise InputError(f"{path}: binary file, not answers; pass JSONL or CSV with id, question_id, answer")
-    return handle
+    extra: dict[str, Any] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
 
 
 def _detect_format(path: Path, head: bytes) -> str:
@@ -94,14 +88,18 @@ def _detect_format(path: Path, head: bytes) -> str:
     return "jsonl" if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") else "csv"
 
 
-def _record_from_mapping(data: dict[str, Any], source: str, seen_ids: dict[str, str]) -> Record:
+def _record_from_mapping(
+    data: dict[str, Any], source: str, seen_ids: dict[str, str], max_chars: int, warnings: Sequence[str] = ()
+) -> Record:
     raw_id = data.get("id")
     raw_qid = data.get("question_id")
     id_text = str(raw_id) if raw_id is not None and not isinstance(raw_id, dict | list) else None
     qid_text = str(raw_qid) if isinstance(raw_qid, str | int) and not isinstance(raw_qid, bool) else None
 
+    extra = {key: value for key, value in data.items() if key not in REQUIRED_FIELDS}
+
     def fail(message: str) -> Record:
-        return Record(source, error=f"{source}: {message}", raw_id=id_text, raw_question_id=qid_text)
+        return Record(source, None, f"{source}: {message}", id_text, qid_text, extra, tuple(warnings))
 
     missing = [name for name in REQUIRED_FIELDS if data.get(name) in (None, "")]
     if "answer" in missing and "answer" in data:
@@ -125,75 +123,63 @@ def _record_from_mapping(data: dict[str, Any], source: str, seen_ids: dict[str, 
         return fail("answer: must be text; put the answer in quotes")
     if not text.strip():
         return fail("answer: is empty; write the candidate's answer or remove the record")
+    if len(text) > max_chars:
+        return fail(answer_too_long(len(text), max_chars))
     if answer_id in seen_ids:
         return fail(f"id: duplicate id {answer_id!r} (first at {seen_ids[answer_id]}); give each answer its own id")
     seen_ids[answer_id] = source
-    extra = {key: value for key, value in data.items() if key not in REQUIRED_FIELDS}
-    return Record(
-        source,
-        answer=Answer(id=answer_id, question_id=question_id, answer=text, extra=extra),
-        raw_id=answer_id,
-        raw_question_id=question_id,
-    )
+    answer = Answer(id=answer_id, question_id=question_id, answer=text, extra=extra)
+    return Record(source, answer, None, answer_id, question_id, extra, tuple(warnings))
 
 
-def _read_jsonl(handle: IO[bytes], path: Path, seen_ids: dict[str, str]) -> Iterator[Record]:
+def _read_jsonl(handle: IO[bytes], path: Path, seen_ids: dict[str, str], max_chars: int) -> Iterator[Record]:
     for number, raw_line in enumerate(handle, start=1):
         source = f"{path}:{number}"
-        try:
-            line = raw_line.decode("utf-8-sig" if number == 1 else "utf-8")
-        except UnicodeDecodeError:
-            yield Record(source, error=f"{source}: not UTF-8 text; save the file as UTF-8")
+        parsed = parse_json_line(raw_line, first=number == 1)
+        if parsed is None:
             continue
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield Record(
-                source,
-                error=f"{source}: invalid JSON ({exc.msg} at column {exc.colno}); each line must be one JSON object",
-            )
-            continue
-        if not isinstance(data, dict):
+        if parsed.error is not None:
+            yield Record(source, error=f"{source}: {parsed.error}")
+        elif not isinstance(parsed.data, dict):
             yield Record(source, error=f"{source}: expected a JSON object with id, question_id, answer")
-            continue
-        yield _record_from_mapping(data, source, seen_ids)
+        else:
+            yield _record_from_mapping(parsed.data, source, seen_ids, max_chars, parsed.warnings)
 
 
-def _read_csv(handle: IO[bytes], path: Path, seen_ids: dict[str, str]) -> Iterator[Record]:
-    text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
-    reader = csv.reader(text)
+def _read_csv(handle: IO[bytes], path: Path, seen_ids: dict[str, str], max_chars: int) -> Iterator[Record]:
+    text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="surrogateescape", newline="")
+    rows = csv_table(text)
     try:
-        header = next(reader, None)
-        if header is None:
+        first = next(rows, None)
+        if first is None:
             return
-        header = [name.strip() for name in header]
+        if first.error is not None:
+            raise InputError(f"{path}:{first.line}: header: {first.error}")
+        header = [name.strip() for name in first.cells]
         missing = [name for name in REQUIRED_FIELDS if name not in header]
         if missing:
-            raise InputError(
-                f"{path}:1: missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}; "
-                "the CSV header needs id, question_id, answer"
-            )
-        for line, row in csv_rows(reader):
-            source = f"{path}:{line}"
-            if len(row) != len(header):
+            raise InputError(f"{path}:{first.line}: {csv_header_problem(header, missing)}")
+        for row in rows:
+            source = f"{path}:{row.line}"
+            if row.error is not None:
+                yield Record(source, error=f"{source}: {row.error}")
+            elif len(row.cells) != len(header):
                 yield Record(
                     source,
-                    error=f"{source}: row has {len(row)} fields but the header has "
+                    error=f"{source}: row has {len(row.cells)} fields but the header has "
                     f"{len(header)}; quote fields that contain commas",
                 )
-                continue
-            yield _record_from_mapping(dict(zip(header, row, strict=True)), source, seen_ids)
-    except UnicodeDecodeError:
-        raise InputError(f"{path}:{reader.line_num + 1}: not UTF-8 text; save the file as UTF-8") from None
-    except csv.Error as exc:
-        raise InputError(f"{path}:{reader.line_num}: malformed CSV ({exc}); fix the quoting") from None
+            else:
+                warning = row.swallowed_rows(len(header)) if row.end > row.line else None
+                data = dict(zip(header, row.cells, strict=True))
+                yield _record_from_mapping(data, source, seen_ids, max_chars, [warning] if warning else [])
     finally:
         text.detach()
 
 
-def read_answers(path: str | Path, seen_ids: dict[str, str] | None = None) -> Iterator[Record]:
+def read_answers(
+    path: str | Path, seen_ids: dict[str, str] | None = None, *, max_answer_chars: int = DEFAULT_MAX_ANSWER_CHARS
+) -> Iterator[Record]:
     """Read an answers file (JSONL or CSV with ``id``, ``question_id``, ``answer``) lazily.
 
     Bad records are yielded with ``error`` set (file and line named); the rest are still read.
@@ -201,6 +187,7 @@ def read_answers(path: str | Path, seen_ids: dict[str, str] | None = None) -> It
     Args:
         path: The file; the format comes from the suffix, else from its first character.
         seen_ids: Ids already read (shared across files to catch duplicates); updated in place.
+        max_answer_chars: A longer answer is an error record (``--max-answer-chars``).
 
     Yields:
         One record per non-blank line (CSV: per row).
@@ -210,13 +197,13 @@ def read_answers(path: str | Path, seen_ids: dict[str, str] | None = None) -> It
     """
     file = Path(path)
     seen = {} if seen_ids is None else seen_ids
-    handle = _open_checked(file)
+    handle = open_checked(file, "JSONL or CSV with id, question_id, answer", "answers")
     with handle:
-        head = handle.peek(_SNIFF_BYTES)[:_SNIFF_BYTES] if isinstance(handle, io.BufferedReader) else b""
+        head = handle.peek(SNIFF_BYTES)[:SNIFF_BYTES] if isinstance(handle, io.BufferedReader) else b""
         if _detect_format(file, head) == "jsonl":
-            yield from _read_jsonl(handle, file, seen)
+            yield from _read_jsonl(handle, file, seen, max_answer_chars)
         else:
-            yield from _read_csv(handle, file, seen)
+            yield from _read_csv(handle, file, seen, max_answer_chars)
 
 
 def error_grade(record: Record, message: str | None = None) -> Grade:
@@ -227,7 +214,8 @@ def error_grade(record: Record, message: str | None = None) -> Grade:
         score=None,
         grader=None,
         error=message or record.error,
-        extra=record.answer.extra if record.answer else {},
+        warnings=list(record.warnings),
+        extra=record.extra,
     )
 
 
@@ -240,7 +228,7 @@ class RunSummary:
         errors: Records that could not be graded (``error`` set).
         fallbacks: Answers graded deterministically because the judge failed.
         breaker_reason: Why the judge stopped being called, when it did.
-        messages: The one-line error messages, in input order.
+        messages: The first :data:`MAX_ERROR_MESSAGES` one-line error messages, in input order.
         skipped: Records skipped because the output already had them (``--resume``).
         processes: Worker processes that graded (1: the calling process did).
     """
@@ -264,6 +252,7 @@ def _grade_record(record: Record, rubrics: RubricSet, judge: Judge | None) -> Gr
         return error_grade(record, f"{record.source}: question_id: {exc}")
     grade = grade_answer(answer.answer, rubric, judge, answer_id=answer.id)
     grade.extra = answer.extra
+    grade.warnings[:0] = record.warnings
     return grade
 
 
@@ -320,7 +309,8 @@ def grade_records(
     def account(grade: Grade) -> None:
         if grade.error is not None:
             summary.errors += 1
-            summary.messages.append(grade.error)
+            if len(summary.messages) < MAX_ERROR_MESSAGES:  # the rest are counted; each is in its record
+                summary.messages.append(grade.error)
         else:
             summary.graded += 1
             if judge is not None and grade.grader == "deterministic":
@@ -514,7 +504,7 @@ class DurableJsonlWriter:
         """Append one line (``text`` must not contain a newline)."""
         if self._fd is None:
             raise ValueError("the writer is closed")
-        data = (text + "\n").encode("utf-8")
+        data = (replace_lone_surrogates(text) + "\n").encode("utf-8")
         written = os.write(self._fd, data)
         while written < len(data):  # a regular file takes it in one go; a full disk may not
             written += os.write(self._fd, data[written:])
@@ -633,7 +623,7 @@ def _grade_line(raw: bytes) -> dict[str, Any] | None:
         return None
     try:
         data = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # an edited file: refused with its line, never a traceback
         return None
     if not isinstance(data, dict) or "id" not in data or "score" not in data:
         return None

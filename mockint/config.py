@@ -13,6 +13,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 from mockint.errors import ConfigError
+from mockint.files import DEFAULT_MAX_ANSWER_CHARS, env_limit
 
 DEFAULT_MODEL = "gpt-4o-mini"
 DEFAULT_TIMEOUT = 60.0
@@ -38,6 +39,8 @@ class Settings(BaseModel):
         max_reply_bytes: Largest judge reply accepted, in UTF-8 bytes (``MOCKINT_MAX_REPLY_BYTES``); a larger
             one is an invalid reply, never cached.
         home: ``MOCKINT_HOME``, else the platform's user data folder: where mockint keeps its own files.
+        max_answer_chars: Longest answer graded (``MOCKINT_MAX_ANSWER_CHARS``, ``--max-answer-chars``); a longer
+            one is an error record.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -51,6 +54,7 @@ class Settings(BaseModel):
     max_attempts: int = DEFAULT_MAX_ATTEMPTS
     max_reply_bytes: int = DEFAULT_MAX_REPLY_BYTES
     home: Path
+    max_answer_chars: int = DEFAULT_MAX_ANSWER_CHARS
 
     def key_for_client(self) -> str:
         """The key to hand to the SDK: the real one, or a placeholder for a keyless local server."""
@@ -150,4 +154,5 @@ def load_settings(
         max_attempts=_whole_number(env, "MOCKINT_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_ATTEMPTS),
         max_reply_bytes=_whole_number(env, "MOCKINT_MAX_REPLY_BYTES", DEFAULT_MAX_REPLY_BYTES, DEFAULT_MAX_REPLY_BYTES),
         home=Path(home_raw).expanduser() if home_raw else _default_home(),
+        max_answer_chars=env_limit("MOCKINT_MAX_ANSWER_CHARS", DEFAULT_MAX_ANSWER_CHARS, env),
     )

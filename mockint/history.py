@@ -14,7 +14,8 @@ Schema (version 2):
 ``sessions``
     ``id``, ``started_at``, ``ended_at``, ``status`` (``running`` | ``finished`` | ``interrupted``),
     ``grader`` (``llm`` | ``deterministic``: what was configured), ``model``, ``mockint_version``,
-    ``options`` (JSON of the command's options).
+    ``options`` (JSON of the command's options). What is *read back* as a session's grader is derived from
+    its answers' and replies' graders (:mod:`mockint.practice.history`); the stored one is its ``configured``.
 ``answers``
     One row per question put to the candidate and answered, skipped or cut short: ``position``,
     ``question_id``, ``question`` (its text at the time), ``answer``, ``status`` (``graded`` | ``ungraded`` |
@@ -39,13 +40,15 @@ import shlex
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from mockint.errors import MockintError
 from mockint.models import Grade
+from mockint.practice.followup import recovery_label
+from mockint.practice.history import SessionGrading, grading_label, session_grading
 
 __all__ = [
     "HISTORY_FILE",
@@ -247,7 +250,11 @@ class AnswerRecord:
 
 @dataclass(frozen=True)
 class SessionSummary:
-    """One line of ``mockint history``."""
+    """One line of ``mockint history``.
+
+    ``grader`` and ``model`` say what really graded the session's answers (see :mod:`mockint.practice.history`);
+    ``grading`` has the details and what was configured.
+    """
 
     id: int
     started_at: datetime
@@ -258,6 +265,7 @@ class SessionSummary:
     questions: int
     graded: int
     mean_score: float | None
+    grading: SessionGrading | None = None
 
 
 @dataclass(frozen=True)
@@ -273,6 +281,18 @@ class SessionRecord:
     mockint_version: str
     options: dict[str, Any]
     answers: list[AnswerRecord] = field(default_factory=list)
+    configured_grader: str | None = None
+    configured_model: str | None = None
+
+    @property
+    def grading(self) -> SessionGrading:
+        """How the session's answers and follow-up replies were really graded, and what was configured."""
+        return session_grading(
+            self.configured_grader or self.grader,
+            self.configured_model if self.configured_grader is not None else self.model,
+            [answer.grader if answer.status == "graded" else None for answer in self.answers],
+            [a.followup.grader for a in self.answers if a.followup is not None and a.followup.status == "graded"],
+        )
 
     @property
     def graded(self) -> list[AnswerRecord]:
@@ -576,23 +596,31 @@ class HistoryStore:
         with self._guard():
             rows = self._conn.execute(
                 "SELECT s.id, s.started_at, s.ended_at, s.status, s.grader, s.model, COUNT(a.id), COUNT(a.score), "
-                "AVG(a.score) FROM sessions s LEFT JOIN answers a ON a.session_id = s.id "
+                "AVG(a.score), GROUP_CONCAT(CASE WHEN a.status = 'graded' THEN a.grader END), "
+                "GROUP_CONCAT(CASE WHEN f.status = 'graded' THEN f.grader END) "
+                "FROM sessions s LEFT JOIN answers a ON a.session_id = s.id "
+                "LEFT JOIN followups f ON f.answer_id = a.id "
                 "GROUP BY s.id ORDER BY s.started_at DESC, s.id DESC"
             ).fetchall()
-        return [
-            SessionSummary(
-                id=row[0],
-                started_at=datetime.fromisoformat(row[1]),
-                ended_at=_dt(row[2]),
-                status=row[3],
-                grader=row[4],
-                model=row[5],
-                questions=row[6],
-                graded=row[7],
-                mean_score=round(row[8], 4) if row[8] is not None else None,
+        summaries = []
+        for row in rows:
+            # A follow-up belongs to one answer, so the join adds no rows to count.
+            grading = session_grading(row[4], row[5], _graders(row[9]), _graders(row[10]))
+            summaries.append(
+                SessionSummary(
+                    id=row[0],
+                    started_at=datetime.fromisoformat(row[1]),
+                    ended_at=_dt(row[2]),
+                    status=row[3],
+                    grader=grading.grader,
+                    model=grading.model,
+                    questions=row[6],
+                    graded=row[7],
+                    mean_score=round(row[8], 4) if row[8] is not None else None,
+                    grading=grading,
+                )
             )
-            for row in rows
-        ]
+        return summaries
 
     def last_session_id(self) -> int | None:
         """The id of the most recent session, if any."""
@@ -633,7 +661,7 @@ class HistoryStore:
             options = json.loads(row[7])
         except ValueError:
             options = {}
-        return SessionRecord(
+        configured = SessionRecord(
             id=row[0],
             started_at=datetime.fromisoformat(row[1]),
             ended_at=_dt(row[2]),
@@ -643,6 +671,14 @@ class HistoryStore:
             mockint_version=row[6],
             options=options if isinstance(options, dict) else {},
             answers=[_answer_record(a, followups.get(a[0])) for a in answers],
+        )
+        grading = configured.grading
+        return replace(
+            configured,
+            grader=grading.grader,
+            model=grading.model,
+            configured_grader=grading.configured,
+            configured_model=grading.configured_model,
         )
 
     def reviews(self) -> list[Review]:
@@ -663,6 +699,10 @@ class HistoryStore:
                 "ORDER BY COALESCE(a.answered_at, a.shown_at), a.id"
             ).fetchall()
         return [Attempt(row[0], datetime.fromisoformat(row[1]), float(row[2]), row[3]) for row in rows]
+
+
+def _graders(concatenated: str | None) -> list[str]:
+    return concatenated.split(",") if concatenated else []
 
 
 def _answer_record(row: Sequence[Any], followup: Sequence[Any] | None) -> AnswerRecord:
@@ -776,6 +816,7 @@ def session_json(session: SessionRecord) -> dict[str, Any]:
         "status": session.status,
         "grader": session.grader,
         "model": session.model,
+        "configured": {"grader": session.configured_grader or session.grader, "model": session.configured_model},
         "mockint_version": session.mockint_version,
         "options": session.options,
         "mean_score": session.mean_score,
@@ -792,6 +833,10 @@ def summary_json(summary: SessionSummary) -> dict[str, Any]:
         "status": summary.status,
         "grader": summary.grader,
         "model": summary.model,
+        "configured": {
+            "grader": summary.grading.configured if summary.grading else summary.grader,
+            "model": summary.grading.configured_model if summary.grading else summary.model,
+        },
         "questions": summary.questions,
         "graded": summary.graded,
         "mean_score": summary.mean_score,
@@ -857,12 +902,11 @@ def session_markdown(session: SessionRecord) -> str:
     Returns:
         Markdown text.
     """
-    grader = "LLM judge" + (f" ({session.model})" if session.model else "") if session.grader == "llm" else None
     lines = [f"# Mock interview — session {session.id}", ""]
     lines.append(f"- **Date:** {_local(session.started_at)}")
     if session.ended_at is not None:
         lines.append(f"- **Length:** {_duration((session.ended_at - session.started_at).total_seconds())}")
-    lines.append(f"- **Graded by:** {grader or 'deterministic checks (no LLM)'}")
+    lines.append(f"- **Graded by:** {_md(grading_label(session.grading))}")
     status = "unfinished" if session.status == "running" else session.status
     lines.append(f"- **Status:** {status}")
     graded = session.graded
@@ -943,19 +987,18 @@ def _followup_markdown(answer: AnswerRecord) -> list[str]:
     lines += [*_blockquote(followup.reply), ""]
     if followup.grade is None:
         return [*lines, "_Not graded._", ""]
-    texts = {c.id: c.text for c in followup.grade.criteria}
-    verdicts = {c.id: c.verdict for c in followup.grade.criteria}
-    recovered = _recovered(answer)
-    if recovered:
-        lines += ["Recovered after the prompt (counted at reduced credit):", ""]
-        lines += [f"- {_md(texts[cid])}" for cid in recovered]
-    still = [cid for cid in followup.criterion_ids if cid not in recovered]
-    if still:
-        if recovered:
-            lines.append("")
-        lines += ["Not recovered after the prompt:", ""]
-        lines += [f"- {_md(texts.get(cid, cid))} ({verdicts.get(cid, 'missed')})" for cid in still]
+    after = {c.id: c for c in followup.grade.criteria}
+    before = {c.id: c.verdict for c in answer.grade.criteria} if answer.grade is not None else {}
+    for cid in followup.criterion_ids:
+        result = after.get(cid)
+        verdict = result.verdict if result is not None else "missed"
+        line = f"- {recovery_label(before.get(cid, 'missed'), verdict)}: {_md(result.text if result else cid)}"
+        if result is not None and verdict != "missed" and result.evidence:
+            line += f" — you said “{_md(result.evidence)}”"
+        lines.append(line)
     lines.append("")
+    if _recovered(answer):
+        lines += ["_A key point recovered only when prompted counts at reduced credit._", ""]
     if followup.probed_score is not None:
         lines += [f"Score counting the follow-up: **{followup.probed_score:.2f}**", ""]
     return lines

@@ -7,15 +7,16 @@ The session is a small state machine over *injected* input and output (a :class:
 ``/quit`` on a line of their own skip the question or end the session. An empty answer is treated as a skip,
 with a message: re-asking would make a piped script's next answer land on the wrong question.
 
-**Follow-up probe.** When key points were missed or only partly covered, the interviewer asks one follow-up
-aimed at the most important of them (highest weight; a miss before a partial) *before* showing the feedback,
-since feedback that names the key point would make the probe pointless. The question is written by the LLM
-when one is configured (prompt ``prompts/followup_*.md``), else built from a template naming the key point's
-topic, never its full statement. The reply is graded against the probed key point only (a sub-rubric with that
-key point and the mistakes that can only be about it). A key point met after the prompt is *recovered*: it is
-stored apart from the unprompted verdict, earns :data:`PROMPTED_CREDIT` of its weight in the "counting the
-follow-up" score (the unprompted score stays the headline, as an interviewer would weigh it), and counts as a
-weaker recall in spaced repetition.
+**Follow-up probe.** When key points were missed or only partly covered, the interviewer asks one follow-up aimed
+at the most important of them (highest weight; a miss before a partial) *before* showing the feedback, since
+feedback that names the key point would make the probe pointless. The question is written by the LLM when one is
+configured (prompt ``prompts/followup_*.md``), else from a template that asks about what the key point's statement
+is about, in its words, never what it says (:mod:`mockint.practice.followup`). The LLM is given up for the session
+at its first server failure (:mod:`mockint.practice.session`). The reply is graded against the probed key point
+only (a sub-rubric with that key point and the mistakes that can only be about it). A key point met after the
+prompt is *recovered*: it is stored apart from the unprompted verdict, earns :data:`PROMPTED_CREDIT` of its weight
+in the "counting the follow-up" score (the unprompted score stays the headline, as an interviewer would weigh it),
+and counts as a weaker recall in spaced repetition.
 
 **Spaced repetition: SM-2 per key point.** Each key point is a card; each graded answer is a review of every
 key point of its question, with a quality from 0 to 5 derived from the verdicts (:data:`QUALITY`): met
@@ -44,22 +45,31 @@ drift from the history, and changing the algorithm needs no migration.
 
 from __future__ import annotations
 
-import re
-import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import IO, TYPE_CHECKING, Any, Literal, Protocol, TypeVar
+from typing import IO, TYPE_CHECKING, Any, Literal, Protocol
 
 from mockint import __version__
-from mockint.errors import InputError, JudgeError
-from mockint.grading import grade_answer, relevant_tips, score
+from mockint.errors import InputError
+from mockint.grading import relevant_tips, score
 from mockint.grading.score import stated_penalties
 from mockint.history import Attempt, HistoryStore, Review
-from mockint.judge.wrappers import CircuitBreakerJudge
 from mockint.models import VERDICT_CREDIT, Criterion, CriterionResult, Grade, Rubric, Verdict
+from mockint.practice.followup import (
+    FOLLOWUP_PROMPT,
+    Asker,
+    Probe,
+    choose_probe_target,
+    followup_rubric,
+    recovery_label,
+    template_followup,
+)
+from mockint.practice.history import grading_label, session_grading
+from mockint.practice.session import SessionLLM
+from mockint.practice.terminal import LineSource, ScriptedLines, StdinLines
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -99,8 +109,6 @@ __all__ = [
     "sparkline",
     "template_followup",
 ]
-
-T = TypeVar("T")
 
 # -- spaced repetition ----------------------------------------------------------------------------------------
 
@@ -330,189 +338,6 @@ def pick_questions(
     return planned[:count] if count is not None else planned
 
 
-# -- follow-up probes -----------------------------------------------------------------------------------------
-
-FOLLOWUP_PROMPT = "followup"
-FOLLOWUP_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {"question": {"type": "string"}},
-    "required": ["question"],
-    "additionalProperties": False,
-}
-_MAX_FOLLOWUP_CHARS = 400
-
-ProbeSource = Literal["llm", "template"]
-
-
-@dataclass(frozen=True)
-class Probe:
-    """A follow-up question aimed at one key point.
-
-    Attributes:
-        criterion: The key point probed.
-        verdict: Its verdict in the answer (``missed`` or ``partial``).
-        question: The follow-up question.
-        source: ``llm`` or ``template``.
-        model: The model that wrote it (``llm`` only).
-        prompt_version: Version of the follow-up prompt files (``llm`` only).
-    """
-
-    criterion: Criterion
-    verdict: Verdict
-    question: str
-    source: ProbeSource
-    model: str | None = None
-    prompt_version: str | None = None
-
-
-class Asker(Protocol):
-    """A structured LLM call (``OpenAIJudge.ask``), used to write follow-up questions."""
-
-    @property
-    def model(self) -> str:
-        """The model asked."""
-        ...
-
-    def ask(
-        self,
-        prompt_name: str,
-        variables: Mapping[str, str],
-        schema: dict[str, Any],
-        validate: Callable[[dict[str, Any]], T],
-        *,
-        label: str = "-",
-    ) -> T:
-        """Render prompt ``prompt_name``, ask the model, return ``validate(reply)``; ``JudgeError`` on failure."""
-        ...
-
-
-def choose_probe_target(rubric: Rubric, grade: Grade) -> tuple[Criterion, Verdict] | None:
-    """The key point a follow-up should probe: the heaviest missed or partial one (a miss wins a tie).
-
-    Returns:
-        The key point and its verdict, or ``None`` when every key point was met.
-    """
-    verdicts = {c.id: c.verdict for c in grade.criteria}
-    candidates = [
-        (criterion, verdicts[criterion.id])
-        for criterion in rubric.criteria
-        if verdicts.get(criterion.id) in ("missed", "partial")
-    ]
-    if not candidates:
-        return None
-    # max() keeps the first of equals, so rubric order breaks the remaining ties.
-    return max(candidates, key=lambda item: (item[0].weight, item[1] == "missed"))
-
-
-_WORD = re.compile(r"[^\W\d_]+")
-_CYRILLIC = re.compile(r"[А-Яа-яЁё]")
-_LATIN = re.compile(r"[A-Za-z]")
-
-
-def _topic_of(criterion: Criterion) -> str:
-    """A short name for a key point's topic that hints without giving the statement away.
-
-    Rubric authors name key points after their topic (``weight-sharing``, ``hard-negatives``), so a readable
-    id is used as it is; a generated one (``kp-1``) gives way to the text's first clause.
-    """
-    words = [part for part in re.split(r"[-_.]+", criterion.id) if part]
-    if all(_WORD.fullmatch(word) for word in words) and any(len(word) >= 4 for word in words):
-        return " ".join(words)
-    clause = re.split(r"[:;,(—]", criterion.text, maxsplit=1)[0].strip().rstrip(".")
-    clause_words = clause.split()
-    topic = " ".join(clause_words[:12]) + (" …" if len(clause_words) > 12 else "")
-    # "The p-value is ..." reads better mid-sentence as "the p-value is ...".
-    return topic[:1].lower() + topic[1:] if topic[1:2].islower() else topic
-
-
-def _is_russian(text: str) -> bool:
-    return len(_CYRILLIC.findall(text)) > len(_LATIN.findall(text))
-
-
-def template_followup(criterion: Criterion, verdict: Verdict, answer: str) -> str:
-    """The follow-up question used without an LLM: it names the key point's topic and asks for it.
-
-    Args:
-        criterion: The key point to probe.
-        verdict: ``missed`` or ``partial``.
-        answer: The candidate's answer (a Russian answer gets a Russian question).
-
-    Returns:
-        One question.
-    """
-    topic = _topic_of(criterion)
-    if _is_russian(answer):
-        if verdict == "partial":
-            return f"Вы коснулись темы «{topic}» — можете раскрыть подробнее: как это работает и почему это важно?"
-        return f"Давайте уточним одну вещь: {topic} — как это связано с вашим ответом и почему это важно?"
-    if verdict == "partial":
-        return f"You touched on {topic} — can you be more precise: how does it work, and why does it matter here?"
-    return f"Let's dig into one more thing: {topic} — how does it come into your answer, and why does it matter?"
-
-
-def _followup_validator(criterion: Criterion) -> Callable[[dict[str, Any]], str]:
-    statement = " ".join(criterion.text.casefold().split())
-
-    def validate(data: dict[str, Any]) -> str:
-        question = data.get("question")
-        if not isinstance(question, str) or not question.strip():
-            raise ValueError("'question' must be a non-empty string")
-        question = " ".join(question.split())
-        if len(question) > _MAX_FOLLOWUP_CHARS:
-            raise ValueError(f"'question' is {len(question)} characters; keep it under {_MAX_FOLLOWUP_CHARS}")
-        if statement in question.casefold():
-            raise ValueError("the question states the key point itself; ask about it without giving it away")
-        return question
-
-    return validate
-
-
-def llm_followup(asker: Asker, rubric: Rubric, criterion: Criterion, verdict: Verdict, answer: str) -> Probe:
-    """Ask the LLM to write the follow-up question (prompt files ``prompts/followup_*.md``).
-
-    The answer is data in the user message, with tag-like text neutralised; the key point stays in the system
-    message.
-
-    Raises:
-        JudgeError: The LLM call failed or its reply was invalid twice.
-    """
-    from mockint.judge import neutralise_tags
-    from mockint.prompts import prompt_version
-
-    variables = {
-        "question": rubric.question,
-        "question_id": rubric.id,
-        "key_point": criterion.text,
-        "coverage": "only partly covered" if verdict == "partial" else "not covered",
-        "answer": neutralise_tags(answer),
-    }
-    question = asker.ask(
-        FOLLOWUP_PROMPT, variables, FOLLOWUP_SCHEMA, _followup_validator(criterion), label=f"followup:{rubric.id}"
-    )
-    return Probe(criterion, verdict, question, "llm", asker.model, prompt_version(FOLLOWUP_PROMPT))
-
-
-def followup_rubric(rubric: Rubric, criterion_ids: Sequence[str], followup_question: str) -> Rubric:
-    """A rubric for grading a follow-up reply against the probed key points only.
-
-    Keeps the probed key points, and the mistakes that are either of commission (detectors only) or omissions
-    of probed key points only; the question becomes the original one plus the follow-up, so an LLM judge sees
-    what the reply answers. Examples are dropped (they refer to the whole rubric).
-    """
-    wanted = set(criterion_ids)
-    criteria = [c for c in rubric.criteria if c.id in wanted]
-    mistakes = [m for m in rubric.mistakes if set(m.omission_of) <= wanted]
-    # model_copy skips validation; the new lists make mockint.checks recompile the patterns for this copy.
-    return rubric.model_copy(
-        update={
-            "question": f"{rubric.question}\n\nFollow-up question: {followup_question}",
-            "criteria": criteria,
-            "mistakes": mistakes,
-            "examples": [],
-        }
-    )
-
-
 def probed_score(rubric: Rubric, grade: Grade, followup_verdicts: Mapping[str, Verdict]) -> float:
     """The answer's score counting the follow-up: a key point recovered earns :data:`PROMPTED_CREDIT` of it.
 
@@ -551,50 +376,6 @@ def probed_score(rubric: Rubric, grade: Grade, followup_verdicts: Mapping[str, V
 
 
 # -- input ----------------------------------------------------------------------------------------------------
-
-
-class LineSource(Protocol):
-    """Where the candidate's lines come from."""
-
-    def readline(self, prompt: str) -> str | None:
-        """Show ``prompt`` (when interactive) and return one line without its newline; ``None`` at end of input."""
-        ...
-
-
-class ScriptedLines:
-    """Lines from a string or a list (tests, scripts)."""
-
-    def __init__(self, lines: str | Iterable[str]) -> None:
-        self._lines: Iterator[str] = iter(lines.splitlines() if isinstance(lines, str) else list(lines))
-        self.prompts: list[str] = []
-
-    def readline(self, prompt: str) -> str | None:
-        """Return the next line, or ``None`` when there are no more."""
-        self.prompts.append(prompt)
-        return next(self._lines, None)
-
-
-class StdinLines:
-    """Lines from standard input: ``input()`` (with line editing) on a terminal, plain reads from a pipe."""
-
-    def __init__(self, stream: IO[str] | None = None, *, interactive: bool | None = None) -> None:
-        self._stream = stream if stream is not None else sys.stdin
-        self.interactive = self._stream.isatty() if interactive is None else interactive
-
-    def readline(self, prompt: str) -> str | None:
-        """Read one line; Ctrl-D (or the end of a pipe) gives ``None``."""
-        if self.interactive:
-            try:
-                return input(prompt)
-            except EOFError:
-                # input() leaves the cursor after the prompt; move to a fresh line for what comes next.
-                print()
-                return None
-        line = self._stream.readline()
-        if line == "":
-            return None
-        return line.rstrip("\r\n")
-
 
 BlockKind = Literal["text", "skip", "quit", "eof"]
 
@@ -676,6 +457,8 @@ class SessionResult:
         outcomes: The graded answers.
         skipped: Questions skipped.
         asked: Questions shown.
+        graded_by: How the answers were really graded (:func:`mockint.practice.history.grading_label`); empty
+            when nothing was graded.
     """
 
     session_id: int
@@ -683,6 +466,7 @@ class SessionResult:
     outcomes: list[AnswerOutcome] = field(default_factory=list)
     skipped: int = 0
     asked: int = 0
+    graded_by: str = ""
 
     @property
     def mean_score(self) -> float | None:
@@ -809,12 +593,10 @@ def _followup_section(outcome: AnswerOutcome) -> _Section:
         after = {c.id: c for c in outcome.followup_grade.criteria}
         result = after.get(probe.criterion.id)
         verdict = result.verdict if result is not None else "missed"
-        if result is not None and verdict == "met":
-            items.append(_Item("✓", f"Recovered after the prompt: {probe.criterion.text}", result.evidence, "you said"))
-        elif verdict == "partial":
-            items.append(_Item("~", f"Partly recovered after the prompt: {probe.criterion.text}"))
-        else:
-            items.append(_Item("✗", f"Not recovered after the prompt: {probe.criterion.text}"))
+        mark = {"met": "✓", "partial": "~"}.get(verdict, "✗")
+        label = f"{recovery_label(probe.verdict, verdict)}: {probe.criterion.text}"
+        evidence = result.evidence if result is not None and verdict != "missed" else None
+        items.append(_Item(mark, label, evidence, "you said"))
         made = [m for m in outcome.followup_grade.mistakes if m.committed]
         items.extend(_Item("!", f"In the reply: {m.text}", m.evidence, "you wrote") for m in made)
     return _Section("Follow-up", "blue", items)
@@ -839,7 +621,8 @@ def _where_saved(result: SessionResult, where: str) -> str:
 def _summary_line(result: SessionResult) -> str:
     mean = f"; mean score {result.mean_score:.2f}" if result.mean_score is not None else ""
     state = "Session interrupted" if result.status == "interrupted" else "Session finished"
-    return f"{state}: {len(result.outcomes)} answered, {result.skipped} skipped{mean}."
+    graded_by = f"\nGraded by: {result.graded_by}." if result.graded_by else ""
+    return f"{state}: {len(result.outcomes)} answered, {result.skipped} skipped{mean}.{graded_by}"
 
 
 _HOW_TO_ANSWER = (
@@ -1148,7 +931,7 @@ class Interviewer:
         self._view = view
         self._lines = lines
         self._judge = judge
-        self._asker = asker
+        self._llm = SessionLLM(judge, asker)
         self._followup = followup
         self._time_limit = time_limit
         self._clock = clock
@@ -1161,8 +944,9 @@ class Interviewer:
     def run(self, questions: Sequence[Rubric]) -> SessionResult:
         """Ask the questions in order until they run out, the input ends, ``/quit`` or Ctrl-C.
 
-        Ctrl-C (``KeyboardInterrupt``) anywhere ends the session cleanly: what was answered is already stored,
-        a half-typed answer is stored as unfinished, and the session is marked ``interrupted``.
+        Ctrl-C (``KeyboardInterrupt``, which the command also raises on SIGTERM) anywhere ends the session
+        cleanly: what was answered is already stored, a half-typed answer is stored as unfinished, and the
+        session is marked ``interrupted``.
 
         Args:
             questions: The questions to ask.
@@ -1196,6 +980,14 @@ class Interviewer:
             result.status = "interrupted"
             self._save_pending(session_id)
         self._pending = None
+        if result.outcomes:
+            grading = session_grading(
+                "llm" if self._judge is not None else "deterministic",
+                self._judge.model if self._judge is not None else None,
+                [o.grade.grader for o in result.outcomes],
+                [o.followup_grade.grader for o in result.outcomes if o.followup_grade is not None],
+            )
+            result.graded_by = grading_label(grading)
         self._store.end_session(session_id, self._clock(), result.status)
         self._view.end(result, self._where)
         return result
@@ -1220,22 +1012,21 @@ class Interviewer:
                 return _Block("skip" if command == "/skip" else "quit", _joined(lines))
             lines.append(line)
 
-    def _start_countdown(self) -> list[_Cancellable]:
+    def _start_countdown(self, started: datetime) -> list[_Cancellable]:
         if self._time_limit is None or self._timer is None:
             return []
         limit = self._time_limit
         timers: list[_Cancellable] = []
         if limit >= 60:
-            timers.append(self._timer(limit - 30, lambda: self._view.alarm("30 s left")))
-        timers.append(
-            self._timer(
-                limit,
-                lambda: self._view.alarm(
-                    f"Time is up ({_duration(limit)}, a soft limit): wrap up and end with a line holding only '.'"
-                ),
-            )
-        )
+            timers.append(self._timer(limit - 30, lambda: self._alarm("30 s left", limit, started)))
+        up = f"Time is up ({_duration(limit)}, a soft limit): wrap up and end with a line holding only '.'"
+        timers.append(self._timer(limit, lambda: self._alarm(up, limit, started)))
         return timers
+
+    def _alarm(self, text: str, limit: float, started: datetime) -> None:
+        """Warn, then give the line being typed its prompt back: the warning took its place on the screen."""
+        self._view.alarm(text)
+        self._lines.reprompt(self._view.line_prompt(False, limit - (self._clock() - started).total_seconds()))
 
     # one question
 
@@ -1243,7 +1034,7 @@ class Interviewer:
         """Ask one question; return whether the session goes on."""
         shown_at = self._clock()
         self._view.question(position, total, rubric, self._time_limit)
-        timers = self._start_countdown()
+        timers = self._start_countdown(shown_at)
         try:
             block = self._read(_Pending("answer", [], position, rubric, shown_at), shown_at)
         finally:
@@ -1265,7 +1056,9 @@ class Interviewer:
             return True
         answer_id = self._add_answer(session_id, position, rubric, block.text, "ungraded", shown_at, answered_at)
         with self._view.grading():
-            grade = grade_answer(block.text, rubric, self._judge, answer_id=str(answer_id))
+            grade, given_up = self._llm.grade(block.text, rubric, answer_id=str(answer_id))
+        if given_up:
+            self._view.warn(SessionLLM.given_up_warning(self._llm.given_up or "", followup=self._followup))
         missed = [c.text for c in grade.criteria if c.verdict != "met"]
         tips = relevant_tips(rubric, missed, [m.text for m in grade.mistakes if m.committed])
         self._store.record_grade(answer_id, grade, tips, answered_at)
@@ -1310,22 +1103,11 @@ class Interviewer:
     # the follow-up
 
     def _write_probe(self, rubric: Rubric, criterion: Criterion, verdict: Verdict, answer: str) -> Probe:
-        template = Probe(criterion, verdict, template_followup(criterion, verdict, answer), "template")
-        if self._asker is None:
-            return template
-        if isinstance(self._judge, CircuitBreakerJudge) and self._judge.is_open:
-            return template
-        try:
-            with self._view.grading():
-                return llm_followup(self._asker, rubric, criterion, verdict, answer)
-        except JudgeError as exc:
-            rest = ""
-            if exc.reason != "invalid_reply":
-                # A server that timed out or refused once will likely do it again; each try costs a timeout.
-                self._asker = None
-                rest = "; template questions for the rest of the session"
-            self._view.warn(f"the LLM could not write the follow-up ({exc.reason}); asking the template question{rest}")
-            return template
+        with self._view.grading():
+            probe, warning = self._llm.write_probe(rubric, criterion, verdict, answer)
+        if warning is not None:
+            self._view.warn(warning)
+        return probe
 
     def _probe(self, outcome: AnswerOutcome) -> bool:
         """Ask one follow-up about the most important key point missed; return whether the session goes on."""
@@ -1346,7 +1128,7 @@ class Interviewer:
         )
         outcome.probe = probe
         self._view.followup(probe)
-        timers = self._start_countdown()
+        timers = self._start_countdown(asked_at)
         try:
             block = self._read(_Pending("followup", [], answer_id=outcome.answer_id), asked_at)
         finally:
@@ -1362,9 +1144,11 @@ class Interviewer:
         outcome.followup_reply = block.text
         sub_rubric = followup_rubric(outcome.rubric, [criterion.id], probe.question)
         with self._view.grading():
-            followup_grade = grade_answer(
-                block.text, sub_rubric, self._judge, answer_id=f"{outcome.answer_id}-followup"
+            followup_grade, given_up = self._llm.grade(
+                block.text, sub_rubric, answer_id=f"{outcome.answer_id}-followup"
             )
+        if given_up:
+            self._view.warn(SessionLLM.given_up_warning(self._llm.given_up or "", followup=self._followup))
         verdicts = {c.id: c.verdict for c in followup_grade.criteria}
         outcome.followup_grade = followup_grade
         outcome.probed_score = probed_score(outcome.rubric, outcome.grade, verdicts)

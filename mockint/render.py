@@ -1,6 +1,7 @@
 """Output: grades as JSONL, CSV, Markdown or a terminal table; rubrics as Markdown or tables.
 
-Stream writers flush every record, so an interrupted run keeps every line it wrote.
+Stream writers flush every record, so an interrupted run keeps every line it wrote. Every writer replaces lone
+surrogates (which no UTF-8 stream can encode) by U+FFFD, so no text in a grade can stop a run.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import json
 from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
+from mockint.files import replace_lone_surrogates as _safe
 from mockint.models import Grade, Rubric
 
 if TYPE_CHECKING:
@@ -57,7 +59,7 @@ class JsonlWriter:
 
     def write(self, grade: Grade) -> None:
         """Write one grade as a JSON line."""
-        self._stream.write(json.dumps(grade_to_json(grade), ensure_ascii=False) + "\n")
+        self._stream.write(_safe(json.dumps(grade_to_json(grade), ensure_ascii=False)) + "\n")
         self._stream.flush()
 
     def close(self) -> None:
@@ -95,27 +97,26 @@ class CsvWriter:
         """Write one grade as a CSV row (the header before the first)."""
         if self._extra_columns is None:
             self._extra_columns = [key for key in grade.extra if key not in self._BASE]
-            self._writer.writerow([*self._BASE, *self._extra_columns, "other_columns"])
+            self._writer.writerow([_safe(name) for name in [*self._BASE, *self._extra_columns, "other_columns"]])
         known = set(self._extra_columns)
         others = {k: v for k, v in grade.extra.items() if k not in known}
-        self._writer.writerow(
-            [
-                grade.id or "",
-                grade.question_id or "",
-                "" if grade.score is None else f"{grade.score:.4f}",
-                grade.grader or "",
-                grade.model or "",
-                _names(grade, "met"),
-                _names(grade, "partial"),
-                _names(grade, "missed"),
-                "; ".join(m.id for m in grade.mistakes if m.committed),
-                " | ".join(grade.warnings),
-                grade.error or "",
-                grade.feedback,
-                *(_cell(grade.extra.get(key)) for key in self._extra_columns),
-                json.dumps(others, ensure_ascii=False) if others else "",
-            ]
-        )
+        cells = [
+            grade.id or "",
+            grade.question_id or "",
+            "" if grade.score is None else f"{grade.score:.4f}",
+            grade.grader or "",
+            grade.model or "",
+            _names(grade, "met"),
+            _names(grade, "partial"),
+            _names(grade, "missed"),
+            "; ".join(m.id for m in grade.mistakes if m.committed),
+            " | ".join(grade.warnings),
+            grade.error or "",
+            grade.feedback,
+            *(_cell(grade.extra.get(key)) for key in self._extra_columns),
+            json.dumps(others, ensure_ascii=False) if others else "",
+        ]
+        self._writer.writerow([_safe(cell) for cell in cells])
         self._stream.flush()
 
     def close(self) -> None:
@@ -165,7 +166,7 @@ class MarkdownWriter:
 
     def write(self, grade: Grade) -> None:
         """Write one answer's section."""
-        self._stream.write(grade_markdown(grade) + "\n")
+        self._stream.write(_safe(grade_markdown(grade)) + "\n")
         self._stream.flush()
         score = "error" if grade.score is None else f"{grade.score:.2f}"
         self._rows.append((grade.id or "", grade.question_id or "", score, grade.grader or ""))
@@ -176,7 +177,7 @@ class MarkdownWriter:
             return
         lines = ["## Summary", "", "| id | question | score | grader |", "|---|---|---|---|"]
         lines += [f"| {' | '.join(_md_escape(cell) for cell in row)} |" for row in self._rows]
-        self._stream.write("\n".join(lines) + "\n")
+        self._stream.write(_safe("\n".join(lines)) + "\n")
         self._stream.flush()
 
 
@@ -203,17 +204,17 @@ class TableWriter:
         for grade in self._grades:
             who = f"{grade.id or '(no id)'}\n[dim]{grade.question_id or ''}[/dim]"
             if grade.error is not None:
-                table.add_row(who, "error", grade.error, "")
+                table.add_row(_safe(who), "error", _safe(grade.error), "")
                 continue
             missed = [
                 c.id + (" (partial)" if c.verdict == "partial" else "") for c in grade.criteria if c.verdict != "met"
             ]
             made = [m.id for m in grade.mistakes if m.committed]
             table.add_row(
-                who,
+                _safe(who),
                 f"{grade.score:.2f}\n[dim]{grade.grader}[/dim]",
-                "\n".join(missed) or "—",
-                "\n".join([*made, *(f"⚠ {w}" for w in grade.warnings)]) or "—",
+                _safe("\n".join(missed)) or "—",
+                _safe("\n".join([*made, *(f"⚠ {w}" for w in grade.warnings)])) or "—",
             )
         self._console.print(table)
         if self._grades:

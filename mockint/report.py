@@ -476,7 +476,9 @@ class ReportBuilder:
         Raises:
             InputError: The suffix is not .md/.html, or the file cannot be written.
         """
-        text = self.html() if report_format(path) == "html" else self.markdown()
+        from mockint.files import replace_lone_surrogates
+
+        text = replace_lone_surrogates(self.html() if report_format(path) == "html" else self.markdown())
         part = path.with_name(path.name + ".part")
         try:
             part.write_text(text, encoding="utf-8")

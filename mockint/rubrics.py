@@ -17,11 +17,36 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from mockint.errors import RubricError
-from mockint.files import read_text
+from mockint.files import DEFAULT_MAX_RUBRIC_BYTES, env_limit, read_text
 from mockint.models import Rubric
 from mockint.resources import data_dir
 
 RUBRIC_SUFFIXES = (".yaml", ".yml")
+MAX_YAML_DEPTH = 32
+"""Deepest nesting of lists and mappings in a rubric file; the schema needs six levels (``criteria`` to a check's
+concept phrases). PyYAML composes recursively, so a deeper file is refused before it can overflow the stack."""
+
+
+class _TooDeep(Exception):
+    def __init__(self, mark: yaml.Mark | None) -> None:
+        self.mark = mark
+
+
+class _DepthLimitedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing documents nested deeper than :data:`MAX_YAML_DEPTH`."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        self._depth += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                raise _TooDeep(self.peek_event().start_mark)  # type: ignore[no-untyped-call]
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 def default_rubrics_dir() -> Path:
@@ -118,9 +143,17 @@ def parse_rubric(text: str, path: Path | str = "<rubric>") -> Rubric:
     Raises:
         RubricError: The YAML is malformed or does not match the rubric schema.
     """
+    loader = _DepthLimitedLoader(text)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data: Any = yaml.safe_load(text)
+        root = loader.get_single_node()
+        # Built from the node already composed, not parsed a second time.
+        data: Any = loader.construct_document(root) if root is not None else None
+    except _TooDeep as exc:
+        line = f":{exc.mark.line + 1}" if exc.mark is not None else ""
+        raise RubricError(
+            f"{path}{line}: nested more than {MAX_YAML_DEPTH} levels deep; a rubric needs about six: flatten the "
+            "lists and mappings from this line on"
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 1}" if mark is not None else ""
@@ -128,6 +161,8 @@ def parse_rubric(text: str, path: Path | str = "<rubric>") -> Rubric:
         raise RubricError(f"{path}{line}: invalid YAML: {problem}; fix the syntax on that line") from None
     except yaml.YAMLError as exc:
         raise RubricError(f"{path}: invalid YAML: {exc}; fix the syntax") from None
+    finally:
+        loader.dispose()
     if not isinstance(data, dict):
         raise RubricError(
             f"{path}: a rubric must be a YAML mapping with id, title, question, ...; see `mockint rubric schema`"
@@ -151,7 +186,23 @@ def load_rubric(path: str | Path) -> Rubric:
         RubricError: With ``FILE:LINE: field: problem; fix`` when the file is missing, malformed or invalid.
     """
     file = Path(path)
-    return parse_rubric(read_text(file, "a rubric .yaml file", RubricError, noun="rubric file"), file)
+    return parse_rubric(read_rubric_text(file), file)
+
+
+def read_rubric_text(file: Path) -> str:
+    """A rubric file's text, refused when over ``MOCKINT_MAX_RUBRIC_BYTES`` (default 1 MiB), binary or not UTF-8.
+
+    Raises:
+        RubricError: The file cannot be read as a rubric; the message says why and what to do.
+    """
+    return read_text(
+        file,
+        "a rubric .yaml file",
+        RubricError,
+        noun="rubric file",
+        max_bytes=env_limit("MOCKINT_MAX_RUBRIC_BYTES", DEFAULT_MAX_RUBRIC_BYTES),
+        limit_name="MOCKINT_MAX_RUBRIC_BYTES",
+    )
 
 
 @dataclass(frozen=True)

@@ -103,7 +103,8 @@ def test_followup_probes_the_heaviest_missed_key_point_before_feedback(tmp_path:
         [*CNN_PARTIAL.splitlines(), ".", CNN_WEIGHT_SHARING, "."], ["cnn-explained"], tmp_path, followup=True
     )
     # the probe comes before the feedback, which would otherwise give the key point away
-    assert text.index("Follow-up: Let's dig into one more thing: weight sharing — ") < text.index("Score 0.50")
+    probe = "Follow-up: One more thing: what can you tell me about the filter weights, "
+    assert text.index(probe) < text.index("Score 0.50")
     assert "Score 0.50 (deterministic) · 0.59 counting the follow-up" in text
     assert "✓ Recovered after the prompt: The same filter weights are reused" in text
     answer = store.get_session(session_id).answers[0]
@@ -225,6 +226,7 @@ def test_soft_time_limit_warns_but_keeps_the_answer(tmp_path: Path) -> None:
     assert fired == [60, 90]
     assert "! 30 s left" in text and "! Time is up (1 min 30 s, a soft limit)" in text
     assert lines.prompts == ["[1:30] > ", "[1:20] > ", "[1:10] > "]  # the countdown is in each line's prompt
+    assert lines.reprompts == ["[1:30] > ", "[1:30] > "]  # each warning gives the line its prompt back
     assert answer.status == "graded" and answer.answer == CNN_PARTIAL
     assert answer.time_limit == 90 and answer.seconds == 30 and not answer.over_time
     with pytest.raises(InputError, match="greater than 0"):
@@ -265,7 +267,7 @@ def test_cli_followup_can_be_scripted() -> None:
     result = runner.invoke(app, ["interview", "--no-llm", "-q", "cnn-explained", "--followup"], input=script)
     assert result.exit_code == 0, result.output
     assert "follow-up questions are off" not in result.stderr
-    assert "Follow-up: Let's dig into one more thing: weight sharing — " in result.stdout
+    assert "Follow-up: One more thing: what can you tell me about the filter weights, " in result.stdout
     assert "Recovered after the prompt" in result.stdout
 
 

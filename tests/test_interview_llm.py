@@ -106,7 +106,10 @@ def test_llm_writes_the_followup_and_grades_the_reply() -> None:
     ("followup_replies", "warning"),
     [
         (["not json", '{"question": ""}'], "the LLM could not write the follow-up (invalid_reply)"),
-        ([FakeReply.error(503, "overloaded")], "(http_503); asking the template question; template questions for"),
+        (
+            [FakeReply.error(503, "overloaded")],
+            "(http_503); asking the template question; deterministic checks and template questions for the rest",
+        ),
     ],
     ids=["invalid-twice", "server-error"],
 )
@@ -128,7 +131,7 @@ def test_followup_falls_back_to_the_template(followup_replies: list[FakeReply | 
     assert result.exit_code == 0, result.output
     assert warning in result.stdout
     assert len([line for line in result.stdout.splitlines() if line.startswith("! ")]) == 1  # one line
-    assert "Follow-up: Let's dig into one more thing: weight sharing" in result.stdout
+    assert "Follow-up: One more thing: what can you tell me about the filter weights" in result.stdout
     assert not queue
     session = json.loads(runner.invoke(app, ["history", "show", "1", "--format", "json"]).stdout)
     assert session["answers"][0]["followup"]["source"] == "template"

@@ -210,19 +210,17 @@ def test_template_followup_hints_without_the_statement() -> None:
     cnn = rubric("cnn-explained")
     sharing = cnn.criterion("weight-sharing")
     question = template_followup(sharing, "missed", "A CNN is a neural network.")
-    assert question == (
-        "Let's dig into one more thing: weight sharing — how does it come into your answer, and why does it matter?"
-    )
+    assert question == "One more thing: what can you tell me about the filter weights, and why does that matter here?"
     assert sharing.text not in question
     partial = template_followup(cnn.criterion("hierarchy"), "partial", "...")
-    assert partial.startswith("You touched on hierarchy — ")
-    # a generated id says nothing: the text's first clause instead
-    generated = sharing.model_copy(update={"id": "kp-4"})
+    assert partial.startswith("You started on deeper layers — ")
+    # no subject or object to name, and a generated id says nothing: the text's first clause instead
+    generated = sharing.model_copy(update={"id": "kp-4", "text": "Hallucinations happen; always check."})
     assert template_followup(generated, "missed", "x").startswith(
-        "Let's dig into one more thing: the same filter weights are reused at every position — how"
+        "One more thing: what can you tell me about hallucinations happen, and"
     )
     russian = template_followup(sharing, "missed", "Свёрточная сеть применяет фильтр.")
-    assert russian.startswith("Давайте уточним одну вещь: weight sharing — ")
+    assert russian.startswith("Ещё один момент: что вы можете сказать про «the filter weights»")
 
 
 def test_sparkline() -> None:

@@ -12,6 +12,8 @@ from mockint.cli import app
 from mockint.errors import RubricError
 from mockint.rubrics import load_rubric, load_rubrics, parse_rubric
 
+runner = CliRunner()
+
 GOOD = """\
 id: tiny
 title: Tiny
@@ -137,3 +139,67 @@ def test_broken_rubric_in_cli_is_one_line(tmp_path: Path, examples_file: Path) -
     assert len(lines) == 1
     assert "r.yaml:8: criteria[0].weight:" in lines[0]
     assert "Traceback" not in result.output
+
+
+# -- hostile rubric files: deep nesting and size ----------------------------------------------------------------
+
+DEEP_CRITERIA = "id: deep\ntitle: Deep\nquestion: Q?\nmodel_answer: A.\ncriteria: " + "[" * 5000 + "]" * 5000 + "\n"
+
+
+def test_deeply_nested_rubric_is_a_one_line_error(tmp_path: Path) -> None:
+    path = write(tmp_path, DEEP_CRITERIA)
+    with pytest.raises(RubricError) as info:
+        load_rubric(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}:5: ")
+    assert "nested more than" in message and "\n" not in message
+
+
+def test_deeply_nested_rubric_from_grade_and_lint_is_one_line(tmp_path: Path) -> None:
+    folder = tmp_path / "rubrics"
+    folder.mkdir()
+    path = write(folder, DEEP_CRITERIA)
+    answers = tmp_path / "answers.jsonl"
+    answers.write_text('{"id": "a", "question_id": "deep", "answer": "x"}\n', encoding="utf-8")
+    graded = runner.invoke(app, ["grade", str(answers), "--rubrics", str(folder)])
+    assert graded.exit_code == 1
+    assert "Traceback" not in graded.stderr and "RecursionError" not in graded.stderr
+    assert graded.stderr.strip().splitlines()[-1].startswith(f"mockint: error: {path}:5: ")
+    linted = runner.invoke(app, ["rubric", "lint", str(path)])
+    assert linted.exit_code == 1
+    assert "RecursionError" not in linted.output
+    assert f"{path}:5" in linted.stdout and "nested more than" in linted.stdout
+
+
+def test_oversized_rubric_file_is_refused_and_the_limit_can_be_raised(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path, GOOD + "tips:\n" + "  - say it plainly\n" * 70_000)  # ~1.3 MB
+    with pytest.raises(RubricError) as info:
+        load_rubric(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: ") and "over the 1 MiB limit" in message
+    assert "MOCKINT_MAX_RUBRIC_BYTES" in message
+    monkeypatch.setenv("MOCKINT_MAX_RUBRIC_BYTES", "4000000")
+    assert load_rubric(path).id == "tiny"
+
+
+def test_oversized_document_or_bank_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bank = tmp_path / "bank.jsonl"
+    bank.write_text(
+        json.dumps({"id": "q1", "question": "What?", "reference_answer": "That. " * 400}) + "\n", encoding="utf-8"
+    )
+    monkeypatch.setenv("MOCKINT_MAX_DOCUMENT_BYTES", "1000")
+    result = runner.invoke(app, ["rubric", "import", str(bank), "--out", str(tmp_path / "out"), "--no-llm"])
+    assert result.exit_code == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"mockint: error: {bank}: ") and "MOCKINT_MAX_DOCUMENT_BYTES" in last
+
+
+def test_deeply_nested_bank_line_is_a_one_line_error(tmp_path: Path) -> None:
+    bank = tmp_path / "bank.jsonl"
+    bank.write_text('{"id": "q1", "question": "What?", "reference_answer": ' + "[" * 5000 + "]" * 5000 + "}\n")
+    result = runner.invoke(app, ["rubric", "import", str(bank), "--out", str(tmp_path / "out"), "--no-llm"])
+    assert result.exit_code == 1
+    assert "RecursionError" not in result.output
+    assert result.stderr.strip().splitlines()[-1].startswith(f"mockint: error: {bank}:1: ")

@@ -22,7 +22,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockint import checks
 from mockint.authoring import lexicon
 from mockint.authoring.claims import Claim, question_frame, reference_claims
 from mockint.authoring.draft import (
@@ -39,6 +38,8 @@ from mockint.authoring.draft import (
 from mockint.authoring.phrases import BankTerm, chunk_phrases
 from mockint.authoring.sources import BankItem
 from mockint.authoring.tagging import NUMBER_WORDS, Tok, is_content, span_text
+from mockint.grading.matching import analyse, check_matches
+from mockint.grading.text import content_words, word_key
 from mockint.models import Check, Rubric
 
 __all__ = ["draft_bank"]
@@ -75,10 +76,10 @@ class _BankStats:
         return math.log((self.count + 1) / (max(1.0, _RARE_SHARE * self.count) + 0.5))
 
     def weight(self, word: str) -> float:
-        return self.idf.get(checks.word_key(word), self.top)
+        return self.idf.get(word_key(word), self.top)
 
     def generic(self, word: str) -> bool:
-        return word in lexicon.GENERIC_WORDS or checks.word_key(word) in self.common
+        return word in lexicon.GENERIC_WORDS or word_key(word) in self.common
 
 
 def _term_score(term: BankTerm, stats: _BankStats, question_keys: set[str]) -> float:
@@ -92,7 +93,7 @@ def _term_score(term: BankTerm, stats: _BankStats, question_keys: set[str]) -> f
         if not is_content(word) or (named and stats.generic(word)):
             continue
         value = stats.weight(word)
-        if checks.word_key(word) in question_keys:
+        if word_key(word) in question_keys:
             value *= QUESTION_WORD_FACTOR
         if stats.generic(word):
             value *= GENERIC_FACTOR
@@ -154,7 +155,7 @@ def _claim_words(
             for word in term.words:
                 if len(word) < 3 or not is_content(word):
                     continue
-                key = checks.word_key(word)
+                key = word_key(word)
                 if key in ambiguous:
                     continue
                 value = stats.weight(word) * (QUESTION_WORD_FACTOR if key in question_keys else 1.0)
@@ -168,7 +169,7 @@ def _claim_words(
     for value, position, unit in sorted(best.values(), key=lambda item: (-item[0], item[1])):
         if len(top) == _CLAIM_WORDS:
             break
-        keys = {checks.word_key(word) for word in checks.content_words(unit)}
+        keys = {word_key(word) for word in content_words(unit)}
         if keys <= question_keys:
             if asked:
                 continue
@@ -242,9 +243,9 @@ def _standalones(terms: Sequence[BankTerm], stats: _BankStats) -> dict[int, str]
     for _ in range(3):
         wanted: dict[str, list[int]] = {}
         for term in terms:
-            left = [word for word in options[id(term)] if checks.word_key(word) not in taken]
+            left = [word for word in options[id(term)] if word_key(word) not in taken]
             if left:
-                wanted.setdefault(checks.word_key(left[0]), []).append(id(term))
+                wanted.setdefault(word_key(left[0]), []).append(id(term))
         conflict = False
         for key, users in wanted.items():
             if len(users) == 1:
@@ -259,7 +260,7 @@ def _standalones(terms: Sequence[BankTerm], stats: _BankStats) -> dict[int, str]
     for term in terms:
         if id(term) in chosen:
             continue
-        left = [word for word in options[id(term)] if checks.word_key(word) not in taken]
+        left = [word for word in options[id(term)] if word_key(word) not in taken]
         if left:
             chosen[id(term)] = left[0]
     return chosen
@@ -304,7 +305,7 @@ def _other_words(term: BankTerm, stats: _BankStats, shared: frozenset[str]) -> l
         and word not in NUMBER_WORDS
         and word not in lexicon.NEGATIONS
         and not stats.generic(word)
-        and checks.word_key(word) not in shared
+        and word_key(word) not in shared
     ]
 
 
@@ -313,7 +314,7 @@ def _synonym_index() -> dict[str, list[str]]:
     for group in lexicon.SYNONYM_GROUPS:
         for phrase in group:
             if " " not in phrase:
-                by_key.setdefault(checks.word_key(phrase), []).extend(group)
+                by_key.setdefault(word_key(phrase), []).extend(group)
     return by_key
 
 
@@ -325,7 +326,7 @@ def _synonyms(phrase: str) -> list[str]:
     found = lexicon.synonyms(phrase)
     if found or " " in phrase:
         return found
-    return [other for other in _SYNONYMS_BY_KEY.get(checks.word_key(phrase), []) if other != phrase]
+    return [other for other in _SYNONYMS_BY_KEY.get(word_key(phrase), []) if other != phrase]
 
 
 def _bank_check(concepts: list[list[str]], source: str, body: Sequence[Tok]) -> dict[str, Any]:
@@ -337,9 +338,9 @@ def _bank_check(concepts: list[list[str]], source: str, body: Sequence[Tok]) -> 
     check: dict[str, Any] = {"concepts": concepts}
     if any(token.tag == "NEG" or token.low in lexicon.NEGATIVE_POLARITY for token in body):
         check["negation"] = False
-    if checks.check_matches(Check.model_validate(check), source) is None:
+    if check_matches(Check.model_validate(check), source) is None:
         check["negation"] = False  # the reference states it under a negation
-        if checks.check_matches(Check.model_validate(check), source) is None:
+        if check_matches(Check.model_validate(check), source) is None:
             check["scope"] = "answer"
     return check
 
@@ -357,8 +358,7 @@ def draft_bank(items: Sequence[BankItem]) -> list[Draft]:
         The drafts, in bank order.
     """
     documents = [
-        {checks.word_key(word) for reference in item.references for word in checks.content_words(reference)}
-        for item in items
+        {word_key(word) for reference in item.references for word in content_words(reference)} for item in items
     ]
     idf, count = lexicon.idf_weights(documents)
     frequency: dict[str, int] = {}
@@ -390,7 +390,7 @@ def _same_claim(terms: list[BankTerm], other: list[BankTerm], stats: _BankStats)
     for term in other:
         words = _standalone_candidates(term, stats)
         for variant in _concept(term, words[0] if words else None, stats):
-            theirs |= {checks.word_key(word) for word in checks.content_words(variant)}
+            theirs |= {word_key(word) for word in content_words(variant)}
     found = sum(1 for term in terms if term.keys & theirs)
     return 2 * found >= len(terms)
 
@@ -446,7 +446,7 @@ def _head(shaped: _Shaped) -> BankTerm | None:
 
 
 def _keys_beyond_negation(phrase: str) -> set[str]:
-    return {checks.word_key(word) for word in checks.content_words(phrase) if word not in lexicon.NEGATIONS}
+    return {word_key(word) for word in content_words(phrase) if word not in lexicon.NEGATIONS}
 
 
 def _claim_checks(
@@ -476,7 +476,7 @@ def _claim_checks(
 
     def add(concepts: list[list[str]]) -> None:
         check = _bank_check(concepts, claim.source, body)
-        if check not in found and (not found or checks.check_matches(Check.model_validate(check), claim.source)):
+        if check not in found and (not found or check_matches(Check.model_validate(check), claim.source)):
             found.append(check)  # a further check that cannot match its own reference would never match
 
     if not shaped.terms:
@@ -497,7 +497,7 @@ def _claim_checks(
 
 
 def _draft_item(item: BankItem, stats: _BankStats) -> Draft:
-    question_keys = {checks.word_key(word) for word in checks.content_words(item.question)}
+    question_keys = {word_key(word) for word in content_words(item.question)}
     points = _key_points(item, stats, question_keys)
     every_term = [
         term
@@ -518,7 +518,7 @@ def _draft_item(item: BankItem, stats: _BankStats) -> Draft:
                 if check not in found:
                     found.append(check)
         # The id names the claim by its first two phrases' content words ("rear-queue-end-array").
-        names = "-".join(w for t in point.terms[:2] for w in checks.content_words(t.phrase)) or point.claim.claim.text
+        names = "-".join(w for t in point.terms[:2] for w in content_words(t.phrase)) or point.claim.claim.text
         criteria.append(
             {
                 "id": unique_id(slugify(names, 32), criterion_ids),
@@ -559,7 +559,7 @@ def _bank_examples(rubric: Rubric, item: BankItem) -> list[dict[str, Any]]:
     """
     examples: list[dict[str, Any]] = []
     for index, reference in enumerate(item.references):
-        verdicts = checks.analyse(reference, rubric, by_meaning_too=False).criteria
+        verdicts = analyse(reference, rubric, by_meaning_too=False).criteria
         met = {match.id: "met" for match in verdicts if match.verdict == "met"}
         examples.append(
             {
@@ -568,7 +568,7 @@ def _bank_examples(rubric: Rubric, item: BankItem) -> list[dict[str, Any]]:
                 "expect": {"criteria": met},
             }
         )
-    echoed = checks.analyse(item.question, rubric).criteria
+    echoed = analyse(item.question, rubric).criteria
     missed = {match.id: "missed" for match in echoed if match.verdict == "missed"}
     if missed:
         examples.append({"label": "weak-repeats-question", "answer": item.question, "expect": {"criteria": missed}})

@@ -13,7 +13,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from mockint import checks
 from mockint.authoring import lexicon
 from mockint.authoring.draft import split_sentences
 from mockint.authoring.tagging import (
@@ -28,6 +27,7 @@ from mockint.authoring.tagging import (
     verb_after_noun,
     word_tokens,
 )
+from mockint.grading.text import content_words, word_key
 
 __all__ = ["Claim", "Frame", "question_frame", "reference_claims"]
 
@@ -192,8 +192,8 @@ class Frame:
         if self.kind == "take":
             return sentence_case(f"The number of {self.noun} it takes {self.verb} is {low}")
         # how many
-        head = checks.word_key(self.noun.split()[-1]) if self.noun.split() else ""
-        keys = {checks.word_key(word) for word in checks.content_words(fragment)}
+        head = word_key(self.noun.split()[-1]) if self.noun.split() else ""
+        keys = {word_key(word) for word in content_words(fragment)}
         if head and head in keys:
             joined = f"{fragment.strip().rstrip('.;')}," if "," in fragment else fragment.strip().rstrip(".;")
             return sentence_case(f"{joined} {self.verb}")
@@ -362,7 +362,7 @@ def reference_claims(reference: str, frame: Frame | None, question: str, index: 
 
 def _fallback(question: str, fragment: str) -> str:
     """A fragment with no question frame: itself when it says enough, else after the question it answers."""
-    if len(checks.content_words(fragment)) >= 2 or len(fragment.split()) >= 3:
+    if len(content_words(fragment)) >= 2 or len(fragment.split()) >= 3:
         return sentence_case(fragment)
     asked = " ".join(question.split()).rstrip("?").strip()
     return sentence_case(f"{asked}: {fragment.strip().rstrip('.')}")

@@ -24,10 +24,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from mockint import checks
 from mockint.authoring import lexicon
 from mockint.authoring.sources import DocQuestion
 from mockint.errors import InputError
+from mockint.grading.matching import check_matches
+from mockint.grading.text import content_words, word_key
 from mockint.models import Check, Rubric
 from mockint.rubrics import rubric_yaml
 
@@ -110,7 +111,7 @@ def _multiword_phrases() -> dict[str, list[tuple[tuple[str, ...], str]]]:
     by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
     for group in lexicon.SYNONYM_GROUPS:
         for phrase in group:
-            words = tuple(checks.content_words(phrase))
+            words = tuple(content_words(phrase))
             if len(words) >= 2:
                 by_first.setdefault(words[0], []).append((words, phrase))
     for phrases in by_first.values():
@@ -123,7 +124,7 @@ _PHRASES = _multiword_phrases()
 
 def _terms(text: str) -> list[_Term]:
     """Content terms of a text, each once: lexicon phrases ("first in first out") as one term, else words."""
-    words = checks.content_words(text)
+    words = content_words(text)
     terms: list[_Term] = []
     seen: set[str] = set()
     index = 0
@@ -136,7 +137,7 @@ def _terms(text: str) -> list[_Term]:
                 phrase, text_phrase = candidate, written
                 break
         index += len(phrase)
-        key = " ".join(checks.word_key(part) for part in phrase)
+        key = " ".join(word_key(part) for part in phrase)
         if key in seen or not re.search(r"\w", text_phrase):
             continue
         seen.add(key)
@@ -211,7 +212,7 @@ def _clauses(sentence: str) -> list[str]:
             out.extend(pieces)
         else:
             out.append(part)
-    return [clause for clause in out if len(checks.content_words(clause)) >= 2] or [sentence]
+    return [clause for clause in out if len(content_words(clause)) >= 2] or [sentence]
 
 
 def _as_statement(clause: str) -> str:
@@ -260,10 +261,10 @@ def _check_for(
     if not chosen:
         return None
     check: dict[str, Any] = {"concepts": [_alternatives(term) for term in chosen]}
-    if checks.check_matches(Check.model_validate(check), source) is None:
+    if check_matches(Check.model_validate(check), source) is None:
         # The source states it under a negation ("cannot be fixed by waiting longer"): the words still count.
         check["negation"] = False
-        if checks.check_matches(Check.model_validate(check), source) is None:
+        if check_matches(Check.model_validate(check), source) is None:
             check["scope"] = "answer"
     return check
 
@@ -280,7 +281,7 @@ def _checks_for(terms: Sequence[_Term], rank: Callable[[_Term], float], source: 
 
 def _without_instruction(text: str) -> str:
     """A tip or mistake without its leading imperative ("Name effect size ..." -> "effect size ...")."""
-    words = checks.content_words(text)
+    words = content_words(text)
     if words and (words[0] in _INSTRUCTION_VERBS or words[0] in _OMISSION_VERBS):
         return re.sub(r"^\W*\w+", "", text, count=1)
     return text
@@ -373,11 +374,10 @@ def _draft_mistakes(
     mistakes: list[dict[str, Any]] = []
     taken: set[str] = set()
     criterion_keys = {
-        c["id"]: {checks.word_key(w) for w in checks.content_words(c["text"] + " " + c["source_quote"])}
-        for c in criteria
+        c["id"]: {word_key(w) for w in content_words(c["text"] + " " + c["source_quote"])} for c in criteria
     }
     for line in question.mistakes:
-        words = checks.content_words(line)
+        words = content_words(line)
         first = words[0] if words else ""
         body = _without_instruction(line)
         terms = [t for t in _terms(body) if t.phrase not in _INSTRUCTION_VERBS]
@@ -397,7 +397,7 @@ def _draft_mistakes(
                 check["negation"] = True
                 check.pop("scope", None)
                 # A detector that fires on the document's own answer would punish the model answer.
-                if checks.check_matches(Check.model_validate(check), question.short_answer) is None:
+                if check_matches(Check.model_validate(check), question.short_answer) is None:
                     mistake["detectors"] = [check]
         mistakes.append(mistake)
     return mistakes

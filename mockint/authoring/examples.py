@@ -2,7 +2,7 @@
 
 Every example is graded by the deterministic checks, and also by the LLM judge when one is given; each run's
 verdicts per key point and mistake (and the score, when a range is expected) are compared with ``expect``.
-Import and lint live beside it in :mod:`mockint.authoring`; eval in :mod:`mockint.evaluation`.
+Import and lint live beside it in :mod:`mockint.authoring`; eval in :mod:`mockint.authoring.evaluation`.
 """
 
 from __future__ import annotations

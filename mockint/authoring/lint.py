@@ -29,11 +29,11 @@ from typing import Any, Literal
 
 import yaml
 
-from mockint import checks
 from mockint.errors import RubricError
-from mockint.files import read_text
+from mockint.grading.matching import check_matches
+from mockint.grading.text import content_words, word_key
 from mockint.models import Check, Rubric
-from mockint.rubrics import default_rubrics_dir, parse_rubric, rubric_files
+from mockint.rubrics import default_rubrics_dir, parse_rubric, read_rubric_text, rubric_files
 
 __all__ = ["Finding", "LintReport", "lint_paths", "lint_rubrics"]
 
@@ -132,17 +132,11 @@ def _question_key(text: str) -> str:
 
 
 def _keys(text: str) -> set[str]:
-    return {checks.word_key(word) for word in checks.content_words(text)}
+    return {word_key(word) for word in content_words(text)}
 
 
 def _check_words(checks_: Sequence[Check]) -> set[str]:
-    return {
-        checks.word_key(word)
-        for check in checks_
-        for c in check.concepts
-        for p in c
-        for word in checks.content_words(p)
-    }
+    return {word_key(word) for check in checks_ for c in check.concepts for p in c for word in content_words(p)}
 
 
 def _check_signature(check: Check) -> tuple[Any, ...]:
@@ -174,9 +168,9 @@ class _ModelAnswerIndex:
         for alternatives in check.concepts:
             docs: set[str] = set()
             for phrase in alternatives:
-                words = checks.content_words(phrase) or [phrase]
+                words = content_words(phrase) or [phrase]
                 # A phrase can only match where all its words are; any one word's documents bound them.
-                docs |= self.by_key.get(checks.word_key(words[0]), set())
+                docs |= self.by_key.get(word_key(words[0]), set())
             candidates = docs if candidates is None else candidates & docs
             if not candidates:
                 return []
@@ -185,7 +179,7 @@ class _ModelAnswerIndex:
             for rubric_id in sorted(candidates or ())
             if rubric_id != exclude_id
             and self.questions[rubric_id] != own_question
-            and checks.check_matches(check, self.answers[rubric_id]) is not None
+            and check_matches(check, self.answers[rubric_id]) is not None
         ]
         return hits
 
@@ -205,7 +199,7 @@ def _rubric_findings(
     generic: list[tuple[int, str, list[str]]] = []  # (criterion index, id, other questions matched)
     for index, criterion in enumerate(rubric.criteria):
         text = criterion.text
-        content = [word for word in checks.content_words(text) if checks.word_key(word) not in asked]
+        content = [word for word in content_words(text) if word_key(word) not in asked]
         if _COMPOUND_RE.search(text.strip().rstrip(".")) or len(content) > _MAX_CONTENT_WORDS:
             add(
                 "criteria",
@@ -215,7 +209,7 @@ def _rubric_findings(
                 "key point makes several claims; split it into one key point per claim",
             )
         vague = _VAGUE_RE.search(text)
-        if vague or len(checks.content_words(text)) < 2:
+        if vague or len(content_words(text)) < 2:
             why = f"vague wording {vague.group(0)!r}" if vague else "too few words to be checkable"
             add("criteria", index, criterion.id, "vague-key-point", f"{why}; state exactly what the answer must say")
         if not criterion.checks:
@@ -228,7 +222,7 @@ def _rubric_findings(
             )
         own = [rubric.model_answer, text, criterion.source_quote or ""]
         for check_index, check in enumerate(criterion.checks):
-            if not any(checks.check_matches(check, sample) for sample in own if sample):
+            if not any(check_matches(check, sample) for sample in own if sample):
                 add(
                     "criteria",
                     index,
@@ -287,7 +281,7 @@ def _rubric_findings(
                 "mistake has neither detectors nor omission_of; offline grading can never find it",
             )
         for check_index, check in enumerate(mistake.detectors):
-            if checks.check_matches(check, rubric.model_answer):
+            if check_matches(check, rubric.model_answer):
                 add(
                     "mistakes",
                     index,
@@ -341,7 +335,7 @@ def lint_paths(paths: Sequence[str | Path] | None = None) -> LintReport:
     loaded: list[tuple[Rubric, str, str]] = []
     for file in files:
         try:
-            text = read_text(file, "a rubric .yaml file", RubricError, noun="rubric file")
+            text = read_rubric_text(file)
             rubric = parse_rubric(text, file)
         except RubricError as exc:
             message = str(exc)

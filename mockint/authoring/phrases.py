@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from mockint import checks
 from mockint.authoring import lexicon
 from mockint.authoring.tagging import Tok, is_content, main_region, tokenize
+from mockint.grading.text import word_key
 
 __all__ = ["BankTerm", "chunk_phrases"]
 
@@ -34,7 +34,7 @@ class BankTerm:
 
     @property
     def keys(self) -> set[str]:
-        return {checks.word_key(word) for word in self.words if is_content(word)}
+        return {word_key(word) for word in self.words if is_content(word)}
 
 
 def _lexicon_phrases() -> tuple[dict[str, list[tuple[str, ...]]], frozenset[str]]:

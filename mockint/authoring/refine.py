@@ -11,9 +11,9 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from mockint import checks
 from mockint.authoring.draft import Draft
 from mockint.errors import JudgeError
+from mockint.grading.evidence import find_quote
 from mockint.models import Rubric
 
 if TYPE_CHECKING:
@@ -91,7 +91,7 @@ def _refined(reply: dict[str, Any], draft: Rubric, source: str) -> Rubric:
         if not isinstance(item, dict):
             raise ValueError(f"criteria[{index}] must be an object")
         quote = str(item.get("source_quote") or "")
-        if not quote.strip() or not checks.find_quote(quote, source):
+        if not quote.strip() or not find_quote(quote, source):
             raise ValueError(
                 f"criteria[{index}].source_quote is not a sentence of the source text; copy it verbatim from it"
             )

@@ -21,7 +21,6 @@ say how to fix it.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
@@ -30,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from mockint.errors import InputError
-from mockint.files import csv_rows, read_text
+from mockint.files import DEFAULT_MAX_DOCUMENT_BYTES, csv_table, env_limit, parse_json_line, read_text
 from mockint.models import ID_RE, normalise_id
 
 __all__ = [
@@ -192,7 +191,7 @@ def read_document(path: str | Path) -> list[DocQuestion]:
             answer, or a section is empty; the message names the line and says how to fix it.
     """
     file = Path(path)
-    text = read_text(file, "document (.txt, .md) or bank (.jsonl, .csv) files")
+    text = _read_source(file)
     finished: list[_Open] = []
     current: _Open | None = None
     for number, raw_line in enumerate(text.splitlines(), start=1):
@@ -434,7 +433,7 @@ def read_bank(path: str | Path) -> list[BankItem]:
             of one ``question_id`` that disagree on the question or the references.
     """
     file = Path(path)
-    text = read_text(file, "document (.txt, .md) or bank (.jsonl, .csv) files")
+    text = _read_source(file)
     records = _csv_records(file, text) if file.suffix.lower() == ".csv" else _jsonl_records(file, text)
     items: dict[str, BankItem] = {}
     for where, data, csv_row in records:
@@ -456,44 +455,50 @@ def read_bank(path: str | Path) -> list[BankItem]:
     return list(items.values())
 
 
+def _read_source(file: Path) -> str:
+    return read_text(
+        file,
+        "document (.txt, .md) or bank (.jsonl, .csv) files",
+        noun="document or bank file",
+        max_bytes=env_limit("MOCKINT_MAX_DOCUMENT_BYTES", DEFAULT_MAX_DOCUMENT_BYTES),
+        limit_name="MOCKINT_MAX_DOCUMENT_BYTES",
+    )
+
+
 def _jsonl_records(file: Path, text: str) -> list[tuple[str, dict[str, Any], bool]]:
     records: list[tuple[str, dict[str, Any], bool]] = []
     for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
         where = f"{file}:{number}"
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(
-                f"{where}: invalid JSON ({exc.msg} at column {exc.colno}); each line must be one JSON object"
-            ) from None
-        if not isinstance(data, dict):
+        parsed = parse_json_line(line.encode("utf-8", "surrogatepass"))
+        if parsed is None:
+            continue
+        if parsed.error is not None:
+            raise InputError(f"{where}: {parsed.error}")
+        if not isinstance(parsed.data, dict):
             raise InputError(f"{where}: expected a JSON object with id, question and reference_answer")
-        records.append((where, data, False))
+        records.append((where, parsed.data, False))
     return records
 
 
 def _csv_records(file: Path, text: str) -> list[tuple[str, dict[str, Any], bool]]:
-    reader = csv.reader(io.StringIO(text, newline=""))
     records: list[tuple[str, dict[str, Any], bool]] = []
-    try:
-        header = next(reader, None)
-        if header is None:
-            return records
-        header = [name.strip() for name in header]
-        if "question" not in header or not ({"id", "question_id"} & set(header)):
-            raise InputError(f"{file}:1: the CSV header needs id, question and reference_answer columns")
-        for line, row in csv_rows(reader):
-            where = f"{file}:{line}"
-            if len(row) != len(header):
-                raise InputError(
-                    f"{where}: row has {len(row)} fields but the header has {len(header)}; quote fields that "
-                    "contain commas"
-                )
-            records.append((where, dict(zip(header, row, strict=True)), True))
-    except csv.Error as exc:
-        raise InputError(f"{file}:{reader.line_num}: malformed CSV ({exc}); fix the quoting") from None
+    rows = csv_table(io.StringIO(text, newline=""))
+    first = next(rows, None)
+    if first is None:
+        return records
+    header = [name.strip() for name in first.cells]
+    if first.error is not None or "question" not in header or not ({"id", "question_id"} & set(header)):
+        raise InputError(f"{file}:1: the CSV header needs id, question and reference_answer columns")
+    for row in rows:
+        where = f"{file}:{row.line}"
+        if row.error is not None:
+            raise InputError(f"{where}: {row.error}")
+        if len(row.cells) != len(header):
+            raise InputError(
+                f"{where}: row has {len(row.cells)} fields but the header has {len(header)}; quote fields that "
+                "contain commas"
+            )
+        records.append((where, dict(zip(header, row.cells, strict=True)), True))
     return records
 
 

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from mockint import checks
 from mockint.authoring import lexicon
+from mockint.grading.text import content_words
 
 __all__ = [
     "NUMBER_WORDS",
@@ -52,7 +52,7 @@ class Tok:
 def is_content(word: str) -> bool:
     """Whether the grader counts the word (not a stopword)."""
 
-    return bool(checks.content_words(word))
+    return bool(content_words(word))
 
 
 def tokenize(text: str) -> list[Tok]:

@@ -1,4 +1,4 @@
-"""Helpers shared by the commands: one-line errors, notices, option types."""
+"""Helpers shared by the commands: one-line errors, notices, SIGTERM as Ctrl-C, option types."""
 
 from __future__ import annotations
 
@@ -60,6 +60,21 @@ def error(message: str) -> None:
     print(f"mockint: error: {message}", file=sys.stderr)
 
 
+def report_errors(messages: list[str], total: int, kept_in: str = "") -> None:
+    """Print the first error lines of a run and count the rest, so that 100,000 bad lines do not flood stderr.
+
+    Args:
+        messages: The first messages (at most ``mockint.files.MAX_ERROR_MESSAGES``).
+        total: How many errors there were in all.
+        kept_in: Where every error is recorded too (``"grades.jsonl"``), if anywhere.
+    """
+    for message in messages:
+        error(message)
+    if total > len(messages):
+        where = f"; every one is in {kept_in} (field error)" if kept_in else ""
+        error(f"... and {total - len(messages)} more error(s){where}")
+
+
 def notice(message: str) -> None:
     """Print a one-line notice on stderr."""
     print(f"mockint: {message}", file=sys.stderr)
@@ -77,5 +92,51 @@ def user_errors(func: Callable[P, R]) -> Callable[P, R]:
         except MockintError as exc:
             error(str(exc))
             raise typer.Exit(1) from None
+
+    return wrapper
+
+
+# The exit code of a command stopped by Ctrl-C, and of one stopped by SIGTERM (128 + the signal's number).
+EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
+
+
+def sigterm_as_ctrl_c(func: Callable[P, R]) -> Callable[P, R]:
+    """Handle SIGTERM (``kill PID``, a job runner stopping the command) the way the command handles Ctrl-C.
+
+    SIGTERM raises ``KeyboardInterrupt`` in the main thread, so the command's Ctrl-C path runs: what was done
+    is kept and said once. Its exit code 130 becomes 143, so a caller still sees which signal stopped it. A
+    worker process forked while the handler is installed dies of SIGTERM as it would without it.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        import os
+        import signal
+        import threading
+
+        if threading.current_thread() is not threading.main_thread():
+            return func(*args, **kwargs)  # signal handlers can only be set from the main thread
+        owner = os.getpid()
+        received = False
+
+        def on_sigterm(signum: int, frame: object) -> None:
+            nonlocal received
+            if os.getpid() != owner:
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                os.kill(os.getpid(), signal.SIGTERM)
+                return
+            received = True
+            raise KeyboardInterrupt
+
+        previous = signal.signal(signal.SIGTERM, on_sigterm)
+        try:
+            return func(*args, **kwargs)
+        except typer.Exit as exc:
+            if received and exc.exit_code == EXIT_INTERRUPTED:
+                raise typer.Exit(EXIT_TERMINATED) from None
+            raise
+        finally:
+            signal.signal(signal.SIGTERM, previous)
 
     return wrapper

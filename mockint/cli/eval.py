@@ -42,8 +42,8 @@ def eval_command(
     mistakes, mean scores per kind where records have one, LLM-vs-deterministic agreement when both ran, and
     the ten largest disagreements.
     """
+    from mockint.authoring.evaluation import evaluate, read_labels, render_text
     from mockint.config import load_settings
-    from mockint.evaluation import evaluate, read_labels, render_text
     from mockint.judge import CircuitBreakerJudge
     from mockint.rubrics import load_rubrics
 

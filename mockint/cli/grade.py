@@ -11,7 +11,8 @@ from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
 
-from mockint.cli._common import RubricsOption, counted, error, notice, user_errors
+from mockint.cli._common import RubricsOption, counted, error, notice, report_errors, sigterm_as_ctrl_c, user_errors
+from mockint.files import MAX_ERROR_MESSAGES
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
@@ -39,6 +40,10 @@ _BATCH_PANEL = "Provider batch engines"
 SPARE_WORKERS = 2
 DEFAULT_CONCURRENCY = 4
 _SCALE_PANEL = "Scale, resume and reports"
+_EMPTY_HINT = (
+    'write one answer per line as JSONL ({"id": ..., "question_id": ..., "answer": ...}) or CSV rows under an '
+    "id,question_id,answer header (see examples/answers.jsonl)"
+)
 
 
 def _choose_format(fmt: OutputFormat | None, out: Path | None) -> str:
@@ -123,6 +128,7 @@ def _check_options(
 
 
 @user_errors
+@sigterm_as_ctrl_c
 def grade(
     files: Annotated[
         list[Path], typer.Argument(metavar="FILE", help="Answer files: JSONL or CSV with id, question_id, answer.")
@@ -240,6 +246,16 @@ def grade(
         str | None,
         typer.Option("--batch-id", help="With --batch-api: pick up this existing batch.", rich_help_panel=_BATCH_PANEL),
     ] = None,
+    max_answer_chars: Annotated[
+        int | None,
+        typer.Option(
+            "--max-answer-chars",
+            min=1,
+            help="Longest answer graded, in characters (default 100000, or $MOCKINT_MAX_ANSWER_CHARS); a longer "
+            "one is an error record naming its line, never graded on a part.",
+            rich_help_panel=_SCALE_PANEL,
+        ),
+    ] = None,
     poll_interval: Annotated[
         float,
         typer.Option(
@@ -252,8 +268,12 @@ def grade(
     Each input line gets one output record, in input order, written as soon as it is graded. A bad line is
     reported with its line number and `error` set; the others are still graded; the exit code is then 1.
     Uses the LLM judge when OPENAI_API_KEY or OPENAI_BASE_URL is set, else deterministic checks. Judge replies
-    are cached in $MOCKINT_HOME/cache.db, so grading the same answers again sends no request; a reply over
-    MOCKINT_MAX_REPLY_BYTES (default 1000000) is invalid and never cached.
+    are cached in $MOCKINT_HOME/cache.db, so grading the same answers again sends no request.
+
+    Limits: an answer over 100,000 characters is an error record (--max-answer-chars); a rubric file over 1 MiB
+    is refused ($MOCKINT_MAX_RUBRIC_BYTES); a judge reply over 1,000,000 bytes is invalid and never cached
+    ($MOCKINT_MAX_REPLY_BYTES). A NUL byte, a value nested over 64 levels or an unclosed CSV quote is an error
+    for its own line only.
     """
     from mockint.config import load_settings
     from mockint.rubrics import load_rubrics
@@ -281,12 +301,21 @@ def grade(
         raise ConfigError(f"--batch-api needs a server: {settings.llm_reason}")
     rubric_set = load_rubrics(rubrics)
 
+    limit = max_answer_chars or settings.max_answer_chars
+    hinted: set[Path] = set()
+
     def records() -> Iterator[Record]:
         from mockint.batch import read_answers
 
         seen: dict[str, str] = {}  # fresh per pass: a batch run reads the answers twice
         for file in files:
-            yield from read_answers(file, seen)
+            count = 0
+            for record in read_answers(file, seen, max_answer_chars=limit):
+                count += 1
+                yield record
+            if not count and file not in hinted:
+                hinted.add(file)
+                notice(f"{file}: no answers in this file; {_EMPTY_HINT}")
 
     if export_batch is not None:
         _export(settings, rubric_set, records, export_batch)
@@ -369,8 +398,7 @@ def _export(settings: Settings, rubric_set: RubricSet, records: Callable[[], Ite
         )
     finally:
         judge.close()
-    for message in summary.errors:
-        error(message)
+    report_errors(summary.errors[:MAX_ERROR_MESSAGES], len(summary.errors))
     notice(
         f"wrote {summary.requests} request(s) for model {settings.model} ({judge.prompt_version}) to {path} in "
         f"{time.perf_counter() - started:.2f} s; {len(summary.errors)} error(s)"
@@ -473,8 +501,7 @@ def _run(
         close()
     if summary is not None:
         summary.skipped = state.skipped if state is not None else 0
-        for message in summary.messages:
-            error(message)
+        report_errors(summary.messages, summary.errors, str(out) if out is not None else "the output")
     else:
         where = f" to {out}" if out is not None else ""
         notice(f"interrupted; the answers graded so far were written{where}")

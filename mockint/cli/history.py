@@ -62,6 +62,7 @@ def history(
     if ctx.invoked_subcommand is not None:
         return
     from mockint.history import HistoryStore, summary_json
+    from mockint.practice.history import grading_short
 
     path = _history_file()
     summaries = []
@@ -82,7 +83,7 @@ def history(
         table.add_column(name, justify="right" if name in ("id", "answered", "mean score") else "left")
     for s in summaries:
         status = "unfinished" if s.status == "running" else s.status
-        grader = f"LLM ({s.model})" if s.grader == "llm" else "deterministic"
+        grader = grading_short(s.grading) if s.grading is not None else s.grader
         table.add_row(
             str(s.id),
             s.started_at.astimezone().strftime("%Y-%m-%d %H:%M"),

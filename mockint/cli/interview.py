@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mockint.cli._common import RubricsOption, TableFormat, notice, user_errors
+from mockint.cli._common import EXIT_INTERRUPTED, RubricsOption, TableFormat, notice, sigterm_as_ctrl_c, user_errors
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 
 @user_errors
+@sigterm_as_ctrl_c
 def interview(
     question: Annotated[
         list[str] | None,
@@ -59,7 +60,7 @@ def interview(
     is graded and stored in the history as soon as it is finished; Ctrl-C ends the session and keeps it.
 
     Without --question, questions due for review come first (weakest first), then unseen ones. Answers can be
-    piped in, separated by "." lines; the end of input ends the session.
+    piped in, separated by "." lines; the end of input ends the session. SIGTERM is handled like Ctrl-C.
     """
     from mockint.config import load_settings
     from mockint.history import HistoryStore, history_path
@@ -133,8 +134,8 @@ def interview(
             notice("answers are piped in: follow-up questions are off (pass --followup to script their replies)")
         result = session.run(selected)
     if result.status == "interrupted":
-        notice(f"interrupted; session {result.session_id} is saved in {path}")
-        raise typer.Exit(130)
+        # The session's closing lines already say where it is saved.
+        raise typer.Exit(EXIT_INTERRUPTED)
 
 
 @user_errors

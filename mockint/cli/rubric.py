@@ -61,6 +61,7 @@ def import_command(
     Every input is read and checked first; then one YAML file per question is written to --out, atomically.
     Without an LLM the drafts are deterministic; with one, the LLM rewrites the key points, proposes synonyms
     and negations, and writes example answers (a failure keeps the deterministic draft, with a warning).
+    A document or bank over 64 MiB is refused ($MOCKINT_MAX_DOCUMENT_BYTES raises the limit).
     """
     from mockint.authoring.bank import draft_bank
     from mockint.authoring.draft import draft_documents, write_drafts
@@ -103,7 +104,8 @@ def lint(
 ) -> None:
     """Report rubric problems: compound or vague key points, overlaps, missing or useless checks, examples.
 
-    Exit code 1 when a file is invalid (errors), 0 when there are only warnings.
+    Exit code 1 when a file is invalid (errors), 0 when there are only warnings. A rubric file over 1 MiB
+    ($MOCKINT_MAX_RUBRIC_BYTES) or nested over 32 levels is invalid.
     """
     from mockint.authoring.lint import lint_paths
 

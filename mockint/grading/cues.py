@@ -28,7 +28,8 @@ CLAUSE_WORDS = frozenset(
     но а однако хотя зато поскольку
     """.split()
 )
-CLAUSE_PUNCT_RE = re.compile(r"[,;:()\[\]\-]")
+# "?" only occurs inside a sentence after a short question joined to its answer ("Negatives? Random ones.").
+CLAUSE_PUNCT_RE = re.compile(r"[,;:?()\[\]\-]")
 # A second negation that turns "never ... without X" into an assertion of X.
 CANCELLING_CUES = frozenset({"without", "без"})
 
@@ -47,6 +48,10 @@ BELITTLING_PREFIXES = (
     "useless",
     "pointless",
     "overkill",
+    "buzzword",
+    "outdated",
+    "obsolete",
+    "nah",
     "overengineer",
     "overcomplicat",
     "myth",
@@ -80,8 +85,29 @@ BELITTLING_PREFIXES = (
     "миф",
     "необязательн",
     "игнорир",
+    "забыть",
+    "забудь",
     "пропуска",
     "вредн",
+)
+# Belittling said in several words ("a nice-to-have", "beside the point", "makes no difference").
+BELITTLING_PHRASES = tuple(
+    tuple(phrase.split())
+    for phrase in (
+        "nice to have",
+        "just theory",
+        "only theory",
+        "beside the point",
+        "adds nothing",
+        "add nothing",
+        "makes no difference",
+        "make no difference",
+        "no real role",
+        "plays no role",
+        "least of",
+        "не играет роли",
+        "можно забыть",
+    )
 )
 # Heads that a negation turns into belittling when they follow it closely ("doesn't matter", "not really
 # needed", "wasn't a real issue", "not something I worry about"): said after the term, these deny it.
@@ -180,7 +206,9 @@ ANAPHOR_REACH = 4
 # "? Not in my experience", "- that's not really true"); only in a comment, where they can only be about it.
 COMMENT_HEADS = ("real", "true", "experience", "case", "thing", "правд", "так")
 # Separators after which a short clause comments on the one before; a comma only for a bare predicate.
-COMMENT_SEPARATORS = frozenset({"-", ":"})
+COMMENT_SEPARATORS = frozenset({"-", ":", "?"})
+# A question of at most this many content words is a topic, joined to the sentence that answers it.
+TOPIC_QUESTION_MAX_WORDS = 3
 COMMENT_MAX_WORDS = 5
 COMMA_COMMENT_MAX_WORDS = 2
 # A comment that judges the dismissal itself ("- skipping it is a classic mistake") affirms the topic.

@@ -18,6 +18,7 @@ from mockint.grading.cues import (
     AFTER_OVER_PREFIXES,
     ANAPHOR_REACH,
     ANAPHORS,
+    BELITTLING_PHRASES,
     BELITTLING_PREFIXES,
     BUT_WORDS,
     CANCELLING_CUES,
@@ -38,6 +39,7 @@ from mockint.grading.cues import (
     SOFT_BUT_FILLERS,
     SOFT_NEGATIONS,
     STANCE_REACH,
+    TOPIC_QUESTION_MAX_WORDS,
 )
 
 # ---------------------------------------------------------------------------------------------------------
@@ -500,7 +502,22 @@ def _sentence_spans(answer: str) -> list[tuple[int, int]]:
         spans.append((start, end))
         start = match.end()
     spans.append((start, len(answer)))
-    return spans
+    # "Negatives? Randomly sampled products." is one statement: a short question names the topic of its answer.
+    joined: list[tuple[int, int]] = []
+    for span in spans:
+        if joined and _topic_question(answer[joined[-1][0] : joined[-1][1]]) and answer[span[0] : span[1]].strip():
+            joined[-1] = (joined[-1][0], span[1])
+        else:
+            joined.append(span)
+    return joined
+
+
+def _topic_question(text: str) -> bool:
+    text = text.strip()
+    if not text.endswith("?") or "?" in text[:-1]:
+        return False
+    words = [word for word in TOKEN_RE.findall(normalise(text)) if word not in STOPWORDS]
+    return 0 < len(words) <= TOPIC_QUESTION_MAX_WORDS
 
 
 _CONDITIONALS = frozenset({"if", "unless", "when", "если", "когда"})
@@ -552,7 +569,9 @@ def _mark_stance(sentence: Sentence) -> None:
         sentence.clause_words[sentence.clause[raw]] = sentence.clause_words.get(sentence.clause[raw], 0) + 1
     negators = set(sentence.cues)
     for position, word in enumerate(words):
-        if _starts_with(word, BELITTLING_PREFIXES) or (
+        if any(tuple(words[position : position + len(phrase)]) == phrase for phrase in BELITTLING_PHRASES):
+            sentence.belittling.append(position)
+        elif _starts_with(word, BELITTLING_PREFIXES) or (
             word == "over" and position + 1 < len(words) and _starts_with(words[position + 1], AFTER_OVER_PREFIXES)
         ):
             # "don't ignore variance", "you can't skip power analysis": a negated dismissal affirms.

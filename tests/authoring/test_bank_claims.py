@@ -15,13 +15,14 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from mockint import checks
 from mockint.authoring.bank import draft_bank
 from mockint.authoring.draft import write_drafts
 from mockint.authoring.lint import lint_paths
 from mockint.authoring.sources import BankItem, read_bank
 from mockint.cli import app
 from mockint.grading import grade_answer
+from mockint.grading.matching import analyse
+from mockint.grading.text import content_words
 from mockint.models import Rubric
 from mockint.rubrics import load_rubrics
 
@@ -87,7 +88,7 @@ def test_every_key_point_is_a_statement_never_one_word(rubrics: dict[str, Rubric
             text = criterion.text
             assert not text.startswith("Mentions"), text
             assert not re.search(r'"[^"]+"', text), text  # no quoted key term
-            assert len(text.split()) >= 3 and len(checks.content_words(text)) >= 2, text
+            assert len(text.split()) >= 3 and len(content_words(text)) >= 2, text
             assert text[0].isupper() and text.endswith("."), text
             assert criterion.source_quote and criterion.checks
 
@@ -209,7 +210,7 @@ def one_claim(question: str, reference: str) -> Rubric:
 
 def lexical(answer: str, rubric: Rubric) -> list[str]:
     """The verdicts of the checks alone (the meaning layer, when installed, would only add credit)."""
-    return [match.verdict for match in checks.analyse(answer, rubric, by_meaning_too=False).criteria]
+    return [match.verdict for match in analyse(answer, rubric, by_meaning_too=False).criteria]
 
 
 def test_a_named_notion_alone_meets_its_claim() -> None:

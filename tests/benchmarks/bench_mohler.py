@@ -16,8 +16,8 @@ from pathlib import Path
 
 from mockint.authoring.bank import draft_bank
 from mockint.authoring.draft import write_drafts
+from mockint.authoring.evaluation import evaluate, read_labels
 from mockint.authoring.sources import read_bank
-from mockint.evaluation import evaluate, read_labels
 from mockint.rubrics import load_rubrics
 
 DEFAULT = Path(__file__).resolve().parents[2].parent / "shared" / "eval" / "mohler-dev.jsonl"

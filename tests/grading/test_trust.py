@@ -156,6 +156,8 @@ def test_without_as_a_condition_affirms() -> None:
         ("genai-tools", "LLMs can ship a whole service on their own now.", "production-without-review"),
         ("genai-tools", "They hallucinate, so they are a net negative: ban them.", "dismiss-hallucinations"),
         ("cnn-explained", "Each position gets its own unique set of weights.", "no-weight-sharing"),
+        # A short question names the topic of the sentence that answers it.
+        ("fashion-recommender", "Negatives? Randomly sampled products, nothing else.", "random-negatives-only"),
     ],
 )  # fmt: skip
 def test_stated_mistakes_are_found_with_the_answers_words(question: str, answer: str, mistake: str) -> None:
@@ -379,3 +381,47 @@ def test_the_stencil_paraphrase_is_credited() -> None:
 )
 def test_plain_words_for_an_ab_key_point(answer: str, criterion: str) -> None:
     assert verdict(grade("ab-significance", answer), criterion) == "met"
+
+
+@pytest.mark.parametrize(
+    ("question", "criterion", "answer"),
+    [
+        ("cnn-explained", "weight-sharing", "Weight sharing is a nice-to-have at best."),
+        ("cnn-explained", "weight-sharing", "Weight sharing is just theory."),
+        ("cnn-explained", "weight-sharing", "Weight sharing? Nah."),
+        ("cnn-explained", "weight-sharing", "Weight sharing is a buzzword."),
+        ("cnn-explained", "weight-sharing", "Weight sharing is beside the point."),
+        ("cnn-explained", "weight-sharing", "Weight sharing adds nothing."),
+        ("cnn-explained", "weight-sharing", "Weight sharing makes no difference."),
+        ("cnn-explained", "weight-sharing", "Weight sharing is an outdated idea."),
+        ("cnn-explained", "weight-sharing", "Weight sharing plays no real role."),
+        ("cnn-explained", "weight-sharing", "Про weight sharing можно забыть."),
+        ("ab-significance", "sample-size", "Honestly, sample size is the least of your worries."),
+        ("ab-significance", "sample-size", "Sample size? Irrelevant."),
+        ("ab-significance", "sample-size", "We never calculate sample size, it's pointless."),
+    ],
+)  # fmt: skip
+def test_more_ways_of_dismissing_a_key_point(question: str, criterion: str, answer: str) -> None:
+    assert verdict(grade(question, answer), criterion) == "missed"
+
+
+@pytest.mark.parametrize(
+    ("question", "criterion", "answer"),
+    [
+        ("cnn-explained", "weight-sharing", "Weight sharing is what makes CNNs efficient; without it nothing works."),
+        ("cnn-explained", "weight-sharing", "Weight sharing: the same weights at every position, which is far from "
+         "a nice-to-have."),
+        ("cnn-explained", "weight-sharing", "Weight sharing - not optional, it's the whole point: one filter reused "
+         "across the image."),
+        ("ab-significance", "sample-size", "Sample size: plan it up front with a power analysis, never skip that."),
+        ("ab-significance", "sample-size", "More samples reduce uncertainty, so we plan the sample size in advance "
+         "- skipping that is a classic mistake."),
+        ("fashion-recommender", "hard-negatives", "Hard negatives from the same category - essential, because "
+         "random ones are too easy."),
+        ("genai-tools", "verification", "Tests and diff review? Always, for every generated change."),
+    ],
+)  # fmt: skip
+def test_a_topic_with_an_affirming_comment_is_met(question: str, criterion: str, answer: str) -> None:
+    g = grade(question, answer)
+    assert verdict(g, criterion) == "met"
+    assert stated(g) == {}

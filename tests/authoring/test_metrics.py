@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from mockint import metrics
+from mockint.authoring import metrics
 
 
 def test_pearson_hand_computed() -> None:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -29,9 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mockint import metrics
+from mockint.authoring import metrics
 from mockint.errors import InputError, MockintError
-from mockint.files import read_text
+from mockint.files import parse_json_line, read_text
 from mockint.grading import grade_answer
 from mockint.models import MistakeResult, Rubric, Verdict, normalise_id
 from mockint.rubrics import RubricSet
@@ -206,13 +205,13 @@ def read_labels(paths: Sequence[Path], score_max: float | None = None) -> list[L
                 raise InputError(f"{path}:{reader.line_num}: malformed CSV ({exc}); fix the quoting") from None
         else:
             for number, line in enumerate(text.splitlines(), start=1):
-                if not line.strip():
-                    continue
                 where = f"{path}:{number}"
-                try:
-                    data = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise InputError(f"{where}: invalid JSON ({exc.msg} at column {exc.colno})") from None
+                parsed = parse_json_line(line.encode("utf-8"))
+                if parsed is None:
+                    continue
+                if parsed.error is not None:
+                    raise InputError(f"{where}: {parsed.error}")
+                data = parsed.data
                 if not isinstance(data, dict):
                     raise InputError(f"{where}: expected a JSON object with question_id, answer and score")
                 records.append(_record(data, where, score_max))

@@ -10,13 +10,10 @@ import pytest
 from fake_openai import FakeOpenAI, correct_handler
 from typer.testing import CliRunner
 
-from mockint import metrics
+from mockint.authoring import metrics
 from mockint.authoring.bank import draft_bank
 from mockint.authoring.draft import write_drafts
-from mockint.authoring.sources import read_bank
-from mockint.cli import app
-from mockint.errors import InputError
-from mockint.evaluation import (
+from mockint.authoring.evaluation import (
     Graded,
     LabelRecord,
     evaluate,
@@ -25,10 +22,13 @@ from mockint.evaluation import (
     question_statistics,
     read_labels,
 )
+from mockint.authoring.sources import read_bank
+from mockint.cli import app
+from mockint.errors import InputError
 from mockint.models import MistakeResult
 from mockint.rubrics import load_rubrics
 
-DATA = Path(__file__).parent / "data" / "authoring"
+DATA = Path(__file__).resolve().parents[1] / "data" / "authoring"
 LABELS = DATA / "labels.jsonl"
 runner = CliRunner()
 

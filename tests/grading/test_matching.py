@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from mockint import checks
-from mockint.checks import Analysis, CriterionMatch, find_quote, omission_committed
+from mockint.grading.evidence import find_quote
 from mockint.grading.guards import INJECTION_CAP
+from mockint.grading.matching import Analysis, CriterionMatch, analyse, check_matches, omission_committed
+from mockint.grading.text import content_words, word_key
 from mockint.models import Check, Mistake, Rubric
 
 SEPARATION: dict[str, Any] = {
@@ -73,7 +74,7 @@ def concept_rubric(*concepts: list[str], **check: Any) -> Rubric:
 
 
 def verdict(answer: str, rubric: Rubric, criterion_id: str = "c") -> str:
-    return by_id(checks.analyse(answer, rubric), criterion_id).verdict
+    return by_id(analyse(answer, rubric), criterion_id).verdict
 
 
 def by_id(analysis: Analysis, criterion_id: str) -> CriterionMatch:
@@ -81,11 +82,11 @@ def by_id(analysis: Analysis, criterion_id: str) -> CriterionMatch:
 
 
 def committed(answer: str, rubric: Rubric, mistake_id: str) -> bool:
-    return next(m for m in checks.analyse(answer, rubric).mistakes if m.id == mistake_id).committed
+    return next(m for m in analyse(answer, rubric).mistakes if m.id == mistake_id).committed
 
 
 def guard_kinds(answer: str, rubric: Rubric | None = None) -> set[str]:
-    return {guard.kind for guard in checks.analyse(answer, rubric or make_rubric(SEPARATION)).guards}
+    return {guard.kind for guard in analyse(answer, rubric or make_rubric(SEPARATION)).guards}
 
 
 # --- 1. concepts, negation ----------------------------------------------------------------------------------
@@ -138,7 +139,7 @@ def test_p_value_mistake_detector() -> None:
 def test_p_value_mistake_evidence_is_the_sentence() -> None:
     rubric = make_rubric(P_DEFINITION, mistakes=(P_MISTAKE,))
     answer = f"We ran an A/B test. {WRONG_P} So we shipped it."
-    mistake = checks.analyse(answer, rubric).mistakes[0]
+    mistake = analyse(answer, rubric).mistakes[0]
     assert mistake.committed
     assert mistake.evidence == WRONG_P
 
@@ -184,7 +185,7 @@ def test_inflection_and_word_order(answer: str) -> None:
         SEPARATION,
         {"id": "emb", "text": "Item embeddings.", "checks": [{"concepts": [["item embeddings"]]}]},
     )
-    analysis = checks.analyse(answer, rubric)
+    analysis = analyse(answer, rubric)
     verdicts = {match.id: match.verdict for match in analysis.criteria}
     assert "met" in verdicts.values()
     if "embedding" in answer:
@@ -225,7 +226,7 @@ def test_hyphen_phrase_does_not_match_other_words() -> None:
 def test_partial_when_concepts_are_spread_over_sentences() -> None:
     rubric = make_rubric(SEPARATION)
     match = by_id(
-        checks.analyse("We use retrieval with an ANN index. It is fast. Later comes reranking.", rubric), "separation"
+        analyse("We use retrieval with an ANN index. It is fast. Later comes reranking.", rubric), "separation"
     )
     assert match.verdict == "partial"
     assert match.evidence == "We use retrieval with an ANN index."
@@ -255,7 +256,7 @@ def test_sentence_committing_a_mistake_earns_no_partial_credit() -> None:
 
 def test_criterion_without_checks_is_missed() -> None:
     rubric = make_rubric({"id": "c", "text": "Something only an LLM can judge."})
-    assert checks.analyse("Something only an LLM can judge.", rubric).criteria == (CriterionMatch("c", "missed", None),)
+    assert analyse("Something only an LLM can judge.", rubric).criteria == (CriterionMatch("c", "missed", None),)
 
 
 def test_omission_committed() -> None:
@@ -269,7 +270,7 @@ def test_omission_committed() -> None:
 def test_omission_mistake_in_analysis() -> None:
     omission = {"id": "no-sep", "text": "One-stage design.", "omission_of": ["separation"]}
     rubric = make_rubric(SEPARATION, mistakes=(omission,))
-    made = checks.analyse("We score every item with one big model.", rubric).mistakes[0]
+    made = analyse("We score every item with one big model.", rubric).mistakes[0]
     assert made.committed
     assert made.evidence is None
     assert not committed("We separate retrieval from reranking.", rubric, "no-sep")
@@ -296,10 +297,10 @@ def test_scope_answer() -> None:
 
 def test_rubric_is_compiled_once() -> None:
     rubric = make_rubric(SEPARATION)
-    checks.analyse("We separate retrieval from reranking.", rubric)
+    analyse("We separate retrieval from reranking.", rubric)
     compiled = rubric._compiled
     assert compiled is not None
-    checks.analyse("Another answer about reranking.", rubric)
+    analyse("Another answer about reranking.", rubric)
     assert rubric._compiled is compiled
 
 
@@ -308,7 +309,7 @@ def test_rubric_is_compiled_once() -> None:
 
 def test_guard_empty() -> None:
     for answer in ("", "   \n\t "):
-        guards = checks.analyse(answer, make_rubric(SEPARATION)).guards
+        guards = analyse(answer, make_rubric(SEPARATION)).guards
         assert [(g.kind, g.cap) for g in guards] == [("empty", 0.0)]
     assert "empty" not in guard_kinds("We separate retrieval from reranking.")
 
@@ -317,7 +318,7 @@ def test_guard_empty() -> None:
     "answer", ["asdf qwer zxcv", "\x00\x01\x02\x03\xff\xfe\x00\x01", "%%% $$$ ### !!! @@@", "Reranking."]
 )
 def test_guard_garbage(answer: str) -> None:
-    guards = checks.analyse(answer, make_rubric(SEPARATION)).guards
+    guards = analyse(answer, make_rubric(SEPARATION)).guards
     assert [(g.kind, g.cap) for g in guards] == [("garbage", 0.0)]
 
 
@@ -337,7 +338,7 @@ def test_no_garbage_guard_on_real_text(answer: str) -> None:
     ],
 )
 def test_guard_keyword_list(answer: str) -> None:
-    guards = checks.analyse(answer, make_rubric(SEPARATION)).guards
+    guards = analyse(answer, make_rubric(SEPARATION)).guards
     assert [(g.kind, g.cap) for g in guards] == [("keyword_list", 0.3)]
 
 
@@ -355,7 +356,7 @@ def test_no_keyword_list_guard_on_terse_sentences(answer: str) -> None:
 
 def test_guard_off_topic() -> None:
     cooking = "First I chop the onions and fry them in butter until golden, then add garlic and tomatoes."
-    guards = checks.analyse(cooking, make_rubric(SEPARATION)).guards
+    guards = analyse(cooking, make_rubric(SEPARATION)).guards
     assert [(g.kind, g.cap) for g in guards] == [("off_topic", 0.1)]
     # On topic but meeting no key point: the vocabulary is the rubric's own.
     assert "off_topic" not in guard_kinds("I would build an ANN index over item embeddings and evaluate recall.")
@@ -376,7 +377,7 @@ def test_guard_off_topic() -> None:
     ],
 )
 def test_guard_injection(answer: str) -> None:
-    guards = checks.analyse(answer, make_rubric(SEPARATION)).guards
+    guards = analyse(answer, make_rubric(SEPARATION)).guards
     assert ("injection", INJECTION_CAP) in [(g.kind, g.cap) for g in guards]
 
 
@@ -447,7 +448,7 @@ def test_find_quote_on_real_answer_sentence() -> None:
 
 def test_evidence_is_verbatim_original_text() -> None:
     answer = "First, some context.\n  We SEPARATE Retrieval from «Re-Ranking»!  Then we ship it."
-    match = by_id(checks.analyse(answer, make_rubric(SEPARATION)), "separation")
+    match = by_id(analyse(answer, make_rubric(SEPARATION)), "separation")
     assert match.verdict == "met"
     assert match.evidence == "We SEPARATE Retrieval from «Re-Ranking»!"
     assert match.evidence in answer
@@ -456,15 +457,15 @@ def test_evidence_is_verbatim_original_text() -> None:
 def test_evidence_keeps_decimal_numbers_in_one_sentence() -> None:
     answer = "With p = 0.05 we reject; the p-value is the probability of data at least as extreme under the null."
     rubric = make_rubric(P_DEFINITION)
-    match = by_id(checks.analyse(answer, rubric), "p-definition")
+    match = by_id(analyse(answer, rubric), "p-definition")
     assert match.verdict == "met"
     assert match.evidence == "the p-value is the probability of data at least as extreme under the null."
-    assert by_id(checks.analyse("We chose p < 0.05. Nothing else.", rubric), "p-definition").evidence is None
+    assert by_id(analyse("We chose p < 0.05. Nothing else.", rubric), "p-definition").evidence is None
 
 
 def test_evidence_drops_bullet_markers_only() -> None:
     answer = "- Retrieval first, then reranking.\n- Evaluate offline."
-    match = by_id(checks.analyse(answer, make_rubric(SEPARATION)), "separation")
+    match = by_id(analyse(answer, make_rubric(SEPARATION)), "separation")
     assert match.evidence == "Retrieval first, then reranking."
 
 
@@ -548,7 +549,7 @@ ANSWER_200 = (
 
 def test_realistic_answer_and_speed() -> None:
     rubric = realistic_rubric()
-    analysis = checks.analyse(ANSWER_200, rubric)
+    analysis = analyse(ANSWER_200, rubric)
     verdicts = {match.id: match.verdict for match in analysis.criteria}
     assert verdicts == {
         "separation": "met",
@@ -563,7 +564,7 @@ def test_realistic_answer_and_speed() -> None:
     assert not any(mistake.committed for mistake in analysis.mistakes)
     assert analysis.guards == ()
     runs = 200
-    per_answer = timeit.timeit(lambda: checks.analyse(ANSWER_200, rubric), number=runs) / runs
+    per_answer = timeit.timeit(lambda: analyse(ANSWER_200, rubric), number=runs) / runs
     assert per_answer < 0.025  # the target is well under 5 ms; this only catches pathological slowdowns
 
 
@@ -598,10 +599,10 @@ def test_numbers_match_their_words() -> None:
 
 def test_terse_answer_that_states_a_key_point_is_not_garbage() -> None:
     rubric = concept_rubric(["push"])
-    analysis = checks.analyse("push", rubric)
+    analysis = analyse("push", rubric)
     assert analysis.criteria[0].verdict == "met"
     assert "garbage" not in {guard.kind for guard in analysis.guards}
-    assert "garbage" in {guard.kind for guard in checks.analyse("pop", rubric).guards}
+    assert "garbage" in {guard.kind for guard in analyse("pop", rubric).guards}
 
 
 def test_formula_answer_is_not_random_letters() -> None:
@@ -614,7 +615,7 @@ def test_terse_technical_sentence_is_not_a_keyword_list() -> None:
 
 def test_check_matches_and_content_words() -> None:
     check = Check(concepts=[["retrieval"], ["rerank"]])
-    assert checks.check_matches(check, "First retrieval. Then we rerank the candidates with retrieval scores.")
-    assert checks.check_matches(check, "We did not separate retrieval and reranking.") is None
-    assert checks.content_words("The p-value of 0.05") == ["p-value", "0.05"]
-    assert checks.word_key("Re-ranking") == checks.word_key("reranking")
+    assert check_matches(check, "First retrieval. Then we rerank the candidates with retrieval scores.")
+    assert check_matches(check, "We did not separate retrieval and reranking.") is None
+    assert content_words("The p-value of 0.05") == ["p-value", "0.05"]
+    assert word_key("Re-ranking") == word_key("reranking")
