@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_openai import FakeOpenAI, correct_reply
+from fake_openai import FakeOpenAI, FakeReply, correct_reply
 
 from mockint.errors import JudgeError
 from mockint.grading.grade import grade_answer
@@ -144,3 +144,24 @@ def test_an_incomplete_reply_is_not_cached(make_judge: Callable[[FakeOpenAI], Op
             cache.close()
         assert len(server.requests) == 4, "asked again: an incomplete reply is never served from the cache"
     assert first.incomplete is not None and second.requests == 2
+
+
+def test_a_failed_reask_keeps_the_first_replys_verdicts(make_judge: Callable[[FakeOpenAI], OpenAIJudge]) -> None:
+    # What llama.cpp's server answers when the re-ask no longer fits its context window.
+    too_long = FakeReply.error(400, "This model's maximum context length is 2048 tokens.")
+    with FakeOpenAI([LEFT_OUT, too_long]) as server:
+        grade = grade_answer(ANSWER, RUBRIC, make_judge(server))
+        assert len(server.requests) == 2
+
+    assert grade.grader == "hybrid"
+    assert [item.source for item in grade.criteria] == ["llm", "deterministic"]
+    warning = [line for line in grade.warnings if "incomplete" in line]
+    assert len(warning) == 1 and "the re-ask failed" in warning[0] and "HTTP 400" in warning[0]
+    assert warning[0].endswith("graded deterministically: key point as-extreme")
+
+
+def test_a_failed_reask_after_an_unusable_reply_still_fails(make_judge: Callable[[FakeOpenAI], OpenAIJudge]) -> None:
+    with FakeOpenAI(["no JSON here", FakeReply.error(400, "context length exceeded")]) as server:
+        with pytest.raises(JudgeError) as caught:
+            make_judge(server).judge(ANSWER, RUBRIC)
+    assert caught.value.reason == "http_400"

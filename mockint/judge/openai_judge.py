@@ -12,9 +12,9 @@ How a request is made:
 * **Bounded retries.** :func:`~mockint.judge.transport.retrying`, bounded by ``max_attempts`` and by a total
   deadline per answer.
 * **One re-ask.** A reply that is not valid JSON or breaks the contract is sent back once with the validation
-  error. If the second reply breaks it too, the usable verdicts of the fuller of the two are kept
-  (:func:`~mockint.judge.reply.salvage_reply`; the result's ``incomplete`` says what was wrong); a reply with
-  none is a :class:`~mockint.errors.JudgeError` with reason ``invalid_reply``.
+  error. If the second reply breaks it too, or the re-ask itself fails (a small server's context cannot hold
+  it), the usable verdicts of the fuller reply are kept (:func:`~mockint.judge.reply.salvage_reply`; the
+  result's ``incomplete`` says what was wrong); with none, the answer fails as before (``invalid_reply``).
 * **Shared limits.** With a :class:`~mockint.judge.ratelimit.RequestLimiter`, every HTTP request holds one of
   its in-flight slots and passes its per-minute buckets, and a ``Retry-After`` pauses every thread sharing it.
   The judge counts requests and the tokens servers report (:attr:`OpenAIJudge.usage`), for cost reports.
@@ -57,7 +57,7 @@ from mockint.judge.transport import (
     server_name,
     shorten,
 )
-from mockint.models import JudgeResult, Rubric
+from mockint.models import JudgeReply, JudgeResult, Rubric
 from mockint.prompts import load_prompt
 
 if TYPE_CHECKING:
@@ -314,7 +314,14 @@ class OpenAIJudge:
                 {"role": "user", "content": reask},
             ]
             first_content = content
-            content = self._complete(conversation, schema, call)
+            try:
+                content = self._complete(conversation, schema, call)
+            except JudgeError as failed:
+                # A small server's context may not hold the re-ask (HTTP 400): the first reply's verdicts stand.
+                partial = salvage_reply(first_content, rubric)
+                if partial is None:
+                    raise
+                return self._partial(partial, call, f"{shorten(str(first), DETAIL_CHARS)}; the re-ask failed: {failed}")
             try:
                 reply = check_reply(content, rubric)
             except InvalidReply as second:
@@ -327,15 +334,19 @@ class OpenAIJudge:
                         ),
                         reason="invalid_reply",
                     ) from None
-                logger.info("answer %s: judge reply incomplete after the re-ask; keeping what it holds", call.label)
-                return JudgeResult(
-                    reply=partial,
-                    model=self._model,
-                    prompt_version=self.prompt_version,
-                    requests=call.requests,
-                    incomplete=self._redact(shorten(str(second), DETAIL_CHARS)),
-                )
+                return self._partial(partial, call, str(second))
         return JudgeResult(reply=reply, model=self._model, prompt_version=self.prompt_version, requests=call.requests)
+
+    def _partial(self, reply: JudgeReply, call: _Call, problem: str) -> JudgeResult:
+        logger.info("answer %s: judge reply incomplete after the re-ask; keeping what it holds", call.label)
+        incomplete = self._redact(shorten(problem, 2 * DETAIL_CHARS))
+        return JudgeResult(
+            reply=reply,
+            model=self._model,
+            prompt_version=self.prompt_version,
+            requests=call.requests,
+            incomplete=incomplete,
+        )
 
     def ask(
         self,
