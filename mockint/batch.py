@@ -21,7 +21,7 @@ import os
 import sys
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -227,6 +227,7 @@ class RunSummary:
         graded: Answers graded.
         errors: Records that could not be graded (``error`` set).
         fallbacks: Answers graded deterministically because the judge failed.
+        fallback_reasons: Those answers counted by their grade's ``fallback`` reason.
         breaker_reason: Why the judge stopped being called, when it did.
         messages: The first :data:`MAX_ERROR_MESSAGES` one-line error messages, in input order.
         skipped: Records skipped because the output already had them (``--resume``).
@@ -236,6 +237,7 @@ class RunSummary:
     graded: int = 0
     errors: int = 0
     fallbacks: int = 0
+    fallback_reasons: Counter[str] = field(default_factory=Counter)
     breaker_reason: str | None = None
     messages: list[str] = field(default_factory=list)
     skipped: int = 0
@@ -254,6 +256,14 @@ def _grade_record(record: Record, rubrics: RubricSet, judge: Judge | None) -> Gr
     grade.extra = answer.extra
     grade.warnings[:0] = record.warnings
     return grade
+
+
+def breaker_notice(breaker: CircuitBreakerJudge) -> str:
+    """The one line saying that the judge is given up, why, and whether it is tried again."""
+    circuit = breaker.circuit
+    if circuit.cooldown is None:
+        return f"the LLM judge stopped: {circuit.describe()}; grading the rest deterministically"
+    return f"the LLM judge stopped: {circuit.describe()}; grading deterministically until it answers again"
 
 
 # The reorder window: records submitted but not yet emitted. A slow answer (a retry waiting out a 429) holds
@@ -305,6 +315,25 @@ def grade_records(
     summary = RunSummary()
     if breaker is None and isinstance(judge, CircuitBreakerJudge):
         breaker = judge
+    judge_down = False
+    seen = (0, 0)  # the breaker's openings and recoveries already told
+
+    def tell_breaker() -> None:
+        # One line when the judge is given up and one when a probe finds it working again, not per answer;
+        # counted, not sampled, so that a quick open-and-recover between two grades is told too.
+        nonlocal judge_down, seen
+        if breaker is None:
+            return
+        circuit = breaker.circuit
+        openings, recoveries = circuit.openings, circuit.recoveries
+        for down, happened in ((True, openings > seen[0]), (False, recoveries > seen[1]), (True, breaker.is_open)):
+            if happened and down != judge_down:
+                judge_down = down
+                if down:
+                    summary.breaker_reason = summary.breaker_reason or circuit.last_reason
+                if notice is not None:
+                    notice(breaker_notice(breaker) if down else "the LLM judge answers again; using it")
+        seen = (openings, recoveries)
 
     def account(grade: Grade) -> None:
         if grade.error is not None:
@@ -313,15 +342,10 @@ def grade_records(
                 summary.messages.append(grade.error)
         else:
             summary.graded += 1
-            if judge is not None and grade.grader == "deterministic":
+            if grade.fallback is not None:
                 summary.fallbacks += 1
-        if breaker is not None and summary.breaker_reason is None and breaker.is_open:
-            summary.breaker_reason = breaker.open_reason
-            if notice is not None:
-                notice(
-                    f"the LLM judge failed for {breaker.threshold} answers in a row ({breaker.open_reason}); "
-                    "grading the rest deterministically"
-                )
+                summary.fallback_reasons[grade.fallback] += 1
+        tell_breaker()
         emit(grade)
 
     threads = max(1, workers if workers is not None else concurrency)

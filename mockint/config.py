@@ -21,6 +21,10 @@ DEFAULT_MAX_ATTEMPTS = 4
 DEFAULT_MAX_REPLY_BYTES = 1_000_000
 """Largest judge reply accepted, in UTF-8 bytes of its text: about fifty times a reply that quotes a long answer
 for every key point, and small enough that a runaway reply (a model repeating itself) is not parsed or cached."""
+# Kept equal to mockint.judge.transport.DEFAULT_RATE_LIMIT_PATIENCE and mockint.judge.circuit.DEFAULT_COOLDOWN
+# (config must not import the judge package; a test checks they agree).
+DEFAULT_RATE_LIMIT_PATIENCE = 300.0
+DEFAULT_BREAKER_COOLDOWN = 30.0
 # A local server (Ollama, llama.cpp, vLLM, LM Studio) ignores the key, but the openai SDK insists on one.
 LOCAL_PLACEHOLDER_KEY = "not-needed"
 
@@ -35,9 +39,14 @@ class Settings(BaseModel):
         use_llm: False with ``--no-llm``, or when neither a key nor a base URL is set.
         llm_reason: Why the LLM is off, for the one-time notice.
         timeout: Seconds for one HTTP request to the judge (``MOCKINT_TIMEOUT``).
-        max_attempts: HTTP attempts per judge request, retries included (``MOCKINT_MAX_ATTEMPTS``).
+        max_attempts: HTTP attempts per judge request, retries included (``MOCKINT_MAX_ATTEMPTS``); rate
+            limits (HTTP 429) spend none of them.
         max_reply_bytes: Largest judge reply accepted, in UTF-8 bytes (``MOCKINT_MAX_REPLY_BYTES``); a larger
             one is an invalid reply, never cached.
+        rate_limit_patience: Seconds of rate limiting an answer waits out before it is graded
+            deterministically (``--rate-limit-patience``, ``MOCKINT_RATE_LIMIT_PATIENCE``).
+        breaker_cooldown: Seconds the circuit breaker stays open before it sends one probe
+            (``MOCKINT_BREAKER_COOLDOWN``).
         home: ``MOCKINT_HOME``, else the platform's user data folder: where mockint keeps its own files.
         max_answer_chars: Longest answer graded (``MOCKINT_MAX_ANSWER_CHARS``, ``--max-answer-chars``); a longer
             one is an error record.
@@ -53,6 +62,8 @@ class Settings(BaseModel):
     timeout: float = DEFAULT_TIMEOUT
     max_attempts: int = DEFAULT_MAX_ATTEMPTS
     max_reply_bytes: int = DEFAULT_MAX_REPLY_BYTES
+    rate_limit_patience: float = DEFAULT_RATE_LIMIT_PATIENCE
+    breaker_cooldown: float = DEFAULT_BREAKER_COOLDOWN
     home: Path
     max_answer_chars: int = DEFAULT_MAX_ANSWER_CHARS
 
@@ -99,6 +110,20 @@ def _whole_number(env: Mapping[str, str], name: str, default: int, example: int)
     return value
 
 
+def _seconds(env: Mapping[str, str], name: str, default: float, example: str) -> float:
+    """A duration of 0 or more seconds from ``env[name]``."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number; set it to seconds, e.g. {name}={example}") from None
+    if not math.isfinite(value) or value < 0:
+        raise ConfigError(f"{name}={raw!r} must be 0 or more seconds; set e.g. {name}={example}")
+    return value
+
+
 def _default_home() -> Path:
     from platformdirs import user_data_dir
 
@@ -109,6 +134,7 @@ def load_settings(
     *,
     model: str | None = None,
     no_llm: bool = False,
+    rate_limit_patience: float | None = None,
     env: Mapping[str, str] | None = None,
 ) -> Settings:
     """Build settings from flags, falling back to environment variables.
@@ -116,6 +142,7 @@ def load_settings(
     Args:
         model: ``--model``; overrides ``MOCKINT_MODEL``.
         no_llm: ``--no-llm``: never call a judge.
+        rate_limit_patience: ``--rate-limit-patience``; overrides ``MOCKINT_RATE_LIMIT_PATIENCE``.
         env: The environment to read (``os.environ`` by default).
 
     Returns:
@@ -153,6 +180,12 @@ def load_settings(
         timeout=_positive_float(env, "MOCKINT_TIMEOUT", DEFAULT_TIMEOUT),
         max_attempts=_whole_number(env, "MOCKINT_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_ATTEMPTS),
         max_reply_bytes=_whole_number(env, "MOCKINT_MAX_REPLY_BYTES", DEFAULT_MAX_REPLY_BYTES, DEFAULT_MAX_REPLY_BYTES),
+        rate_limit_patience=(
+            rate_limit_patience
+            if rate_limit_patience is not None
+            else _seconds(env, "MOCKINT_RATE_LIMIT_PATIENCE", DEFAULT_RATE_LIMIT_PATIENCE, "300")
+        ),
+        breaker_cooldown=_seconds(env, "MOCKINT_BREAKER_COOLDOWN", DEFAULT_BREAKER_COOLDOWN, "30"),
         home=Path(home_raw).expanduser() if home_raw else _default_home(),
         max_answer_chars=env_limit("MOCKINT_MAX_ANSWER_CHARS", DEFAULT_MAX_ANSWER_CHARS, env),
     )

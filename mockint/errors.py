@@ -31,5 +31,12 @@ class JudgeError(MockintError):
         self.reason = reason
 
 
+class RateLimitedError(JudgeError):
+    """The judge server still answered HTTP 429 when the rate-limit patience ran out.
+
+    A busy server is not a broken one: the circuit breaker does not count this failure.
+    """
+
+
 class ConfigError(MockintError):
     """Settings from flags or the environment are inconsistent or invalid."""

@@ -310,6 +310,10 @@ class Grade(BaseModel):
         extra: The input's other columns, passed through.
         layers: The deterministic layers that ran: ``lexical`` (concept lists, stance, guards) and, with the
             ``semantic`` extra, ``semantic:<model>``; empty for an input error.
+        fallback: Why a judge was configured but its reply not used: the failure's reason code (``timeout``,
+            ``connection``, ``http_<status>``, ``invalid_reply``, ``refusal``, ``bad_response``, ``circuit_open``,
+            ``batch_missing``, ...); the grade is then deterministic. ``None`` otherwise, also when the judge was
+            not asked because the answer had no gradeable text (asking again would not change that).
     """
 
     id: str | None
@@ -325,6 +329,7 @@ class Grade(BaseModel):
     error: str | None = None
     extra: dict[str, Any] = Field(default_factory=dict)
     layers: list[str] = Field(default_factory=list)
+    fallback: str | None = None
 
 
 class JudgeCriterion(BaseModel):

@@ -32,6 +32,7 @@ _GRADE_KEYS = (
     "error",
     "extra",
     "layers",
+    "fallback",
 )
 
 
@@ -86,6 +87,7 @@ class CsvWriter:
         "warnings",
         "error",
         "feedback",
+        "fallback",
     ]
 
     def __init__(self, stream: IO[str]) -> None:
@@ -113,6 +115,7 @@ class CsvWriter:
             " | ".join(grade.warnings),
             grade.error or "",
             grade.feedback,
+            grade.fallback or "",
             *(_cell(grade.extra.get(key)) for key in self._extra_columns),
             json.dumps(others, ensure_ascii=False) if others else "",
         ]

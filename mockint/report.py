@@ -177,11 +177,17 @@ class ReportBuilder:
             [(m.id, m.text, m.committed) for m in grade.mistakes],
             grade.warnings,
             grade.error,
+            grade.fallback,
         )
 
-    def add_json(self, data: Mapping[str, Any]) -> None:
-        """Count one grade read back from a JSONL output file (written by an earlier run)."""
-        self.earlier += 1
+    def add_json(self, data: Mapping[str, Any], *, earlier: bool = True) -> None:
+        """Count one grade read back from a JSONL output file.
+
+        Args:
+            data: The grade object.
+            earlier: Whether an earlier run wrote it (its tokens are not in this run's usage).
+        """
+        self.earlier += earlier
         criteria = [
             (str(c.get("id")), str(c.get("text", "")), str(c.get("verdict")), c.get("agree"))
             for c in data.get("criteria") or []
@@ -202,6 +208,7 @@ class ReportBuilder:
             mistakes,
             [str(w) for w in data.get("warnings") or []],
             data.get("error") if isinstance(data.get("error"), str) else None,
+            data.get("fallback") if isinstance(data.get("fallback"), str) else None,
         )
 
     def _add(
@@ -214,6 +221,7 @@ class ReportBuilder:
         mistakes: Sequence[tuple[str, str, bool]],
         warnings: Sequence[str],
         error: str | None,
+        fallback: str | None = None,
     ) -> None:
         self._total += 1
         self._seq += 1
@@ -246,13 +254,13 @@ class ReportBuilder:
             elif item[:2] > self._disagree[0][:2]:
                 heapq.heapreplace(self._disagree, item)
         self._unverified += sum(1 for warning in warnings if "(unverified)" in warning)
-        reason = _fallback_reason(warnings)
+        reason = _fallback_reason(warnings, fallback)
         if reason is not None:
             reason_key, example = reason
-            fallback = self._fallbacks.setdefault(reason_key, _Fallback(example=example))
-            fallback.count += 1
-            if answer_id and len(fallback.ids) < _EXAMPLES:
-                fallback.ids.append(answer_id)
+            entry = self._fallbacks.setdefault(reason_key, _Fallback(example=example))
+            entry.count += 1
+            if answer_id and len(entry.ids) < _EXAMPLES:
+                entry.ids.append(answer_id)
 
     # -- rendering -----------------------------------------------------------------------------------------
 
@@ -487,8 +495,15 @@ class ReportBuilder:
             raise InputError(f"{path}: cannot write the report ({exc.strerror}); check the path") from None
 
 
-def _fallback_reason(warnings: Sequence[str]) -> tuple[str, str] | None:
-    """``(reason, warning)`` when the judge's reply was not used for this grade, from grade_answer's warnings."""
+def _fallback_reason(warnings: Sequence[str], fallback: str | None = None) -> tuple[str, str] | None:
+    """``(reason, warning)`` when the judge's reply was not used for this grade.
+
+    The grade's ``fallback`` reason when it has one; else (output written before that field, or the judge not
+    asked) read from grade_answer's warnings.
+    """
+    if fallback is not None:
+        example = next((w for w in warnings if w.startswith("LLM judge failed")), fallback)
+        return fallback, example
     for warning in warnings:
         if warning.startswith("LLM judge not asked"):
             return "not asked: no gradeable text", warning

@@ -23,6 +23,8 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "MOCKINT_TIMEOUT",
         "MOCKINT_MAX_ATTEMPTS",
         "MOCKINT_MAX_REPLY_BYTES",
+        "MOCKINT_RATE_LIMIT_PATIENCE",
+        "MOCKINT_BREAKER_COOLDOWN",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("MOCKINT_HOME", str(tmp_path / "mockint-home"))

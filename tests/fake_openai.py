@@ -15,7 +15,8 @@ queued reply, else by ``handler(request_json)``, else with HTTP 500 "no scripted
 Faults: a :class:`FakeReply` can be a 429 with ``Retry-After``, a 5xx, slow (``delay``), an invalid or
 truncated reply (``content`` cut short), a truncated HTTP body (``truncate``: the connection closes before
 the announced ``Content-Length``) or a connection reset with no reply at all (``reset``);
-:class:`FaultInjector` wraps a handler and injects such faults at a seeded random rate. The server tracks
+:class:`FaultInjector` wraps a handler and injects such faults at a seeded random rate, and :class:`Outage`
+makes a server fail for a while (or hang) and then recover. The server tracks
 requests in flight (``max_in_flight``).
 
 The Batch API: ``POST /v1/files`` (multipart upload), ``GET /v1/files/{id}`` and ``/content``,
@@ -49,6 +50,7 @@ __all__ = [
     "FakeOpenAI",
     "FakeReply",
     "FaultInjector",
+    "Outage",
     "RecordedRequest",
     "answer_from_request",
     "completion",
@@ -597,6 +599,50 @@ class FaultInjector:
             payload, _ = reply.body_bytes()
             return FakeReply(status=reply.status, json=reply.json, truncate=len(payload) // 2)
         return reply
+
+
+class Outage:
+    """Wraps a handler: the first ``requests`` requests (or those within ``seconds`` of the first) get ``reply``,
+    the rest the handler's answer; a server that fails for a while and then recovers.
+
+    Thread-safe; :attr:`failed` counts the requests answered with ``reply`` and :attr:`served` the others.
+
+    Args:
+        handler: Answers the requests after the outage.
+        reply: The outage's reply, e.g. ``FakeReply.error(503)``, a 429 with ``Retry-After``, or a hang
+            (``FakeReply.ok("{}", delay=3600)``).
+        requests: Requests answered with ``reply``.
+        seconds: Or: how long the outage lasts, from the first request.
+    """
+
+    def __init__(
+        self, handler: Handler, reply: FakeReply, *, requests: int | None = None, seconds: float | None = None
+    ) -> None:
+        if (requests is None) == (seconds is None):
+            raise ValueError("give exactly one of requests and seconds")
+        self.handler = handler
+        self.reply = reply
+        self.requests = requests
+        self.seconds = seconds
+        self.failed = 0
+        self.served = 0
+        self._started: float | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self, body: dict[str, Any]) -> FakeReply | str:
+        with self._lock:
+            now = time.monotonic()
+            if self._started is None:
+                self._started = now
+            if self.requests is not None:
+                down = self.failed < self.requests
+            else:
+                down = now - self._started < (self.seconds or 0.0)
+            if down:
+                self.failed += 1
+            else:
+                self.served += 1
+        return self.reply if down else self.handler(body)
 
 
 _ANSWER_TAG = re.compile(r"<answer(?P<attrs>[^>]*)>\n?(?P<answer>.*)\n?</answer>", re.DOTALL)

@@ -208,7 +208,7 @@ def test_durable_writer_appends_whole_lines(tmp_path: Path) -> None:
     assert [json.loads(line)["id"] for line in lines] == ["1", "2"]
     assert list(json.loads(lines[0])) == [
         "id", "question_id", "score", "grader", "model", "prompt_version",
-        "criteria", "mistakes", "feedback", "warnings", "error", "extra", "layers",
+        "criteria", "mistakes", "feedback", "warnings", "error", "extra", "layers", "fallback",
     ]  # fmt: skip
 
 

@@ -47,6 +47,7 @@ def test_grade_examples_deterministically(examples_file: Path) -> None:
         "error",
         "extra",
         "layers",
+        "fallback",
     }
     # said once, on stderr
     assert result.stderr.count("grading deterministically") == 1

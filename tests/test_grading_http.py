@@ -108,7 +108,8 @@ def test_dead_server_falls_back_and_breaker_stops_calling(
     assert any("LLM judge failed" in str(w) for w in first_warnings)
     # three answers' worth of attempts, then no more calls
     assert requests <= 3 * 2 * 3
-    assert result.stderr.count("grading the rest deterministically") == 1
+    assert result.stderr.count("the LLM judge stopped: 3 answers in a row failed") == 1
+    assert "grading deterministically until it answers again" in result.stderr
     assert "graded deterministically after a judge failure" in result.stderr
     assert elapsed < 60
 

@@ -9,7 +9,7 @@ Rules (a finding names the file, the line of the item and the rule):
 * ``overlapping-key-points``: two key points say nearly the same thing or check for the same words (words
   both repeat from the question, "The main advantages of X include ...", do not count).
 * ``no-checks``: a key point without deterministic checks, a mistake without detectors or ``omission_of``.
-* ``check-never-matches``: a key point check that matches neither the model answer nor the key point's own
+* ``check-never-matches``: a key point check that matches neither the model answer, the examples nor the key point's own
   wording and source quote (it probably never matches anything).
 * ``detector-matches-model-answer``: a mistake detector that fires on the rubric's own model answer.
 * ``generic-check``: key point checks that also match the model answers of several other questions (three,
@@ -220,7 +220,9 @@ def _rubric_findings(
                 "no-checks",
                 "key point has no deterministic checks; offline grading can never credit it — add checks",
             )
-        own = [rubric.model_answer, text, criterion.source_quote or ""]
+        # The rubric's own example answers count too: a check written for a candidate's wording is live when an
+        # example uses that wording.
+        own = [rubric.model_answer, text, criterion.source_quote or "", *(e.answer for e in rubric.examples)]
         for check_index, check in enumerate(criterion.checks):
             if not any(check_matches(check, sample) for sample in own if sample):
                 add(

@@ -12,6 +12,7 @@ from typing import IO, TYPE_CHECKING, Annotated
 import typer
 
 from mockint.cli._common import RubricsOption, counted, error, notice, report_errors, sigterm_as_ctrl_c, user_errors
+from mockint.cli._grade_options import check_options
 from mockint.files import MAX_ERROR_MESSAGES
 
 if TYPE_CHECKING:
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 
     from mockint.batch import Record, ResumeState, RunSummary
     from mockint.config import Settings
+    from mockint.fallbacks import RetrySession
     from mockint.judge import BatchStatus, JudgeStack
     from mockint.models import Grade
     from mockint.render import GradeWriter
@@ -63,68 +65,6 @@ def _count_records(files: list[Path]) -> int | None:
         return total
     except OSError:
         return None
-
-
-def _usage_error(message: str) -> None:
-    from mockint.errors import InputError
-
-    raise InputError(message)
-
-
-def _check_options(
-    *,
-    out: Path | None,
-    output_format: str,
-    no_llm: bool,
-    resume: bool,
-    export_batch: Path | None,
-    import_batch: list[Path] | None,
-    batch_api: bool,
-    batch_id: str | None,
-    rpm: float | None,
-    tpm: float | None,
-    report: Path | None,
-    price_in: float | None,
-    price_out: float | None,
-) -> None:
-    """Refuse contradictory options before any work is done, each in one line that says what to drop."""
-    if export_batch is not None:
-        extra = [
-            name
-            for name, given in (
-                ("--out", out is not None),
-                ("--resume", resume),
-                ("--report", report is not None),
-                ("--import-batch", bool(import_batch)),
-                ("--batch-api", batch_api),
-                ("--no-llm", no_llm),
-                ("--rpm/--tpm", rpm is not None or tpm is not None),
-            )
-            if given
-        ]
-        if extra:
-            _usage_error(f"--export-batch only writes the request file; drop {', '.join(extra)}")
-    if import_batch and batch_api:
-        _usage_error("--import-batch and --batch-api are two ways to get the replies; use one of them")
-    if batch_id is not None and not batch_api:
-        _usage_error("--batch-id picks up a provider batch; add --batch-api")
-    if (rpm is not None or tpm is not None) and (no_llm or import_batch or batch_api):
-        _usage_error("--rpm/--tpm limit live judge requests; drop them with --no-llm, --import-batch or --batch-api")
-    if import_batch and no_llm:
-        _usage_error("--import-batch uses the LLM's batch replies; drop --no-llm")
-    if batch_api and out is None:
-        _usage_error("--batch-api needs --out FILE.jsonl (the batch id is kept next to it, to resume)")
-    if resume:
-        if out is None:
-            _usage_error("--resume needs --out FILE.jsonl: it skips the ids already in that file")
-        if output_format != "jsonl":
-            _usage_error(f"--resume works on JSONL output only; write to a .jsonl file (not {output_format})")
-    if (price_in is None) != (price_out is None):
-        _usage_error("give both --price-in and --price-out (USD per 1M input and output tokens)")
-    if report is not None:
-        from mockint.report import report_format
-
-        report_format(report)
 
 
 @user_errors
@@ -174,11 +114,40 @@ def grade(
             rich_help_panel=_SCALE_PANEL,
         ),
     ] = None,
+    rate_limit_patience: Annotated[
+        float | None,
+        typer.Option(
+            "--rate-limit-patience",
+            min=0,
+            metavar="SECONDS",
+            help="How long an answer waits out HTTP 429s (Retry-After, else backoff; no attempt spent) before it "
+            "is graded deterministically; also the longest run of nothing but 429s waited through. Default "
+            "$MOCKINT_RATE_LIMIT_PATIENCE or 300.",
+            rich_help_panel=_SCALE_PANEL,
+        ),
+    ] = None,
     resume: Annotated[
         bool,
         typer.Option(
             "--resume",
             help="Skip the answers already in --out (JSONL) and append the rest; a torn last line is dropped.",
+            rich_help_panel=_SCALE_PANEL,
+        ),
+    ] = False,
+    retry_fallbacks: Annotated[
+        bool,
+        typer.Option(
+            "--retry-fallbacks",
+            help="With --resume: also re-grade the answers in --out that fell back to deterministic grading "
+            "because the judge failed, replacing their lines in place.",
+            rich_help_panel=_SCALE_PANEL,
+        ),
+    ] = False,
+    fail_on_fallback: Annotated[
+        bool,
+        typer.Option(
+            "--fail-on-fallback",
+            help="Exit 3 when any answer of the output fell back to deterministic grading (judge failure).",
             rich_help_panel=_SCALE_PANEL,
         ),
     ] = False,
@@ -267,8 +236,12 @@ def grade(
 
     Each input line gets one output record, in input order, written as soon as it is graded. A bad line is
     reported with its line number and `error` set; the others are still graded; the exit code is then 1.
+    An answer the judge failed on is graded deterministically, with `fallback` set to the reason; with
+    --fail-on-fallback the exit code is then 3 (1 wins when a record also failed).
     Uses the LLM judge when OPENAI_API_KEY or OPENAI_BASE_URL is set, else deterministic checks. Judge replies
-    are cached in $MOCKINT_HOME/cache.db, so grading the same answers again sends no request.
+    are cached in $MOCKINT_HOME/cache.db, so grading the same answers again sends no request. After 3 failed
+    answers (or 3 requests without a response) in a row the judge is given up and answers in flight stop
+    retrying; after $MOCKINT_BREAKER_COOLDOWN seconds (default 30) one probe request checks whether it is back.
 
     Limits: an answer over 100,000 characters is an error record (--max-answer-chars); a rubric file over 1 MiB
     is refused ($MOCKINT_MAX_RUBRIC_BYTES); a judge reply over 1,000,000 bytes is invalid and never cached
@@ -279,11 +252,12 @@ def grade(
     from mockint.rubrics import load_rubrics
 
     output_format = _choose_format(fmt, out)
-    _check_options(
+    check_options(
         out=out,
         output_format=output_format,
         no_llm=no_llm,
         resume=resume,
+        retry_fallbacks=retry_fallbacks,
         export_batch=export_batch,
         import_batch=import_batch,
         batch_api=batch_api,
@@ -294,11 +268,13 @@ def grade(
         price_in=price_in,
         price_out=price_out,
     )
-    settings = load_settings(model=model, no_llm=no_llm)
-    if batch_api and not settings.use_llm:
+    settings = load_settings(model=model, no_llm=no_llm, rate_limit_patience=rate_limit_patience)
+    if (batch_api or (retry_fallbacks and not import_batch)) and not settings.use_llm:
         from mockint.errors import ConfigError
 
-        raise ConfigError(f"--batch-api needs a server: {settings.llm_reason}")
+        # Re-graded without a judge, a fallback would lose the record that the judge never graded it.
+        what = "--batch-api needs a server" if batch_api else "--retry-fallbacks needs the LLM judge"
+        raise ConfigError(f"{what}: {settings.llm_reason}")
     rubric_set = load_rubrics(rubrics)
 
     limit = max_answer_chars or settings.max_answer_chars
@@ -326,19 +302,23 @@ def grade(
         from mockint.report import ReportBuilder
 
         builder = ReportBuilder()
-    state = None
-    if resume and out is not None:
-        from mockint.batch import scan_output
+    from mockint.fallbacks import open_existing
 
-        state = scan_output(out, builder.add_json if builder is not None else None)
-        if state.torn_bytes:
-            notice(f"{out}: dropped a torn last line ({state.torn_bytes} bytes) left by an interrupted run")
+    state, retry, kept_fallbacks = open_existing(
+        out,
+        resume=resume,
+        retry_fallbacks=retry_fallbacks,
+        on_line=builder.add_json if builder else None,
+        notice=notice,
+    )
+    # A re-grade run feeds the report from the final file, where each fallback has made way for its re-grade.
+    run_builder = builder if retry is None else None
 
     if batch_api or import_batch:
         outputs = list(import_batch or [])
         if batch_api and out is not None:
             outputs = _run_provider_batch(settings, rubric_set, records, files, out, batch_id, poll_interval)
-        usage, failed = _import(
+        usage, failed, summary = _import(
             settings,
             rubric_set,
             records,
@@ -347,10 +327,11 @@ def grade(
             out=out,
             output_format=output_format,
             state=state,
-            builder=builder,
+            builder=run_builder,
+            retry=retry,
         )
     else:
-        usage, failed = _live(
+        usage, failed, summary = _live(
             settings,
             rubric_set,
             records,
@@ -358,12 +339,19 @@ def grade(
             out=out,
             output_format=output_format,
             state=state,
-            builder=builder,
+            builder=run_builder,
+            retry=retry,
             concurrency=concurrency,
             rpm=rpm,
             tpm=tpm,
             use_cache=not no_cache,
         )
+    fallbacks = summary.fallbacks if summary is not None else 0
+    if retry is not None and summary is not None:
+        feed = (lambda data, earlier: builder.add_json(data, earlier=earlier)) if builder is not None else None
+        fallbacks = retry.finish(feed, notice)
+    else:
+        fallbacks += kept_fallbacks
     if builder is not None and report is not None:
         from mockint.report import Pricing, price_for
 
@@ -378,6 +366,9 @@ def grade(
         raise typer.Exit(130)
     if failed:
         raise typer.Exit(1)
+    if fail_on_fallback and fallbacks:
+        notice(f"--fail-on-fallback: {fallbacks} answer(s) fell back to deterministic grading; exit 3")
+        raise typer.Exit(3)
 
 
 def _export(settings: Settings, rubric_set: RubricSet, records: Callable[[], Iterator[Record]], path: Path) -> None:
@@ -448,6 +439,7 @@ def _run(
     output_format: str,
     state: ResumeState | None,
     builder: ReportBuilder | None,
+    retry: RetrySession | None = None,
 ) -> RunSummary | None:
     """Write every grade ``grade_all`` emits (and count it for the report), with a progress bar on a terminal.
 
@@ -458,6 +450,8 @@ def _run(
         The run's summary, or ``None`` when it was interrupted (Ctrl-C).
     """
     writer, close = _open_writer(out, output_format, append=state is not None)
+    if retry is not None:
+        writer, close = retry.route(writer, close)
     show_progress = sys.stderr.isatty() and (out is not None or output_format == "table")
     summary: RunSummary | None = None
 
@@ -478,7 +472,7 @@ def _run(
 
             total = _count_records(files)
             if total is not None and state is not None:
-                total = max(0, total - state.lines)
+                total = max(0, total - state.lines + (len(retry.to_retry) if retry is not None else 0))
             progress = Progress(console=Console(stderr=True), transient=True)
             task = progress.add_task("grading", total=total)
             shown = False
@@ -516,7 +510,14 @@ def _finish_notice(summary: RunSummary | None, out: Path | None, started: float,
     if summary is None:
         return
     where = f" to {out}" if out is not None else ""
-    fallback = f", {summary.fallbacks} graded deterministically after a judge failure" if summary.fallbacks else ""
+    fallback = ""
+    if summary.fallbacks:
+        from mockint.fallbacks import describe_reasons
+
+        fallback = (
+            f", {summary.fallbacks} graded deterministically after a judge failure "
+            f"({describe_reasons(summary.fallback_reasons)})"
+        )
     skipped = f"; {summary.skipped} already in {out} skipped" if summary.skipped else ""
     notice(
         f"graded {summary.graded} answer(s){where} in {time.perf_counter() - started:.2f} s; "
@@ -534,12 +535,14 @@ def _live(
     output_format: str,
     state: ResumeState | None,
     builder: ReportBuilder | None,
+    retry: RetrySession | None,
     concurrency: int | None,
     rpm: float | None,
     tpm: float | None,
     use_cache: bool,
-) -> tuple[Usage, bool]:
-    """Grade live (judge or deterministic); returns the usage for the report and whether any record failed."""
+) -> tuple[Usage, bool, RunSummary | None]:
+    """Grade live (judge or deterministic); returns the usage for the report, whether any record failed, the
+    summary (``None`` when interrupted)."""
     from mockint.batch import grade_records, usable_cpus
     from mockint.report import Usage
 
@@ -557,7 +560,7 @@ def _live(
             notice(f"{settings.llm_reason}; grading deterministically")
         judge = stack.judge if stack is not None else None
         breaker = stack.breaker if stack is not None else None
-        pending = records() if state is None else state.pending(records())
+        pending = _pending(records(), state, retry)
         summary = _run(
             lambda emit, on_start: grade_records(
                 pending,
@@ -579,6 +582,7 @@ def _live(
             output_format=output_format,
             state=state,
             builder=builder,
+            retry=retry,
         )
     usage = Usage(model=settings.model if stack is not None else None)
     extra = ""
@@ -594,7 +598,13 @@ def _live(
         if stack.shared.shared:
             extra += f"; {counted(stack.shared.shared, 'identical request')} shared"
     _finish_notice(summary, out, started, extra)
-    return usage, summary is not None and summary.errors > 0
+    return usage, summary is not None and summary.errors > 0, summary
+
+
+def _pending(records: Iterator[Record], state: ResumeState | None, retry: RetrySession | None) -> Iterator[Record]:
+    if retry is not None:
+        return retry.pending(records)
+    return records if state is None else state.pending(records)
 
 
 def _run_provider_batch(
@@ -662,8 +672,9 @@ def _import(
     output_format: str,
     state: ResumeState | None,
     builder: ReportBuilder | None,
-) -> tuple[Usage, bool]:
-    """Grade with stored batch replies; returns the usage for the report and whether anything failed."""
+    retry: RetrySession | None,
+) -> tuple[Usage, bool, RunSummary | None]:
+    """Grade with stored batch replies; returns the usage for the report, whether anything failed, the summary."""
     from mockint.batch import grade_records
     from mockint.batch_api import BatchOutput, BatchReplyJudge
     from mockint.prompts import prompt_version
@@ -677,7 +688,7 @@ def _import(
             prompt_version=prompt_version("judge"),
             max_reply_bytes=settings.max_reply_bytes,
         )
-        pending = records() if state is None else state.pending(records())
+        pending = _pending(records(), state, retry)
         # Validation and reconciliation are CPU work: threads would only contend for the GIL.
         summary = _run(
             lambda emit, on_start: grade_records(pending, rubric_set, judge, emit, concurrency=1, started=on_start),
@@ -686,6 +697,7 @@ def _import(
             output_format=output_format,
             state=state,
             builder=builder,
+            retry=retry,
         )
         for problem in output.problems:
             error(problem)
@@ -705,4 +717,4 @@ def _import(
         batch=True,
     )
     _finish_notice(summary, out, started, f"; {counted(judge.replies, 'batch reply', 'batch replies')} used")
-    return usage, bool(output.problems) or (summary is not None and summary.errors > 0)
+    return usage, bool(output.problems) or (summary is not None and summary.errors > 0), summary

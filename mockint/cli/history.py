@@ -11,7 +11,7 @@ import typer
 from mockint.cli._common import DocumentFormat, TableFormat, notice, user_errors
 
 if TYPE_CHECKING:
-    from mockint.history import HistoryStore
+    from mockint.practice import HistoryStore
 
 app = typer.Typer(
     help="Past interview sessions: list them, replay one, export a report to share.",
@@ -24,13 +24,13 @@ SessionArgument = Annotated[str, typer.Argument(metavar="ID", help="Session id (
 
 def _history_file() -> Path:
     from mockint.config import load_settings
-    from mockint.history import history_path
+    from mockint.practice import history_path
 
     return history_path(load_settings().home)
 
 
 def _session_id(store: HistoryStore, text: str) -> int:
-    from mockint.history import HistoryError
+    from mockint.practice import HistoryError
 
     if text.strip().lower() == "last":
         last = store.last_session_id()
@@ -44,7 +44,7 @@ def _session_id(store: HistoryStore, text: str) -> int:
 
 
 def _open_existing() -> HistoryStore:
-    from mockint.history import HistoryError, HistoryStore
+    from mockint.practice import HistoryError, HistoryStore
 
     path = _history_file()
     if not path.exists():
@@ -61,8 +61,7 @@ def history(
     """List past interview sessions, newest first."""
     if ctx.invoked_subcommand is not None:
         return
-    from mockint.history import HistoryStore, summary_json
-    from mockint.practice.history import grading_short
+    from mockint.practice import HistoryStore, grading_short, summary_json
 
     path = _history_file()
     summaries = []
@@ -102,7 +101,7 @@ def show(
     fmt: Annotated[DocumentFormat, typer.Option("--format", "-f", help="md or json.")] = DocumentFormat.md,
 ) -> None:
     """Replay one session: questions, answers, grades, follow-ups, timings."""
-    from mockint.history import session_json, session_markdown
+    from mockint.practice import session_json, session_markdown
 
     with _open_existing() as store:
         record = store.get_session(_session_id(store, session))
@@ -120,7 +119,7 @@ def export(
 ) -> None:
     """Write a Markdown report of one session, to share with a mentor."""
     from mockint.errors import InputError
-    from mockint.history import session_markdown
+    from mockint.practice import session_markdown
 
     with _open_existing() as store:
         record = store.get_session(_session_id(store, session))

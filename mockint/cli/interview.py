@@ -14,7 +14,7 @@ from mockint.cli._common import EXIT_INTERRUPTED, RubricsOption, TableFormat, no
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from mockint.interview import Asker, ProgressReport
+    from mockint.practice import Asker, ProgressReport
 
 
 @user_errors
@@ -63,17 +63,18 @@ def interview(
     piped in, separated by "." lines; the end of input ends the session. SIGTERM is handled like Ctrl-C.
     """
     from mockint.config import load_settings
-    from mockint.history import HistoryStore, history_path
-    from mockint.interview import (
+    from mockint.judge import CircuitBreakerJudge
+    from mockint.practice import (
+        HistoryStore,
         Interviewer,
         PlainView,
         RichView,
         StdinLines,
         View,
+        history_path,
         pick_questions,
         start_timer,
     )
-    from mockint.judge import CircuitBreakerJudge
     from mockint.rubrics import load_rubrics
 
     settings = load_settings(model=model, no_llm=no_llm)
@@ -149,8 +150,7 @@ def progress(
     `mockint interview` would ask them.
     """
     from mockint.config import load_settings
-    from mockint.history import HistoryStore, history_path
-    from mockint.interview import build_progress
+    from mockint.practice import HistoryStore, build_progress, history_path
     from mockint.rubrics import load_rubrics
 
     settings = load_settings()
@@ -199,7 +199,7 @@ def _progress_tables(report: ProgressReport, console: Console) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from mockint.interview import sparkline
+    from mockint.practice import sparkline
 
     now = report.generated_at
     questions = Table(title="Questions", title_justify="left", show_edge=False)

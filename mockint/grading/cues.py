@@ -36,6 +36,18 @@ CANCELLING_CUES = frozenset({"without", "без"})
 # How many tokens a negation cue reaches forward in its clause.
 NEGATION_REACH = 5
 
+# A second negation this far before "without" cancels it ("No agent today can build a whole production system
+# without review" asserts review).
+CANCEL_REACH = 10
+# A negation does not reach past these: "I don't merge until I read the diff", "не мержу, пока не прогоню тесты".
+SCOPE_ENDERS = frozenset({"until", "till", "before", "after", "once", "unless", "пока", "прежде", "после"})
+# "and" followed by one of these starts a clause of its own: "runs without errors and the tests pass".
+NEW_SUBJECTS = frozenset({"the", "i", "we", "you", "they", "it", "he", "she", "then", "я", "мы", "они", "тесты"})
+# A negated one of these affirms its object: "cannot replace code review", "will not remove bias".
+INVERTING_VERBS = ("replac", "substitut", "remov", "eliminat", "cure", "fix", "beat", "заменит", "устран", "исправ")
+# "without X" said with one of these is a warning that X is needed.
+HARM_PREFIXES = ("liabilit", "outage", "incident", "disaster", "danger", "risk", "recipe", "trouble", "вредн", "опасн")
+
 # Stance: words that belittle or dismiss what they are said of ("X is mostly a formality", "we skip X", "X is
 # overrated"), before or after it in the same clause. Matched on word prefixes, so inflections count.
 BELITTLING_PREFIXES = (
@@ -55,7 +67,7 @@ BELITTLING_PREFIXES = (
     "overengineer",
     "overcomplicat",
     "myth",
-    "hype",
+    "hyped",
     "negligib",
     "unimportan",
     "secondary",
@@ -94,6 +106,8 @@ BELITTLING_PREFIXES = (
 BELITTLING_PHRASES = tuple(
     tuple(phrase.split())
     for phrase in (
+        # "hype" as a word: as a prefix it would take "hyperparameters" for a dismissal.
+        "hype",
         "nice to have",
         "just theory",
         "only theory",
@@ -181,7 +195,9 @@ REPORTING_PREFIXES = (
     "ловушк",
 )
 # "people think ...", "many assume ...": a view attributed to others.
-REPORTING_SUBJECTS = frozenset({"people", "folks", "beginners", "juniors", "newcomers", "многие", "новички"})
+REPORTING_SUBJECTS = frozenset(
+    {"people", "some", "others", "folks", "beginners", "juniors", "newcomers", "многие", "новички"}
+)
 REPORTING_VERBS = frozenset(
     {"think", "believe", "assume", "say", "claim", "expect", "treat", "read", "confuse", "считают", "думают", "путают"}
 )

@@ -220,6 +220,7 @@ def grade_answer(
     warnings.extend(guard_messages)
 
     result: JudgeResult | None = None
+    fallback: str | None = None
     if judge is not None:
         if any(guard.kind in _NO_JUDGE_GUARDS for guard in analysis.guards):
             warnings.append("LLM judge not asked: the answer has no gradeable text; graded deterministically")
@@ -227,6 +228,7 @@ def grade_answer(
             try:
                 result = judge.judge(answer, rubric, answer_id=answer_id)
             except JudgeError as exc:
+                fallback = exc.reason
                 warnings.append(f"LLM judge failed ({exc.reason}): {exc}; graded deterministically")
 
     llm_criteria = {item.id: item for item in result.reply.criteria} if result else {}
@@ -275,4 +277,5 @@ def grade_answer(
         feedback=feedback_text(rubric, criteria, mistakes, guard_messages),
         warnings=warnings,
         layers=list(analysis.layers),
+        fallback=fallback,
     )

@@ -32,6 +32,7 @@ from mockint.grading.text import (
     Doc,
     Sentence,
     content_words,
+    is_negation_cue,
     normalise,
     parse,
     phrase_key,
@@ -100,6 +101,8 @@ class _Variant:
     terms: tuple[str, ...]
     content: bool  # False when the phrase is only stopwords: then it is matched over all tokens
     span: int  # largest allowed distance between the first and last matched token
+    # The phrase holds a negation ("don't read", "no review"): it must not reach across a clause of its own.
+    negative: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +154,7 @@ def _phrase_variants(phrase: str) -> tuple[_Variant, ...]:
             content = []
         chosen = content or words
         terms = tuple(dict.fromkeys(phrase_key(word) for word in chosen))
-        variant = _Variant(terms, bool(content), len(chosen) + 1)
+        variant = _Variant(terms, bool(content), len(chosen) + 1, any(is_negation_cue(word) for word in words))
         if variant not in variants:
             variants.append(variant)
     return tuple(variants)
@@ -363,6 +366,9 @@ class _Matcher:
             flags = found.get(sentence_index, 0)
             for window in _windows([by_sentence[sentence_index] for by_sentence in hits], variant.span):
                 raw = [sentence.content_raw[p] for p in window] if variant.content else window
+                if variant.negative and sentence.scope_ends_between(raw[0], raw[-1]):
+                    # "I don't merge until I read the diff" does not say "don't read".
+                    continue
                 if sentence.negated(raw):
                     flags |= NEGATED
                 elif sentence.belittled(raw):
@@ -608,7 +614,7 @@ def analyse(answer: str, rubric: Rubric, *, by_meaning_too: bool = True, whole_a
         if sentence is None:
             # Dismissing a key point the answer does not otherwise make states the mistake of dismissing it.
             denials = (
-                _denial(plans_by_id[ref], matcher, hypothetical, _elsewhere(stated_checks, ref))
+                _denial(plans_by_id[ref], matcher, reported, _elsewhere(stated_checks, ref))
                 for ref in dismissed
                 if verdicts.get(ref) != "met"
             )

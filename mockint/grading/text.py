@@ -21,6 +21,7 @@ from mockint.grading.cues import (
     BELITTLING_PHRASES,
     BELITTLING_PREFIXES,
     BUT_WORDS,
+    CANCEL_REACH,
     CANCELLING_CUES,
     CLAUSE_PUNCT_RE,
     CLAUSE_WORDS,
@@ -29,13 +30,17 @@ from mockint.grading.cues import (
     COMMENT_MAX_WORDS,
     COMMENT_OPENERS,
     COMMENT_SEPARATORS,
+    HARM_PREFIXES,
     IDIOMS_AFTER_NO,
     IMPORTANCE_PREFIXES,
+    INVERTING_VERBS,
     JUDGEMENT_PREFIXES,
     LIST_ITEM_MAX_WORDS,
     NEGATION_CUES,
     NEGATION_REACH,
+    NEW_SUBJECTS,
     NOT_A_NEGATION_BEFORE,
+    SCOPE_ENDERS,
     SOFT_BUT_FILLERS,
     SOFT_NEGATIONS,
     STANCE_REACH,
@@ -389,11 +394,28 @@ class Sentence:
             word in STOPWORDS or word in SOFT_BUT_FILLERS for word in self.words[start + 1 : cue]
         )
 
+    def scope_ends_between(self, first: int, last: int) -> bool:
+        """Whether a clause boundary, a time or condition word or "and" before a new subject lies between."""
+        return self.clause[first] != self.clause[last] or self._predicate_ends(first, last)
+
     def _predicate_ends(self, cue: int, position: int) -> bool:
-        """ "the thing that didn't work was diversity": a copula after the negated verb starts a new predicate."""
+        """Whether the negation's scope ends before the term.
+
+        "the thing that didn't work was diversity": a copula after the negated verb starts a new predicate;
+        "I don't merge until I read the diff": a time or condition word starts a clause of its own; "it runs
+        without errors and the tests pass": "and" before a new subject does too.
+        """
+        words = self.words
         for between in range(cue + 1, position):
-            if self.words[between] in _COPULAS:
-                return any(self.words[p] not in STOPWORDS for p in range(cue + 1, between))
+            word = words[between]
+            # "ChatGPT cannot replace code review", "more data will not remove bias": the verb is negated, what
+            # cannot be replaced or removed is affirmed.
+            if word in SCOPE_ENDERS or word.startswith(INVERTING_VERBS):
+                return True
+            if word in _AND_WORDS and between + 1 < len(words) and words[between + 1] in NEW_SUBJECTS:
+                return True
+            if word in _COPULAS:
+                return any(words[p] not in STOPWORDS for p in range(cue + 1, between))
         return False
 
     def negated(self, positions: Sequence[int]) -> bool:
@@ -415,10 +437,10 @@ class Sentence:
             if reaching and self.words[reaching[-1]] in CANCELLING_CUES:
                 cancel = reaching[-1]
                 if any(
-                    cue < cancel and cancel - cue <= NEGATION_REACH and self.clause[cue] == self.clause[cancel]
+                    cue < cancel and cancel - cue <= CANCEL_REACH and self.clause[cue] == self.clause[cancel]
                     for cue in self.cues
                 ):
-                    reaching = [cue for cue in reaching[:-1] if cancel - cue > NEGATION_REACH]
+                    reaching = [cue for cue in reaching[:-1] if cancel - cue > CANCEL_REACH]
                 elif any(cue > position and self.clause[cue] == self.clause[cancel] for cue in self.cues):
                     # "в prod без review нельзя", "without review, never": a prohibition after it too.
                     reaching = reaching[:-1]
@@ -522,6 +544,7 @@ def _topic_question(text: str) -> bool:
 
 _CONDITIONALS = frozenset({"if", "unless", "when", "если", "когда"})
 _COPULAS = frozenset({"is", "are", "was", "were"})
+_AND_WORDS = frozenset({"and", "и"})
 _PURPOSES = frozenset({"lest", "чтобы", "дабы"})
 _PURPOSE_PAIRS = frozenset({("so", "that"), ("in", "order"), ("so", "as")})
 # Words of a sentence about what would happen, not what the candidate claims ("one model for everything would
@@ -551,6 +574,9 @@ def _conditional(words: Sequence[str], clause: Sequence[int], cue: int) -> bool:
         return True
     if words[cue] not in CANCELLING_CUES:
         return False
+    # "They become a liability without review", "without tests is how you get outages": a warning.
+    if any(word.startswith(HARM_PREFIXES) for word in words):
+        return True
     opens = cue == 0 or clause[cue - 1] != clause[cue]
     if not opens or clause[-1] == clause[cue]:
         return False
@@ -641,6 +667,8 @@ def parse(answer: str) -> Doc:
                 cue + 1 < len(words)
                 and (
                     words[cue + 1] in NOT_A_NEGATION_BEFORE
+                    # "пока не прогоню тесты" is "until I run the tests"
+                    or (cue > 0 and words[cue - 1] == "пока")
                     or (words[cue] == "no" and words[cue + 1] in IDIOMS_AFTER_NO)
                 )
             )

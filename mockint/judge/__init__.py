@@ -12,7 +12,8 @@ Modules:
 * ``transport``: the one retry policy, SDK errors as :class:`~mockint.errors.JudgeError`, redaction.
 * ``wrappers``: judges around a judge: the circuit breaker, the cache in front.
 * ``shared``: identical requests of one run sent once and shared, also while in flight.
-* ``ratelimit``: limits on requests in flight and per minute, shared by a batch's threads.
+* ``circuit``: the breaker's state (closed, open, half-open), shared by the breaker and the judge inside it.
+* ``ratelimit``: limits on requests in flight (adapting to 429s) and per minute, shared by a batch's threads.
 * ``cache``: validated replies in SQLite.
 * ``provider``: the provider's Batch API client and the reading of stored replies.
 
@@ -32,13 +33,14 @@ from mockint.errors import ConfigError
 if TYPE_CHECKING:
     from mockint.config import Settings
     from mockint.judge.cache import GradeCache
+    from mockint.judge.circuit import BREAKER_THRESHOLD, Circuit
     from mockint.judge.openai_judge import MODES, Mode, OpenAIJudge, Usage
     from mockint.judge.provider import BatchClient, BatchStatus, completion_content, completion_usage
     from mockint.judge.ratelimit import RequestLimiter
     from mockint.judge.reply import NEUTRAL_GT, NEUTRAL_LT, neutralise_tags, parse_reply, reply_schema
     from mockint.judge.shared import SharedRequestsJudge
     from mockint.judge.transport import retry_after_seconds
-    from mockint.judge.wrappers import BREAKER_THRESHOLD, CachingJudge, CircuitBreakerJudge
+    from mockint.judge.wrappers import CachingJudge, CircuitBreakerJudge
     from mockint.models import JudgeResult, Rubric
 
 __all__ = [
@@ -49,6 +51,7 @@ __all__ = [
     "BatchClient",
     "BatchStatus",
     "CachingJudge",
+    "Circuit",
     "CircuitBreakerJudge",
     "Judge",
     "JudgeStack",
@@ -101,16 +104,20 @@ class Judge(Protocol):
         ...
 
 
-def build_judge(settings: Settings, *, limiter: RequestLimiter | None = None) -> OpenAIJudge:
+def build_judge(
+    settings: Settings, *, limiter: RequestLimiter | None = None, circuit: Circuit | None = None
+) -> OpenAIJudge:
     """Build the OpenAI-compatible judge from settings.
 
     Args:
         settings: Loaded settings; ``use_llm`` must be true.
         limiter: Limits on requests in flight and per minute, shared by the threads of a batch.
+        circuit: The circuit breaker's state, shared with the breaker around the judge (see
+            :func:`judge_stack`).
 
     Returns:
         A judge using ``settings.model``, ``base_url``, key, ``timeout``, ``max_attempts`` and
-        ``max_reply_bytes``.
+        ``rate_limit_patience`` and ``max_reply_bytes``.
 
     Raises:
         ConfigError: The settings turn the LLM off, or the prompt files are missing or malformed.
@@ -126,6 +133,8 @@ def build_judge(settings: Settings, *, limiter: RequestLimiter | None = None) ->
         timeout=settings.timeout,
         max_attempts=settings.max_attempts,
         limiter=limiter,
+        rate_limit_patience=settings.rate_limit_patience,
+        circuit=circuit,
         max_reply_bytes=settings.max_reply_bytes,
     )
 
@@ -137,7 +146,8 @@ class JudgeStack:
     Attributes:
         judge: What to grade with: ``shared`` in front of the cache (when on) in front of the breaker in front
             of ``openai_judge``.
-        breaker: The circuit breaker, to tell whether and why it opened.
+        breaker: The circuit breaker, to tell whether and why it opened (its circuit is shared with
+            ``openai_judge``, so requests without a response count and in-flight retries stop when it opens).
         openai_judge: The judge that sends the requests, for its usage.
         cache: The reply cache, for its hit and miss counts; ``None`` when it is off.
         shared: Sends identical requests of the run once, for its count of shared ones.
@@ -160,6 +170,9 @@ def judge_stack(
 ) -> Iterator[JudgeStack]:
     """Build the judge a live run grades with, and close its client and cache when the run ends.
 
+    The breaker half-opens ``settings.breaker_cooldown`` seconds after it opens and sends one probe, so a
+    server that comes back is used again in a long batch.
+
     Args:
         settings: Loaded settings; ``use_llm`` must be true.
         limiter: Limits on requests in flight and per minute, shared by the threads of a batch.
@@ -174,13 +187,15 @@ def judge_stack(
         ConfigError: The settings turn the LLM off, or the prompt files are missing or malformed.
     """
     from mockint.judge.cache import CACHE_FILE, GradeCache
+    from mockint.judge.circuit import Circuit
     from mockint.judge.shared import SharedRequestsJudge
     from mockint.judge.wrappers import CachingJudge, CircuitBreakerJudge
 
-    openai_judge = build_judge(settings, limiter=limiter)
+    circuit = Circuit(cooldown=settings.breaker_cooldown)
+    openai_judge = build_judge(settings, limiter=limiter, circuit=circuit)
     cache: GradeCache | None = None
     try:
-        breaker = CircuitBreakerJudge(openai_judge)
+        breaker = CircuitBreakerJudge(openai_judge, circuit=circuit)
         judge: Judge = breaker
         if use_cache:
             cache = GradeCache(settings.home / CACHE_FILE, warn=warn)
@@ -213,7 +228,8 @@ _LAZY = {
     "parse_reply": "mockint.judge.reply",
     "reply_schema": "mockint.judge.reply",
     "retry_after_seconds": "mockint.judge.transport",
-    "BREAKER_THRESHOLD": "mockint.judge.wrappers",
+    "BREAKER_THRESHOLD": "mockint.judge.circuit",
+    "Circuit": "mockint.judge.circuit",
     "CachingJudge": "mockint.judge.wrappers",
     "CircuitBreakerJudge": "mockint.judge.wrappers",
     "SharedRequestsJudge": "mockint.judge.shared",

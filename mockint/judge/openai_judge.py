@@ -10,7 +10,14 @@ How a request is made:
   take neither. While no request has succeeded yet, a 400/404/422/500/501 steps down one rung at once
   (``json_schema`` -> ``json_object`` -> ``text``); the first success locks the mode for the judge's life.
 * **Bounded retries.** :func:`~mockint.judge.transport.retrying`, bounded by ``max_attempts`` and by a total
-  deadline per answer.
+  deadline per answer. Time spent queued behind the limiter or waiting out rate limits does not count
+  against that deadline: it is about a server that does not answer.
+* **Rate limits are waited out** by :class:`~mockint.judge.sender.Sender`, which sends every request: a 429
+  spends no attempt, until ``rate_limit_patience`` runs out (:class:`~mockint.errors.RateLimitedError`, which
+  the circuit breaker does not count).
+* **The breaker stops retries.** With a shared :class:`~mockint.judge.circuit.Circuit`, every request
+  reports whether it got a response, and once the circuit opens the answers in flight stop at once: no
+  retry, no new request, their backoff sleeps cut short.
 * **One re-ask.** A reply that is not valid JSON or breaks the contract is sent back once with the validation
   error. If the second reply breaks it too, or the re-ask itself fails (a small server's context cannot hold
   it), the usable verdicts of the fuller reply are kept (:func:`~mockint.judge.reply.salvage_reply`; the
@@ -24,7 +31,6 @@ How a request is made:
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -34,7 +40,8 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from mockint.config import DEFAULT_MAX_REPLY_BYTES
 from mockint.errors import ConfigError, JudgeError
-from mockint.judge.ratelimit import RequestLimiter, estimate_tokens
+from mockint.judge.circuit import Circuit
+from mockint.judge.ratelimit import RequestLimiter
 from mockint.judge.reply import (
     SCHEMA_NAME,
     InvalidReply,
@@ -47,10 +54,11 @@ from mockint.judge.reply import (
     salvage_reply,
 )
 from mockint.judge.rubric_text import key_points_text, mistakes_text
+from mockint.judge.sender import ASK_REPLY_TOKENS, Call, Sender
 from mockint.judge.transport import (
+    DEFAULT_RATE_LIMIT_PATIENCE,
     DETAIL_CHARS,
     cause,
-    judge_error,
     make_client,
     redact,
     retrying,
@@ -84,8 +92,6 @@ _LADDER_STATUSES = frozenset({400, 404, 422, 500, 501})
 # Reply allowance for the tokens-per-minute estimate: a rationale, a verdict and a quote per rubric item.
 _REPLY_TOKENS_PER_ITEM = 80
 _REPLY_TOKENS_BASE = 20
-# Reply allowance for ask() (one small JSON object).
-_ASK_REPLY_TOKENS = 300
 
 
 @dataclass(frozen=True)
@@ -105,19 +111,6 @@ class Usage:
     unreported: int = 0
 
 
-class _Call:
-    """Book-keeping for one ``judge()`` call: requests made and the deadline shared by retries and re-ask."""
-
-    def __init__(self, deadline: float, label: str, reply_tokens: int = _ASK_REPLY_TOKENS) -> None:
-        self.deadline = deadline
-        self.label = label
-        self.requests = 0
-        self.reply_tokens = reply_tokens
-
-    def remaining(self) -> float:
-        return self.deadline - time.monotonic()
-
-
 class OpenAIJudge:
     """A judge behind any OpenAI-compatible chat completions server (OpenAI, vLLM, Ollama, llama.cpp ...).
 
@@ -131,6 +124,10 @@ class OpenAIJudge:
         total_timeout: Deadline for one ``judge()`` call, retries and re-ask included.
         limiter: Shared limits on requests in flight, per minute and tokens per minute, if any.
         max_reply_bytes: Largest reply accepted, in UTF-8 bytes.
+        rate_limit_patience: Seconds of rate limiting (HTTP 429) waited out before an answer gives up.
+        limiter: Limits on requests in flight, per minute and tokens per minute (a private one, with no
+            limits, when none was given: it still shares Retry-After pauses between threads).
+        circuit: The circuit breaker's state shared with the breaker around this judge, if any.
     """
 
     def __init__(
@@ -145,6 +142,8 @@ class OpenAIJudge:
         total_timeout: float | None = None,
         limiter: RequestLimiter | None = None,
         max_reply_bytes: int = DEFAULT_MAX_REPLY_BYTES,
+        rate_limit_patience: float = DEFAULT_RATE_LIMIT_PATIENCE,
+        circuit: Circuit | None = None,
     ) -> None:
         """Create the judge; its HTTP client is made on the first request (none is made yet).
 
@@ -161,6 +160,10 @@ class OpenAIJudge:
                 and a server's ``Retry-After`` pauses every thread using it.
             max_reply_bytes: Largest reply accepted (UTF-8 bytes of its text); a larger one is an invalid
                 reply at once, with no re-ask (it would be sent back whole), and is never cached.
+            rate_limit_patience: Seconds of rate limiting waited out before an answer gives up: its own
+                waits, or a run of nothing but 429s on the limiter (0: give up at the first 429).
+            circuit: Shared with the :class:`~mockint.judge.CircuitBreakerJudge` around this judge: requests
+                report to it, and once it opens, calls in flight stop retrying.
 
         Raises:
             ConfigError: A numeric setting is out of range, or the prompt files are missing or malformed.
@@ -173,12 +176,18 @@ class OpenAIJudge:
             raise ConfigError("max_retry_wait must not be negative")
         if max_reply_bytes < 1:
             raise ConfigError("max_reply_bytes must be at least 1; set e.g. MOCKINT_MAX_REPLY_BYTES=1000000")
+        if not rate_limit_patience >= 0:
+            raise ConfigError(
+                "the rate-limit patience must be 0 or more seconds; set e.g. MOCKINT_RATE_LIMIT_PATIENCE=300"
+            )
         self._model = model
         self.timeout = timeout
         self.max_attempts = max_attempts
         self.max_retry_wait = max_retry_wait
         self.total_timeout = total_timeout if total_timeout is not None else 2 * timeout + max_retry_wait
-        self.limiter = limiter
+        self.rate_limit_patience = rate_limit_patience
+        self.limiter = limiter if limiter is not None else RequestLimiter()
+        self.circuit = circuit
         self.max_reply_bytes = max_reply_bytes
         self._prompt = load_prompt(PROMPT_NAME)
         self._check_prompt()
@@ -189,11 +198,20 @@ class OpenAIJudge:
         self._client: openai.OpenAI | None = None
         self._closed = False
         self._server = server_name(base_url)
+        self._sender = Sender(
+            self._sdk_client,
+            server=self._server,
+            model=model,
+            secret=api_key,
+            timeout=timeout,
+            max_retry_wait=max_retry_wait,
+            rate_limit_patience=rate_limit_patience,
+            limiter=self.limiter,
+            circuit=circuit,
+        )
         self._lock = threading.Lock()
         self._rung = 0
         self._locked = False
-        # requests, prompt tokens, completion tokens, replies without usage (see Usage)
-        self._counts = [0, 0, 0, 0]
 
     @property
     def model(self) -> str:
@@ -220,8 +238,7 @@ class OpenAIJudge:
     @property
     def usage(self) -> Usage:
         """Requests and tokens used so far by this judge (all threads)."""
-        with self._lock:
-            return Usage(*self._counts)
+        return Usage(*self._sender.counts())
 
     def fingerprint(self) -> dict[str, Any]:
         """What, besides the rubric and the answer, decides the reply: for cache keys.
@@ -294,7 +311,7 @@ class OpenAIJudge:
                 the key.
         """
         reply_tokens = _REPLY_TOKENS_BASE + _REPLY_TOKENS_PER_ITEM * (len(rubric.criteria) + len(rubric.mistakes))
-        call = _Call(time.monotonic() + self.total_timeout, label=answer_id or "-", reply_tokens=reply_tokens)
+        call = self._new_call(answer_id or "-", reply_tokens)
         messages = self._messages(answer, rubric)
         schema = reply_schema(rubric)
         content = self._complete(messages, schema, call)
@@ -337,7 +354,7 @@ class OpenAIJudge:
                 return self._partial(partial, call, str(second))
         return JudgeResult(reply=reply, model=self._model, prompt_version=self.prompt_version, requests=call.requests)
 
-    def _partial(self, reply: JudgeReply, call: _Call, problem: str) -> JudgeResult:
+    def _partial(self, reply: JudgeReply, call: Call, problem: str) -> JudgeResult:
         logger.info("answer %s: judge reply incomplete after the re-ask; keeping what it holds", call.label)
         incomplete = self._redact(shorten(problem, 2 * DETAIL_CHARS))
         return JudgeResult(
@@ -378,7 +395,7 @@ class OpenAIJudge:
             JudgeError: As for :meth:`judge`.
         """
         prompt = load_prompt(prompt_name)
-        call = _Call(time.monotonic() + self.total_timeout, label=label)
+        call = self._new_call(label, ASK_REPLY_TOKENS)
         messages = prompt.messages(**variables)
         content = self._complete(messages, schema, call, prompt_name)
         try:
@@ -439,23 +456,33 @@ class OpenAIJudge:
 
     # -- sending, the ladder and retries ------------------------------------------------------------------
 
+    def _new_call(self, label: str, reply_tokens: int) -> Call:
+        generation = self.circuit.generation if self.circuit is not None else 0
+        return Call(time.monotonic() + self.total_timeout, label, reply_tokens, generation)
+
     def _complete(
-        self, messages: list[dict[str, str]], schema: dict[str, Any], call: _Call, schema_name: str = SCHEMA_NAME
+        self, messages: list[dict[str, str]], schema: dict[str, Any], call: Call, schema_name: str = SCHEMA_NAME
     ) -> str:
         """One completion: the ladder inside each attempt, tenacity around the attempts."""
         import openai
 
-        def out_of_time(state: RetryCallState) -> bool:
+        circuit = self.circuit
+
+        def stop_early(state: RetryCallState) -> bool:
+            # A probe gets one request, and an open breaker stops every retry at once.
+            if circuit is not None and not circuit.may_retry(call.generation):
+                return True
             # Starting an attempt with only a sliver of the deadline left would just time out.
             return call.remaining() - state.upcoming_sleep < min(0.5, self.timeout / 4)
 
         attempts = retrying(
             max_attempts=self.max_attempts,
             max_retry_wait=self.max_retry_wait,
-            stop_early=out_of_time,
+            stop_early=stop_early,
             # The server is overloaded for everyone, not just this request: pause the other threads.
-            hold_off=self.limiter.hold_off if self.limiter is not None else None,
+            hold_off=self.limiter.hold_off,
             before_sleep=lambda state: self._log_retry(state, call),
+            sleep=(lambda seconds: circuit.sleep(seconds, call.generation)) if circuit is not None else None,
         )
         try:
             for attempt in attempts:
@@ -463,11 +490,14 @@ class OpenAIJudge:
                     return self._send(messages, schema, call, schema_name)
         except openai.APIError as exc:
             self._forget_unconfirmed_mode()
-            raise self._error_for(exc, call) from (exc if isinstance(exc, openai.APIConnectionError) else None)
+            error = self._error_for(exc, call)
+            if circuit is not None and circuit.interrupted(call.generation):
+                error = JudgeError(f"{error}; not retried: the circuit breaker is open", reason=error.reason)
+            raise error from (exc if isinstance(exc, openai.APIConnectionError) else None)
         raise AssertionError("unreachable: tenacity either returns, raises or reraises")  # pragma: no cover
 
     def _send(
-        self, messages: list[dict[str, str]], schema: dict[str, Any], call: _Call, schema_name: str = SCHEMA_NAME
+        self, messages: list[dict[str, str]], schema: dict[str, Any], call: Call, schema_name: str = SCHEMA_NAME
     ) -> str:
         """One attempt: POST in the current mode, stepping down the ladder while the mode is unconfirmed."""
         import openai
@@ -482,9 +512,8 @@ class OpenAIJudge:
                     reason="timeout",
                 )
             body = self._body(messages, schema, mode, schema_name)
-            call.requests += 1
             try:
-                completion = self._post(body, min(self.timeout, remaining), call)
+                completion = self._sender.post(body, call)
             except openai.APIStatusError as exc:
                 lower = self._step_down(mode, exc.status_code)
                 if lower is None:
@@ -500,34 +529,6 @@ class OpenAIJudge:
                 continue
             self._confirm(mode)
             return self._content(completion)
-
-    def _post(self, body: dict[str, Any], timeout: float, call: _Call) -> ChatCompletion:
-        """One HTTP request, inside the limiter's slot when there is a limiter; counts requests and usage."""
-        with self._lock:
-            self._counts[0] += 1
-        client = self._sdk_client()
-        if self.limiter is None:
-            completion: ChatCompletion = client.chat.completions.create(**body, timeout=timeout)
-        else:
-            estimate = 1
-            if self.limiter.limits_tokens:
-                chars = sum(len(str(message.get("content", ""))) for message in body["messages"])
-                chars += len(json.dumps(body["response_format"])) if "response_format" in body else 0
-                estimate = estimate_tokens(chars, call.reply_tokens)
-            with self.limiter.request(estimate) as slot:
-                completion = client.chat.completions.create(**body, timeout=timeout)
-            usage = getattr(completion, "usage", None)
-            slot.used(getattr(usage, "total_tokens", None) if usage is not None else None)
-        usage = getattr(completion, "usage", None)
-        prompt = getattr(usage, "prompt_tokens", None)
-        output = getattr(usage, "completion_tokens", None)
-        with self._lock:
-            if isinstance(prompt, int) and isinstance(output, int):
-                self._counts[1] += prompt
-                self._counts[2] += output
-            else:
-                self._counts[3] += 1
-        return completion
 
     def _step_down(self, mode: Mode, status: int) -> Mode | None:
         """The next rung below ``mode``, or None when the mode is confirmed or already at the bottom."""
@@ -575,7 +576,7 @@ class OpenAIJudge:
             )
         return ""  # An empty reply is an invalid one: it gets the re-ask.
 
-    def _log_retry(self, state: RetryCallState, call: _Call) -> None:
+    def _log_retry(self, state: RetryCallState, call: Call) -> None:
         outcome = state.outcome
         error = outcome.exception() if outcome is not None else None
         logger.info(
@@ -589,16 +590,9 @@ class OpenAIJudge:
 
     # -- errors -------------------------------------------------------------------------------------------
 
-    def _error_for(self, exc: openai.APIError, call: _Call) -> JudgeError:
+    def _error_for(self, exc: openai.APIError, call: Call) -> JudgeError:
         """Turn an SDK error into a one-line JudgeError that says how to fix it."""
-        return judge_error(
-            exc,
-            server=self._server,
-            model=self._model,
-            timeout=self.timeout,
-            requests=call.requests,
-            secret=self._secret,
-        )
+        return self._sender.error_for(exc, call)
 
     def _redact(self, text: str) -> str:
         return redact(text, self._secret)

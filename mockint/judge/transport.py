@@ -1,9 +1,13 @@
 """Talking to an OpenAI-compatible server: the one retry policy, SDK errors as ``JudgeError``, redaction.
 
 * **Bounded retries in one place.** The SDK's own retries are off (:func:`make_client`). Timeouts, connection
-  errors, 408/409, 429 and 5xx (not 501) are retried with tenacity (:func:`retrying`): exponential backoff with
+  errors, 408/409 and 5xx (not 501) are retried with tenacity (:func:`retrying`): exponential backoff with
   jitter, or the server's ``Retry-After``/``retry-after-ms``, capped by ``max_retry_wait``, bounded by
-  ``max_attempts`` and by whatever deadline the caller adds.
+  ``max_attempts`` and by whatever deadline or circuit breaker the caller adds.
+* **Rate limits are waited out, not counted.** A 429 (other than an exhausted quota) says the server is busy,
+  not broken: the caller waits :func:`rate_limit_pause` (the server's ``Retry-After``, else backoff) and sends
+  again without spending an attempt, for as long as its rate-limit patience lasts
+  (:data:`DEFAULT_RATE_LIMIT_PATIENCE`). An exhausted quota is not retried at all.
 * **One-line errors.** An SDK error becomes a :class:`~mockint.errors.JudgeError` whose message says how to fix
   it (:func:`judge_error` for completions, :func:`batch_error` for the Batch API's files and batches).
 * **No secrets.** The key is never part of a message or a log line (:func:`redact`), and the server is named
@@ -16,8 +20,10 @@ from __future__ import annotations
 
 import email.utils
 import os
+import random
 import re
 import socket
+import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -30,13 +36,16 @@ if TYPE_CHECKING:
     from tenacity import RetryCallState
 
 __all__ = [
+    "DEFAULT_RATE_LIMIT_PATIENCE",
     "DETAIL_CHARS",
     "batch_error",
     "cause",
     "connection_problem",
+    "is_rate_limit",
     "is_transient",
     "judge_error",
     "make_client",
+    "rate_limit_pause",
     "redact",
     "retry_after_seconds",
     "retrying",
@@ -53,6 +62,9 @@ _BACKOFF_MULTIPLIER = 0.5
 _BACKOFF_JITTER = 0.5
 DETAIL_CHARS = 200
 """Longest server message quoted in an error."""
+DEFAULT_RATE_LIMIT_PATIENCE = 300.0
+"""Seconds one answer waits out rate limits (HTTP 429), and the longest run of nothing but 429s that answers
+keep waiting through, before the answer is graded deterministically (``MOCKINT_RATE_LIMIT_PATIENCE``)."""
 
 
 def shorten(text: str, limit: int = 400) -> str:
@@ -132,6 +144,25 @@ def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
+def rate_limit_pause(asked: float | None, *, waits: int, max_retry_wait: float) -> float:
+    """How long to wait before sending a rate-limited (HTTP 429) request again.
+
+    Args:
+        asked: The server's ``Retry-After`` in seconds (:func:`retry_after_seconds`), if it gave one.
+        waits: Rate-limit waits this request has had already (for the backoff).
+        max_retry_wait: Longest single pause, even when the server asks for more: a capped wait meets either a
+            success or a fresh ``Retry-After``.
+
+    Returns:
+        ``asked`` when given, else exponential backoff with jitter (0.5 s, 1 s, 2 s ... plus up to 0.5 s);
+        never more than ``max_retry_wait``.
+    """
+    if asked is not None:
+        return min(asked, max_retry_wait)
+    backoff = _BACKOFF_MULTIPLIER * 2.0 ** min(waits, 30) + random.uniform(0, _BACKOFF_JITTER)
+    return min(backoff, max_retry_wait)
+
+
 def retrying(
     *,
     max_attempts: int,
@@ -139,15 +170,19 @@ def retrying(
     stop_early: Callable[[RetryCallState], bool] | None = None,
     hold_off: Callable[[float], None] | None = None,
     before_sleep: Callable[[RetryCallState], None] | None = None,
+    sleep: Callable[[float], None] | None = None,
 ) -> tenacity.Retrying:
     """The retry policy of every request to the server.
 
     Args:
         max_attempts: Attempts at most, the first included.
         max_retry_wait: Longest pause between attempts, even when the server asks for more.
-        stop_early: Also stop when this says so (a deadline that the next pause would overrun).
+        stop_early: Also stop when this says so (a deadline that the next pause would overrun, an open
+            circuit breaker).
         hold_off: Called with the pause when the server gave a ``Retry-After``, to pause other threads too.
         before_sleep: Called before each pause (logging).
+        sleep: Sleeps between attempts (one that wakes early when the circuit breaker opens); ``time.sleep``
+            by default.
 
     Returns:
         A tenacity ``Retrying`` that retries transient errors and re-raises the last one.
@@ -182,7 +217,15 @@ def retrying(
         wait=wait,
         before_sleep=before_sleep,
         reraise=True,
+        sleep=sleep if sleep is not None else time.sleep,
     )
+
+
+def is_rate_limit(error: BaseException) -> bool:
+    """Whether ``error`` is an HTTP 429 that waiting can cure (not an exhausted quota)."""
+    import openai
+
+    return isinstance(error, openai.RateLimitError) and not _quota_exhausted(error)
 
 
 def is_transient(error: BaseException) -> bool:

@@ -1,4 +1,4 @@
-"""Judges that wrap a judge: a circuit breaker, and a cache in front.
+"""Judges that wrap a judge: a circuit breaker (its state machine is in ``circuit``), and a cache in front.
 
 Each keeps the :class:`~mockint.judge.Judge` protocol, so the grader neither knows nor cares what it is
 talking to.
@@ -10,18 +10,15 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from mockint.errors import JudgeError
+from mockint.errors import JudgeError, RateLimitedError
 from mockint.judge.cache import GradeCache, cache_key
+from mockint.judge.circuit import BREAKER_THRESHOLD, Circuit
 
 if TYPE_CHECKING:
     from mockint.judge import Judge
     from mockint.models import JudgeResult, Rubric
 
 __all__ = ["BREAKER_THRESHOLD", "CachingJudge", "CircuitBreakerJudge"]
-
-# Below this many failed answers in a row the server may just be having a bad minute; above it, every
-# further call is likely to burn its full retry budget, so the batch stops calling.
-BREAKER_THRESHOLD = 3
 
 
 class CachingJudge:
@@ -74,21 +71,32 @@ class CachingJudge:
 
 
 class CircuitBreakerJudge:
-    """Wraps a judge; after several answers in a row whose judge calls failed, stops calling it.
+    """Wraps a judge; after several failed answers in a row, stops calling it for a cool-down, then probes.
 
-    A dead server then costs a few answers' retry budgets instead of one per answer. Thread-safe: a batch
-    shares one breaker between its workers.
+    A dead server then costs a few answers' retry budgets instead of one per answer. Share its
+    :class:`~mockint.judge.circuit.Circuit` with the :class:`~mockint.judge.OpenAIJudge` inside (as
+    :func:`~mockint.judge.judge_stack` does) and it also opens after requests in a row without a response, and
+    in-flight answers stop retrying the moment it opens. Rate-limited answers (:class:`RateLimitedError`) do not
+    count. Thread-safe: a batch shares one breaker between its workers.
+
+    Args:
+        inner: The judge to call.
+        threshold: Consecutive failed answers that open the breaker (ignored when ``circuit`` is given).
+        circuit: The state to use; by default a new one with ``threshold`` and no cool-down (once open, the
+            breaker stays open, as an interview wants).
 
     Attributes:
-        threshold: Consecutive failed answers that open the breaker.
+        circuit: The breaker's state.
     """
 
-    def __init__(self, inner: Judge, threshold: int = BREAKER_THRESHOLD) -> None:
+    def __init__(self, inner: Judge, threshold: int = BREAKER_THRESHOLD, *, circuit: Circuit | None = None) -> None:
         self._inner = inner
-        self.threshold = threshold
-        self._failures = 0
-        self._open_reason: str | None = None
-        self._lock = threading.Lock()
+        self.circuit = circuit if circuit is not None else Circuit(threshold=threshold, cooldown=None)
+
+    @property
+    def threshold(self) -> int:
+        """Consecutive failures that open the breaker."""
+        return self.circuit.threshold
 
     @property
     def model(self) -> str:
@@ -102,15 +110,13 @@ class CircuitBreakerJudge:
 
     @property
     def is_open(self) -> bool:
-        """Whether the judge is no longer called."""
-        with self._lock:
-            return self._open_reason is not None
+        """Whether the judge is not being called (open, or half-open with its probe out)."""
+        return self.circuit.state != "closed"
 
     @property
     def open_reason(self) -> str | None:
-        """Why the breaker opened (``None`` while closed)."""
-        with self._lock:
-            return self._open_reason
+        """The failure that opened the breaker (``None`` while closed)."""
+        return self.circuit.open_reason
 
     def judge(self, answer: str, rubric: Rubric, *, answer_id: str | None = None) -> JudgeResult:
         """Call the wrapped judge unless the breaker is open.
@@ -118,20 +124,20 @@ class CircuitBreakerJudge:
         Raises:
             JudgeError: The wrapped judge failed, or the breaker is open (reason ``circuit_open``).
         """
-        with self._lock:
-            if self._open_reason is not None:
-                raise JudgeError(
-                    f"judge skipped after {self.threshold} answers in a row failed ({self._open_reason})",
-                    reason="circuit_open",
-                )
+        probe = self.circuit.enter()
         try:
             result = self._inner.judge(answer, rubric, answer_id=answer_id)
-        except JudgeError as exc:
-            with self._lock:
-                self._failures += 1
-                if self._failures >= self.threshold and self._open_reason is None:
-                    self._open_reason = f"{exc.reason}: {exc}"
+        except RateLimitedError:
+            self.circuit.answer_ended(probe=probe)
             raise
-        with self._lock:
-            self._failures = 0
+        except JudgeError as exc:
+            if exc.reason == "circuit_open":
+                self.circuit.answer_ended(probe=probe)
+            else:
+                self.circuit.answer_failed(f"{exc.reason}: {exc}", probe=probe)
+            raise
+        except BaseException:
+            self.circuit.answer_ended(probe=probe)
+            raise
+        self.circuit.answer_succeeded(probe=probe)
         return result

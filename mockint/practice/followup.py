@@ -4,7 +4,9 @@ When an answer misses or only partly covers key points, the interviewer asks one
 important of them before showing the feedback. The LLM writes it when one is configured (prompt files
 ``prompts/followup_*.md``); otherwise :func:`template_followup` words it from the key point's text, naming its
 topic without giving the statement away. The reply is graded against :func:`followup_rubric`: the probed key
-point and the mistakes that can only be about it.
+point and the mistakes that can only be about it. A key point met only after the prompt is *recovered*: it earns
+:data:`PROMPTED_CREDIT` of its weight in the "counting the follow-up" score (:func:`probed_score`); the
+unprompted score stays the headline, as an interviewer would weigh it.
 """
 
 from __future__ import annotations
@@ -14,17 +16,20 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, TypeVar
 
-from mockint.models import Criterion, Grade, Rubric, Verdict
+from mockint.grading.score import score, stated_penalties
+from mockint.models import VERDICT_CREDIT, Criterion, Grade, Rubric, Verdict
 
 __all__ = [
     "FOLLOWUP_PROMPT",
     "FOLLOWUP_SCHEMA",
+    "PROMPTED_CREDIT",
     "Asker",
     "Probe",
     "ProbeSource",
     "choose_probe_target",
     "followup_rubric",
     "llm_followup",
+    "probed_score",
     "recovery_label",
     "template_followup",
 ]
@@ -39,6 +44,9 @@ FOLLOWUP_SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
 }
 _MAX_FOLLOWUP_CHARS = 400
+
+PROMPTED_CREDIT = 0.5
+"""Share of a key point's credit earned when it only came after the follow-up prompt."""
 
 ProbeSource = Literal["llm", "template"]
 
@@ -365,3 +373,40 @@ def recovery_label(before: Verdict, after: Verdict) -> str:
             "Partly recovered after the prompt" if before == "missed" else "Still only partly covered after the prompt"
         )
     return "Not recovered after the prompt"
+
+
+def probed_score(rubric: Rubric, grade: Grade, followup_verdicts: Mapping[str, Verdict]) -> float:
+    """The answer's score counting the follow-up: a key point recovered earns :data:`PROMPTED_CREDIT` of it.
+
+    Each key point earns the better of its unprompted credit and ``PROMPTED_CREDIT`` times its credit after
+    the prompt; what that adds is added to the answer's own score (so the mistakes it stated keep costing what
+    they cost there, and a recovered point is never hidden by penalties below 0), and a guard's cap on the
+    answer (keyword list, off-topic, injection ...) still applies.
+
+    Args:
+        rubric: The rubric the answer was graded against.
+        grade: The answer's grade.
+        followup_verdicts: Verdicts after the prompt, by key point id.
+
+    Returns:
+        The score in ``[0, 1]``.
+    """
+    verdicts = {c.id: c.verdict for c in grade.criteria}
+    stated = {m.id: (m.committed, m.evidence) for m in grade.mistakes}
+    penalties = stated_penalties((m.penalty, *stated.get(m.id, (False, None))) for m in rubric.mistakes)
+    weights = [(c.weight, verdicts.get(c.id, "missed")) for c in rubric.criteria]
+    uncapped = score(weights, penalties)
+    # grade_answer does not report a guard's cap; a grade below its own uncapped score reveals it.
+    base = grade.score if grade.score is not None else uncapped
+    cap = base if base < uncapped else 1.0
+    total = sum(c.weight for c in rubric.criteria)
+    gained = 0.0
+    for criterion in rubric.criteria:
+        credit = VERDICT_CREDIT[verdicts.get(criterion.id, "missed")]
+        after = followup_verdicts.get(criterion.id)
+        if after is not None:
+            gained += criterion.weight * max(0.0, PROMPTED_CREDIT * VERDICT_CREDIT[after] - credit)
+    # What the prompt recovered is added to the score as shown, so a recovered point always shows: penalties
+    # that already took the answer to 0 do not swallow it.
+    value = base + (gained / total if total > 0 else 0.0)
+    return round(max(0.0, min(value, cap, 1.0)), 4)

@@ -1,7 +1,8 @@
 """Mohler-dev benchmark: import the questions as a Q&A bank, grade the answers deterministically, print r.
 
 Usage: python tests/benchmarks/bench_mohler.py [PATH/TO/mohler-dev.jsonl]
-(default ../shared/eval/mohler-dev.jsonl next to the repository; skipped with a message when absent).
+(default ../shared/eval/mohler-dev.jsonl next to the repository; skipped with a message when absent). Make the
+file from the public release with ``examples/mohler_to_jsonl.py ... --split dev`` (see the README).
 With the ``semantic`` extra installed the grade includes the meaning layer; ``MOCKINT_SEMANTIC=off`` grades
 with the checks alone. Nothing is learned from the human scores: the rubrics come from the questions and
 references only.
@@ -26,7 +27,10 @@ DEFAULT = Path(__file__).resolve().parents[2].parent / "shared" / "eval" / "mohl
 def main(argv: list[str]) -> int:
     path = Path(argv[1]) if len(argv) > 1 else DEFAULT
     if not path.is_file():
-        print(f"skipped: {path} not found (pass the path to mohler-dev.jsonl)")
+        print(
+            f"skipped: {path} not found (pass the path to mohler-dev.jsonl, made by examples/mohler_to_jsonl.py "
+            "--split dev; see the README)"
+        )
         return 0
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()

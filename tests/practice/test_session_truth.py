@@ -7,7 +7,7 @@ import socket
 from typing import Any
 
 from fake_openai import FakeOpenAI, FakeReply
-from test_interview_llm import ANSWER, REPLY, judge_like_the_checks, kind
+from test_session_llm import ANSWER, REPLY, judge_like_the_checks, kind
 from typer.testing import CliRunner
 
 from mockint.cli import app

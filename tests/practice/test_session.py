@@ -15,9 +15,10 @@ from typer.testing import CliRunner
 
 from mockint.cli import app
 from mockint.errors import InputError
-from mockint.history import HistoryStore, history_path
-from mockint.interview import Interviewer, PlainView, ScriptedLines
 from mockint.models import Rubric
+from mockint.practice.history import HistoryStore, history_path
+from mockint.practice.session import Interviewer
+from mockint.practice.terminal import PlainView, ScriptedLines
 from mockint.rubrics import RubricSet, load_rubrics
 
 

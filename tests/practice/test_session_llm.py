@@ -40,7 +40,7 @@ def judge_like_the_checks(body: dict[str, Any]) -> str:
     rubric = shipped().get_rubric(question_id or "")
     schema = body["response_format"]["json_schema"]["schema"]
     wanted = schema["properties"]["criteria"]["items"]["properties"]["id"]["enum"]
-    from mockint.interview import followup_rubric
+    from mockint.practice.followup import followup_rubric
 
     sub = followup_rubric(rubric, wanted, "x") if len(wanted) < len(rubric.criteria) else rubric
     grade = grade_answer(answer.replace("‹", "<").replace("›", ">"), sub)

@@ -1,10 +1,10 @@
-"""A session's grader, derived from its answers' graders, and the words for it (mockint.practice.history)."""
+"""A session's grader, derived from its answers' graders, and the words for it (mockint.practice.records)."""
 
 from __future__ import annotations
 
 import pytest
 
-from mockint.practice.history import grading_label, grading_short, session_grading
+from mockint.practice.records import grading_label, grading_short, session_grading
 
 
 @pytest.mark.parametrize(

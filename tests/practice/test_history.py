@@ -13,7 +13,9 @@ from typer.testing import CliRunner
 
 from mockint.cli import app
 from mockint.grading import grade_answer
-from mockint.history import SCHEMA_VERSION, HistoryError, HistoryStore, history_path, session_markdown
+from mockint.practice.export import session_markdown
+from mockint.practice.history import HistoryError, HistoryStore, history_path
+from mockint.practice.migrations import SCHEMA_VERSION
 from mockint.rubrics import RubricSet, load_rubrics
 
 
@@ -66,7 +68,7 @@ def write_session(store: HistoryStore) -> int:
     )
     reply = "The same weights are reused at every position, so a pattern is detected anywhere in the image."
     store.record_followup_reply(answer_id, reply, "ungraded", T0 + timedelta(seconds=120))
-    from mockint.interview import followup_rubric
+    from mockint.practice.followup import followup_rubric
 
     sub = followup_rubric(rubric, ["weight-sharing"], "What about weight sharing?")
     store.record_followup_grade(answer_id, grade_answer(reply, sub), 0.6)
@@ -200,7 +202,8 @@ def test_v1_database_is_migrated_and_keeps_its_sessions() -> None:
 
 
 def test_failed_migration_leaves_the_file_as_it_was(monkeypatch: pytest.MonkeyPatch) -> None:
-    import mockint.history as history
+    # The store reads MIGRATIONS from its own module's globals.
+    import mockint.practice.history as history
 
     make_v1_database(db_file())
 

@@ -12,8 +12,10 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from mockint.cli import app
-from mockint.history import HistoryStore, history_path
-from mockint.interview import Interviewer, PlainView, ScriptedLines, build_progress
+from mockint.practice.history import HistoryStore, history_path
+from mockint.practice.progress import build_progress, sparkline
+from mockint.practice.session import Interviewer
+from mockint.practice.terminal import PlainView, ScriptedLines
 from mockint.rubrics import RubricSet, load_rubrics
 
 
@@ -117,3 +119,8 @@ def test_recovered_points_are_weaker_than_unprompted_ones() -> None:
     data = report.to_json()
     assert data["next"][0] == "cnn-explained"  # weak, so before the unseen ones the same evening
     assert data["questions"][0]["scores"][0]["score"] == 0.3125
+
+
+def test_sparkline() -> None:
+    assert sparkline([0.0, 0.3, 0.55, 1.0]) == "▁▃▅█"
+    assert sparkline([]) == ""

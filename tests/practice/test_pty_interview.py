@@ -33,7 +33,7 @@ def spawn(*args: str) -> pexpect.spawn:
         encoding="utf-8",
         timeout=15,
         dimensions=(60, 120),
-        cwd=str(Path(__file__).resolve().parent.parent),
+        cwd=str(Path(__file__).resolve().parents[2]),
     )
     child.logfile_read = io.StringIO()
     return child
