@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mockint.batch import Record
+from mockint.config import DEFAULT_MAX_REPLY_BYTES
 from mockint.errors import InputError, JudgeError, MockintError
 from mockint.models import JudgeResult, Rubric
 from mockint.rubrics import RubricSet
@@ -258,15 +259,19 @@ class BatchReplyJudge:
         output: The indexed output files.
         model: Model name to record when a reply does not name one.
         prompt_version: The prompt version the requests were built with.
+        max_reply_bytes: Largest reply accepted, in UTF-8 bytes; a larger one is invalid.
     """
 
-    def __init__(self, output: BatchOutput, *, model: str, prompt_version: str) -> None:
+    def __init__(
+        self, output: BatchOutput, *, model: str, prompt_version: str, max_reply_bytes: int = DEFAULT_MAX_REPLY_BYTES
+    ) -> None:
         from mockint.judge import completion_content, completion_usage, parse_reply
 
         self._output = output
         self._model = model
         self._prompt_version = prompt_version
         self._content = completion_content
+        self._max_reply_bytes = max_reply_bytes
         self._usage = completion_usage
         self._parse = parse_reply
         self._lock = threading.Lock()
@@ -313,7 +318,7 @@ class BatchReplyJudge:
             suffix = f": {' '.join(str(message).split())[:200]}" if message else ""
             raise JudgeError(f"{where}: the request got HTTP {status}{suffix}", reason=f"http_{status}")
         try:
-            reply = self._parse(self._content(body), rubric)
+            reply = self._parse(self._content(body, max_bytes=self._max_reply_bytes), rubric)
         except JudgeError as exc:
             raise JudgeError(f"{where}: {exc}", reason=exc.reason) from None
         usage = self._usage(body)
@@ -517,7 +522,9 @@ def run_provider_batch(
     outputs: list[Path] = []
     for number, status in enumerate(statuses, start=1):
         if status.status in ("expired", "cancelled"):
-            say(f"batch {status.id} {status.status}; importing the {status.completed} replies it finished")
+            done = status.completed
+            what = "it finished no replies" if not done else f"importing the {done} repl{'y' if done == 1 else 'ies'}"
+            say(f"batch {status.id} {status.status}; {what}{' it finished' if done else ''}")
         for kind, file_id in (("output", status.output_file_id), ("errors", status.error_file_id)):
             if file_id:
                 dest = out.with_name(f"{out.name}.batch-{kind}-{number}.jsonl")

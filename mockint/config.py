@@ -17,6 +17,10 @@ from mockint.files import DEFAULT_MAX_ANSWER_CHARS, env_limit
 
 DEFAULT_MODEL = "gpt-4o-mini"
 DEFAULT_TIMEOUT = 60.0
+DEFAULT_MAX_ATTEMPTS = 4
+DEFAULT_MAX_REPLY_BYTES = 1_000_000
+"""Largest judge reply accepted, in UTF-8 bytes of its text: about fifty times a reply that quotes a long answer
+for every key point, and small enough that a runaway reply (a model repeating itself) is not parsed or cached."""
 # Kept equal to mockint.judge.transport.DEFAULT_RATE_LIMIT_PATIENCE and mockint.judge.circuit.DEFAULT_COOLDOWN
 # (config must not import the judge package; a test checks they agree).
 DEFAULT_RATE_LIMIT_PATIENCE = 300.0
@@ -37,6 +41,8 @@ class Settings(BaseModel):
         timeout: Seconds for one HTTP request to the judge (``MOCKINT_TIMEOUT``).
         max_attempts: HTTP attempts per judge request, retries included (``MOCKINT_MAX_ATTEMPTS``); rate
             limits (HTTP 429) spend none of them.
+        max_reply_bytes: Largest judge reply accepted, in UTF-8 bytes (``MOCKINT_MAX_REPLY_BYTES``); a larger
+            one is an invalid reply, never cached.
         rate_limit_patience: Seconds of rate limiting an answer waits out before it is graded
             deterministically (``--rate-limit-patience``, ``MOCKINT_RATE_LIMIT_PATIENCE``).
         breaker_cooldown: Seconds the circuit breaker stays open before it sends one probe
@@ -54,7 +60,8 @@ class Settings(BaseModel):
     use_llm: bool = False
     llm_reason: str = ""
     timeout: float = DEFAULT_TIMEOUT
-    max_attempts: int = 4
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    max_reply_bytes: int = DEFAULT_MAX_REPLY_BYTES
     rate_limit_patience: float = DEFAULT_RATE_LIMIT_PATIENCE
     breaker_cooldown: float = DEFAULT_BREAKER_COOLDOWN
     home: Path
@@ -67,6 +74,10 @@ class Settings(BaseModel):
         return LOCAL_PLACEHOLDER_KEY
 
 
+# Longest wait a setting may ask for: far beyond any sane request, well inside what sockets and locks accept.
+_MAX_SECONDS = 86_400.0
+
+
 def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
     raw = env.get(name, "").strip()
     if not raw:
@@ -75,8 +86,27 @@ def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
         value = float(raw)
     except ValueError:
         raise ConfigError(f"{name}={raw!r} is not a number; set it to seconds, e.g. {name}=30") from None
+    # float() also takes "nan", "inf" and "1e400"; none of them is a usable number of seconds, and an
+    # infinite wait cannot even be handed to a socket or a lock.
+    if not math.isfinite(value):
+        raise ConfigError(f"{name}={raw!r} is not a finite number; set it to seconds, e.g. {name}=30")
     if value <= 0:
         raise ConfigError(f"{name} must be greater than 0; set it to seconds, e.g. {name}=30")
+    if value > _MAX_SECONDS:
+        raise ConfigError(f"{name} must be at most {_MAX_SECONDS:g} seconds (a day); set e.g. {name}=30")
+    return value
+
+
+def _whole_number(env: Mapping[str, str], name: str, default: int, example: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a whole number; set e.g. {name}={example}") from None
+    if value < 1:
+        raise ConfigError(f"{name} must be at least 1; set e.g. {name}={example}")
     return value
 
 
@@ -140,15 +170,6 @@ def load_settings(
         reason = "no LLM configured (set OPENAI_API_KEY or OPENAI_BASE_URL to use one)"
     else:
         use_llm, reason = True, ""
-    attempts_raw = env.get("MOCKINT_MAX_ATTEMPTS", "").strip()
-    try:
-        max_attempts = int(attempts_raw) if attempts_raw else 4
-    except ValueError:
-        raise ConfigError(
-            f"MOCKINT_MAX_ATTEMPTS={attempts_raw!r} is not a whole number; set e.g. MOCKINT_MAX_ATTEMPTS=4"
-        ) from None
-    if max_attempts < 1:
-        raise ConfigError("MOCKINT_MAX_ATTEMPTS must be at least 1; set e.g. MOCKINT_MAX_ATTEMPTS=4")
     home_raw = env.get("MOCKINT_HOME", "").strip()
     return Settings(
         api_key=api_key,
@@ -157,7 +178,8 @@ def load_settings(
         use_llm=use_llm,
         llm_reason=reason,
         timeout=_positive_float(env, "MOCKINT_TIMEOUT", DEFAULT_TIMEOUT),
-        max_attempts=max_attempts,
+        max_attempts=_whole_number(env, "MOCKINT_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_ATTEMPTS),
+        max_reply_bytes=_whole_number(env, "MOCKINT_MAX_REPLY_BYTES", DEFAULT_MAX_REPLY_BYTES, DEFAULT_MAX_REPLY_BYTES),
         rate_limit_patience=(
             rate_limit_patience
             if rate_limit_patience is not None

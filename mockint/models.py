@@ -371,12 +371,16 @@ class JudgeResult(BaseModel):
         model: Model name the server was asked for.
         prompt_version: Version of the prompt files used.
         requests: HTTP requests this answer cost (retries and re-asks included).
+        incomplete: ``None`` for a reply that meets the contract; for one that still broke it after the
+            re-ask, what was wrong with it: ``reply`` then holds only its usable verdicts, and the ids it lacks
+            are graded deterministically. Such a result is never cached.
     """
 
     reply: JudgeReply
     model: str
     prompt_version: str
     requests: int = 1
+    incomplete: str | None = None
 
 
 def normalise_id(value: Any) -> str:

@@ -22,6 +22,7 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "MOCKINT_MODEL",
         "MOCKINT_TIMEOUT",
         "MOCKINT_MAX_ATTEMPTS",
+        "MOCKINT_MAX_REPLY_BYTES",
         "MOCKINT_RATE_LIMIT_PATIENCE",
         "MOCKINT_BREAKER_COOLDOWN",
     ):

@@ -13,9 +13,10 @@ queued reply, else by ``handler(request_json)``, else with HTTP 500 "no scripted
 (``reject_json_schema`` for llama-cpp-python 0.3.x, ``text_only``) are applied before the queue.
 
 Faults: a :class:`FakeReply` can be a 429 with ``Retry-After``, a 5xx, slow (``delay``), an invalid or
-truncated reply (``content`` cut short) or a truncated HTTP body (``truncate``: the connection closes before
-the announced ``Content-Length``); :class:`FaultInjector` wraps a handler and injects such faults at a seeded
-random rate, and :class:`Outage` makes a server fail for a while (or hang) and then recover. The server tracks
+truncated reply (``content`` cut short), a truncated HTTP body (``truncate``: the connection closes before
+the announced ``Content-Length``) or a connection reset with no reply at all (``reset``);
+:class:`FaultInjector` wraps a handler and injects such faults at a seeded random rate, and :class:`Outage`
+makes a server fail for a while (or hang) and then recover. The server tracks
 requests in flight (``max_in_flight``).
 
 The Batch API: ``POST /v1/files`` (multipart upload), ``GET /v1/files/{id}`` and ``/content``,
@@ -33,6 +34,7 @@ import json
 import random
 import re
 import socket
+import struct
 import threading
 import time
 from collections import Counter, deque
@@ -99,6 +101,8 @@ class FakeReply:
         delay: Seconds to wait before replying (a delay longer than the client's timeout is a timeout).
         truncate: Send only this many bytes of the body, then close the connection (a reply cut off in
             transit; ``Content-Length`` still announces the whole body).
+        reset: Send nothing and reset the connection (TCP RST), as a crashing server or a proxy dropping the
+            request does.
     """
 
     status: int = 200
@@ -108,6 +112,7 @@ class FakeReply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     truncate: int | None = None
+    reset: bool = False
 
     @classmethod
     def ok(cls, content: str, *, delay: float = 0.0, finish_reason: str = "stop") -> FakeReply:
@@ -318,6 +323,12 @@ class FakeOpenAI:
             def _send(self, reply: FakeReply) -> None:
                 wait = reply.delay + fake.latency
                 if wait > 0 and fake._stopping.wait(wait):
+                    return
+                if reply.reset:
+                    # SO_LINGER with a zero timeout makes close() send RST instead of FIN.
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    self.close_connection = True
+                    self.connection.close()
                     return
                 payload, content_type = reply.body_bytes()
                 try:

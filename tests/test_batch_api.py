@@ -166,8 +166,25 @@ def test_import_falls_back_per_answer_with_reasons(llm_env: None, tmp_path: Path
         assert grade["grader"] == "deterministic" and grade["error"] is None
         assert any(str(w).startswith(start) for w in grade["warnings"]), (answer_id, grade["warnings"])
     assert f"mockint: error: {output}:6: not a JSON line (cut off or edited?)" in result.stderr
-    assert "1 repl(ies) in the batch output match no answer id" in result.stderr
+    assert "1 reply in the batch output matches no answer id" in result.stderr
+    assert "; 1 batch reply used" in result.stderr
+    assert "(ies)" not in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_an_import_that_uses_no_reply_says_so_in_words(llm_env: None, tmp_path: Path) -> None:
+    rubric = load_rubrics()["cnn-explained"]
+    text = "A CNN slides a small learned filter over the image."
+    answers = tmp_path / "a.jsonl"
+    answers.write_text(json.dumps({"id": "a1", "question_id": rubric.id, "answer": text}) + "\n", encoding="utf-8")
+    output = tmp_path / "output.jsonl"
+    good = completion(correct_reply(rubric, text))
+    output.write_text(output_line("x1", good) + "\n" + output_line("x2", good) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["grade", str(answers), "--import-batch", str(output), "-o", str(tmp_path / "g.jsonl")])
+    assert result.exit_code == 0, result.output
+    assert "; no batch replies used" in result.stderr
+    assert "2 replies in the batch output match no answer id" in result.stderr
+    assert "0 batch" not in result.stderr and "(ies)" not in result.stderr
 
 
 def test_batch_output_index_prefers_the_success_of_a_repeated_id(tmp_path: Path) -> None:

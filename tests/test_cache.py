@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -185,3 +188,65 @@ def test_unreadable_row_is_a_miss(tmp_path: Path) -> None:
     reopened = GradeCache(tmp_path / "cache.db")
     assert reopened.get("k") is None
     reopened.close()
+
+
+def _read_only_run(home: Path, args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m mockint ARGS`` with ``home`` read-only: chmod for a user, a read-only bind mount for root
+    (whom permission bits do not stop)."""
+    command = [sys.executable, "-m", "mockint", *args]
+    if os.geteuid() != 0:
+        modes = {path: path.stat().st_mode for path in [home, *home.iterdir()]}
+        for path in modes:
+            path.chmod(0o555 if path.is_dir() else 0o444)
+        try:
+            return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+        finally:
+            for path, mode in modes.items():
+                path.chmod(mode)
+    if shutil.which("unshare") is None:
+        pytest.skip("running as root without unshare: cannot make a folder read-only")
+    script = 'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$@"'
+    result = subprocess.run(
+        ["unshare", "-m", "sh", "-c", script, str(home), *command], capture_output=True, text=True, env=env, timeout=120
+    )
+    if result.returncode != 0 and ("mount:" in result.stderr or "unshare:" in result.stderr):
+        pytest.skip(f"cannot mount a read-only folder here: {result.stderr.strip()}")
+    return result
+
+
+def test_a_read_only_home_with_a_healthy_cache_grades_without_it(
+    llm_env: None, monkeypatch: pytest.MonkeyPatch, examples_file: Path
+) -> None:
+    home = Path(os.environ["MOCKINT_HOME"])
+    rubrics = list(load_rubrics().values())
+    with FakeOpenAI(handler=correct_handler(*rubrics)) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        code, first, _ = grade(examples_file)  # a healthy cache.db, full of this file's replies
+        assert code == 0 and (home / "cache.db").is_file()
+        before = (home / "cache.db").read_bytes()
+        result = _read_only_run(home, ["grade", str(examples_file), "--format", "jsonl"], dict(os.environ))
+    assert result.returncode == 0, result.stderr
+    graded = grades(result.stdout)
+    assert [g["id"] for g in graded] == [g["id"] for g in first]
+    assert all(g["grader"] == "llm" for g in graded), "grading goes on, with the judge"
+    warnings = [line for line in result.stderr.splitlines() if "cache" in line and "hit(s)" not in line]
+    assert len(warnings) == 1, result.stderr
+    assert "cannot write the grade cache" in warnings[0] and "without it" in warnings[0]
+    assert "corrupt" not in result.stderr and "not a readable SQLite file" not in result.stderr
+    assert (home / "cache.db").read_bytes() == before and not list(home.glob("cache.db.corrupt-*"))
+
+
+def test_a_home_that_cannot_be_created_grades_without_the_cache(
+    llm_env: None, monkeypatch: pytest.MonkeyPatch, examples_file: Path, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setenv("MOCKINT_HOME", str(blocker / "home"))
+    rubrics = list(load_rubrics().values())
+    with FakeOpenAI(handler=correct_handler(*rubrics)) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        code, out, err = grade(examples_file)
+    assert code == 0, err
+    assert out and all(g["grader"] == "llm" for g in out)
+    warnings = [line for line in err.splitlines() if "cache" in line]
+    assert len(warnings) == 1 and "without it" in warnings[0], err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import shutil
 import socket
 import sqlite3
@@ -278,8 +279,29 @@ def test_connection_refused(make_judge: Callable[..., OpenAIJudge]) -> None:
     judge = OpenAIJudge(
         "fake-model", base_url=f"http://127.0.0.1:{port}/v1", api_key=KEY, timeout=1, max_retry_wait=0.01
     )
-    with judge, pytest.raises(JudgeError, match=f"cannot connect to the judge server at http://127.0.0.1:{port}/v1"):
+    url = f"http://127.0.0.1:{port}/v1"
+    with judge, pytest.raises(JudgeError, match=f"cannot connect to the judge server at {url}") as caught:
         judge.judge(ANSWER, RUBRIC)
+    assert caught.value.reason == "connection"
+    assert re.search(r"\(connection refused; \d+ requests\)", str(caught.value))
+
+
+def test_connection_reset_is_told_apart_from_refused(make_judge: Callable[..., OpenAIJudge]) -> None:
+    with FakeOpenAI([FakeReply(reset=True)] * 2) as server:
+        url = server.base_url
+        with pytest.raises(JudgeError) as caught:
+            make_judge(server, max_attempts=2).judge(ANSWER, RUBRIC)
+        assert server.chat_count == 2, "a reset is retried like any connection error"
+    message = str(caught.value)
+    assert caught.value.reason == "connection_reset"
+    assert "cannot connect" not in message
+    assert f"the judge server at {url} reset the connection before replying (2 requests)" in message
+
+
+def test_a_reset_then_a_reply_is_retried(make_judge: Callable[..., OpenAIJudge]) -> None:
+    with FakeOpenAI([FakeReply(reset=True), GOOD]) as server:
+        result = make_judge(server).judge(ANSWER, RUBRIC)
+    assert result.requests == 2
 
 
 # -- non-retryable HTTP errors ---------------------------------------------------------------------------
@@ -570,16 +592,17 @@ def test_build_judge_from_settings(tmp_path: Path) -> None:
 def test_judge_stack_layers_and_closes(tmp_path: Path) -> None:
     settings = Settings(base_url="http://127.0.0.1:9/v1", model="local-model", use_llm=True, home=tmp_path)
     with judge_stack(settings, use_cache=True) as stack:
-        assert isinstance(stack.judge, CachingJudge)
+        assert stack.judge is stack.shared and isinstance(stack.shared._inner, CachingJudge)
         assert isinstance(stack.breaker, CircuitBreakerJudge)
         assert stack.cache is not None and stack.cache.path == tmp_path / "cache.db"
         assert stack.judge.model == "local-model"
-    assert stack.openai_judge._client.is_closed()
+        client = stack.openai_judge._sdk_client()  # what the first request makes
+    assert client.is_closed() and stack.openai_judge._client is None
     with pytest.raises(sqlite3.ProgrammingError):  # the cache's database is closed too
         stack.cache._db.execute("SELECT 1")
 
     with judge_stack(settings) as stack:
-        assert stack.judge is stack.breaker and stack.cache is None
+        assert stack.shared._inner is stack.breaker and stack.cache is None
 
     with (
         pytest.raises(ConfigError, match="--no-llm given"),

@@ -66,4 +66,10 @@ def test_live_grade(judge: OpenAIJudge, question_id: str) -> None:
         for criterion in grade.criteria:
             if criterion.source == "llm" and criterion.verdict != "missed":
                 assert criterion.evidence and criterion.evidence.strip()
+        # A reply still incomplete after the re-ask (small models) names what it left to the checks.
+        for warning in (w for w in grade.warnings if "incomplete after a re-ask" in w):
+            named = set(warning.split("graded deterministically: ", 1)[1].split(", "))
+            for criterion in grade.criteria:
+                if f"key point {criterion.id}" in named:
+                    assert criterion.source == "deterministic"
     print(f"{question_id}: grader={grade.grader} score={grade.score} mode={judge.mode} warnings={len(grade.warnings)}")

@@ -42,6 +42,19 @@ RubricsOption = Annotated[
 ]
 
 
+def counted(count: int, singular: str, plural: str | None = None) -> str:
+    """``count`` with the noun in the right number: ``"no replies"``, ``"1 reply"``, ``"3 replies"``.
+
+    Args:
+        count: How many.
+        singular: The noun (and any words before it) for one.
+        plural: The form for several; ``singular + "s"`` by default.
+    """
+    if count == 1:
+        return f"1 {singular}"
+    return f"{count if count else 'no'} {plural if plural is not None else singular + 's'}"
+
+
 def error(message: str) -> None:
     """Print a one-line error on stderr."""
     print(f"mockint: error: {message}", file=sys.stderr)

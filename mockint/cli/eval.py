@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from mockint.cli._common import RubricsOption, TextFormat, error, notice, user_errors
+
+if TYPE_CHECKING:
+    from mockint.judge import Judge
 
 
 @user_errors
@@ -44,20 +48,22 @@ def eval_command(
     """
     from mockint.authoring.evaluation import evaluate, read_labels, render_text
     from mockint.config import load_settings
-    from mockint.judge import CircuitBreakerJudge
     from mockint.rubrics import load_rubrics
 
     settings = load_settings(model=model, no_llm=no_llm)
     records = read_labels(labels, score_max)
     rubric_set = load_rubrics(rubrics)
-    judge: CircuitBreakerJudge | None = None
-    if settings.use_llm:
-        from mockint.judge import build_judge
+    with contextlib.ExitStack() as resources:
+        judge: Judge | None = None
+        if settings.use_llm:
+            from mockint.judge import judge_stack
 
-        judge = CircuitBreakerJudge(build_judge(settings))
-    else:
-        notice(f"{settings.llm_reason}; grading deterministically")
-    report = evaluate(records, rubric_set, judge, concurrency=concurrency)
+            # The run's judge stack without the cache (an evaluation measures the judge): breaker, identical
+            # answers asked once, the client closed at the end.
+            judge = resources.enter_context(judge_stack(settings)).judge
+        else:
+            notice(f"{settings.llm_reason}; grading deterministically")
+        report = evaluate(records, rubric_set, judge, concurrency=concurrency)
     for message in report.errors:
         error(message)
     if fmt is TextFormat.json:

@@ -11,7 +11,7 @@ from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
 
-from mockint.cli._common import RubricsOption, error, notice, report_errors, sigterm_as_ctrl_c, user_errors
+from mockint.cli._common import RubricsOption, counted, error, notice, report_errors, sigterm_as_ctrl_c, user_errors
 from mockint.cli._grade_options import check_options
 from mockint.files import MAX_ERROR_MESSAGES
 
@@ -244,8 +244,9 @@ def grade(
     retrying; after $MOCKINT_BREAKER_COOLDOWN seconds (default 30) one probe request checks whether it is back.
 
     Limits: an answer over 100,000 characters is an error record (--max-answer-chars); a rubric file over 1 MiB
-    is refused ($MOCKINT_MAX_RUBRIC_BYTES). A NUL byte, a value nested over 64 levels or an unclosed CSV quote
-    is an error for its own line only.
+    is refused ($MOCKINT_MAX_RUBRIC_BYTES); a judge reply over 1,000,000 bytes is invalid and never cached
+    ($MOCKINT_MAX_REPLY_BYTES). A NUL byte, a value nested over 64 levels or an unclosed CSV quote is an error
+    for its own line only.
     """
     from mockint.config import load_settings
     from mockint.rubrics import load_rubrics
@@ -594,6 +595,8 @@ def _live(
         if cache is not None:
             usage.cache_hits, usage.cache_misses = cache.stats.hits, cache.stats.misses
             extra = f"; cache: {cache.stats.hits} hit(s), {cache.stats.misses} miss(es)"
+        if stack.shared.shared:
+            extra += f"; {counted(stack.shared.shared, 'identical request')} shared"
     _finish_notice(summary, out, started, extra)
     return usage, summary is not None and summary.errors > 0, summary
 
@@ -679,7 +682,12 @@ def _import(
 
     started = time.perf_counter()
     with BatchOutput(outputs) as output:
-        judge = BatchReplyJudge(output, model=settings.model, prompt_version=prompt_version("judge"))
+        judge = BatchReplyJudge(
+            output,
+            model=settings.model,
+            prompt_version=prompt_version("judge"),
+            max_reply_bytes=settings.max_reply_bytes,
+        )
         pending = _pending(records(), state, retry)
         # Validation and reconciliation are CPU work: threads would only contend for the GIL.
         summary = _run(
@@ -696,7 +704,11 @@ def _import(
         if output.duplicates:
             notice(f"{output.duplicates} custom_id(s) appear more than once in the batch output; the success was used")
         if summary is not None and output.unused:
-            notice(f"{output.unused} repl(ies) in the batch output match no answer id in {', '.join(map(str, files))}")
+            verb = "matches" if output.unused == 1 else "match"
+            notice(
+                f"{counted(output.unused, 'reply', 'replies')} in the batch output {verb} no answer id in "
+                f"{', '.join(map(str, files))}"
+            )
     usage = Usage(
         requests=judge.replies,
         prompt_tokens=judge.prompt_tokens,
@@ -704,5 +716,5 @@ def _import(
         model=judge.last_model or settings.model,
         batch=True,
     )
-    _finish_notice(summary, out, started, f"; {judge.replies} batch repl(ies) used")
+    _finish_notice(summary, out, started, f"; {counted(judge.replies, 'batch reply', 'batch replies')} used")
     return usage, bool(output.problems) or (summary is not None and summary.errors > 0), summary

@@ -200,7 +200,8 @@ def grade_answer(
 
     Deterministic checks always run. When a judge is given it is asked once; its verdicts are used where
     its evidence is verified in the answer. If the judge fails, the grade is deterministic and the reason is
-    in ``warnings`` (never a silent zero).
+    in ``warnings`` (never a silent zero); if its reply lacks some ids, those are graded deterministically,
+    with a warning naming them.
 
     Args:
         answer: The candidate's answer text.
@@ -232,6 +233,14 @@ def grade_answer(
 
     llm_criteria = {item.id: item for item in result.reply.criteria} if result else {}
     llm_mistakes = {item.id: item for item in result.reply.mistakes} if result else {}
+    if result is not None and result.incomplete is not None:
+        missing = [f"key point {c.id}" for c in rubric.criteria if c.id not in llm_criteria]
+        missing += [f"mistake {m.id}" for m in rubric.mistakes if m.id not in llm_mistakes]
+        if missing:
+            warnings.append(
+                f"the judge's reply was incomplete after a re-ask ({result.incomplete}); its other verdicts are "
+                f"used, graded deterministically: {', '.join(missing)}"
+            )
 
     criteria = [
         _reconcile_criterion(det, llm_criteria.get(det.id), criterion, rubric, answer, warnings)

@@ -8,8 +8,10 @@ Modules:
 
 * ``reply``: the reply's JSON schema, lenient parsing and validation, tag neutralising of the answer.
 * ``openai_judge``: :class:`OpenAIJudge`: the request body, the structured-output ladder, usage.
+* ``rubric_text``: the rubric's key points and mistakes as the judge's prompt shows them.
 * ``transport``: the one retry policy, SDK errors as :class:`~mockint.errors.JudgeError`, redaction.
 * ``wrappers``: judges around a judge: the circuit breaker, the cache in front.
+* ``shared``: identical requests of one run sent once and shared, also while in flight.
 * ``circuit``: the breaker's state (closed, open, half-open), shared by the breaker and the judge inside it.
 * ``ratelimit``: limits on requests in flight (adapting to 429s) and per minute, shared by a batch's threads.
 * ``cache``: validated replies in SQLite.
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
     from mockint.judge.provider import BatchClient, BatchStatus, completion_content, completion_usage
     from mockint.judge.ratelimit import RequestLimiter
     from mockint.judge.reply import NEUTRAL_GT, NEUTRAL_LT, neutralise_tags, parse_reply, reply_schema
+    from mockint.judge.shared import SharedRequestsJudge
     from mockint.judge.transport import retry_after_seconds
     from mockint.judge.wrappers import CachingJudge, CircuitBreakerJudge
     from mockint.models import JudgeResult, Rubric
@@ -54,6 +57,7 @@ __all__ = [
     "JudgeStack",
     "Mode",
     "OpenAIJudge",
+    "SharedRequestsJudge",
     "Usage",
     "build_judge",
     "completion_content",
@@ -113,7 +117,7 @@ def build_judge(
 
     Returns:
         A judge using ``settings.model``, ``base_url``, key, ``timeout``, ``max_attempts`` and
-        ``rate_limit_patience``.
+        ``rate_limit_patience`` and ``max_reply_bytes``.
 
     Raises:
         ConfigError: The settings turn the LLM off, or the prompt files are missing or malformed.
@@ -131,6 +135,7 @@ def build_judge(
         limiter=limiter,
         rate_limit_patience=settings.rate_limit_patience,
         circuit=circuit,
+        max_reply_bytes=settings.max_reply_bytes,
     )
 
 
@@ -139,17 +144,20 @@ class JudgeStack:
     """The judges of one live run, from the one to call down to the one that sends requests.
 
     Attributes:
-        judge: What to grade with: the cache (when on) in front of the breaker in front of ``openai_judge``.
+        judge: What to grade with: ``shared`` in front of the cache (when on) in front of the breaker in front
+            of ``openai_judge``.
         breaker: The circuit breaker, to tell whether and why it opened (its circuit is shared with
             ``openai_judge``, so requests without a response count and in-flight retries stop when it opens).
         openai_judge: The judge that sends the requests, for its usage.
         cache: The reply cache, for its hit and miss counts; ``None`` when it is off.
+        shared: Sends identical requests of the run once, for its count of shared ones.
     """
 
     judge: Judge
     breaker: CircuitBreakerJudge
     openai_judge: OpenAIJudge
     cache: GradeCache | None
+    shared: SharedRequestsJudge
 
 
 @contextmanager
@@ -169,17 +177,18 @@ def judge_stack(
         settings: Loaded settings; ``use_llm`` must be true.
         limiter: Limits on requests in flight and per minute, shared by the threads of a batch.
         use_cache: Put the grade cache (``MOCKINT_HOME/cache.db``) in front of the breaker.
-        warn: Called with one-line messages when the cache file was corrupt or the cache turns itself off.
+        warn: Called with one-line messages when the cache file was corrupt, cannot be used (the run then goes
+            on without it) or turns itself off.
 
     Yields:
         The stack; its parts stay readable (usage, cache counts) after the ``with`` block.
 
     Raises:
-        ConfigError: The settings turn the LLM off, the prompt files are missing or malformed, or the cache
-            cannot be opened.
+        ConfigError: The settings turn the LLM off, or the prompt files are missing or malformed.
     """
     from mockint.judge.cache import CACHE_FILE, GradeCache
     from mockint.judge.circuit import Circuit
+    from mockint.judge.shared import SharedRequestsJudge
     from mockint.judge.wrappers import CachingJudge, CircuitBreakerJudge
 
     circuit = Circuit(cooldown=settings.breaker_cooldown)
@@ -190,8 +199,14 @@ def judge_stack(
         judge: Judge = breaker
         if use_cache:
             cache = GradeCache(settings.home / CACHE_FILE, warn=warn)
-            judge = CachingJudge(breaker, cache, openai_judge.fingerprint())
-        yield JudgeStack(judge=judge, breaker=breaker, openai_judge=openai_judge, cache=cache)
+            if cache.available:
+                judge = CachingJudge(breaker, cache, openai_judge.fingerprint())
+            else:  # it has said why, once; the run goes on without it
+                cache.close()
+                cache = None
+        # Outermost, so that a copy of an answer in flight waits for it instead of missing the cache too.
+        shared = SharedRequestsJudge(judge, openai_judge.fingerprint())
+        yield JudgeStack(judge=shared, breaker=breaker, openai_judge=openai_judge, cache=cache, shared=shared)
     finally:
         openai_judge.close()
         if cache is not None:
@@ -217,6 +232,7 @@ _LAZY = {
     "Circuit": "mockint.judge.circuit",
     "CachingJudge": "mockint.judge.wrappers",
     "CircuitBreakerJudge": "mockint.judge.wrappers",
+    "SharedRequestsJudge": "mockint.judge.shared",
 }
 
 

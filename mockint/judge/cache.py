@@ -15,10 +15,14 @@ The key is a sha256 over everything that decides the reply:
 So the cache never serves a reply across a rubric or prompt change. Failures are never stored. Nothing
 secret is: the key is not part of any of it, and the server URL is stored without credentials.
 
-The file is ``MOCKINT_HOME/cache.db``. A file that is not a readable SQLite database is moved aside (renamed
-``cache.db.corrupt-<time>``) and a fresh cache is started, with a warning: the cache only saves money, so a
-broken one must not stop a run. An error while the run is going (disk full) turns the cache off for the rest of
-the run, again with a warning.
+The file is ``MOCKINT_HOME/cache.db``. The cache only saves money, so no trouble with it stops a run:
+
+* a file that is not a SQLite database (or a damaged one) is moved aside (renamed ``cache.db.corrupt-<time>``)
+  and a fresh cache is started, with a warning;
+* a folder or file that cannot be created or written (a read-only ``MOCKINT_HOME``, a full or read-only disk,
+  no permission) leaves the run without the cache, with one warning, and the file untouched: a healthy cache
+  is never mistaken for a corrupt one;
+* an error while the run is going (disk full) turns the cache off for the rest of the run, with a warning.
 """
 
 from __future__ import annotations
@@ -33,7 +37,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mockint.errors import ConfigError
 from mockint.models import JudgeResult, Rubric
 
 __all__ = ["CACHE_FILE", "CacheStats", "GradeCache", "cache_key", "rubric_hash"]
@@ -51,6 +54,10 @@ CREATE TABLE IF NOT EXISTS replies (
     created REAL NOT NULL
 )
 """
+
+# SQLite's primary result codes that mean the file itself is damaged or not a database; any other error on
+# opening (SQLITE_CANTOPEN, SQLITE_READONLY, SQLITE_PERM, SQLITE_IOERR ...) is about where the file lives.
+_DAMAGED = frozenset({11, 26})  # SQLITE_CORRUPT, SQLITE_NOTADB
 
 _MEMO_SIZE = 1024
 _rubric_hashes: dict[int, tuple[Rubric, str]] = {}
@@ -111,12 +118,13 @@ class CacheStats:
 class GradeCache:
     """Validated judge replies by key, in one SQLite file; thread-safe.
 
+    A cache that cannot be opened (see the module docstring) is not an error: it says so once through ``warn``
+    and :attr:`available` is false; ``get`` then finds nothing and ``put`` stores nothing.
+
     Args:
         path: The database file (created with its folder when missing).
-        warn: Called with a one-line message when the file was corrupt or the cache turns itself off.
-
-    Raises:
-        ConfigError: The folder cannot be created or the file cannot be opened at all.
+        warn: Called with a one-line message when the file was corrupt, cannot be used, or the cache turns
+            itself off.
     """
 
     def __init__(self, path: Path, warn: Callable[[str], None] | None = None) -> None:
@@ -125,30 +133,44 @@ class GradeCache:
         self._warn = warn or (lambda message: None)
         self._lock = threading.Lock()
         self._disabled = False
+        self._db: sqlite3.Connection | None = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise ConfigError(
-                f"{path.parent}: cannot create the cache folder ({exc.strerror}); set MOCKINT_HOME or pass --no-cache"
-            ) from None
+            self._unavailable(f"{path.parent}: cannot create the cache folder ({exc.strerror})")
+            return
         try:
             self._db = self._open()
-        except sqlite3.DatabaseError:
-            aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
-            try:
-                path.replace(aside)
-                for suffix in ("-wal", "-shm"):
-                    path.with_name(path.name + suffix).unlink(missing_ok=True)
-                self._db = self._open()
-            except (OSError, sqlite3.Error) as exc:
-                raise ConfigError(
-                    f"{path}: the grade cache is not a readable SQLite file and cannot be replaced ({exc}); "
-                    "delete it or pass --no-cache"
-                ) from None
-            self._warn(
-                f"{path}: the grade cache was not a readable SQLite file; moved it to {aside.name} and started "
-                "a new one"
-            )
+        except sqlite3.DatabaseError as exc:
+            if exc.sqlite_errorcode & 0xFF not in _DAMAGED:
+                self._unavailable(f"{path}: cannot write the grade cache ({exc})")
+                return
+            self._replace_damaged()
+
+    @property
+    def available(self) -> bool:
+        """Whether the cache is in use (false when it could not be opened, or turned itself off)."""
+        with self._lock:
+            return not self._disabled
+
+    def _unavailable(self, problem: str) -> None:
+        self._disabled = True
+        self._warn(f"{problem}; grading without it (make MOCKINT_HOME writable, set it elsewhere, or pass --no-cache)")
+
+    def _replace_damaged(self) -> None:
+        path = self.path
+        aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+        try:
+            path.replace(aside)
+            for suffix in ("-wal", "-shm"):
+                path.with_name(path.name + suffix).unlink(missing_ok=True)
+            self._db = self._open()
+        except (OSError, sqlite3.Error) as exc:
+            self._unavailable(f"{path}: the grade cache is not a readable SQLite file and cannot be replaced ({exc})")
+            return
+        self._warn(
+            f"{path}: the grade cache was not a readable SQLite file; moved it to {aside.name} and started a new one"
+        )
 
     def _open(self) -> sqlite3.Connection:
         # check_same_thread=False: one connection shared by the batch's workers, serialised by self._lock.
@@ -168,13 +190,14 @@ class GradeCache:
     def close(self) -> None:
         """Close the database."""
         with self._lock:
-            self._db.close()
+            if self._db is not None:
+                self._db.close()
             self._disabled = True
 
     def get(self, key: str) -> JudgeResult | None:
         """The stored reply for ``key``, or ``None`` (also when the row cannot be read any more)."""
         with self._lock:
-            if self._disabled:
+            if self._disabled or self._db is None:
                 return None
             try:
                 row = self._db.execute("SELECT result FROM replies WHERE key = ?", (key,)).fetchone()
@@ -193,7 +216,7 @@ class GradeCache:
         """Store a validated reply under ``key`` (replacing any older one)."""
         payload = result.model_dump_json()
         with self._lock:
-            if self._disabled:
+            if self._disabled or self._db is None:
                 return
             try:
                 self._db.execute(

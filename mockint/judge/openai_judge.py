@@ -19,7 +19,9 @@ How a request is made:
   reports whether it got a response, and once the circuit opens the answers in flight stop at once: no
   retry, no new request, their backoff sleeps cut short.
 * **One re-ask.** A reply that is not valid JSON or breaks the contract is sent back once with the validation
-  error; a second bad reply is a :class:`~mockint.errors.JudgeError` with reason ``invalid_reply``.
+  error. If the second reply breaks it too, or the re-ask itself fails (a small server's context cannot hold
+  it), the usable verdicts of the fuller reply are kept (:func:`~mockint.judge.reply.salvage_reply`; the
+  result's ``incomplete`` says what was wrong); with none, the answer fails as before (``invalid_reply``).
 * **Shared limits.** With a :class:`~mockint.judge.ratelimit.RequestLimiter`, every HTTP request holds one of
   its in-flight slots and passes its per-minute buckets, and a ``Retry-After`` pauses every thread sharing it.
   The judge counts requests and the tokens servers report (:attr:`OpenAIJudge.usage`), for cost reports.
@@ -36,10 +38,22 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+from mockint.config import DEFAULT_MAX_REPLY_BYTES
 from mockint.errors import ConfigError, JudgeError
 from mockint.judge.circuit import Circuit
 from mockint.judge.ratelimit import RequestLimiter
-from mockint.judge.reply import SCHEMA_NAME, InvalidReply, check_reply, extract_json, neutralise_tags, reply_schema
+from mockint.judge.reply import (
+    SCHEMA_NAME,
+    InvalidReply,
+    check_reply,
+    check_reply_size,
+    extract_json,
+    fuller_reply,
+    neutralise_tags,
+    reply_schema,
+    salvage_reply,
+)
+from mockint.judge.rubric_text import key_points_text, mistakes_text
 from mockint.judge.sender import ASK_REPLY_TOKENS, Call, Sender
 from mockint.judge.transport import (
     DEFAULT_RATE_LIMIT_PATIENCE,
@@ -48,9 +62,10 @@ from mockint.judge.transport import (
     make_client,
     redact,
     retrying,
+    server_name,
     shorten,
 )
-from mockint.models import JudgeResult, Rubric
+from mockint.models import JudgeReply, JudgeResult, Rubric
 from mockint.prompts import load_prompt
 
 if TYPE_CHECKING:
@@ -107,6 +122,8 @@ class OpenAIJudge:
         max_attempts: HTTP attempts per completion, retries included (a re-ask gets its own attempts).
         max_retry_wait: Longest pause between attempts, even when the server asks for more.
         total_timeout: Deadline for one ``judge()`` call, retries and re-ask included.
+        limiter: Shared limits on requests in flight, per minute and tokens per minute, if any.
+        max_reply_bytes: Largest reply accepted, in UTF-8 bytes.
         rate_limit_patience: Seconds of rate limiting (HTTP 429) waited out before an answer gives up.
         limiter: Limits on requests in flight, per minute and tokens per minute (a private one, with no
             limits, when none was given: it still shares Retry-After pauses between threads).
@@ -124,10 +141,11 @@ class OpenAIJudge:
         max_retry_wait: float = 30.0,
         total_timeout: float | None = None,
         limiter: RequestLimiter | None = None,
+        max_reply_bytes: int = DEFAULT_MAX_REPLY_BYTES,
         rate_limit_patience: float = DEFAULT_RATE_LIMIT_PATIENCE,
         circuit: Circuit | None = None,
     ) -> None:
-        """Create the judge and its HTTP client (no request is made yet).
+        """Create the judge; its HTTP client is made on the first request (none is made yet).
 
         Args:
             model: The model to ask for.
@@ -140,6 +158,8 @@ class OpenAIJudge:
                 so a hung server costs about two timeouts per answer, not ``max_attempts`` of them.
             limiter: Limits shared with other judges or threads: every HTTP request holds one of its slots,
                 and a server's ``Retry-After`` pauses every thread using it.
+            max_reply_bytes: Largest reply accepted (UTF-8 bytes of its text); a larger one is an invalid
+                reply at once, with no re-ask (it would be sent back whole), and is never cached.
             rate_limit_patience: Seconds of rate limiting waited out before an answer gives up: its own
                 waits, or a run of nothing but 429s on the limiter (0: give up at the first 429).
             circuit: Shared with the :class:`~mockint.judge.CircuitBreakerJudge` around this judge: requests
@@ -154,6 +174,8 @@ class OpenAIJudge:
             raise ConfigError("max_attempts must be at least 1; set e.g. MOCKINT_MAX_ATTEMPTS=4")
         if max_retry_wait < 0:
             raise ConfigError("max_retry_wait must not be negative")
+        if max_reply_bytes < 1:
+            raise ConfigError("max_reply_bytes must be at least 1; set e.g. MOCKINT_MAX_REPLY_BYTES=1000000")
         if not rate_limit_patience >= 0:
             raise ConfigError(
                 "the rate-limit patience must be 0 or more seconds; set e.g. MOCKINT_RATE_LIMIT_PATIENCE=300"
@@ -166,13 +188,18 @@ class OpenAIJudge:
         self.rate_limit_patience = rate_limit_patience
         self.limiter = limiter if limiter is not None else RequestLimiter()
         self.circuit = circuit
+        self.max_reply_bytes = max_reply_bytes
         self._prompt = load_prompt(PROMPT_NAME)
         self._check_prompt()
         self._secret = api_key
-        self._client: openai.OpenAI
-        self._client, self._server = make_client(base_url=base_url, api_key=api_key, timeout=timeout)
+        self._base_url = base_url
+        # Made on the first request (see _sdk_client): a run whose replies all come from the cache, or that only
+        # writes request bodies for a batch, never imports the SDK nor builds a client it would not use.
+        self._client: openai.OpenAI | None = None
+        self._closed = False
+        self._server = server_name(base_url)
         self._sender = Sender(
-            self._client,
+            self._sdk_client,
             server=self._server,
             model=model,
             secret=api_key,
@@ -230,8 +257,20 @@ class OpenAIJudge:
         }
 
     def close(self) -> None:
-        """Close the HTTP client's connections."""
-        self._client.close()
+        """Close the HTTP client's connections (if a request ever made one); the judge sends nothing after."""
+        with self._lock:
+            client, self._client, self._closed = self._client, None, True
+        if client is not None:
+            client.close()
+
+    def _sdk_client(self) -> openai.OpenAI:
+        """The one SDK client of this judge, made on first use and shared by every thread."""
+        with self._lock:
+            if self._client is None:
+                if self._closed:
+                    raise JudgeError("the judge was closed; build a new one to grade more answers", reason="closed")
+                self._client, _ = make_client(base_url=self._base_url, api_key=self._secret, timeout=self.timeout)
+            return self._client
 
     def __enter__(self) -> OpenAIJudge:
         return self
@@ -267,8 +306,9 @@ class OpenAIJudge:
             The validated reply, the model, the prompt version and the number of HTTP requests made.
 
         Raises:
-            JudgeError: ``reason`` is ``timeout``, ``connection``, ``http_<status>``, ``invalid_reply``,
-                ``refusal`` or ``bad_response``; the message says how to fix it and never holds the key.
+            JudgeError: ``reason`` is ``timeout``, ``connection``, ``connection_reset``, ``http_<status>``,
+                ``invalid_reply``, ``refusal`` or ``bad_response``; the message says how to fix it and never holds
+                the key.
         """
         reply_tokens = _REPLY_TOKENS_BASE + _REPLY_TOKENS_PER_ITEM * (len(rubric.criteria) + len(rubric.mistakes))
         call = self._new_call(answer_id or "-", reply_tokens)
@@ -290,18 +330,40 @@ class OpenAIJudge:
                 {"role": "assistant", "content": content},
                 {"role": "user", "content": reask},
             ]
-            content = self._complete(conversation, schema, call)
+            first_content = content
+            try:
+                content = self._complete(conversation, schema, call)
+            except JudgeError as failed:
+                # A small server's context may not hold the re-ask (HTTP 400): the first reply's verdicts stand.
+                partial = salvage_reply(first_content, rubric)
+                if partial is None:
+                    raise
+                return self._partial(partial, call, f"{shorten(str(first), DETAIL_CHARS)}; the re-ask failed: {failed}")
             try:
                 reply = check_reply(content, rubric)
             except InvalidReply as second:
-                raise JudgeError(
-                    self._redact(
-                        f"the judge's reply was invalid twice ({shorten(str(second), DETAIL_CHARS)}); "
-                        "try a stronger model with --model"
-                    ),
-                    reason="invalid_reply",
-                ) from None
+                partial = fuller_reply(salvage_reply(content, rubric), salvage_reply(first_content, rubric))
+                if partial is None:
+                    raise JudgeError(
+                        self._redact(
+                            f"the judge's reply was invalid twice ({shorten(str(second), DETAIL_CHARS)}); "
+                            "try a stronger model with --model"
+                        ),
+                        reason="invalid_reply",
+                    ) from None
+                return self._partial(partial, call, str(second))
         return JudgeResult(reply=reply, model=self._model, prompt_version=self.prompt_version, requests=call.requests)
+
+    def _partial(self, reply: JudgeReply, call: Call, problem: str) -> JudgeResult:
+        logger.info("answer %s: judge reply incomplete after the re-ask; keeping what it holds", call.label)
+        incomplete = self._redact(shorten(problem, 2 * DETAIL_CHARS))
+        return JudgeResult(
+            reply=reply,
+            model=self._model,
+            prompt_version=self.prompt_version,
+            requests=call.requests,
+            incomplete=incomplete,
+        )
 
     def ask(
         self,
@@ -372,8 +434,8 @@ class OpenAIJudge:
         return self._prompt.messages(
             question=rubric.question,
             model_answer=rubric.model_answer,
-            key_points=_format_key_points(rubric),
-            mistakes=_format_mistakes(rubric),
+            key_points=key_points_text(rubric),
+            mistakes=mistakes_text(rubric),
             question_id=rubric.id,
             answer=neutralise_tags(answer),
         )
@@ -504,6 +566,7 @@ class OpenAIJudge:
         message = choices[0].message
         content = getattr(message, "content", None)
         if content:
+            check_reply_size(str(content), self.max_reply_bytes)
             return str(content)
         refusal = getattr(message, "refusal", None)
         if refusal:
@@ -533,31 +596,6 @@ class OpenAIJudge:
 
     def _redact(self, text: str) -> str:
         return redact(text, self._secret)
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _format_key_points(rubric: Rubric) -> str:
-    return "\n".join(
-        f'- id "{criterion.id}" (weight {criterion.weight:g}): {_one_line(criterion.text)}'
-        for criterion in rubric.criteria
-    )
-
-
-def _format_mistakes(rubric: Rubric) -> str:
-    if not rubric.mistakes:
-        return 'None for this question: reply with an empty "mistakes" list.'
-    lines = []
-    for mistake in rubric.mistakes:
-        if mistake.omission_of:
-            points = ", ".join(f'"{point}"' for point in mistake.omission_of)
-            kind = f" (an omission: committed when the answer misses all of the key points {points})"
-        else:
-            kind = ""
-        lines.append(f'- id "{mistake.id}"{kind}: {_one_line(mistake.text)}')
-    return "\n".join(lines)
 
 
 if TYPE_CHECKING:

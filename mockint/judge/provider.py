@@ -14,7 +14,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+from mockint.config import DEFAULT_MAX_REPLY_BYTES
 from mockint.errors import JudgeError
+from mockint.judge.reply import check_reply_size
 from mockint.judge.transport import DETAIL_CHARS, batch_error, make_client, retrying, shorten
 
 if TYPE_CHECKING:
@@ -37,7 +39,7 @@ __all__ = [
 T = TypeVar("T")
 
 
-def completion_content(body: Any) -> str:
+def completion_content(body: Any, *, max_bytes: int = DEFAULT_MAX_REPLY_BYTES) -> str:
     """The assistant's text in a ``chat.completion`` object read from a file (a Batch API output line).
 
     The same rules as a live reply: no choice is a bad response, a refusal is a refusal, an empty message is
@@ -45,13 +47,14 @@ def completion_content(body: Any) -> str:
 
     Args:
         body: The ``response.body`` of a Batch API output line.
+        max_bytes: Largest reply accepted, in UTF-8 bytes (``MOCKINT_MAX_REPLY_BYTES``).
 
     Returns:
         The message content (possibly empty).
 
     Raises:
         JudgeError: ``bad_response`` when the object is not a chat completion, ``refusal`` when the model
-            refused.
+            refused, ``invalid_reply`` when the reply is over ``max_bytes``.
     """
     choices = body.get("choices") if isinstance(body, Mapping) else None
     if not isinstance(choices, list) or not choices or not isinstance(choices[0], Mapping):
@@ -61,6 +64,7 @@ def completion_content(body: Any) -> str:
         raise JudgeError("the reply is not a chat completion (no message)", reason="bad_response")
     content = message.get("content")
     if isinstance(content, str) and content:
+        check_reply_size(content, max_bytes)
         return content
     refusal = message.get("refusal")
     if refusal:

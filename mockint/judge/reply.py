@@ -6,6 +6,9 @@
   neutralised text; the grader maps ``‹ ›`` back to ``< >`` on both sides before checking a quote.
 * **Lenient parsing.** Fences, prose around the JSON, raw newlines in strings and trailing commas are
   tolerated (:func:`parse_reply`); the contract itself is not: every rubric id exactly once, no other id.
+* **Partial replies.** A reply that still breaks the contract after the re-ask is not thrown away whole:
+  :func:`salvage_reply` keeps each item that is valid on its own, for a rubric id given once (or repeated with
+  the same verdict). The grader verifies those verdicts like any other and grades the rest deterministically.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
@@ -28,10 +31,13 @@ __all__ = [
     "SCHEMA_NAME",
     "InvalidReply",
     "check_reply",
+    "check_reply_size",
     "extract_json",
+    "fuller_reply",
     "neutralise_tags",
     "parse_reply",
     "reply_schema",
+    "salvage_reply",
 ]
 
 NEUTRAL_LT = "\u2039"  # ‹
@@ -116,6 +122,29 @@ def _object_schema(properties: dict[str, Any]) -> dict[str, Any]:
         "required": list(properties),
         "additionalProperties": False,
     }
+
+
+def check_reply_size(content: str, limit: int) -> None:
+    """Refuse a reply over ``limit`` UTF-8 bytes before anything parses, re-asks with or caches it.
+
+    Args:
+        content: The assistant message's text.
+        limit: The largest size accepted, in bytes (``MOCKINT_MAX_REPLY_BYTES``).
+
+    Raises:
+        JudgeError: With reason ``invalid_reply`` when the reply is larger.
+    """
+    # A character is 1 to 4 bytes: only a reply near the limit needs encoding to be measured.
+    if len(content) * 4 <= limit:
+        return
+    size = len(content.encode("utf-8", "surrogatepass"))
+    if size > limit:
+        raise JudgeError(
+            f"the judge's reply ({size:,} bytes) is over the limit of {limit:,} bytes (MOCKINT_MAX_REPLY_BYTES); "
+            "it was not used or cached. The model may be repeating itself: try a stronger model with --model, or "
+            "raise MOCKINT_MAX_REPLY_BYTES",
+            reason="invalid_reply",
+        )
 
 
 class InvalidReply(ValueError):
@@ -255,6 +284,84 @@ def _validate(value: Any, rubric: Rubric) -> JudgeReply:
         for item in sorted(reply.mistakes, key=lambda item: mistake_order[item.id])
     ]
     return JudgeReply(criteria=criteria, mistakes=mistakes)
+
+
+def salvage_reply(content: str, rubric: Rubric) -> JudgeReply | None:
+    """The usable verdicts of a reply that breaks the contract, or ``None`` when it holds none.
+
+    Small models leave ids out or give one twice; the verdicts they did give are as good as those of a whole
+    reply (the grader still checks every quote), so only the unusable items are dropped: an item that is not
+    valid on its own, an id the rubric does not have, and an id given more than once with different verdicts
+    (with the same verdict, its first copy is kept).
+
+    Args:
+        content: The assistant message's text.
+        rubric: The rubric the reply grades against.
+
+    Returns:
+        A reply holding only the usable items, in rubric order (possibly missing ids), or ``None`` when the
+        content is not a JSON object or no item is usable.
+    """
+    try:
+        value = extract_json(content)
+    except InvalidReply:
+        return None
+    criteria = _usable(value.get("criteria"), JudgeCriterion, [c.id for c in rubric.criteria])
+    mistakes = _usable(value.get("mistakes"), JudgeMistake, [m.id for m in rubric.mistakes])
+    if not criteria and not mistakes:
+        return None
+    return JudgeReply(
+        criteria=[
+            JudgeCriterion(
+                id=item.id, rationale=item.rationale, verdict=item.verdict, evidence=_blank_to_none(item.evidence)
+            )
+            for item in criteria
+        ],
+        mistakes=[
+            JudgeMistake(
+                id=item.id, rationale=item.rationale, committed=item.committed, evidence=_blank_to_none(item.evidence)
+            )
+            for item in mistakes
+        ],
+    )
+
+
+def fuller_reply(second: JudgeReply | None, first: JudgeReply | None) -> JudgeReply | None:
+    """Of two salvaged replies, the one with more usable verdicts; the re-asked ``second`` when they tie (it
+    was written with the validation error in view)."""
+    if first is None or (second is not None and _verdicts(second) >= _verdicts(first)):
+        return second
+    return first
+
+
+def _verdicts(reply: JudgeReply) -> int:
+    return len(reply.criteria) + len(reply.mistakes)
+
+
+_Item = TypeVar("_Item", JudgeCriterion, JudgeMistake)
+
+
+def _usable(items: Any, model: type[_Item], expected: Sequence[str]) -> list[_Item]:
+    """The valid items of ``items`` whose id is expected and unambiguous, in the order of ``expected``."""
+    if not isinstance(items, list):
+        return []
+    found: dict[str, list[_Item]] = {}
+    for raw in items:
+        try:
+            item = model.model_validate(raw)
+        except ValidationError:
+            continue
+        found.setdefault(item.id, []).append(item)
+    usable: list[_Item] = []
+    for item_id in expected:
+        copies = found.get(item_id, [])
+        if copies and len({_decision(copy) for copy in copies}) == 1:
+            usable.append(copies[0])
+    return usable
+
+
+def _decision(item: JudgeCriterion | JudgeMistake) -> str:
+    return item.verdict if isinstance(item, JudgeCriterion) else str(item.committed)
 
 
 def _blank_to_none(evidence: str | None) -> str | None:

@@ -21,6 +21,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from mockint.errors import JudgeError, RateLimitedError
@@ -75,7 +76,8 @@ class Sender:
     """Sends requests for one judge; shared by the threads of a batch (thread-safe).
 
     Args:
-        client: The SDK client (its own retries off).
+        client: Returns the SDK client (its own retries off); called for each request, so that the judge can
+            make its one client on the first request rather than at start-up.
         server: The server's URL without credentials, for messages.
         model: The model asked for, for messages.
         secret: The API key, redacted from every message.
@@ -88,7 +90,7 @@ class Sender:
 
     def __init__(
         self,
-        client: openai.OpenAI,
+        client: Callable[[], openai.OpenAI],
         *,
         server: str,
         model: str,
@@ -200,7 +202,7 @@ class Sender:
             with self._lock:
                 self._counts[0] += 1
             try:
-                completion: ChatCompletion = self._client.chat.completions.create(
+                completion: ChatCompletion = self._client().chat.completions.create(
                     **body, timeout=max(0.001, min(self.timeout, call.remaining()))
                 )
             except openai.APIStatusError as exc:

@@ -19,8 +19,10 @@
 from __future__ import annotations
 
 import email.utils
+import os
 import random
 import re
+import socket
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -38,6 +40,7 @@ __all__ = [
     "DETAIL_CHARS",
     "batch_error",
     "cause",
+    "connection_problem",
     "is_rate_limit",
     "is_transient",
     "judge_error",
@@ -46,9 +49,12 @@ __all__ = [
     "redact",
     "retry_after_seconds",
     "retrying",
+    "server_name",
     "shorten",
 ]
 
+# Where the SDK sends requests when neither the caller nor OPENAI_BASE_URL names a server.
+_OPENAI_URL = "https://api.openai.com/v1"
 # 501 is "not implemented": retrying it cannot help.
 _NOT_RETRYABLE_5XX = frozenset({501})
 # Exponential backoff: 0.5 s, 1 s, 2 s ... plus up to 0.5 s of jitter, capped by max_retry_wait.
@@ -94,6 +100,16 @@ def make_client(*, base_url: str | None, api_key: str, timeout: float) -> tuple[
     # Retries are ours (retrying(), below): SDK retries would multiply attempts and ignore our deadline.
     client = openai.OpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0)
     return client, _without_userinfo(str(client.base_url)).rstrip("/")
+
+
+def server_name(base_url: str | None) -> str:
+    """The server's URL as :func:`make_client` names it (no user info, no trailing slash), without an SDK client.
+
+    Args:
+        base_url: The server's base URL; ``None`` for the SDK's choice (``OPENAI_BASE_URL``, else OpenAI).
+    """
+    url = base_url or os.environ.get("OPENAI_BASE_URL") or _OPENAI_URL
+    return _without_userinfo(url.strip()).rstrip("/")
 
 
 def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
@@ -232,7 +248,39 @@ def cause(error: BaseException | None) -> str:
     if isinstance(status, int):
         return f"HTTP {status}"
     name = type(error).__name__ if error is not None else "unknown"
-    return "timeout" if "Timeout" in name else "connection error" if "Connection" in name else name
+    if "Timeout" in name:
+        return "timeout"
+    if "Connection" in name and error is not None:
+        problem = connection_problem(error)
+        return "connection error" if problem == "unknown" else f"connection error: {problem}"
+    return name
+
+
+def connection_problem(error: BaseException) -> str:
+    """What went wrong on the wire under an SDK connection error, from the exceptions it was raised from.
+
+    Returns:
+        ``"reset"`` when an open connection was reset or closed before the reply (the request may have
+        reached the server), ``"connection refused"`` or ``"name not found"`` when none could be opened,
+        else ``"unknown"``.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = error
+    # The SDK raises from httpx (or its successor), which raises from httpcore, which raises from the OS error:
+    # the builtin exception at the bottom is what tells a refused connection from a reset one.
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(current, ConnectionResetError | ConnectionAbortedError | BrokenPipeError):
+            return "reset"
+        if isinstance(current, socket.gaierror):
+            return "name not found"
+        name = type(current).__name__
+        if name == "RemoteProtocolError" and "disconnected" in str(current).lower():
+            return "reset"
+        current = current.__cause__ or current.__context__
+    return "unknown"
 
 
 def judge_error(
@@ -249,7 +297,8 @@ def judge_error(
         secret: The API key, redacted from the message.
 
     Returns:
-        The error; ``reason`` is ``timeout``, ``connection``, ``bad_response`` or ``http_<status>``.
+        The error; ``reason`` is ``timeout``, ``connection`` (none could be opened), ``connection_reset`` (an
+        open one was reset or closed before the reply), ``bad_response`` or ``http_<status>``.
     """
     import openai
 
@@ -261,9 +310,17 @@ def judge_error(
         )
         return JudgeError(redact(message, secret), reason="timeout")
     if isinstance(exc, openai.APIConnectionError):
+        problem = connection_problem(exc)
+        if problem == "reset":
+            message = (
+                f"the judge server at {server} reset the connection before replying ({made}); it may have crashed "
+                "or a proxy dropped the request: check the server's log, try again later, or pass --no-llm"
+            )
+            return JudgeError(redact(message, secret), reason="connection_reset")
+        detail = f"{problem}; " if problem != "unknown" else ""
         message = (
-            f"cannot connect to the judge server at {server} ({made}); start it or fix OPENAI_BASE_URL, or pass "
-            "--no-llm"
+            f"cannot connect to the judge server at {server} ({detail}{made}); start it or fix OPENAI_BASE_URL, "
+            "or pass --no-llm"
         )
         return JudgeError(redact(message, secret), reason="connection")
     if not isinstance(exc, openai.APIStatusError):
@@ -321,6 +378,8 @@ def _describe_batch_error(what: str, exc: openai.APIError, server: str) -> str:
     if isinstance(exc, openai.APITimeoutError):
         return f"cannot {what}: the server at {server} did not answer in time; try again later"
     if isinstance(exc, openai.APIConnectionError):
+        if connection_problem(exc) == "reset":
+            return f"cannot {what}: {server} reset the connection before replying; try again later"
         return f"cannot {what}: cannot connect to {server}; check OPENAI_BASE_URL and try again"
     if isinstance(exc, openai.APIStatusError):
         status = exc.status_code

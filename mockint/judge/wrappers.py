@@ -24,7 +24,8 @@ __all__ = ["BREAKER_THRESHOLD", "CachingJudge", "CircuitBreakerJudge"]
 class CachingJudge:
     """A judge that answers from the cache when it can and asks ``inner`` (and stores the reply) when not.
 
-    A hit costs no request: its result says ``requests=0``. Failures pass through and are not stored.
+    A hit costs no request: its result says ``requests=0``. Failures pass through and are not stored, nor
+    are incomplete replies (``JudgeResult.incomplete``).
 
     Args:
         inner: The judge to ask on a miss (usually the circuit breaker around the OpenAI judge).
@@ -63,7 +64,9 @@ class CachingJudge:
         with self._lock:
             self.cache.stats.misses += 1
         result = self._inner.judge(answer, rubric, answer_id=answer_id)
-        self.cache.put(key, result)
+        # An incomplete reply is kept for this grade only: the next run asks again for a whole one.
+        if result.incomplete is None:
+            self.cache.put(key, result)
         return result
 
 

@@ -124,6 +124,19 @@ def test_eval_with_llm_reports_agreement(bank_rubrics: Path, monkeypatch: pytest
     assert agreement["n"] == 5 and 0 <= agreement["verdict_agreement"] <= 1
 
 
+def test_eval_sends_identical_answers_once(bank_rubrics: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    rubrics = load_rubrics(bank_rubrics)
+    first = json.loads(LABELS.read_text(encoding="utf-8").splitlines()[0])
+    twice = tmp_path / "twice.jsonl"
+    twice.write_text("".join(json.dumps({**first, "id": f"copy-{n}"}) + "\n" for n in range(3)), encoding="utf-8")
+    with FakeOpenAI(handler=correct_handler(*rubrics.values())) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        result = runner.invoke(app, ["eval", str(twice), "--rubrics", str(bank_rubrics), "-f", "json"])
+        requests = server.chat_count
+    assert result.exit_code == 0, result.output
+    assert requests == 1 and json.loads(result.stdout)["grader"] == "llm"
+
+
 # Typical mistakes, kinds, per question: small files graded with the shipped rubrics.
 
 PVALUE = "The p-value is the probability that the null hypothesis is true."
