@@ -1,14 +1,12 @@
 """Prompt files and their rendering.
 
 A prompt called ``name`` is a set of files ``prompts/<name>_<part>.md``: ``system`` and ``user`` are required,
-other parts (e.g. ``reask``) are optional single messages. Each file is an f-string template (the format of
-langchain-core's ``f-string`` templates, which is Python's ``str.format``) with named variables
-(``{question}``); literal braces are written ``{{`` and ``}}``. User text only ever enters a prompt as a
-variable's value, so it is never parsed as a template.
+other parts (e.g. ``reask``) are optional single messages. Each file is a langchain-core f-string template
+with named variables (``{question}``); literal braces are written ``{{`` and ``}}``. User text only ever
+enters a prompt as a variable's value, so it is never parsed as a template.
 
-Templates are rendered with the standard library's :class:`string.Formatter`: langchain-core rendered them the
-same way but cost a judge's start-up about half a second to import (it loads langsmith), for no difference in
-the text.
+``langchain_core`` is imported inside the functions that need it: ``mockint --help`` and deterministic grading
+must not pay for it.
 """
 
 from __future__ import annotations
@@ -71,12 +69,25 @@ class Prompt:
         Raises:
             ConfigError: A template uses a variable that was not given, or is malformed.
         """
+        from langchain_core.prompts import ChatPromptTemplate
+
         for part in _REQUIRED_PARTS:
             self._require_variables(part, variables)
-        return [
-            {"role": role, "content": self._render(part, variables)}
-            for part, role in (("system", "system"), ("user", "user"))
-        ]
+        try:
+            template = ChatPromptTemplate.from_messages(
+                [("system", self.parts["system"]), ("human", self.parts["user"])], template_format="f-string"
+            )
+            rendered = template.format_messages(**variables)
+        except (KeyError, ValueError) as exc:  # pragma: no cover - _require_variables catches these first
+            raise ConfigError(f"prompt {self.name!r}: cannot render ({exc}); check {self.files['system']}") from None
+        roles = {"system": "system", "human": "user"}
+        messages: list[dict[str, str]] = []
+        for message in rendered:
+            content = message.content
+            if not isinstance(content, str):  # pragma: no cover - string templates render strings
+                raise ConfigError(f"prompt {self.name!r}: a part did not render to text")
+            messages.append({"role": roles[message.type], "content": content})
+        return messages
 
     def text(self, part: str, **variables: str) -> str:
         """Render one part on its own (e.g. the ``reask`` user message).
@@ -84,15 +95,11 @@ class Prompt:
         Raises:
             ConfigError: The part does not exist, or its template is malformed or uses a variable not given.
         """
-        self._require_variables(part, variables)
-        return self._render(part, variables)
+        from langchain_core.prompts import PromptTemplate
 
-    def _render(self, part: str, variables: dict[str, str]) -> str:
-        # No positional arguments: "{0}" or "{}" in a file is an unknown variable (caught by _require_variables).
-        try:
-            return string.Formatter().vformat(self.parts[part], (), variables)
-        except (KeyError, IndexError, ValueError, AttributeError) as exc:  # pragma: no cover - checked first
-            raise ConfigError(f"{self.files[part]}: cannot render ({exc}); check the template") from None
+        self._require_variables(part, variables)
+        template = PromptTemplate.from_template(self.parts[part], template_format="f-string")
+        return template.format(**variables)
 
     def _template_text(self, part: str) -> str:
         try:

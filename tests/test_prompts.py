@@ -1,4 +1,4 @@
-"""Prompt files: rendering of their f-string templates, versioning, and errors that name the file."""
+"""Prompt files: rendering with langchain-core templates, versioning, and errors that name the file."""
 
 from __future__ import annotations
 
