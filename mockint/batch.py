@@ -14,6 +14,7 @@ run killed at any moment and resumed ends with every answer exactly once.
 
 from __future__ import annotations
 
+import errno
 import io
 import itertools
 import json
@@ -495,6 +496,15 @@ FSYNC_INTERVAL = 1.0
 bound what a power cut can take."""
 
 
+def _sync(fd: int) -> None:
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        # /dev/null, a pipe or a terminal cannot be synced and has nothing to keep durable.
+        if exc.errno not in (errno.EINVAL, errno.EROFS, errno.ENOTSUP):
+            raise
+
+
 class DurableJsonlWriter:
     """Writes grades to a JSONL file so that a run killed at any moment leaves only complete lines behind,
     except perhaps one torn last line, which :func:`scan_output` removes.
@@ -535,7 +545,7 @@ class DurableJsonlWriter:
         self.lines += 1
         now = time.monotonic()
         if now - self._synced >= FSYNC_INTERVAL:
-            os.fsync(self._fd)
+            _sync(self._fd)
             self._synced = now
 
     def close(self) -> None:
@@ -543,7 +553,7 @@ class DurableJsonlWriter:
         if self._fd is None:
             return
         try:
-            os.fsync(self._fd)
+            _sync(self._fd)
         finally:
             os.close(self._fd)
             self._fd = None
