@@ -37,6 +37,7 @@ from mockint.grading.text import (
     parse,
     phrase_key,
     text_keys,
+    typo_candidate,
 )
 from mockint.models import Check, Criterion, Mistake, Rubric, Verdict
 
@@ -103,6 +104,7 @@ class _Variant:
     span: int  # largest allowed distance between the first and last matched token
     # The phrase holds a negation ("don't read", "no review"): it must not reach across a clause of its own.
     negative: bool = False
+    typo_terms: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +156,14 @@ def _phrase_variants(phrase: str) -> tuple[_Variant, ...]:
             content = []
         chosen = content or words
         terms = tuple(dict.fromkeys(phrase_key(word) for word in chosen))
-        variant = _Variant(terms, bool(content), len(chosen) + 1, any(is_negation_cue(word) for word in words))
+        variant = _Variant(
+            terms,
+            bool(content),
+            len(chosen) + 1,
+            any(is_negation_cue(word) for word in words),
+            # Which terms may be found misspelt (content terms of six plain letters or more), decided once.
+            frozenset(term for term in terms if content and typo_candidate(term)),
+        )
         if variant not in variants:
             variants.append(variant)
     return tuple(variants)
@@ -359,7 +368,7 @@ class _Matcher:
         hits: list[dict[int, list[int]]] = []
         for term in variant.terms:
             by_sentence = index.get(term)
-            if by_sentence is None and variant.content:
+            if by_sentence is None and term in variant.typo_terms:
                 by_sentence = self._typo_hits(term)
             if by_sentence is None:
                 return
