@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from mockint.errors import JudgeError
 from mockint.judge.cache import cache_key
+from mockint.judge.wrappers import JudgeWrapper
 
 if TYPE_CHECKING:
     from mockint.judge import Judge
@@ -44,7 +45,7 @@ class _Flight:
         self.error: JudgeError | None = None
 
 
-class SharedRequestsJudge:
+class SharedRequestsJudge(JudgeWrapper):
     """A judge that sends each distinct request once per run and shares its result; thread-safe.
 
     Args:
@@ -57,23 +58,13 @@ class SharedRequestsJudge:
     """
 
     def __init__(self, inner: Judge, fingerprint: Mapping[str, Any], remember: int = SHARED_RESULTS) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self._fingerprint = dict(fingerprint)
         self._remember = remember
         self._lock = threading.Lock()
         self._flights: dict[str, _Flight] = {}
         self._done: OrderedDict[str, JudgeResult] = OrderedDict()
         self.shared = 0
-
-    @property
-    def model(self) -> str:
-        """The wrapped judge's model."""
-        return self._inner.model
-
-    @property
-    def prompt_version(self) -> str:
-        """The wrapped judge's prompt version."""
-        return self._inner.prompt_version
 
     def judge(self, answer: str, rubric: Rubric, *, answer_id: str | None = None) -> JudgeResult:
         """The result of an identical request of this run if there is one (waiting for it while in flight),

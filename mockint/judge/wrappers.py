@@ -18,10 +18,31 @@ if TYPE_CHECKING:
     from mockint.judge import Judge
     from mockint.models import JudgeResult, Rubric
 
-__all__ = ["BREAKER_THRESHOLD", "CachingJudge", "CircuitBreakerJudge"]
+__all__ = ["BREAKER_THRESHOLD", "CachingJudge", "CircuitBreakerJudge", "JudgeWrapper"]
 
 
-class CachingJudge:
+class JudgeWrapper:
+    """Base of the judges that wrap another: the model and prompt version are the wrapped judge's.
+
+    Args:
+        inner: The judge wrapped.
+    """
+
+    def __init__(self, inner: Judge) -> None:
+        self._inner = inner
+
+    @property
+    def model(self) -> str:
+        """The wrapped judge's model."""
+        return self._inner.model
+
+    @property
+    def prompt_version(self) -> str:
+        """The wrapped judge's prompt version."""
+        return self._inner.prompt_version
+
+
+class CachingJudge(JudgeWrapper):
     """A judge that answers from the cache when it can and asks ``inner`` (and stores the reply) when not.
 
     A hit costs no request: its result says ``requests=0``. Failures pass through and are not stored, nor
@@ -34,20 +55,10 @@ class CachingJudge:
     """
 
     def __init__(self, inner: Judge, cache: GradeCache, fingerprint: Mapping[str, Any]) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self.cache = cache
         self._fingerprint = dict(fingerprint)
         self._lock = threading.Lock()
-
-    @property
-    def model(self) -> str:
-        """The wrapped judge's model."""
-        return self._inner.model
-
-    @property
-    def prompt_version(self) -> str:
-        """The wrapped judge's prompt version."""
-        return self._inner.prompt_version
 
     def judge(self, answer: str, rubric: Rubric, *, answer_id: str | None = None) -> JudgeResult:
         """A cached reply for this rubric, answer and judge, else the inner judge's (then stored).
@@ -70,7 +81,7 @@ class CachingJudge:
         return result
 
 
-class CircuitBreakerJudge:
+class CircuitBreakerJudge(JudgeWrapper):
     """Wraps a judge; after several failed answers in a row, stops calling it for a cool-down, then probes.
 
     A dead server then costs a few answers' retry budgets instead of one per answer. Share its
@@ -90,23 +101,13 @@ class CircuitBreakerJudge:
     """
 
     def __init__(self, inner: Judge, threshold: int = BREAKER_THRESHOLD, *, circuit: Circuit | None = None) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self.circuit = circuit if circuit is not None else Circuit(threshold=threshold, cooldown=None)
 
     @property
     def threshold(self) -> int:
         """Consecutive failures that open the breaker."""
         return self.circuit.threshold
-
-    @property
-    def model(self) -> str:
-        """The wrapped judge's model."""
-        return self._inner.model
-
-    @property
-    def prompt_version(self) -> str:
-        """The wrapped judge's prompt version."""
-        return self._inner.prompt_version
 
     @property
     def is_open(self) -> bool:

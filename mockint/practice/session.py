@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from mockint import __version__
 from mockint.errors import InputError, JudgeError
 from mockint.grading import grade_answer, relevant_tips
+from mockint.judge.wrappers import JudgeWrapper
 from mockint.models import Criterion, CriterionResult, Grade, JudgeResult, Rubric, Verdict
 from mockint.practice.followup import (
     Asker,
@@ -156,20 +157,12 @@ KEEPS_THE_LLM = frozenset({"invalid_reply", "refusal"})
 """Failure reasons about one reply rather than the server: they do not give the LLM up."""
 
 
-class _Watched:
+class _Watched(JudgeWrapper):
     """A judge that remembers its last failure, which ``grade_answer`` turns into a warning and swallows."""
 
     def __init__(self, inner: Judge) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self.error: JudgeError | None = None
-
-    @property
-    def model(self) -> str:
-        return self._inner.model
-
-    @property
-    def prompt_version(self) -> str:
-        return self._inner.prompt_version
 
     def judge(self, answer: str, rubric: Rubric, *, answer_id: str | None = None) -> JudgeResult:
         try:
