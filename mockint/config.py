@@ -78,25 +78,6 @@ class Settings(BaseModel):
 _MAX_SECONDS = 86_400.0
 
 
-def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not a number; set it to seconds, e.g. {name}=30") from None
-    # float() also takes "nan", "inf" and "1e400"; none of them is a usable number of seconds, and an
-    # infinite wait cannot even be handed to a socket or a lock.
-    if not math.isfinite(value):
-        raise ConfigError(f"{name}={raw!r} is not a finite number; set it to seconds, e.g. {name}=30")
-    if value <= 0:
-        raise ConfigError(f"{name} must be greater than 0; set it to seconds, e.g. {name}=30")
-    if value > _MAX_SECONDS:
-        raise ConfigError(f"{name} must be at most {_MAX_SECONDS:g} seconds (a day); set e.g. {name}=30")
-    return value
-
-
 def _whole_number(env: Mapping[str, str], name: str, default: int, example: int) -> int:
     raw = env.get(name, "").strip()
     if not raw:
@@ -110,8 +91,8 @@ def _whole_number(env: Mapping[str, str], name: str, default: int, example: int)
     return value
 
 
-def _seconds(env: Mapping[str, str], name: str, default: float, example: str) -> float:
-    """A duration of 0 or more seconds from ``env[name]``."""
+def _seconds(env: Mapping[str, str], name: str, default: float, example: str, *, zero: bool = True) -> float:
+    """A duration from ``env[name]``: 0 or more seconds (more than 0 unless ``zero``), at most a day."""
     raw = env.get(name, "").strip()
     if not raw:
         return default
@@ -119,8 +100,15 @@ def _seconds(env: Mapping[str, str], name: str, default: float, example: str) ->
         value = float(raw)
     except ValueError:
         raise ConfigError(f"{name}={raw!r} is not a number; set it to seconds, e.g. {name}={example}") from None
-    if not math.isfinite(value) or value < 0:
-        raise ConfigError(f"{name}={raw!r} must be 0 or more seconds; set e.g. {name}={example}")
+    # float() also takes "nan", "inf" and "1e400"; none of them is a usable number of seconds, and an
+    # infinite wait cannot even be handed to a socket or a lock.
+    if not math.isfinite(value):
+        raise ConfigError(f"{name}={raw!r} is not a finite number; set it to seconds, e.g. {name}={example}")
+    if value < 0 or (value == 0 and not zero):
+        floor = "0 or more" if zero else "greater than 0"
+        raise ConfigError(f"{name} must be {floor} seconds; set e.g. {name}={example}")
+    if value > _MAX_SECONDS:
+        raise ConfigError(f"{name} must be at most {_MAX_SECONDS:g} seconds (a day); set e.g. {name}={example}")
     return value
 
 
@@ -177,7 +165,7 @@ def load_settings(
         model=chosen_model,
         use_llm=use_llm,
         llm_reason=reason,
-        timeout=_positive_float(env, "MOCKINT_TIMEOUT", DEFAULT_TIMEOUT),
+        timeout=_seconds(env, "MOCKINT_TIMEOUT", DEFAULT_TIMEOUT, "30", zero=False),
         max_attempts=_whole_number(env, "MOCKINT_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_ATTEMPTS),
         max_reply_bytes=_whole_number(env, "MOCKINT_MAX_REPLY_BYTES", DEFAULT_MAX_REPLY_BYTES, DEFAULT_MAX_REPLY_BYTES),
         rate_limit_patience=(
