@@ -39,7 +39,7 @@ from mockint.authoring.phrases import BankTerm, chunk_phrases
 from mockint.authoring.sources import BankItem
 from mockint.authoring.tagging import NUMBER_WORDS, Tok, is_content, span_text
 from mockint.grading.matching import analyse, check_matches
-from mockint.grading.text import content_words, word_key
+from mockint.grading.words import content_words, word_key
 from mockint.models import Check, Rubric
 
 __all__ = ["draft_bank"]

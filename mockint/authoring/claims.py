@@ -27,7 +27,7 @@ from mockint.authoring.tagging import (
     verb_after_noun,
     word_tokens,
 )
-from mockint.grading.text import content_words, word_key
+from mockint.grading.words import content_words, word_key
 
 __all__ = ["Claim", "Frame", "question_frame", "reference_claims"]
 

@@ -28,7 +28,7 @@ from mockint.authoring import lexicon
 from mockint.authoring.sources import DocQuestion
 from mockint.errors import InputError
 from mockint.grading.matching import check_matches
-from mockint.grading.text import content_words, word_key
+from mockint.grading.words import content_words, word_key
 from mockint.models import Check, Rubric
 from mockint.rubrics import rubric_yaml
 

@@ -31,7 +31,7 @@ import yaml
 
 from mockint.errors import RubricError
 from mockint.grading.matching import check_matches
-from mockint.grading.text import content_words, word_key
+from mockint.grading.words import content_words, word_key
 from mockint.models import Check, Rubric
 from mockint.rubrics import default_rubrics_dir, parse_rubric, read_rubric_text, rubric_files
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from mockint.authoring import lexicon
 from mockint.authoring.tagging import Tok, is_content, main_region, tokenize
-from mockint.grading.text import word_key
+from mockint.grading.words import word_key
 
 __all__ = ["BankTerm", "chunk_phrases"]
 

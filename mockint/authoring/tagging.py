@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from mockint.authoring import lexicon
-from mockint.grading.text import content_words
+from mockint.grading.words import content_words
 
 __all__ = [
     "NUMBER_WORDS",

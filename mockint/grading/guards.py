@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
-from mockint.grading.text import CYRILLIC_RE, TOKEN_RE, Doc, Sentence, is_function_word, normalise, text_keys
+from mockint.grading.text import Doc, Sentence
+from mockint.grading.words import CYRILLIC_RE, TOKEN_RE, is_function_word, normalise, text_keys
 
 if TYPE_CHECKING:
-    from mockint.grading.matching import _Compiled
+    from mockint.grading.plans import Compiled
 
 GuardKind = Literal["empty", "garbage", "keyword_list", "off_topic", "echo", "injection"]
 
@@ -155,7 +156,7 @@ def _is_keyword_list(doc: Doc, answer: str) -> bool:
     return len(items) >= 4 and all(len(item) <= 3 for item in items) and function_share < 0.25
 
 
-def _is_off_topic(doc: Doc, compiled: _Compiled) -> bool:
+def _is_off_topic(doc: Doc, compiled: Compiled) -> bool:
     words = {
         word
         for sentence in doc.sentences
@@ -234,7 +235,7 @@ INJECTION_CAP = 0.1
 
 
 def _guards(
-    answer: str, doc: Doc, compiled: _Compiled, credited: bool, flags: AnswerFlags = AnswerFlags()
+    answer: str, doc: Doc, compiled: Compiled, credited: bool, flags: AnswerFlags = AnswerFlags()
 ) -> tuple[Guard, ...]:
     visible = _INVISIBLE_RE.sub("", answer)
     if not visible:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from mockint.grading import meaning
-from mockint.grading.cues import DISMISSIVE_VERBS, REPORTING_PREFIXES, REPORTING_SUBJECTS, REPORTING_VERBS
+from mockint.grading.cues import REPORTING_PREFIXES, REPORTING_SUBJECTS, REPORTING_VERBS
 from mockint.grading.guards import (
     AnswerFlags,
     Guard,
@@ -22,23 +22,8 @@ from mockint.grading.guards import (
     salad_sentences,
     salad_share,
 )
-from mockint.grading.text import (
-    BELITTLED,
-    COUNTERFACTUALS,
-    NEGATED,
-    STOPWORDS,
-    TOKEN_RE,
-    UNNEGATED,
-    Doc,
-    Sentence,
-    content_words,
-    is_negation_cue,
-    normalise,
-    parse,
-    phrase_key,
-    text_keys,
-    typo_candidate,
-)
+from mockint.grading.plans import Compiled, Plan, Variant, compile_rubric
+from mockint.grading.text import BELITTLED, COUNTERFACTUALS, NEGATED, UNNEGATED, Doc, Sentence, parse
 from mockint.models import Check, Criterion, Mistake, Rubric, Verdict
 
 
@@ -97,177 +82,9 @@ class Analysis:
 # ---------------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _Variant:
-    terms: tuple[str, ...]
-    content: bool  # False when the phrase is only stopwords: then it is matched over all tokens
-    span: int  # largest allowed distance between the first and last matched token
-    # The phrase holds a negation ("don't read", "no review"): it must not reach across a clause of its own.
-    negative: bool = False
-    typo_terms: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True, slots=True)
-class _Plan:
-    concepts: tuple[tuple[int, ...], ...]  # phrase ids, per concept
-    exclude: tuple[int, ...]
-    unless: tuple[int, ...]
-    answer_scope: bool
-    negation: bool
-
-
-@dataclass(frozen=True, slots=True)
-class _Compiled:
-    variants: tuple[tuple[_Variant, ...], ...]  # per phrase id
-    criteria: tuple[tuple[str, tuple[_Plan, ...]], ...]
-    # per mistake: id, detectors, omission_of, the key points it denies (omission_of and denies), and those
-    # whose dismissal states it (none unless the mistake is itself a dismissal, see _dismissive)
-    mistakes: tuple[tuple[str, tuple[_Plan, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...]
-    vocabulary: frozenset[str]
-    vocabulary_cyrillic: int
-    vocabulary_latin: int
-    question_keys: frozenset[str]  # of the question and title: a sentence made of them echoes the question
-    # Whether the model answer is itself a list of the rubric's terms ("push, pop, peek"): then a list is the
-    # expected form of an answer, not a salad.
-    lists_expected: bool
-    # The lists compiled from: a rubric copied with new criteria or mistakes gets recompiled.
-    source: tuple[object, int, object, int]
-
-
-def _phrase_variants(phrase: str) -> tuple[_Variant, ...]:
-    split_words: list[str] = []
-    joined_words: list[str] = []
-    for token in TOKEN_RE.findall(normalise(phrase)):
-        if "-" in token and not token[0].isdigit():
-            parts = [part for part in token.split("-") if part]
-            split_words.extend(parts)
-            joined_words.append("".join(parts))
-        else:
-            split_words.append(token)
-            joined_words.append(token)
-    variants: list[_Variant] = []
-    for words in (split_words, joined_words):
-        if not words:
-            continue
-        content = [word for word in words if word not in STOPWORDS]
-        if len(content) < 2 < len(words) + 1 and len(content) < len(words):
-            # "by hand", "own weights", "on the model", "один и тот же фильтр": with its stop words gone the
-            # phrase would be one common word ("hand" in "handful"), so every word of it is required.
-            content = []
-        chosen = content or words
-        terms = tuple(dict.fromkeys(phrase_key(word) for word in chosen))
-        variant = _Variant(
-            terms,
-            bool(content),
-            len(chosen) + 1,
-            any(is_negation_cue(word) for word in words),
-            # Which terms may be found misspelt (content terms of six plain letters or more), decided once.
-            frozenset(term for term in terms if content and typo_candidate(term)),
-        )
-        if variant not in variants:
-            variants.append(variant)
-    return tuple(variants)
-
-
-def _vocabulary_words(rubric: Rubric) -> Iterable[str]:
-    yield rubric.title
-    yield rubric.question
-    yield rubric.model_answer
-    yield from rubric.tips
-    for criterion in rubric.criteria:
-        yield criterion.text
-        for check in criterion.checks:
-            yield from _check_phrases(check)
-    for mistake in rubric.mistakes:
-        yield mistake.text
-        for check in mistake.detectors:
-            yield from _check_phrases(check)
-
-
-def _check_phrases(check: Check) -> Iterable[str]:
-    for alternatives in check.concepts:
-        yield from alternatives
-    yield from check.exclude
-    yield from check.unless
-
-
-def _denied(mistake: Mistake) -> tuple[str, ...]:
-    """The key points a mistake denies: its ``denies``, and the key point of a one-point omission.
-
-    Omitting one of several key points ("without labels or negatives") is not the mistake, so the key points of
-    a wider omission are denied only where ``denies`` names them.
-    """
-    implied = mistake.omission_of if len(mistake.omission_of) == 1 else []
-    return tuple(dict.fromkeys([*mistake.denies, *implied]))
-
-
-def _dismissive(mistake: Mistake) -> bool:
-    """Whether the mistake is a dismissal ("Ignore power ...", "Forget weight sharing", "Skip the difference").
-
-    Only such a mistake is stated by dismissing a key point it denies: belittling hard negatives does not say
-    "use random negatives only", and "precise context? not necessary" does not blame the model.
-    """
-    words = content_words(mistake.text)
-    return bool(words) and words[0].startswith(DISMISSIVE_VERBS)
-
-
-def _compile(rubric: Rubric) -> _Compiled:
-    phrase_ids: dict[str, int] = {}
-    variants: list[tuple[_Variant, ...]] = []
-
-    def phrase_id(phrase: str) -> int:
-        found = phrase_ids.get(phrase)
-        if found is None:
-            found = phrase_ids[phrase] = len(variants)
-            variants.append(_phrase_variants(phrase))
-        return found
-
-    def plan(check: Check) -> _Plan:
-        return _Plan(
-            concepts=tuple(tuple(phrase_id(p) for p in alternatives) for alternatives in check.concepts),
-            exclude=tuple(phrase_id(p) for p in check.exclude),
-            unless=tuple(phrase_id(p) for p in check.unless),
-            answer_scope=check.scope == "answer",
-            negation=check.negation,
-        )
-
-    criteria = tuple((c.id, tuple(plan(check) for check in c.checks)) for c in rubric.criteria)
-    mistakes = tuple(
-        (
-            m.id,
-            tuple(plan(check) for check in m.detectors),
-            tuple(m.omission_of),
-            _denied(m),
-            _denied(m) if _dismissive(m) else (),
-        )
-        for m in rubric.mistakes
-    )
-    vocabulary: set[str] = set()
-    for text in _vocabulary_words(rubric):
-        for token in TOKEN_RE.findall(normalise(text)):
-            parts = token.split("-")
-            for word in [*parts, "".join(parts)] if len(parts) > 1 else parts:
-                if word and word not in STOPWORDS:
-                    vocabulary.add(phrase_key(word))
-    cyrillic = sum(1 for key in vocabulary if key.startswith("~"))
-    return _Compiled(
-        variants=tuple(variants),
-        criteria=criteria,
-        mistakes=mistakes,
-        vocabulary=frozenset(vocabulary),
-        vocabulary_cyrillic=cyrillic,
-        vocabulary_latin=len(vocabulary) - cyrillic,
-        lists_expected=False,  # set by _compiled, which can match the model answer once this exists
-        question_keys=frozenset(
-            key for text in (rubric.question, rubric.title) for word in content_words(text) for key in text_keys(word)
-        ),
-        source=(rubric.criteria, len(rubric.criteria), rubric.mistakes, len(rubric.mistakes)),
-    )
-
-
-def _compiled(rubric: Rubric) -> _Compiled:
+def _compiled(rubric: Rubric) -> Compiled:
     cached = rubric._compiled
-    if isinstance(cached, _Compiled):
+    if isinstance(cached, Compiled):
         source = cached.source
         if (
             source[0] is rubric.criteria
@@ -276,7 +93,7 @@ def _compiled(rubric: Rubric) -> _Compiled:
             and source[3] == len(rubric.mistakes)
         ):
             return cached
-    compiled = _compile(rubric)
+    compiled = compile_rubric(rubric)
     reference = parse(rubric.model_answer)
     listed = salad_sentences(reference, _touched(compiled, _Matcher(reference, compiled)), compiled.vocabulary)
     compiled = dataclasses.replace(compiled, lists_expected=bool(listed))
@@ -319,7 +136,7 @@ class _Matcher:
 
     __slots__ = ("_compiled", "_concepts", "_doc", "_memo", "windows")
 
-    def __init__(self, doc: Doc, compiled: _Compiled) -> None:
+    def __init__(self, doc: Doc, compiled: Compiled) -> None:
         self._doc = doc
         self._compiled = compiled
         self._memo: dict[int, dict[int, int]] = {}
@@ -363,7 +180,7 @@ class _Matcher:
                 merged.setdefault(sentence, []).extend(positions)
         return {sentence: sorted(set(positions)) for sentence, positions in merged.items()}
 
-    def _match_variant(self, phrase_id: int, variant: _Variant, found: dict[int, int]) -> None:
+    def _match_variant(self, phrase_id: int, variant: Variant, found: dict[int, int]) -> None:
         index = self._doc.content_index if variant.content else self._doc.raw_index
         hits: list[dict[int, list[int]]] = []
         for term in variant.terms:
@@ -410,7 +227,7 @@ _NO_MATCH = _Outcome(False, False, None)
 
 
 def _evaluate(
-    plan: _Plan,
+    plan: Plan,
     matcher: _Matcher,
     partial_from: Callable[[int], bool] | None,
     blocked: frozenset[int] = frozenset(),
@@ -457,7 +274,7 @@ def _evaluate(
 
 def _criterion(
     criterion_id: str,
-    plans: Sequence[_Plan],
+    plans: Sequence[Plan],
     matcher: _Matcher,
     doc: Doc,
     mistaken: set[int],
@@ -477,7 +294,7 @@ def _criterion(
     return CriterionMatch(criterion_id, "missed", None)
 
 
-def _touched(compiled: _Compiled, matcher: _Matcher) -> dict[int, list[tuple[int, int, int]]]:
+def _touched(compiled: Compiled, matcher: _Matcher) -> dict[int, list[tuple[int, int, int]]]:
     """Per sentence, the key points whose terms occur there un-negated: (key point index, first, last token)."""
     touched: dict[int, list[tuple[int, int, int]]] = {}
     for index, (_, plans) in enumerate(compiled.criteria):
@@ -502,7 +319,7 @@ def _reports(sentence: Sentence) -> bool:
     )
 
 
-def _stated_checks(compiled: _Compiled, matcher: _Matcher) -> dict[str, set[int]]:
+def _stated_checks(compiled: Compiled, matcher: _Matcher) -> dict[str, set[int]]:
     """Per key point, the sentences where one of its checks matches whole, whatever the stance."""
     stated: dict[str, set[int]] = {}
     for criterion_id, plans in compiled.criteria:
@@ -514,7 +331,7 @@ def _stated_checks(compiled: _Compiled, matcher: _Matcher) -> dict[str, set[int]
     return stated
 
 
-def _belittled_topics(plans: Sequence[_Plan], matcher: _Matcher) -> set[int]:
+def _belittled_topics(plans: Sequence[Plan], matcher: _Matcher) -> set[int]:
     """Sentences that belittle a key point's topic ("sample-size planning is pointless: with enough traffic ..."):
     the rest of such a sentence argues the dismissal and earns the key point nothing. A negated topic still can
     ("the p-value is not the chance H0 is true, but ...")."""
@@ -530,7 +347,7 @@ def _elsewhere(stated: dict[str, set[int]], criterion_id: str) -> set[int]:
     return {sentence for other, sentences in stated.items() if other != criterion_id for sentence in sentences}
 
 
-def _denial(plans: Sequence[_Plan], matcher: _Matcher, hypothetical: frozenset[int], elsewhere: set[int]) -> int | None:
+def _denial(plans: Sequence[Plan], matcher: _Matcher, hypothetical: frozenset[int], elsewhere: set[int]) -> int | None:
     """The first sentence that states a key point's check only to negate or belittle it, if any.
 
     A sentence about what would happen ("without weight sharing it would need far more weights") denies nothing.

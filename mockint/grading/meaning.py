@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from mockint.grading import semantic
-from mockint.grading.text import text_keys
+from mockint.grading.words import text_keys
 
 if TYPE_CHECKING:
     from mockint.grading.text import Doc, Sentence

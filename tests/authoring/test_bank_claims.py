@@ -22,7 +22,7 @@ from mockint.authoring.sources import BankItem, read_bank
 from mockint.cli import app
 from mockint.grading import grade_answer
 from mockint.grading.matching import analyse
-from mockint.grading.text import content_words
+from mockint.grading.words import content_words
 from mockint.models import Rubric
 from mockint.rubrics import load_rubrics
 

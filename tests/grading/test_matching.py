@@ -10,7 +10,7 @@ import pytest
 from mockint.grading.evidence import find_quote
 from mockint.grading.guards import INJECTION_CAP
 from mockint.grading.matching import Analysis, CriterionMatch, analyse, check_matches, omission_committed
-from mockint.grading.text import content_words, word_key
+from mockint.grading.words import content_words, word_key
 from mockint.models import Check, Mistake, Rubric
 
 SEPARATION: dict[str, Any] = {

@@ -9,7 +9,7 @@ import pytest
 
 from mockint.grading import grade_answer, score
 from mockint.grading.score import stated_penalties
-from mockint.grading.text import phrase_key, split_scripts
+from mockint.grading.words import phrase_key, split_scripts
 from mockint.models import Grade, Rubric
 from mockint.rubrics import load_rubrics
 

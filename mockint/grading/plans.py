@@ -1,0 +1,184 @@
+"""Rubric checks compiled for matching: each phrase's variants, each check's plan, once per rubric.
+
+:func:`compile_rubric` is pure; :mod:`mockint.grading.matching` caches the result on the rubric.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from mockint.grading.cues import DISMISSIVE_VERBS
+from mockint.grading.text import typo_candidate
+from mockint.grading.words import STOPWORDS, TOKEN_RE, content_words, is_negation_cue, normalise, phrase_key, text_keys
+from mockint.models import Check, Mistake, Rubric
+
+__all__ = ["Compiled", "Plan", "Variant", "compile_rubric"]
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    terms: tuple[str, ...]
+    content: bool  # False when the phrase is only stopwords: then it is matched over all tokens
+    span: int  # largest allowed distance between the first and last matched token
+    # The phrase holds a negation ("don't read", "no review"): it must not reach across a clause of its own.
+    negative: bool = False
+    typo_terms: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    concepts: tuple[tuple[int, ...], ...]  # phrase ids, per concept
+    exclude: tuple[int, ...]
+    unless: tuple[int, ...]
+    answer_scope: bool
+    negation: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    variants: tuple[tuple[Variant, ...], ...]  # per phrase id
+    criteria: tuple[tuple[str, tuple[Plan, ...]], ...]
+    # per mistake: id, detectors, omission_of, the key points it denies (omission_of and denies), and those
+    # whose dismissal states it (none unless the mistake is itself a dismissal, see _dismissive)
+    mistakes: tuple[tuple[str, tuple[Plan, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...]
+    vocabulary: frozenset[str]
+    vocabulary_cyrillic: int
+    vocabulary_latin: int
+    question_keys: frozenset[str]  # of the question and title: a sentence made of them echoes the question
+    # Whether the model answer is itself a list of the rubric's terms ("push, pop, peek"): then a list is the
+    # expected form of an answer, not a salad.
+    lists_expected: bool
+    # The lists compiled from: a rubric copied with new criteria or mistakes gets recompiled.
+    source: tuple[object, int, object, int]
+
+
+def _phrase_variants(phrase: str) -> tuple[Variant, ...]:
+    split_words: list[str] = []
+    joined_words: list[str] = []
+    for token in TOKEN_RE.findall(normalise(phrase)):
+        if "-" in token and not token[0].isdigit():
+            parts = [part for part in token.split("-") if part]
+            split_words.extend(parts)
+            joined_words.append("".join(parts))
+        else:
+            split_words.append(token)
+            joined_words.append(token)
+    variants: list[Variant] = []
+    for words in (split_words, joined_words):
+        if not words:
+            continue
+        content = [word for word in words if word not in STOPWORDS]
+        if len(content) < 2 < len(words) + 1 and len(content) < len(words):
+            # "by hand", "own weights", "on the model", "один и тот же фильтр": with its stop words gone the
+            # phrase would be one common word ("hand" in "handful"), so every word of it is required.
+            content = []
+        chosen = content or words
+        terms = tuple(dict.fromkeys(phrase_key(word) for word in chosen))
+        variant = Variant(
+            terms,
+            bool(content),
+            len(chosen) + 1,
+            any(is_negation_cue(word) for word in words),
+            # Which terms may be found misspelt (content terms of six plain letters or more), decided once.
+            frozenset(term for term in terms if content and typo_candidate(term)),
+        )
+        if variant not in variants:
+            variants.append(variant)
+    return tuple(variants)
+
+
+def _vocabulary_words(rubric: Rubric) -> Iterable[str]:
+    yield rubric.title
+    yield rubric.question
+    yield rubric.model_answer
+    yield from rubric.tips
+    for criterion in rubric.criteria:
+        yield criterion.text
+        for check in criterion.checks:
+            yield from _check_phrases(check)
+    for mistake in rubric.mistakes:
+        yield mistake.text
+        for check in mistake.detectors:
+            yield from _check_phrases(check)
+
+
+def _check_phrases(check: Check) -> Iterable[str]:
+    for alternatives in check.concepts:
+        yield from alternatives
+    yield from check.exclude
+    yield from check.unless
+
+
+def _denied(mistake: Mistake) -> tuple[str, ...]:
+    """The key points a mistake denies: its ``denies``, and the key point of a one-point omission.
+
+    Omitting one of several key points ("without labels or negatives") is not the mistake, so the key points of
+    a wider omission are denied only where ``denies`` names them.
+    """
+    implied = mistake.omission_of if len(mistake.omission_of) == 1 else []
+    return tuple(dict.fromkeys([*mistake.denies, *implied]))
+
+
+def _dismissive(mistake: Mistake) -> bool:
+    """Whether the mistake is a dismissal ("Ignore power ...", "Forget weight sharing", "Skip the difference").
+
+    Only such a mistake is stated by dismissing a key point it denies: belittling hard negatives does not say
+    "use random negatives only", and "precise context? not necessary" does not blame the model.
+    """
+    words = content_words(mistake.text)
+    return bool(words) and words[0].startswith(DISMISSIVE_VERBS)
+
+
+def compile_rubric(rubric: Rubric) -> Compiled:
+    phrase_ids: dict[str, int] = {}
+    variants: list[tuple[Variant, ...]] = []
+
+    def phrase_id(phrase: str) -> int:
+        found = phrase_ids.get(phrase)
+        if found is None:
+            found = phrase_ids[phrase] = len(variants)
+            variants.append(_phrase_variants(phrase))
+        return found
+
+    def plan(check: Check) -> Plan:
+        return Plan(
+            concepts=tuple(tuple(phrase_id(p) for p in alternatives) for alternatives in check.concepts),
+            exclude=tuple(phrase_id(p) for p in check.exclude),
+            unless=tuple(phrase_id(p) for p in check.unless),
+            answer_scope=check.scope == "answer",
+            negation=check.negation,
+        )
+
+    criteria = tuple((c.id, tuple(plan(check) for check in c.checks)) for c in rubric.criteria)
+    mistakes = tuple(
+        (
+            m.id,
+            tuple(plan(check) for check in m.detectors),
+            tuple(m.omission_of),
+            _denied(m),
+            _denied(m) if _dismissive(m) else (),
+        )
+        for m in rubric.mistakes
+    )
+    vocabulary: set[str] = set()
+    for text in _vocabulary_words(rubric):
+        for token in TOKEN_RE.findall(normalise(text)):
+            parts = token.split("-")
+            for word in [*parts, "".join(parts)] if len(parts) > 1 else parts:
+                if word and word not in STOPWORDS:
+                    vocabulary.add(phrase_key(word))
+    cyrillic = sum(1 for key in vocabulary if key.startswith("~"))
+    return Compiled(
+        variants=tuple(variants),
+        criteria=criteria,
+        mistakes=mistakes,
+        vocabulary=frozenset(vocabulary),
+        vocabulary_cyrillic=cyrillic,
+        vocabulary_latin=len(vocabulary) - cyrillic,
+        lists_expected=False,  # set by _compiled, which can match the model answer once this exists
+        question_keys=frozenset(
+            key for text in (rubric.question, rubric.title) for word in content_words(text) for key in text_keys(word)
+        ),
+        source=(rubric.criteria, len(rubric.criteria), rubric.mistakes, len(rubric.mistakes)),
+    )
