@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
@@ -212,9 +212,9 @@ def extract_json(content: str) -> Any:
     raise InvalidReply(first_error or "no JSON object found in the reply; reply with the JSON object only")
 
 
-def _object_end(text: str, start: int) -> int | None:
-    """Index of the ``}`` closing the object opened at ``start`` (string-aware), or None if unclosed."""
-    depth = 0
+def _structure(text: str, start: int = 0) -> Iterator[tuple[int, str, bool]]:
+    """Each character from ``start`` with its index and whether it is JSON structure: outside strings and not a
+    quote (string-aware: escaped quotes stay inside their string)."""
     in_string = False
     escaped = False
     for index in range(start, len(text)):
@@ -226,9 +226,21 @@ def _object_end(text: str, start: int) -> int | None:
                 escaped = True
             elif char == '"':
                 in_string = False
+            yield index, char, False
         elif char == '"':
             in_string = True
-        elif char == "{":
+            yield index, char, False
+        else:
+            yield index, char, True
+
+
+def _object_end(text: str, start: int) -> int | None:
+    """Index of the ``}`` closing the object opened at ``start`` (string-aware), or None if unclosed."""
+    depth = 0
+    for index, char, structural in _structure(text, start):
+        if not structural:
+            continue
+        if char == "{":
             depth += 1
         elif char == "}":
             depth -= 1
@@ -240,22 +252,9 @@ def _object_end(text: str, start: int) -> int | None:
 def _drop_trailing_commas(text: str) -> str:
     """Remove commas directly before ``}`` or ``]`` outside strings (small models often leave them)."""
     out: list[str] = []
-    in_string = False
-    escaped = False
-    for index, char in enumerate(text):
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char == ",":
-            rest = text[index + 1 :].lstrip()
-            if rest[:1] in ("}", "]"):
-                continue
+    for index, char, structural in _structure(text):
+        if structural and char == "," and text[index + 1 :].lstrip()[:1] in ("}", "]"):
+            continue
         out.append(char)
     return "".join(out)
 
