@@ -13,32 +13,14 @@ from typing import Any
 import pytest
 from fake_openai import FakeOpenAI, FakeReply, correct_reply
 
+# The same small rubric and answer as the judge's own tests.
+from test_judge import ANSWER, RUBRIC
+
 from mockint.errors import JudgeError
 from mockint.grading.grade import grade_answer
 from mockint.judge import CachingJudge, OpenAIJudge
 from mockint.judge.cache import GradeCache
-from mockint.models import Rubric
 
-RUBRIC = Rubric.model_validate(
-    {
-        "id": "p-value",
-        "title": "p-value",
-        "question": "What does a p-value mean?",
-        "model_answer": "The probability, under the null hypothesis, of data at least as extreme as observed.",
-        "criteria": [
-            {"id": "under-null", "text": "The probability is computed assuming the null hypothesis is true."},
-            {"id": "as-extreme", "text": "It covers data at least as extreme as observed.", "weight": 2},
-        ],
-        "mistakes": [
-            {"id": "prob-h0", "text": "Says the p-value is the probability that the null hypothesis is true."},
-            {"id": "no-null", "text": "Never mentions the null hypothesis.", "omission_of": ["under-null"]},
-        ],
-    }
-)
-ANSWER = (
-    "A p-value is computed assuming the null hypothesis is true. "
-    "It is the probability of data at least as extreme as what we observed."
-)
 GOOD: dict[str, Any] = json.loads(correct_reply(RUBRIC, ANSWER))
 
 
