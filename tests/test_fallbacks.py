@@ -8,13 +8,13 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fake_openai import FakeOpenAI, FakeReply, answer_from_request, correct_handler
+from test_resume import wait_for_lines
 from typer.testing import CliRunner
 
 from mockint.cli import app
@@ -330,17 +330,6 @@ def test_a_retry_killed_at_any_moment_and_run_again_loses_and_duplicates_nothing
     # Answers in flight at the kill may be asked twice; nothing a third time.
     assert Counter(healthy.asked).most_common(1)[0][1] <= 2 and len(healthy.asked) <= count + 2 * 8
     assert not side.exists() and not (tmp_path / "grades.jsonl.merge").exists()
-
-
-def wait_for_lines(path: Path, count: int, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if path.exists() and path.read_bytes().count(b"\n") >= count:
-            return
-        if process.poll() is not None:
-            raise AssertionError(f"the run ended early: {process.stderr.read() if process.stderr else ''}")
-        time.sleep(0.01)
-    raise AssertionError(f"{path} did not reach {count} lines in {timeout} s")
 
 
 def test_csv_output_has_a_fallback_column(llm_env: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
