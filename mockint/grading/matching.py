@@ -149,8 +149,12 @@ class _Matcher:
         found = self._memo.get(phrase_id)
         if found is None:
             found = {}
+            doc = self._doc
             for variant in self._compiled.variants[phrase_id]:
-                self._match_variant(phrase_id, variant, found)
+                index = doc.content_index if variant.content else doc.raw_index
+                exact = variant.exact_terms
+                if not exact or exact[0] in index:
+                    self._match_variant(phrase_id, variant, found)
             self._memo[phrase_id] = found
         return found
 

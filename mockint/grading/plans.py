@@ -24,6 +24,9 @@ class Variant:
     # The phrase holds a negation ("don't read", "no review"): it must not reach across a clause of its own.
     negative: bool = False
     typo_terms: frozenset[str] = frozenset()
+    # The terms that must occur as written (not misspelt): a variant with one of them absent from the answer
+    # cannot match, which the matcher checks before doing any work (most variants fail there).
+    exact_terms: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,13 +78,15 @@ def _phrase_variants(phrase: str) -> tuple[Variant, ...]:
             content = []
         chosen = content or words
         terms = tuple(dict.fromkeys(phrase_key(word) for word in chosen))
+        # Which terms may be found misspelt (content terms of six plain letters or more), decided once.
+        typo_terms = frozenset(term for term in terms if content and typo_candidate(term))
         variant = Variant(
             terms,
             bool(content),
             len(chosen) + 1,
             any(is_negation_cue(word) for word in words),
-            # Which terms may be found misspelt (content terms of six plain letters or more), decided once.
-            frozenset(term for term in terms if content and typo_candidate(term)),
+            typo_terms,
+            tuple(term for term in terms if term not in typo_terms),
         )
         if variant not in variants:
             variants.append(variant)
