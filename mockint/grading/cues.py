@@ -19,6 +19,12 @@ NEGATION_CUES = frozenset(
 NOT_A_NEGATION_BEFORE = frozenset(
     {"only", "just", "merely", "simply", "doubt", "wonder", "только", "просто", "менее", "сомнения"}
 )
+# "never just read X as Y" is never: these stay negations before "just" and "only".
+ALWAYS_NEGATING = frozenset({"never", "никогда"})
+# The first half of a hyphenated "non-overlapping", "non-trivial": it negates its own word only.
+WORD_NEGATIONS = frozenset({"non"})
+# Of those, the ones that limit: a mistake about "just" or "only" something is denied by "not just" it.
+ONLY_WORDS = frozenset({"only", "just", "merely", "simply", "только", "просто"})
 # "no matter how", "no wonder": idioms, while "does not matter" belittles what it is said of.
 IDIOMS_AFTER_NO = frozenset({"matter"})
 # A negation does not reach past these: "we don't X, but we Y".
@@ -41,6 +47,13 @@ NEGATION_REACH = 5
 CANCEL_REACH = 10
 # A negation does not reach past these: "I don't merge until I read the diff", "не мержу, пока не прогоню тесты".
 SCOPE_ENDERS = frozenset({"until", "till", "before", "after", "once", "unless", "пока", "прежде", "после"})
+# Words that may stand before a negation that governs its whole clause ("Never read ...", "I would never ...",
+# "you should not ...", "please don't ...").
+CLAUSE_OPENING_WORDS = frozenset(
+    """
+    i we you one they so and but also please just honestly would should must will can could я мы вы ты
+    """.split()
+)
 # "and" followed by one of these starts a clause of its own: "runs without errors and the tests pass".
 NEW_SUBJECTS = frozenset({"the", "i", "we", "you", "they", "it", "he", "she", "then", "я", "мы", "они", "тесты"})
 # A negated one of these affirms its object: "cannot replace code review", "will not remove bias".
@@ -86,6 +99,7 @@ BELITTLING_PREFIXES = (
     "forget",
     "forgot",
     "waste",
+    "ceremon",
     "ерунд",
     "бессмысл",
     "заморач",
@@ -119,6 +133,12 @@ BELITTLING_PHRASES = tuple(
         "no real role",
         "plays no role",
         "least of",
+        "box ticking",
+        "academic worry",
+        "academic worries",
+        "academic exercise",
+        "purely academic",
+        "thing of the past",
         "не играет роли",
         "можно забыть",
     )
@@ -148,6 +168,10 @@ IMPORTANCE_PREFIXES = (
     "deal",
     "critical",
     "key",
+    # "isn't that interesting", "don't happen anymore", "no longer a problem"
+    "interest",
+    "anymore",
+    "longer",
     "важн",
     "нуж",
     "значени",
@@ -196,11 +220,48 @@ REPORTING_PREFIXES = (
 )
 # "people think ...", "many assume ...": a view attributed to others.
 REPORTING_SUBJECTS = frozenset(
-    {"people", "some", "others", "folks", "beginners", "juniors", "newcomers", "многие", "новички"}
+    """
+    people some others folks beginners juniors newcomers teams colleagues analysts engineers companies
+    managers candidates many многие новички команды коллеги
+    """.split()
 )
 REPORTING_VERBS = frozenset(
-    {"think", "believe", "assume", "say", "claim", "expect", "treat", "read", "confuse", "считают", "думают", "путают"}
+    """
+    think believe assume say claim expect treat read confuse forget ignore skip overlook tend like love insist
+    argue suggest who считают думают путают забывают игнорируют любят
+    """.split()
 )
+# A sentence that judges a claim or a practice as wrong ("the claim that LLMs can ship without review is
+# wrong", "treating 5% as a hard boundary is misguided", "it would be a mistake to ...") rejects it: no
+# detector counts it. Only as a predicate (after a copula) of a claim, a gerund or "it ... to": "if the output
+# is wrong, the model is bad" judges the output, and states the mistake.
+REJECTING_PREFIXES = (
+    "wrong",
+    "untrue",
+    "false",
+    "misleading",
+    "misguid",
+    "trap",
+    "nonsense",
+    "flawed",
+    "bogus",
+    "dangerous",
+    "risky",
+    "fallac",
+    "неправ",
+    "неверн",
+    "опасн",
+)
+CLAIM_NOUNS = frozenset(
+    """
+    idea claim belief view notion assumption statement saying thinking argument instinct approach habit
+    practice advice mindset reading interpretation идея мнение утверждение подход
+    """.split()
+)
+# Verbs that turn away from what follows them ("I avoid treating p < 0.05 as proof", "we moved away from
+# random negatives only"): a detector does not count a sentence that says one before the mistake.
+AVOIDING_PREFIXES = ("avoid", "resist", "refus", "reject", "disagree", "steer", "избега", "отказ")
+AVOIDING_PHRASES = (("stay", "away"), ("moved", "away"), ("move", "away"), ("moving", "away"), ("no", "longer"))
 
 # Topic and comment: "Sample size - overrated", "Pooling: irrelevant these days", "Hard negatives, skip them",
 # "An alpha chosen in advance? Not necessary." A short clause (or the sentence after a question) that opens

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from mockint.grading import meaning
-from mockint.grading.cues import REPORTING_PREFIXES, REPORTING_SUBJECTS, REPORTING_VERBS
 from mockint.grading.guards import (
     AnswerFlags,
     Guard,
@@ -22,8 +21,9 @@ from mockint.grading.guards import (
     salad_sentences,
     salad_share,
 )
-from mockint.grading.plans import Compiled, Plan, Variant, compile_rubric
-from mockint.grading.text import BELITTLED, COUNTERFACTUALS, NEGATED, UNNEGATED, Doc, Sentence, parse
+from mockint.grading.plans import Compiled, Plan, Variant, compile_rubric, is_dismissal
+from mockint.grading.reporting import avoids, limits, reports, states_no_mistake
+from mockint.grading.text import BELITTLED, COUNTERFACTUALS, NEGATED, UNNEGATED, Doc, parse
 from mockint.models import Check, Criterion, Mistake, Rubric, Verdict
 
 
@@ -312,17 +312,6 @@ def _touched(compiled: Compiled, matcher: _Matcher) -> dict[int, list[tuple[int,
     return touched
 
 
-def _reports(sentence: Sentence) -> bool:
-    """Whether a sentence names a misconception as one, or attributes a view to others ("people think ...")."""
-    words = sentence.words
-    if any(word.startswith(REPORTING_PREFIXES) for word in words):
-        return True
-    return any(
-        first in REPORTING_SUBJECTS and any(word in REPORTING_VERBS for word in words[position + 1 : position + 4])
-        for position, first in enumerate(words)
-    )
-
-
 def _stated_checks(compiled: Compiled, matcher: _Matcher) -> dict[str, set[int]]:
     """Per key point, the sentences where one of its checks matches whole, whatever the stance."""
     stated: dict[str, set[int]] = {}
@@ -406,10 +395,18 @@ def analyse(answer: str, rubric: Rubric, *, by_meaning_too: bool = True, whole_a
     hypothetical = frozenset(
         index for index, sentence in enumerate(doc.sentences) if not COUNTERFACTUALS.isdisjoint(sentence.words)
     )
-    reported = hypothetical | frozenset(index for index, sentence in enumerate(doc.sentences) if _reports(sentence))
-    for mistake_id, detectors, *_ in compiled.mistakes:
+    reported = hypothetical | frozenset(index for index, sentence in enumerate(doc.sentences) if reports(sentence))
+    # A plan ("we would pick the filters ourselves") states what it plans; a condition's "would" does not.
+    not_stated = frozenset(index for index, sentence in enumerate(doc.sentences) if states_no_mistake(sentence))
+    not_only = frozenset(index for index, sentence in enumerate(doc.sentences) if sentence.not_only)
+    # "I avoid treating p < 0.05 as proof" turns away from a claim; "I avoid AI assistants" is the dismissal.
+    avoiding = frozenset(index for index, sentence in enumerate(doc.sentences) if avoids(sentence))
+    for (mistake_id, detectors, *_), mistake in zip(compiled.mistakes, rubric.mistakes, strict=True):
+        unstated = not_stated | (not_only if limits(mistake.text) else frozenset())
+        if not is_dismissal(mistake):
+            unstated |= avoiding
         for plan in detectors:
-            outcome = _evaluate(plan, matcher, None, reported)
+            outcome = _evaluate(plan, matcher, None, unstated)
             if outcome.matched and outcome.sentence is not None:
                 detected[mistake_id] = outcome.sentence
                 break
@@ -454,7 +451,7 @@ def analyse(answer: str, rubric: Rubric, *, by_meaning_too: bool = True, whole_a
         if sentence is None:
             # Dismissing a key point the answer does not otherwise make states the mistake of dismissing it.
             denials = (
-                _denial(plans_by_id[ref], matcher, reported, _elsewhere(stated_checks, ref))
+                _denial(plans_by_id[ref], matcher, reported | not_stated, _elsewhere(stated_checks, ref))
                 for ref in dismissed
                 if verdicts.get(ref) != "met"
             )

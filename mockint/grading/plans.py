@@ -125,7 +125,7 @@ def _denied(mistake: Mistake) -> tuple[str, ...]:
     return tuple(dict.fromkeys([*mistake.denies, *implied]))
 
 
-def _dismissive(mistake: Mistake) -> bool:
+def is_dismissal(mistake: Mistake) -> bool:
     """Whether the mistake is a dismissal ("Ignore power ...", "Forget weight sharing", "Skip the difference").
 
     Only such a mistake is stated by dismissing a key point it denies: belittling hard negatives does not say
@@ -162,7 +162,7 @@ def compile_rubric(rubric: Rubric) -> Compiled:
             tuple(plan(check) for check in m.detectors),
             tuple(m.omission_of),
             _denied(m),
-            _denied(m) if _dismissive(m) else (),
+            _denied(m) if is_dismissal(m) else (),
         )
         for m in rubric.mistakes
     )

@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from mockint.grading.cues import (
     AFTER_OVER_PREFIXES,
+    ALWAYS_NEGATING,
     ANAPHOR_REACH,
     ANAPHORS,
     BELITTLING_PHRASES,
@@ -19,6 +20,7 @@ from mockint.grading.cues import (
     BUT_WORDS,
     CANCEL_REACH,
     CANCELLING_CUES,
+    CLAUSE_OPENING_WORDS,
     CLAUSE_PUNCT_RE,
     CLAUSE_WORDS,
     COMMA_COMMENT_MAX_WORDS,
@@ -35,11 +37,13 @@ from mockint.grading.cues import (
     NEGATION_REACH,
     NEW_SUBJECTS,
     NOT_A_NEGATION_BEFORE,
+    ONLY_WORDS,
     SCOPE_ENDERS,
     SOFT_BUT_FILLERS,
     SOFT_NEGATIONS,
     STANCE_REACH,
     TOPIC_QUESTION_MAX_WORDS,
+    WORD_NEGATIONS,
 )
 from mockint.grading.words import (
     STOPWORDS,
@@ -76,6 +80,7 @@ BELITTLED = 4
 class Sentence:
     __slots__ = (
         "answered_no",
+        "not_only",
         "belittling",
         "clause",
         "clause_sep",
@@ -105,6 +110,7 @@ class Sentence:
         # A question the next sentence dismisses ("An alpha chosen in advance? Not necessary."): every term in
         # it is belittled.
         self.answered_no = False
+        self.not_only = False  # "not just ...", "not only ..."
         # Set by the guards: a sentence addressed to the grader, or an echo of the question, earns nothing.
         self.excluded = False
         self.span = (0, 0)  # where it is in the answer (characters), for blocks that span sentences
@@ -122,6 +128,10 @@ class Sentence:
                 if cue in positions or abs(cue - position) > STANCE_REACH:
                     continue
                 if self.clause[cue] == self.clause[position]:
+                    # "they invent APIs and in ML code they can silently skip monitoring": a cue after "and"
+                    # and a subject of its own is said of that clause, not of the term.
+                    if cue > position and self._new_subject_between(position, cue):
+                        continue
                     return True
                 # After a list: every clause from the term's to the cue's is a short list item.
                 if (
@@ -136,6 +146,13 @@ class Sentence:
                 if cue > position and self._continues_with_but(position, cue):
                     return True
         return False
+
+    def _new_subject_between(self, position: int, cue: int) -> bool:
+        words = self.words
+        return any(
+            words[between] in _AND_WORDS and any(word in NEW_SUBJECTS for word in words[between + 1 : cue])
+            for between in range(position + 1, cue)
+        )
 
     def _commented(self, position: int) -> bool:
         """Whether a comment clause after the term's clause dismisses it, over short clauses between."""
@@ -214,6 +231,19 @@ class Sentence:
                 return any(words[p] not in STOPWORDS for p in range(cue + 1, between))
         return False
 
+    def _opens_clause(self, cue: int) -> bool:
+        """Whether a negation governs its whole clause: it opens it, after at most a subject and a modal ("Never
+        read the p-value as ...", "I would never just read ... as the chance H1 is true")."""
+        if self.words[cue] in CANCELLING_CUES or self.words[cue] in WORD_NEGATIONS:
+            return False  # "without X, ..." governs X; "non-overlapping pieces" only its own word
+        start = cue
+        while start > 0 and self.clause[start - 1] == self.clause[cue]:
+            start -= 1
+        return all(word in CLAUSE_OPENING_WORDS for word in self.words[start:cue])
+
+    def _reach(self, cue: int) -> int:
+        return 1 if self.words[cue] in WORD_NEGATIONS else NEGATION_REACH
+
     def negated(self, positions: Sequence[int]) -> bool:
         """Whether a cue in the same clause shortly precedes one of the matched tokens (and is not one)."""
         if not self.cues:
@@ -223,7 +253,7 @@ class Sentence:
                 cue
                 for cue in self.cues
                 if cue < position
-                and position - cue <= NEGATION_REACH
+                and (position - cue <= self._reach(cue) or self._opens_clause(cue))
                 and cue not in positions
                 and self.clause[cue] == self.clause[position]
                 and not self._predicate_ends(cue, position)
@@ -392,6 +422,28 @@ def _conditional(words: Sequence[str], clause: Sequence[int], cue: int) -> bool:
     return any(word in _CONSEQUENCE_WORDS or is_negation_cue(word) for word in later)
 
 
+# "But why would you want the same weights everywhere?", "why learn the kernels at all when ...?", "зачем
+# писать длинные промпты?": a "why" question with one of these, not answered by the next sentence
+# ("Because ..."), dismisses what it asks about. "Why not ...?" recommends it, and is not one.
+_WHY = frozenset({"why", "зачем"})
+_RHETORICAL_MARKERS = frozenset({"would", "should", "bother", "even", "ever", "waste", "when", "all", "need", "нужно"})
+_ANSWERS_WHY = frozenset({"because", "since", "потому", "так"})
+_OPENERS = frozenset({"but", "and", "so", "then", "но", "и", "а", "так"})
+
+
+def _rhetorical(sentence: Sentence) -> bool:
+    if not sentence.text.rstrip().endswith("?"):
+        return False
+    words = sentence.words
+    first = next((position for position, word in enumerate(words) if word not in _OPENERS), None)
+    if first is None or words[first] not in _WHY:
+        return False
+    if words[first] == "зачем":
+        return True
+    rest = words[first + 1 :]
+    return bool(rest) and rest[0] not in {"not", "don't", "dont"} and not _RHETORICAL_MARKERS.isdisjoint(rest)
+
+
 def _starts_with(word: str, prefixes: tuple[str, ...]) -> bool:
     return word.startswith(prefixes)
 
@@ -467,13 +519,17 @@ def parse(answer: str) -> Doc:
                 if first_content >= 0:
                     _add(doc.content_index, joined, index, first_content)
         words = sentence.words
+        # "a CNN is not just cutting the image into tiles": not a negation of what follows, but it does deny a
+        # mistake that is about "just" or "only" that.
+        sentence.not_only = any(cue + 1 < len(words) and words[cue + 1] in ONLY_WORDS for cue in sentence.cues)
         sentence.cues = [
             cue
             for cue in sentence.cues
             if not (
                 cue + 1 < len(words)
                 and (
-                    words[cue + 1] in NOT_A_NEGATION_BEFORE
+                    # "never just read X as Y" is never; "not just X" is "not only X"
+                    (words[cue + 1] in NOT_A_NEGATION_BEFORE and words[cue] not in ALWAYS_NEGATING)
                     # "пока не прогоню тесты" is "until I run the tests"
                     or (cue > 0 and words[cue - 1] == "пока")
                     or (words[cue] == "no" and words[cue + 1] in IDIOMS_AFTER_NO)
@@ -484,6 +540,10 @@ def parse(answer: str) -> Doc:
         _mark_stance(sentence)
         if words:
             doc.sentences.append(sentence)
+    for index, sentence in enumerate(doc.sentences):
+        following = doc.sentences[index + 1].words[:1] if index + 1 < len(doc.sentences) else []
+        if _rhetorical(sentence) and not set(following) & _ANSWERS_WHY:
+            sentence.answered_no = True
     for question, reply in itertools.pairwise(doc.sentences):
         if (
             question.text.endswith("?")

@@ -11,8 +11,9 @@
 * **Open**: calls are refused at once (``JudgeError`` with reason ``circuit_open``), and answers in flight stop
   retrying at once: their backoff sleeps wake up and their next request is not sent.
 * **Half-open**: once the cool-down has passed, one answer is let through as a probe, with a single request
-  (no retries). Its success closes the circuit; its failure opens it again for twice the cool-down (at most
-  :data:`MAX_COOLDOWN`), so a long batch keeps checking whether the server came back, ever more rarely.
+  (no retries); the answers that arrive meanwhile wait for its verdict. Its success closes the circuit (and
+  they go through); its failure opens it again for twice the cool-down (at most :data:`MAX_COOLDOWN`), so a
+  long batch keeps checking whether the server came back, ever more rarely.
 
 Stdlib only; the clock is injectable for tests.
 """
@@ -138,9 +139,14 @@ class Circuit:
             True when the call is the half-open probe (report its end with ``probe=True``).
 
         Raises:
-            JudgeError: The circuit is open, or a probe is already out (reason ``circuit_open``).
+            JudgeError: The circuit is open, or the probe that was out failed (reason ``circuit_open``).
         """
         with self._changed:
+            while self._state == "half_open":
+                # A probe is out: wait for its verdict (one request, bounded by its timeout) instead of falling
+                # back at once, or the spare workers race through the answers behind it while the server is
+                # already back. Every end of a probe is reported, and each report notifies.
+                self._changed.wait()
             if self._state == "closed":
                 return False
             if self._state == "open" and self._wait is not None and self._clock() - self._opened_at >= self._wait:

@@ -355,8 +355,8 @@ def test_a_server_that_comes_back_is_used_again_in_the_batch(
         result = runner.invoke(app, ["grade", str(path), "-f", "jsonl", "-c", "1", "--no-cache"])
     assert result.exit_code == 0, result.output
     graders = [g["grader"] for g in grades_of(result.stdout)]
-    # -c 1 still runs spare workers beside the one request in flight: a few answers may be refused while the
-    # probe is out, but every answer after it is graded by the LLM again.
+    # -c 1 still runs spare workers beside the one request in flight; while the probe is out they wait for its
+    # verdict, so every answer after it is graded by the LLM again however slow the probe is.
     assert graders[0] == "deterministic" and graders[-1] == "llm"
     assert graders.count("llm") >= 5
     assert outage.failed == 3
@@ -412,3 +412,29 @@ def test_help_documents_the_patience_and_its_default() -> None:
     assert "--rate-limit-patience" in text
     assert "MOCKINT_RATE_LIMIT_PATIENCE or 300" in text
     assert "$MOCKINT_BREAKER_COOLDOWN seconds (default 30)" in text
+
+
+@pytest.mark.parametrize("probe_succeeds", [True, False])
+def test_answers_that_arrive_while_the_probe_is_out_wait_for_its_verdict(probe_succeeds: bool) -> None:
+    circuit = Circuit(threshold=1, cooldown=0)
+    circuit.answer_failed("http_503: down", probe=False)
+    assert circuit.enter() is True  # the probe
+    outcome: list[object] = []
+
+    def second() -> None:
+        try:
+            outcome.append(circuit.enter())
+        except JudgeError as exc:
+            outcome.append(exc.reason)
+
+    waiting = threading.Thread(target=second)
+    waiting.start()
+    waiting.join(0.2)
+    assert waiting.is_alive() and not outcome  # neither let through nor refused while the probe is out
+    if probe_succeeds:
+        circuit.answer_succeeded(probe=True)
+    else:
+        circuit.answer_failed("http_503: still down", probe=True)
+    waiting.join(5)
+    # After a failed probe the cool-down is 0 doubled, so the waiting answer is the next probe, not refused.
+    assert outcome == [False] if probe_succeeds else outcome == [True]

@@ -1,0 +1,106 @@
+"""Sentences that talk about a misconception without making it.
+
+A typical mistake's detector matches the words of the mistake; whether the sentence *states* it is decided
+here. A sentence does not state a mistake when it names it as one ("a common mistake is to read the p-value as
+..."), attributes it to others ("teams often forget ..."), judges it wrong ("the claim that LLMs can ship
+without review is wrong"), turns away from it ("I avoid treating p < 0.05 as proof") or is about what would
+happen in a counterfactual ("without weight sharing it would need far more weights"). Each test is on words
+only, so it holds in any answer; precision comes first, because a false accusation hurts a candidate more
+than a missed one.
+"""
+
+from __future__ import annotations
+
+from mockint.grading.cues import (
+    AVOIDING_PHRASES,
+    AVOIDING_PREFIXES,
+    CLAIM_NOUNS,
+    ONLY_WORDS,
+    REJECTING_PREFIXES,
+    REPORTING_PREFIXES,
+    REPORTING_SUBJECTS,
+    REPORTING_VERBS,
+)
+from mockint.grading.text import Sentence
+from mockint.grading.words import TOKEN_RE, normalise
+
+# Copulas (and "be" after a modal: "would be wrong") that a judging word follows as the predicate.
+_COPULAS = frozenset({"is", "are", "was", "were", "be", "seems", "sounds", "это", "—"})
+# Words that may stand between the copula and the judging word ("is just plain wrong", "would be a trap").
+_BETWEEN = frozenset(
+    {"a", "an", "the", "just", "simply", "plain", "flat", "completely", "totally", "dangerously", "really", "often"}
+)
+_FUNCTION_OPENERS = frozenset({"but", "and", "so", "also", "honestly", "still", "yet"})
+# A sentence about what would happen, not what the candidate does: a "would" said under a condition ("if we
+# used random negatives only, the model would learn nothing") or one of these ("otherwise ...", "rather
+# than"). A plain "we would pick the filters ourselves" is a plan, and states what it plans.
+_COUNTERFACTUAL_WORDS = frozenset({"otherwise", "instead", "rather", "иначе", "вместо"})
+_CONDITIONS = frozenset({"if", "without", "unless", "had", "если", "без"})
+_WOULD = frozenset({"would", "бы"})
+
+
+def reports(sentence: Sentence) -> bool:
+    """Whether a sentence names a misconception as one, or attributes a view to others ("people think ...")."""
+    words = sentence.words
+    if any(word.startswith(REPORTING_PREFIXES) for word in words):
+        return True
+    return any(
+        first in REPORTING_SUBJECTS and any(word in REPORTING_VERBS for word in words[position + 1 : position + 4])
+        for position, first in enumerate(words)
+    )
+
+
+def rejects(sentence: Sentence) -> bool:
+    """Whether a sentence judges a claim or practice wrong, as the predicate of a claim, a gerund or "it ... to".
+
+    "Treating 5% as a hard boundary is misguided", "the idea that p is the chance H1 is true is false", "it is
+    wrong to ship without review", "shipping without review would be dangerous"; not "if the output is wrong,
+    the model is bad" (the output is judged, not a claim).
+    """
+    words = sentence.words
+    for position, word in enumerate(words):
+        if not word.startswith(REJECTING_PREFIXES):
+            continue
+        before = position - 1
+        while before >= 0 and words[before] in _BETWEEN:
+            before -= 1
+        if before < 0 or words[before] not in _COPULAS:
+            continue
+        subject = words[:before]
+        opener = next((w for w in subject if w not in _FUNCTION_OPENERS), "")
+        if opener.endswith("ing") or any(w in CLAIM_NOUNS for w in subject) or "that" in subject[:4]:
+            return True
+        if opener == "it" and "to" in words[position + 1 : position + 3]:
+            return True
+    return False
+
+
+def avoids(sentence: Sentence) -> bool:
+    """Whether a sentence turns away from something ("I avoid ...", "we moved away from ...", "no longer ...")."""
+    words = sentence.words
+    if any(word.startswith(AVOIDING_PREFIXES) for word in words):
+        return True
+    return any(tuple(words[position : position + 2]) in AVOIDING_PHRASES for position in range(len(words) - 1))
+
+
+def counterfactual(sentence: Sentence) -> bool:
+    """Whether a sentence is about what would happen under a condition, not about what the candidate does."""
+    words = set(sentence.words)
+    if not words.isdisjoint(_COUNTERFACTUAL_WORDS):
+        return True
+    return not words.isdisjoint(_WOULD) and not words.isdisjoint(_CONDITIONS)
+
+
+def states_no_mistake(sentence: Sentence) -> bool:
+    """Whether no typical mistake that a detector finds in this sentence is the candidate's own claim.
+
+    Turning away (:func:`avoids`) is left out: it rejects a claim but states a dismissal ("I avoid AI
+    assistants"), so the caller applies it to mistakes of commission only.
+    """
+    return reports(sentence) or rejects(sentence) or counterfactual(sentence)
+
+
+def limits(mistake_text: str) -> bool:
+    """Whether a mistake is about "just" or "only" something ("Use random negatives only"): then "not just"
+    that denies it."""
+    return not ONLY_WORDS.isdisjoint(TOKEN_RE.findall(normalise(mistake_text)))

@@ -1,0 +1,105 @@
+"""A sentence that talks about a misconception without making it states no mistake (grading/reporting.py),
+and the stance rules that came with it: a rhetorical "why" dismisses, a negation that opens its clause
+governs all of it, a belittling word after "and" and a new subject is said of that clause."""
+
+from __future__ import annotations
+
+import pytest
+
+from mockint.grading import grade_answer
+from mockint.grading.reporting import avoids, counterfactual, limits, rejects, reports
+from mockint.grading.text import Sentence, parse
+from mockint.models import Grade
+from mockint.rubrics import load_rubrics
+
+RUBRICS = load_rubrics()
+
+
+def stated(grade: Grade) -> set[str]:
+    return {mistake.id for mistake in grade.mistakes if mistake.committed and mistake.evidence}
+
+
+def verdict(question: str, criterion: str, answer: str) -> str:
+    grade = grade_answer(answer, RUBRICS[question])
+    return next(c.verdict for c in grade.criteria if c.id == criterion)
+
+
+def sentence(text: str) -> Sentence:
+    return parse(text).sentences[0]
+
+
+# Each names a typical mistake only to reject it, attribute it or turn away from it.
+REJECTED = [
+    ("ab-significance", "I avoid treating p below 0.05 as proof of anything."),
+    ("ab-significance", "Reading the p-value as the probability that the hypothesis is true is misleading."),
+    ("ab-significance", "Treating 5% as a hard truth boundary is misguided; it is an arbitrary convention."),
+    ("ab-significance", "Treating p below 0.05 as proof is a trap I try to avoid."),
+    ("ab-significance", "Never read the p-value as the probability the treatment works."),
+    ("ab-significance", "I would never just read the p-value as the chance our hypothesis is true."),
+    ("ab-significance", "Teams also commonly forget that noisy metrics need far more data and a power calculation."),
+    ("cnn-explained", "A CNN is not just cutting the picture into tiles."),
+    ("fashion-recommender", "We moved away from random negatives only."),
+    ("genai-tools", "The claim that LLMs can build production systems without review is wrong."),
+    ("genai-tools", "I disagree with colleagues who say LLMs can run production without review."),
+]
+
+
+@pytest.mark.parametrize(("question", "answer"), REJECTED)
+def test_a_rejected_misconception_is_not_stated(question: str, answer: str) -> None:
+    assert stated(grade_answer(answer, RUBRICS[question])) == set()
+
+
+# The same mistakes said as the candidate's own claim or plan are still found.
+STATED = [
+    ("ab-significance", "I never look at the sample size; once p is under 0.05 the treatment works, period.", None),
+    ("cnn-explained", "A CNN is just cutting the picture into tiles.", "splitting-into-pieces"),
+    ("genai-tools", "I avoid AI assistants completely since they invent things.", "dismiss-hallucinations"),
+    ("fashion-recommender", "We would use random negatives only, from the whole catalogue.", "random-negatives-only"),
+]
+
+
+@pytest.mark.parametrize(("question", "answer", "mistake"), STATED)
+def test_the_candidates_own_claim_or_plan_is_stated(question: str, answer: str, mistake: str | None) -> None:
+    found = stated(grade_answer(answer, RUBRICS[question]))
+    assert found if mistake is None else mistake in found
+
+
+def test_rejecting_needs_a_claim_as_its_subject() -> None:
+    assert rejects(sentence("The claim that p is the chance H1 is true is wrong."))
+    assert rejects(sentence("Shipping without review would be dangerous."))
+    assert rejects(sentence("It is wrong to read p as the chance the hypothesis is true."))
+    # The output is judged, not a claim: "if the output is wrong, the model is bad" blames the model.
+    assert not rejects(sentence("If the output is wrong, the model is just bad."))
+
+
+def test_reporting_avoiding_and_counterfactuals() -> None:
+    assert reports(sentence("Many teams ignore the power calculation."))
+    assert avoids(sentence("We no longer sample random negatives."))
+    assert counterfactual(sentence("If we used random negatives only, the model would learn nothing."))
+    # A plan is not a counterfactual: it states what it plans.
+    assert not counterfactual(sentence("We would pick the filters ourselves and keep them fixed."))
+    assert limits("Use random negatives only.")
+    assert not limits("Forget weight sharing across positions.")
+
+
+def test_a_rhetorical_why_dismisses_what_it_asks_about() -> None:
+    answer = "But why would you want the same weights everywhere? Each position should get its own kernel."
+    assert verdict("cnn-explained", "weight-sharing", answer) == "missed"
+    # Answered by the next sentence, it explains.
+    explained = (
+        "Why would you want the same weights everywhere? Because an edge looks the same at every position, "
+        "so one filter reused across the image finds it anywhere."
+    )
+    assert verdict("cnn-explained", "weight-sharing", explained) == "met"
+
+
+def test_a_belittling_word_after_and_a_new_subject_is_said_of_its_own_clause() -> None:
+    answer = "We always review diffs, because they invent APIs and in ML code they can silently skip monitoring."
+    assert verdict("genai-tools", "hallucinated-apis", answer) == "met"
+    # Without a new subject it still reaches back: the term is dismissed.
+    assert verdict("genai-tools", "hallucinated-apis", "Hallucinated APIs are something we simply skip.") == "missed"
+
+
+def test_belittling_words_added_for_ceremony_and_things_of_the_past() -> None:
+    assert verdict("genai-tools", "hallucinated-apis", "Hallucinated APIs don't happen anymore.") == "missed"
+    assert verdict("genai-tools", "verification", "Running the tests on a diff is just ceremony.") == "missed"
