@@ -143,6 +143,8 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "Each location learns its own filter, so the network can specialize by position.",
     ],
     ("cnn-explained", "filters-not-learned"): [
+        "Only the last layer is trained; the convolution part stays as we set it up.",
+        "The network just learns a classifier head on top of the edge detectors.",
         "The engineer picks fixed filters by hand, like Sobel edge detectors.",
         "We hand-design the kernels to detect edges and corners.",
         "The filters are predefined edge detectors such as Sobel or Prewitt.",
@@ -241,6 +243,8 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "Everything worked, we didn't see any failure modes.",
     ],
     ("genai-tools", "production-without-review"): [
+        "An agent can take a service from the ticket to deployment on its own.",
+        "Human code review is a formality by now.",
         "LLMs can ship a whole service on their own now.",
         "Agents can already build production apps end to end without a human.",
         "With Cursor you can let the AI write and deploy the whole backend, no review needed.",
@@ -294,6 +298,7 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "Я мержу сгенерированный код, если он выглядит нормально.",
     ],
     ("genai-tools", "vague-prompts-blame-model"): [
+        "If a two-word request gives junk, that just shows the model isn't good enough, so we switch vendors.",
         "When it writes garbage, that's the model's fault, not my prompt.",
         "If the output is bad, the model is just dumb.",
         "I just type 'build me a login page' and if it's wrong, I blame the AI.",
@@ -381,6 +386,8 @@ CLEAN: dict[str, list[str]] = {
         "The p-value is not the probability that the result is a false positive.",
     ],
     "cnn-explained": [
+        "When fine-tuning a pretrained network we only train the last layer at first.",
+        "Each small filter is the same at every tile of the image, so it only learns a pattern once.",
         # splitting-into-pieces
         "Unlike splitting the image into pieces, the filter slides over every position with the same weights.",
         "It's not just splitting the image into pieces: the same learned filter is applied at every position.",
@@ -431,6 +438,7 @@ CLEAN: dict[str, list[str]] = {
         "Think of it as a small network looking at each patch with the same weights.",
     ],
     "fashion-recommender": [
+        "We trained with negatives that were harder than random ones: items from the same kind of product.",
         # only-embeddings
         "We didn't just use embeddings: positives came from outfits and we mined hard negatives.",
         "Embeddings alone are not enough, you need outfit-derived positives.",
