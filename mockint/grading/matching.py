@@ -356,6 +356,16 @@ def _denial(plans: Sequence[Plan], matcher: _Matcher, hypothetical: frozenset[in
         # unless the sentence states another key point whole that shares the topic word ("a small filter
         # sliding over the image - a simplification" dismisses the sliding filter, not that filters are learned).
         dismissed += [s for s, flags in found[0].items() if not flags & UNNEGATED and s not in elsewhere]
+        # An answer-wide check's concepts are parts said anywhere ("retrieval ... a separate ranker"): belittling
+        # any one of them ("a separate ranking model on top is overengineering") denies the key point too (a
+        # negated one need not: "there's no ranker that can score millions of items in real time").
+        if plan.answer_scope:
+            dismissed += [
+                s
+                for part in found[1:]
+                for s, flags in part.items()
+                if flags & BELITTLED and not flags & UNNEGATED and s not in elsewhere
+            ]
         dismissed = [s for s in dismissed if s not in hypothetical]
         if dismissed:
             return min(dismissed)

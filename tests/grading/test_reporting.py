@@ -103,3 +103,13 @@ def test_a_belittling_word_after_and_a_new_subject_is_said_of_its_own_clause() -
 def test_belittling_words_added_for_ceremony_and_things_of_the_past() -> None:
     assert verdict("genai-tools", "hallucinated-apis", "Hallucinated APIs don't happen anymore.") == "missed"
     assert verdict("genai-tools", "verification", "Running the tests on a diff is just ceremony.") == "missed"
+
+
+def test_belittling_either_part_of_an_answer_wide_key_point_denies_it() -> None:
+    answer = "We retrieve candidates with image embeddings. A separate ranking model on top is overengineering."
+    grade = grade_answer(answer, RUBRICS["fashion-recommender"])
+    assert next(c.verdict for c in grade.criteria if c.id == "retrieval-vs-reranking") == "missed"
+    assert "no-stage-split" in stated(grade)
+    # Negated, it is a fact about rankers, not a dismissal.
+    fact = "We retrieve candidates with embeddings. There's no ranker that can score millions of items in real time."
+    assert "no-stage-split" not in stated(grade_answer(fact, RUBRICS["fashion-recommender"]))
