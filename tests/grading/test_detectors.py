@@ -179,6 +179,7 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "Let's start with the Fourier transform of the image.",
     ],
     ("fashion-recommender", "only-embeddings"): [
+        "We put every item through CLIP and took the nearest ones, and that's all there is to it.",
         "We just used embeddings and recommended the nearest items.",
         "The whole thing is just cosine similarity between pretrained image embeddings.",
         "We took off-the-shelf CLIP embeddings and did nearest-neighbour search, no training needed.",
