@@ -562,6 +562,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
     ),
     ("fashion-recommender", "embedding-retrieval"): (
         [
+            "Each product becomes a point in one common space, and for a jacket we look up the closest trousers.",
             (
                 "Every product is encoded into one shared vector space, and for a given top we fetch its nearest "
                 "neighbours among trousers and shoes."
@@ -594,6 +595,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
     ),
     ("fashion-recommender", "ranker-features"): (
         [
+            "A separate model then reorders that shortlist using clicks, stock, price and margin.",
             "The ranker mixes the similarity score with things like click-through rate, stock levels and margin.",
             "On top of embedding similarity the reranker uses business signals: price, availability, popularity.",
             "The second-stage model is a CatBoost over similarity plus user history and whether the item is in stock.",
@@ -646,6 +648,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
     ),
     ("fashion-recommender", "hard-negatives"): (
         [
+            "Random pairs are too easy, so we took non-matching items from the same kinds of products.",
             (
                 "Random negatives were trivially easy, so we sampled negatives from the same category, like another "
                 "pair of sneakers that clashes."
