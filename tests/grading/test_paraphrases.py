@@ -26,6 +26,7 @@ def verdict(question: str, criterion: str, sentence: str) -> str:
 CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
     ("ab-significance", "noise-vs-effect"): (
         [
+            "Two identical versions show gaps all the time, so we must tell a real change from that jitter.",
             (
                 "Even if nothing changed, the two groups would never show exactly the same conversion, so we need a "
                 "way to tell whether the gap is real or just noise."
