@@ -364,7 +364,8 @@ def _denial(plans: Sequence[Plan], matcher: _Matcher, hypothetical: frozenset[in
                 s
                 for part in found[1:]
                 for s, flags in part.items()
-                if flags & BELITTLED and not flags & UNNEGATED and s not in elsewhere
+                # Not subject to ``elsewhere``: a whole part of this key point, not a topic word it may share.
+                if flags & BELITTLED and not flags & UNNEGATED
             ]
         dismissed = [s for s in dismissed if s not in hypothetical]
         if dismissed:

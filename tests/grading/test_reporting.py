@@ -113,3 +113,8 @@ def test_belittling_either_part_of_an_answer_wide_key_point_denies_it() -> None:
     # Negated, it is a fact about rankers, not a dismissal.
     fact = "We retrieve candidates with embeddings. There's no ranker that can score millions of items in real time."
     assert "no-stage-split" not in stated(grade_answer(fact, RUBRICS["fashion-recommender"]))
+
+
+def test_a_part_dismissed_beside_another_dismissed_key_point_still_denies_it() -> None:
+    answer = "Reranking isn't really necessary, and mining hard negatives from similar categories is overrated."
+    assert "no-stage-split" in stated(grade_answer(answer, RUBRICS["fashion-recommender"]))
