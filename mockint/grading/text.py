@@ -241,6 +241,15 @@ class Sentence:
             start -= 1
         return all(word in CLAUSE_OPENING_WORDS for word in self.words[start:cue])
 
+    def _no_purpose(self, cue: int, position: int) -> bool:
+        """Whether no infinitive of purpose stands between ("you don't have to iterate the list to access
+        elements": the access is affirmed); the "to" of "have to", "need to" belongs to the negated verb."""
+        words = self.words
+        return not any(
+            words[between] == "to" and words[between - 1] not in _MODAL_BEFORE_TO
+            for between in range(cue + 1, position)
+        )
+
     def _reach(self, cue: int) -> int:
         return 1 if self.words[cue] in WORD_NEGATIONS else NEGATION_REACH
 
@@ -253,7 +262,9 @@ class Sentence:
                 cue
                 for cue in self.cues
                 if cue < position
-                and (position - cue <= self._reach(cue) or self._opens_clause(cue))
+                and (
+                    position - cue <= self._reach(cue) or (self._opens_clause(cue) and self._no_purpose(cue, position))
+                )
                 and cue not in positions
                 and self.clause[cue] == self.clause[position]
                 and not self._predicate_ends(cue, position)
@@ -379,6 +390,9 @@ def _topic_question(text: str) -> bool:
     return 0 < len(words) <= TOPIC_QUESTION_MAX_WORDS
 
 
+_MODAL_BEFORE_TO = frozenset(
+    {"have", "has", "had", "need", "needs", "want", "wants", "ought", "going", "got", "able", "supposed", "used"}
+)
 _CONDITIONALS = frozenset({"if", "unless", "when", "если", "когда"})
 _COPULAS = frozenset({"is", "are", "was", "were"})
 _AND_WORDS = frozenset({"and", "и"})

@@ -118,3 +118,12 @@ def test_belittling_either_part_of_an_answer_wide_key_point_denies_it() -> None:
 def test_a_part_dismissed_beside_another_dismissed_key_point_still_denies_it() -> None:
     answer = "Reranking isn't really necessary, and mining hard negatives from similar categories is overrated."
     assert "no-stage-split" in stated(grade_answer(answer, RUBRICS["fashion-recommender"]))
+
+
+def test_a_negation_opening_its_clause_stops_at_an_infinitive_of_purpose() -> None:
+    doc = parse("You don't have to iterate through the entire list to access elements.")
+    sentence = doc.sentences[0]
+    access = sentence.words.index("access")
+    iterate = sentence.words.index("iterate")
+    assert sentence.negated([iterate])
+    assert not sentence.negated([access])
