@@ -99,7 +99,8 @@ def _review_fields(data: dict[str, Any], where: str) -> dict[str, Any]:
     note = data.get("note")
     if note is not None and not isinstance(note, str):
         raise InputError(f"{where}: note: must be text; put the note in quotes")
-    human = data.get("human") or {}
+    human = data.get("human")
+    human = {} if human is None else human
     if not isinstance(human, dict):
         raise InputError(f'{where}: human: must be an object like {{"criteria": [], "mistakes": []}}')
     return {
