@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from mockint.review.calibration import Calibration
 
 
+_LENIENT_SHOWN = 10
+
+
 def _summary(calibration: Calibration) -> str:
     own = sum(1 for q in calibration.questions.values() if q.own)
     fit = calibration.fit
@@ -26,10 +29,16 @@ def _summary(calibration: Calibration) -> str:
     ]
     if before is not None and after is not None:
         lines.append(f"RMSE on the labels (in sample): {before:.3f} before, {after:.3f} after")
-    leniency = [(key, kp) for key, kp in calibration.key_points.items() if kp.tnr is not None]
-    if leniency:
-        lines.append("key points with labels (true-positive rate on met, true-negative rate on missed):")
-        for key, kp in leniency:
+    rated = [(key, kp) for key, kp in calibration.key_points.items() if kp.tnr is not None]
+    if rated:
+        # The most lenient first: a low true-negative rate is a key point credited when the teacher did not.
+        rated.sort(key=lambda item: (item[1].tnr or 0.0, -item[1].n, item[0]))
+        shown = rated[:_LENIENT_SHOWN]
+        lines.append(
+            f"most lenient key points ({len(shown)} of {len(rated)} with labels; true-positive rate on the "
+            "teacher's met, true-negative rate on missed):"
+        )
+        for key, kp in shown:
             tpr = "n/a" if kp.tpr is None else f"{kp.tpr:.2f}"
             lines.append(f"  {key:40s} n={kp.n:<4d} TPR {tpr}  TNR {kp.tnr:.2f}")
     return "\n".join(lines)

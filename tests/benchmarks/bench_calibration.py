@@ -70,7 +70,12 @@ def main(argv: list[str]) -> int:
         report = evaluate(read_labels([path]), rubrics)
     fit, rest = split(report.graded)
     scored = [Scored(g.record.question_id, g.predicted, g.record.score, g.record.score_max) for g in fit]
+    everything = report.scores
     print(f"layers: {'+'.join(deterministic_layers())}; labels {len(fit)}, measured on {len(rest)}")
+    print(
+        f"all {len(report.graded)} answers, score x 5: RMSE {everything['rmse']:.3f}, QWK {everything['qwk']:.3f}; "
+        f"a line fitted on all of them (in sample): RMSE {everything['rmse_rescaled']:.3f}"
+    )
     rows: list[tuple[str, Callable[[Graded], float]]] = [("score x 5", lambda g: g.predicted * g.record.score_max)]
     line = metrics.linear_fit([g.predicted * 5 for g in fit], [g.record.score for g in fit])
     assert line is not None
