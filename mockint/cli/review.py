@@ -72,7 +72,11 @@ def review_command(
     result = run.result
     if run.torn:
         notice(f"{labels}: the last line, torn by an earlier kill, was cut off (that decision was not saved)")
-    state = {"interrupted": "Review interrupted", "quit": "Review stopped"}.get(result.status, "Review done")
+    state = {
+        "interrupted": "Review interrupted",
+        "quit": "Review stopped",
+        "ended": "Review ended with the input",
+    }.get(result.status, "Review done")
     typer.echo(
         f"{state}: {result.reviewed} reviewed now, {result.already} before, {result.skipped} skipped; "
         f"{result.remaining} of {run.queued} still to review. Labels in {run.labels}"

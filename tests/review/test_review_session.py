@@ -128,7 +128,7 @@ def test_review_through_a_pipe(grades: Path, tmp_path: Path) -> None:
     assert [label["id"] for label in lines(labels)] == ["ab-partial", "cnn-partial"]
     again = runner.invoke(app, args, input="")
     assert again.exit_code == 0 and "2 answer(s) already reviewed" in again.stdout
-    assert "Review done: 0 reviewed now, 2 before" in again.stdout
+    assert "Review ended with the input: 0 reviewed now, 2 before" in again.stdout
 
 
 def test_a_bad_labels_line_is_one_line_error_and_the_file_is_kept(grades: Path, tmp_path: Path) -> None:
