@@ -34,6 +34,7 @@ __all__ = [
     "read_label_file",
     "review",
     "review_queue",
+    "with_calibrated_score",
     "write_calibration",
 ]
 
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
         fit_calibration,
         isotonic_fit,
         load_calibration,
+        with_calibrated_score,
         write_calibration,
     )
     from mockint.review.fitting import CalibrationRun, calibrate
@@ -61,6 +63,7 @@ _LAZY = {
     "fit_calibration": "mockint.review.calibration",
     "isotonic_fit": "mockint.review.calibration",
     "load_calibration": "mockint.review.calibration",
+    "with_calibrated_score": "mockint.review.calibration",
     "write_calibration": "mockint.review.calibration",
     "CalibrationRun": "mockint.review.fitting",
     "calibrate": "mockint.review.fitting",

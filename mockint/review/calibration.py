@@ -42,6 +42,7 @@ __all__ = [
     "IsotonicMap",
     "Scored",
     "apply_calibration",
+    "with_calibrated_score",
     "check_calibration",
     "fit_calibration",
     "isotonic_fit",
@@ -235,6 +236,10 @@ class Calibration(BaseModel):
     questions: dict[str, _QuestionMap]
     key_points: dict[str, _KeyPoint] = Field(default_factory=dict)
     fit: dict[str, float | None] = Field(default_factory=dict)
+
+    def covers(self, question_id: str | None) -> bool:
+        """Whether the question had labels, so that :func:`apply_calibration` can calibrate its grades."""
+        return question_id is not None and question_id in self.questions
 
     def score_map(self, question_id: str) -> tuple[IsotonicMap, float]:
         """The map and scale for a question (``KeyError`` when it was not fitted on)."""
@@ -484,3 +489,12 @@ def apply_calibration(grade: Grade | Mapping[str, Any], calibration: Calibration
         )
     score_map, score_max = calibration.score_map(question_id)
     return round(min(max(score_map(float(score)), 0.0), 1.0) * score_max, 4)
+
+
+def with_calibrated_score(record: Mapping[str, Any], calibration: Calibration) -> dict[str, Any]:
+    """A copy of a grade's JSON object with ``calibrated_score`` added (``None`` for an input error's record).
+
+    Raises:
+        InputError: The grade's question was not among the labelled ones (see :meth:`Calibration.covers`).
+    """
+    return {**record, "calibrated_score": apply_calibration(record, calibration)}

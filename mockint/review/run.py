@@ -121,6 +121,14 @@ def review(
                 f"{label.where}: score_max: {label.score_max:g}, but this review grades out of {score_max:g}; "
                 f"pass --score-max {label.score_max:g} or use another labels file"
             )
+    queued = {item.id: item for item in queue}
+    for label in journal.labels.values():
+        item = queued.get(label.id)
+        if item is not None and item.line.grade.question_id != label.question_id:
+            raise InputError(
+                f"{label.where}: question_id: {label.question_id!r} for answer {label.id!r}, but {item.line.where} "
+                f"grades it for {item.line.grade.question_id!r}; use another labels file for these grades"
+            )
     run = ReviewRun(ReviewResult(), labels, len(queue), torn=journal.torn)
     try:
         run.result = ReviewSession(queue, journal, commands, out, score_max).run()

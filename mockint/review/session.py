@@ -186,7 +186,7 @@ class ReviewSession:
         draft = _Draft({c.id: c.verdict for c in grade.criteria}, {m.id: m.committed for m in grade.mistakes})
         saved = self._journal.labels.get(item.id)
         if saved is not None:  # an answer left open: its changes come back
-            draft.verdicts.update(saved.labels)
+            draft.verdicts.update({cid: v for cid, v in saved.labels.items() if cid in draft.verdicts})
             if saved.mistakes is not None:
                 draft.mistakes = {m.id: m.id in saved.mistakes for m in grade.mistakes}
             draft.human_criteria = list(saved.human_criteria)

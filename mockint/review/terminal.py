@@ -42,7 +42,8 @@ class TerminalKeys:
 
         saved = termios.tcgetattr(self._fd)
         try:
-            tty.setcbreak(self._fd)
+            # TCSANOW, not the default TCSAFLUSH: keys typed ahead (while an answer was shown) are kept.
+            tty.setcbreak(self._fd, termios.TCSANOW)
             raw = os.read(self._fd, 1)
         finally:
             termios.tcsetattr(self._fd, termios.TCSADRAIN, saved)

@@ -16,6 +16,7 @@ from mockint.review.calibration import (
     fit_calibration,
     isotonic_fit,
     load_calibration,
+    with_calibrated_score,
     write_calibration,
 )
 from mockint.rubrics import load_rubrics
@@ -67,6 +68,9 @@ def test_a_question_with_enough_labels_gets_its_own_map_shrunk_toward_the_pooled
     grade = Grade(id="a", question_id="ab-significance", score=0.1, grader="deterministic")
     assert apply_calibration(grade, calibration) == pytest.approx(1.3333)
     assert apply_calibration({"question_id": "ab-significance", "score": None, "error": "bad"}, calibration) is None
+    record = {"id": "a", "question_id": "cnn-explained", "score": 0.5}
+    assert with_calibrated_score(record, calibration) == {**record, "calibrated_score": pytest.approx(5.5)}
+    assert calibration.covers("cnn-explained") and not calibration.covers("genai-tools")
 
 
 def test_in_sample_rmse_before_and_after() -> None:

@@ -151,3 +151,12 @@ def test_labels_on_another_scale_are_refused(grades: Path, tmp_path: Path) -> No
     result = runner.invoke(app, ["review", str(grades), "--answers", str(EXAMPLES), "--labels", str(labels)], input="")
     assert result.exit_code == 1
     assert "score_max: 5, but this review grades out of 10; pass --score-max 5" in result.stderr
+
+
+def test_labels_of_another_question_for_an_id_are_refused(grades: Path, tmp_path: Path) -> None:
+    labels = tmp_path / "labels.jsonl"
+    other = {"id": "ab-partial", "question_id": "cnn-explained", "answer": "x", "score": 4, "score_max": 10}
+    labels.write_text(json.dumps(other) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["review", str(grades), "--answers", str(EXAMPLES), "--labels", str(labels)], input="")
+    assert result.exit_code == 1
+    assert f"{labels}:1: question_id: 'cnn-explained' for answer 'ab-partial', but {grades}:" in result.stderr
