@@ -198,8 +198,17 @@ class LabelsJournal:
         self.labels: dict[str, Label] = {}
         if path.exists() and path.stat().st_size and path.read_bytes().strip():
             self.labels = {label.id: label for label in read_label_file([path])}
-        self._lines = sum(1 for _ in path.open("rb")) if path.exists() else 0
-        self._handle: IO[bytes] | None = None
+        self._lines = 0
+        if path.exists():
+            with path.open("rb") as handle:
+                self._lines = sum(1 for _ in handle)
+        # Opened now, so that a folder that is missing or read-only is said before the first decision, not at it.
+        try:
+            self._handle: IO[bytes] | None = path.open("ab")
+        except OSError as exc:
+            raise InputError(
+                f"{path}: cannot write ({exc.strerror}); check that its folder exists and is writable"
+            ) from None
 
     def _cut_torn_line(self) -> bool:
         try:

@@ -90,7 +90,7 @@ class TerminalKeys:
             return None if line is None else f"n {line}"
         if key == "?":
             return "?"
-        if key in ("a", "s", "q"):
+        if key in ("a", "p", "s", "q"):
             return key
         self._write(f"! not a key of the review: {HELP}\n")
         return ""

@@ -91,3 +91,8 @@ def test_bad_label_lines_are_one_line_errors_with_file_and_line(tmp_path: Path, 
     assert "\n" not in str(caught.value)
     with pytest.raises(InputError, match=r"labels\.jsonl" + message):
         LabelsJournal(path)  # a review refuses to resume on it, rather than losing the line
+
+
+def test_a_labels_file_that_cannot_be_written_is_refused_before_any_decision(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"missing/labels\.jsonl: cannot write \(No such file or directory\)"):
+        LabelsJournal(tmp_path / "missing" / "labels.jsonl")

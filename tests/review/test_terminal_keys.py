@@ -44,6 +44,8 @@ def test_keys_become_commands_and_the_terminal_is_restored(terminal: tuple[int, 
     assert keys.read(many) == "f 12"
     os.write(master, b"g3.5\n")
     assert keys.read(many) == "g 3.5"
+    os.write(master, b"p")
+    assert keys.read(many) == "p"
     os.write(master, b"x")
     assert keys.read(many) == ""  # not a key: nothing happens
     # Ctrl-D typed while the key is awaited (typed ahead, a canonical terminal would have turned it into EOF).
