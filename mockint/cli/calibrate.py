@@ -38,9 +38,10 @@ def _summary(calibration: Calibration) -> str:
             f"most lenient key points ({len(shown)} of {len(rated)} with labels; true-positive rate on the "
             "teacher's met, true-negative rate on missed):"
         )
+        width = max(len(key) for key, _ in shown)
         for key, kp in shown:
             tpr = "n/a" if kp.tpr is None else f"{kp.tpr:.2f}"
-            lines.append(f"  {key:40s} n={kp.n:<4d} TPR {tpr}  TNR {kp.tnr:.2f}")
+            lines.append(f"  {key:{width}s}  n={kp.n:<4d} TPR {tpr}  TNR {kp.tnr:.2f}")
     return "\n".join(lines)
 
 

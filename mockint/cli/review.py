@@ -45,7 +45,7 @@ def review_command(
 
     Every decision is saved to --labels at once (fsynced); Ctrl-C loses nothing and running the command again
     resumes where you stopped. --out writes every grade, with the verdicts you set marked source "human" and
-    the score your grade.
+    your grade as its score.
     """
     from mockint.review.run import review
     from mockint.review.session import Commands, LineCommands
