@@ -11,11 +11,13 @@ from typing import Annotated
 import typer
 
 from mockint import __version__
+from mockint.cli import calibrate as _calibrate
 from mockint.cli import eval as _eval
 from mockint.cli import grade as _grade
 from mockint.cli import history as _history
 from mockint.cli import interview as _interview
 from mockint.cli import questions as _questions
+from mockint.cli import review as _review
 from mockint.cli import rubric as _rubric
 
 app = typer.Typer(
@@ -52,6 +54,8 @@ app.command(name="progress")(_interview.progress)
 app.add_typer(_history.app, name="history")
 app.add_typer(_rubric.app, name="rubric")
 app.command(name="eval")(_eval.eval_command)
+app.command(name="review")(_review.review_command)
+app.command(name="calibrate")(_calibrate.calibrate_command)
 
 
 def main() -> None:
