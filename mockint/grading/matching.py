@@ -134,13 +134,14 @@ def _windows(positions: list[list[int]], span: int) -> Iterable[list[int]]:
 class _Matcher:
     """Finds phrases in one answer, remembering each phrase's result (phrases recur across checks)."""
 
-    __slots__ = ("_compiled", "_concepts", "_doc", "_memo", "windows")
+    __slots__ = ("_compiled", "_concepts", "_doc", "_memo", "_typos", "windows")
 
     def __init__(self, doc: Doc, compiled: Compiled) -> None:
         self._doc = doc
         self._compiled = compiled
         self._memo: dict[int, dict[int, int]] = {}
         self._concepts: dict[tuple[int, ...], dict[int, int]] = {}
+        self._typos: dict[str, dict[int, list[int]] | None] = {}
         # (phrase id, sentence) -> first and last token of the phrase's first un-negated occurrence there
         self.windows: dict[tuple[int, int], tuple[int, int]] = {}
 
@@ -175,6 +176,13 @@ class _Matcher:
         return merged
 
     def _typo_hits(self, term: str) -> dict[int, list[int]] | None:
+        # A term recurs in many variants and checks of a rubric: look for its misspellings once per answer.
+        if term in self._typos:
+            return self._typos[term]
+        hits = self._typos[term] = self._find_typos(term)
+        return hits
+
+    def _find_typos(self, term: str) -> dict[int, list[int]] | None:
         keys = self._doc.typo_keys(term, self._compiled.vocabulary)
         if not keys:
             return None

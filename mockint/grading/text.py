@@ -462,13 +462,19 @@ def _starts_with(word: str, prefixes: tuple[str, ...]) -> bool:
     return word.startswith(prefixes)
 
 
+# The belittling phrases by their first word: most words open none, and are passed over at once.
+_PHRASES_BY_FIRST: dict[str, list[tuple[str, ...]]] = {}
+for _phrase in BELITTLING_PHRASES:
+    _PHRASES_BY_FIRST.setdefault(_phrase[0], []).append(_phrase)
+
+
 def _mark_stance(sentence: Sentence) -> None:
     words = sentence.words
     for raw in sentence.content_raw:
         sentence.clause_words[sentence.clause[raw]] = sentence.clause_words.get(sentence.clause[raw], 0) + 1
     negators = set(sentence.cues)
     for position, word in enumerate(words):
-        if any(tuple(words[position : position + len(phrase)]) == phrase for phrase in BELITTLING_PHRASES):
+        if any(tuple(words[position : position + len(phrase)]) == phrase for phrase in _PHRASES_BY_FIRST.get(word, ())):
             sentence.belittling.append(position)
         elif _starts_with(word, BELITTLING_PREFIXES) or (
             word == "over" and position + 1 < len(words) and _starts_with(words[position + 1], AFTER_OVER_PREFIXES)
