@@ -277,8 +277,12 @@ def _guards(
 # Who a grading instruction is addressed to, in English and Russian (stems, so inflections count).
 _ADDRESSEE_RE = re.compile(
     r"\b(?:grader|graders|grading|evaluator|evaluators|assessor|assessors|examiner|examiners|marker|scorer|"
-    r"rubric|rubrics|llm[- ]judge|ai[- ]judge|the judge|automated judge|grading model|scoring model)\b|"
-    r"оценщик|проверяющ|грейдер|рубрик|экзаменатор|асессор|оценивающ"
+    r"rubric|rubrics|llm[- ]judge|ai[- ]judge|the judge|automated judge|grading model|scoring model|"
+    r"reviewer bot|grading bot|scoring bot|grading system|"
+    r"(?:model|ai|system|llm|bot) (?:evaluating|grading|marking|assessing) (?:this|me|my|the answer))\b|"
+    r"\bwho(?:ever)? (?:scores|grades|marks|evaluates|assesses|reviews|checks) (?:this|these|my)\b|"
+    r"оценщик|проверяющ|грейдер|рубрик|экзаменатор|асессор|оценивающ|систем\w* (?:оценк|проверк)|"
+    r"автоматическ\w* (?:оценк|проверк)"
 )
 _DIRECTIVE_RE = re.compile(
     r"\b(?:mark|marked|treat|treated|award|give|grade|score|rate|consider|count|credit|accept|assign|ignore|"
@@ -292,13 +296,19 @@ _SELF_RE = re.compile(
 _GRADE_WORDS_RE = re.compile(
     r"\b(?:full|maximum|max|perfect|top|highest) (?:marks?|score|points|grade|credit)\b|"
     r"\b(?:all|every|each) (?:the )?(?:criteria|criterion|key points?|rubric items?)\b|\b10\s*/\s*10\b|"
-    r"\b100\s*/\s*100\b|\bscore\s*[:=]\s*\d|\bas (?:satisfied|met|complete|correct|fully correct|perfect)\b|"
+    r"\b100\s*/\s*100\b|\bscore\s*[:=]\s*\d|"
+    r"\bas (?:satisfied|met|complete|correct|fully correct|perfect|excellent|covered|addressed|fully covered)\b|"
+    r"\b(?:key points?|criteria|criterion) (?:as )?(?:addressed|covered|met|satisfied)\b|"
     r"\b(?:list|report|flag|mark) no (?:mistakes|errors)\b|\bverdicts?\b|"
-    r"полн\w* балл|максимальн\w* балл|все критерии|10\s*(?:/|из)\s*10|не отмечай\w* ошиб"
+    r"полн\w* балл|максимальн\w* балл|все критерии|все (?:ключев\w+ )?пункты|10\s*(?:/|из)\s*10|"
+    r"не отмечай\w* ошиб|как выполненн"
 )
 _SYSTEM_RE = re.compile(r"\b(?:system|admin|developer|operator)\s+(?:override|note|instructions?|message|prompt)\b")
 _TAG_BLOCK_RE = re.compile(
-    r"<\s*(system|instructions?|rubric|grader|judge|admin|evaluator|assistant)\b[^>]*>.*?(?:<\s*/\s*\1\s*>|$)",
+    r"<\s*(system|instructions?|rubric|grader|judge|admin|evaluator|assistant)\b[^>]*>.*?(?:<\s*/\s*\1\s*>|$)|"
+    # the same in square brackets: "[SYSTEM] ... [/SYSTEM]", "[INST] ... [/INST]"
+    r"\[\s*(system|inst|instructions?|rubric|grader|judge|admin|evaluator|assistant)\s*\].*?"
+    r"(?:\[\s*/\s*\2\s*\]|$)",
     re.IGNORECASE | re.DOTALL,
 )
 _HEADING_RE = re.compile(r"^\s*(?:#{1,6}\s+|\*\*|__).*$", re.MULTILINE)
