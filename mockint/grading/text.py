@@ -125,7 +125,13 @@ class Sentence:
             return False
         for position in positions:
             for cue in self.belittling:
-                if cue in positions or abs(cue - position) > STANCE_REACH:
+                if cue in positions:
+                    continue
+                if abs(cue - position) > STANCE_REACH:
+                    # "Reviewing diffs and running tests on generated code is paranoia": a predicate after the
+                    # copula is said of the whole subject before it, however long.
+                    if cue > position and self._predicate_of_subject(position, cue):
+                        return True
                     continue
                 if self.clause[cue] == self.clause[position]:
                     # "they invent APIs and in ML code they can silently skip monitoring": a cue after "and"
@@ -146,6 +152,18 @@ class Sentence:
                 if cue > position and self._continues_with_but(position, cue):
                     return True
         return False
+
+    def _predicate_of_subject(self, position: int, cue: int) -> bool:
+        """Whether the cue is the predicate after the one copula of its clause, with the term in the subject."""
+        if self.clause[position] != self.clause[cue]:
+            return False
+        before = cue - 1
+        while before > position and self.words[before] in _PREDICATE_FILLERS:
+            before -= 1
+        if before <= position or self.words[before] not in _COPULAS:
+            return False
+        between = self.words[position + 1 : before]
+        return _COPULAS.isdisjoint(between) and not self._new_subject_between(position, before)
 
     def _new_subject_between(self, position: int, cue: int) -> bool:
         words = self.words
@@ -192,9 +210,12 @@ class Sentence:
                 for cue in self.belittling
             ):
                 return True
+            following = self.words[position + 1 : position + 4]
+            # ": none of that is how it works", ": ничего из этого": the comment denies the list before it.
+            if word in _NONE_OF and following[:1] in (["of"], ["из"]):
+                return True
             return (is_negation_cue(word) or word in SOFT_NEGATIONS) and any(
-                after.startswith(IMPORTANCE_PREFIXES + COMMENT_HEADS)
-                for after in self.words[position + 1 : position + 4]
+                after.startswith(IMPORTANCE_PREFIXES + COMMENT_HEADS) for after in following
             )
         return False
 
@@ -392,6 +413,35 @@ def _topic_question(text: str) -> bool:
 
 _MODAL_BEFORE_TO = frozenset(
     {"have", "has", "had", "need", "needs", "want", "wants", "ought", "going", "got", "able", "supposed", "used"}
+)
+_NONE_OF = frozenset({"none", "nothing", "ничего", "ни"})
+# Words between a copula and its predicate ("is mostly just a formality", "are pure paranoia").
+_PREDICATE_FILLERS = frozenset(
+    {
+        "a",
+        "an",
+        "the",
+        "just",
+        "mostly",
+        "pure",
+        "simply",
+        "really",
+        "basically",
+        "largely",
+        "only",
+        "total",
+        "complete",
+        "utter",
+        "pretty",
+        "kind",
+        "of",
+        "sort",
+        "plain",
+        "honestly",
+        "frankly",
+        "all",
+        "mere",
+    }
 )
 _CONDITIONALS = frozenset({"if", "unless", "when", "если", "когда"})
 _COPULAS = frozenset({"is", "are", "was", "were"})

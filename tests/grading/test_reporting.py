@@ -127,3 +127,22 @@ def test_a_negation_opening_its_clause_stops_at_an_infinitive_of_purpose() -> No
     iterate = sentence.words.index("iterate")
     assert sentence.negated([iterate])
     assert not sentence.negated([access])
+
+
+@pytest.mark.parametrize(
+    ("question", "criterion", "answer"),
+    [
+        ("genai-tools", "verification", "Reviewing diffs and running tests on generated code is paranoia."),
+        ("cnn-explained", "weight-sharing", "Weight sharing, learned filters, pooling: none of that is how CNNs work."),
+        ("ab-significance", "sample-size", "Who cares about sample size or power?"),
+        ("fashion-recommender", "failure-mode", "Colour dominance is not a thing, users buy anyway."),
+        ("ab-significance", "variance", "Variance reduction is a ritual for academics."),
+    ],
+)
+def test_dismissals_in_other_words_do_not_meet_the_key_point(question: str, criterion: str, answer: str) -> None:
+    assert verdict(question, criterion, answer) == "missed"
+
+
+def test_a_long_subject_keeps_its_credit_when_the_predicate_praises_it() -> None:
+    answer = "Reviewing diffs and running tests on generated code is essential before anything ships."
+    assert verdict("genai-tools", "verification", answer) == "met"
