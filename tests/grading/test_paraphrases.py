@@ -162,6 +162,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
     ),
     ("ab-significance", "effect-size"): (
         [
+            "What gets us there faster is a bigger real improvement.",
             "A bigger genuine difference is easier to detect.",
             "If the true uplift is tiny, you need a huge sample to see it.",
             "Subtle changes are hard to distinguish from noise, whereas a large shift stands out quickly.",
@@ -275,6 +276,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
     ),
     ("ab-significance", "randomization-quality"): (
         [
+            "If the users weren't assigned fairly, no amount of extra traffic rescues the result.",
             "If the assignment is biased, waiting longer won't fix it.",
             "Check the sample ratio: if you expected 50/50 and got 52/48, something is broken in the bucketing.",
             "Garbage in, garbage out: bad logging or bot traffic can't be cured by a bigger sample.",
@@ -328,6 +330,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
     ),
     ("cnn-explained", "filters-learned"): (
         [
+            "Those numbers are not picked by a person; the network tunes them while it trains.",
             (
                 "Nobody hand-writes those filters: their numbers start random and training nudges them until they "
                 "pick up useful patterns."
@@ -360,6 +363,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
     ),
     ("cnn-explained", "local-weighted-sum"): (
         [
+            "At every spot the window multiplies the pixels it covers by a set of numbers and adds them up.",
             "At each spot it multiplies the nine pixel values under it by its nine weights and adds them up.",
             "Each output number is a weighted sum of the small patch of pixels beneath the filter.",
             (
@@ -417,6 +421,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
     ),
     ("cnn-explained", "multiple-filters"): (
         [
+            "A layer carries dozens of such windows, each hunting for something different.",
             (
                 "Each layer has dozens of these filters, and each one ends up specialising in a different kind of "
                 "pattern."
@@ -469,6 +474,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
     ),
     ("cnn-explained", "pooling-receptive-field"): (
         [
+            "Pooling steps keep the strongest signals and let later windows see a wider part of the image.",
             (
                 "Max pooling halves the width and height, so each later neuron effectively looks at a bigger piece of"
                 " the picture."
