@@ -527,6 +527,8 @@ _SALAD_SHARE = 0.5
 
 
 # What may stand between two items of a list: conjunctions and articles ("A, B and the C").
+# Items said as actions that make a sentence a list of what to do rather than a salad of terms.
+_ACTION_ITEMS = 2
 _LIST_GLUE = frozenset({"and", "or", "a", "an", "the", "и", "или", "а также"})
 
 
@@ -590,7 +592,7 @@ def salad_sentences(
             for raw in sentence.content_raw
             if raw not in inside and sentence.clause_words.get(sentence.clause[raw], 0) > _LIST_ITEM_WORDS
         )
-        if explaining > _SALAD_EXPLAINING_WORDS:
+        if explaining > _SALAD_EXPLAINING_WORDS or _action_items(sentence, inside) >= _ACTION_ITEMS:
             continue
         # The longest run of terms that follow each other as items of one list, naming several key points
         # (a list of examples of one key point, "CTR, stock, margin", is an explanation).
@@ -606,6 +608,23 @@ def salad_sentences(
     if len(bare) >= _BARE_ITEMS_MIN and len(bare) >= _BARE_ITEMS_SHARE * len(live):
         salad.update(bare)
     return salad
+
+
+def _action_items(sentence: Sentence, inside: set[int]) -> int:
+    """Items said as actions ("insist on tests", "spell out the task in small pieces"): an item that opens with
+    a word of its own, followed by a function word. Two of them make a list of what to do, not of terms; an
+    item that opens with its term ("hard negatives for training") is a term with a tag."""
+    opened: set[int] = set()
+    actions = 0
+    for raw in sentence.content_raw:
+        clause = sentence.clause[raw]
+        if clause in opened:
+            continue
+        opened.add(clause)
+        following = raw + 1 < len(sentence.words) and sentence.clause[raw + 1] == clause
+        if raw not in inside and following and is_function_word(sentence.words[raw + 1]):
+            actions += 1
+    return actions
 
 
 def salad_share(doc: Doc, salad: set[int]) -> float:

@@ -456,3 +456,16 @@ def test_an_injection_in_other_words_is_caught(question: str, injection: str) ->
 )
 def test_ordinary_sentences_about_bots_and_scoring_are_not_injections(sentence: str) -> None:
     assert not addresses_grader(sentence)
+
+
+def test_a_summary_list_of_actions_is_not_a_salad() -> None:
+    answer = (
+        "They are great for boilerplate and tests but invent APIs when context is missing. So: spell out the task "
+        "in small pieces, insist on tests, read the diff, run the checks, and the engineer, not the tool, answers "
+        "for what ships."
+    )
+    grade = grade_answer(answer, RUBRICS["genai-tools"])
+    assert next(c.verdict for c in grade.criteria if c.id == "verification") == "met"
+    # The same terms as a bare list stay a salad.
+    salad = "Boilerplate, tests, invented APIs, missing context, small pieces, the diff, the checks, engineer."
+    assert grade_answer(salad, RUBRICS["genai-tools"]).score <= 0.3
