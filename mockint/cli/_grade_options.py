@@ -70,6 +70,6 @@ def check_options(
     if (price_in is None) != (price_out is None):
         _usage_error("give both --price-in and --price-out (USD per 1M input and output tokens)")
     if report is not None:
-        from mockint.report import report_format
+        from mockint.batch.report import report_format
 
         report_format(report)

@@ -18,13 +18,13 @@ from mockint.files import MAX_ERROR_MESSAGES
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
 
-    from mockint.batch import Record, ResumeState, RunSummary
+    from mockint.batch.fallbacks import RetrySession
+    from mockint.batch.report import ReportBuilder, Usage
+    from mockint.batch.run import Record, ResumeState, RunSummary
     from mockint.config import Settings
-    from mockint.fallbacks import RetrySession
     from mockint.judge import BatchStatus, JudgeStack
     from mockint.models import Grade
     from mockint.render import GradeWriter
-    from mockint.report import ReportBuilder, Usage
     from mockint.rubrics import RubricSet
 
 
@@ -281,7 +281,7 @@ def grade(
     hinted: set[Path] = set()
 
     def records() -> Iterator[Record]:
-        from mockint.batch import read_answers
+        from mockint.batch.run import read_answers
 
         seen: dict[str, str] = {}  # fresh per pass: a batch run reads the answers twice
         for file in files:
@@ -299,10 +299,10 @@ def grade(
 
     builder: ReportBuilder | None = None
     if report is not None:
-        from mockint.report import ReportBuilder
+        from mockint.batch.report import ReportBuilder
 
         builder = ReportBuilder()
-    from mockint.fallbacks import open_existing
+    from mockint.batch.fallbacks import open_existing
 
     state, retry, kept_fallbacks = open_existing(
         out,
@@ -353,7 +353,7 @@ def grade(
     else:
         fallbacks += kept_fallbacks
     if builder is not None and report is not None:
-        from mockint.report import Pricing, price_for
+        from mockint.batch.report import Pricing, price_for
 
         if price_in is not None and price_out is not None:
             usage.pricing = Pricing(price_in, price_out, "--price-in/--price-out")
@@ -372,7 +372,7 @@ def grade(
 
 
 def _export(settings: Settings, rubric_set: RubricSet, records: Callable[[], Iterator[Record]], path: Path) -> None:
-    from mockint.batch_api import MAX_BATCH_BYTES, MAX_BATCH_REQUESTS, export_requests
+    from mockint.batch.provider import MAX_BATCH_BYTES, MAX_BATCH_REQUESTS, export_requests
     from mockint.judge import OpenAIJudge
 
     # Only the request bodies are needed: no server, no key (a placeholder keeps the SDK client happy).
@@ -409,7 +409,7 @@ def _open_writer(out: Path | None, output_format: str, append: bool) -> tuple[Gr
     from mockint.render import make_writer
 
     if out is not None and output_format == "jsonl":
-        from mockint.batch import DurableJsonlWriter
+        from mockint.batch.run import DurableJsonlWriter
 
         durable = DurableJsonlWriter(out, append=append)
         return durable, durable.close
@@ -512,7 +512,7 @@ def _finish_notice(summary: RunSummary | None, out: Path | None, started: float,
     where = f" to {out}" if out is not None else ""
     fallback = ""
     if summary.fallbacks:
-        from mockint.fallbacks import describe_reasons
+        from mockint.batch.fallbacks import describe_reasons
 
         fallback = (
             f", {summary.fallbacks} graded deterministically after a judge failure "
@@ -543,8 +543,8 @@ def _live(
 ) -> tuple[Usage, bool, RunSummary | None]:
     """Grade live (judge or deterministic); returns the usage for the report, whether any record failed, the
     summary (``None`` when interrupted)."""
-    from mockint.batch import grade_records, usable_cpus
-    from mockint.report import Usage
+    from mockint.batch.report import Usage
+    from mockint.batch.run import grade_records, usable_cpus
 
     started = time.perf_counter()
     requests = concurrency or DEFAULT_CONCURRENCY
@@ -616,7 +616,7 @@ def _run_provider_batch(
     batch_id: str | None,
     poll_interval: float,
 ) -> list[Path]:
-    from mockint.batch_api import run_provider_batch
+    from mockint.batch.provider import run_provider_batch
     from mockint.judge import BatchClient, build_judge
 
     judge = build_judge(settings)
@@ -648,7 +648,7 @@ def _run_provider_batch(
             notice=notice,
         )
     except KeyboardInterrupt:
-        from mockint.batch_api import state_path
+        from mockint.batch.provider import state_path
 
         notice(
             f"interrupted; the batch keeps running on the server: run the same command again to pick it up "
@@ -675,10 +675,10 @@ def _import(
     retry: RetrySession | None,
 ) -> tuple[Usage, bool, RunSummary | None]:
     """Grade with stored batch replies; returns the usage for the report, whether anything failed, the summary."""
-    from mockint.batch import grade_records
-    from mockint.batch_api import BatchOutput, BatchReplyJudge
+    from mockint.batch.provider import BatchOutput, BatchReplyJudge
+    from mockint.batch.report import Usage
+    from mockint.batch.run import grade_records
     from mockint.prompts import prompt_version
-    from mockint.report import Usage
 
     started = time.perf_counter()
     with BatchOutput(outputs) as output:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from fake_openai import FakeOpenAI, correct_handler
 
-from mockint.batch import DurableJsonlWriter, Record, ResumeState, grade_records, read_answers, scan_output
+from mockint.batch.run import DurableJsonlWriter, Record, ResumeState, grade_records, read_answers, scan_output
 from mockint.errors import InputError, JudgeError
 from mockint.judge import CircuitBreakerJudge, OpenAIJudge
 from mockint.judge.ratelimit import RequestLimiter

@@ -1,0 +1,89 @@
+"""Grading many answers: answer files in, grades out in input order, durably, resumably.
+
+Modules:
+
+* ``run``: reading answer files, bounded concurrency (threads for the judge, processes without it), the
+  ordered durable JSONL writer, the resume scan.
+* ``fallbacks``: which grades the judge failed on, and re-grading them inside an existing output file.
+* ``provider``: provider batch engines: export requests as a Batch API file, import its output, run a batch.
+* ``report``: the batch report (Markdown or HTML), tokens and cost.
+
+Names load on first use, so importing the package (and ``mockint --help``) stays cheap.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from mockint._lazy import lazy_attributes
+
+__all__ = [
+    "BatchOutput",
+    "BatchReplyJudge",
+    "DurableJsonlWriter",
+    "Pricing",
+    "Record",
+    "ReportBuilder",
+    "ResumeState",
+    "RetrySession",
+    "RunSummary",
+    "Usage",
+    "describe_reasons",
+    "error_grade",
+    "export_requests",
+    "fallback_reason",
+    "grade_records",
+    "open_existing",
+    "price_for",
+    "read_answers",
+    "report_format",
+    "run_provider_batch",
+    "scan_output",
+    "state_path",
+    "usable_cpus",
+]
+
+if TYPE_CHECKING:
+    from mockint.batch.fallbacks import RetrySession, describe_reasons, fallback_reason, open_existing
+    from mockint.batch.provider import BatchOutput, BatchReplyJudge, export_requests, run_provider_batch, state_path
+    from mockint.batch.report import Pricing, ReportBuilder, Usage, price_for, report_format
+    from mockint.batch.run import (
+        DurableJsonlWriter,
+        Record,
+        ResumeState,
+        RunSummary,
+        error_grade,
+        grade_records,
+        read_answers,
+        scan_output,
+        usable_cpus,
+    )
+
+_LAZY = {
+    "DurableJsonlWriter": "mockint.batch.run",
+    "Record": "mockint.batch.run",
+    "ResumeState": "mockint.batch.run",
+    "RunSummary": "mockint.batch.run",
+    "error_grade": "mockint.batch.run",
+    "grade_records": "mockint.batch.run",
+    "read_answers": "mockint.batch.run",
+    "scan_output": "mockint.batch.run",
+    "usable_cpus": "mockint.batch.run",
+    "RetrySession": "mockint.batch.fallbacks",
+    "describe_reasons": "mockint.batch.fallbacks",
+    "fallback_reason": "mockint.batch.fallbacks",
+    "open_existing": "mockint.batch.fallbacks",
+    "BatchOutput": "mockint.batch.provider",
+    "BatchReplyJudge": "mockint.batch.provider",
+    "export_requests": "mockint.batch.provider",
+    "run_provider_batch": "mockint.batch.provider",
+    "state_path": "mockint.batch.provider",
+    "Pricing": "mockint.batch.report",
+    "ReportBuilder": "mockint.batch.report",
+    "Usage": "mockint.batch.report",
+    "price_for": "mockint.batch.report",
+    "report_format": "mockint.batch.report",
+}
+
+
+__getattr__ = lazy_attributes(__name__, _LAZY)
