@@ -2,8 +2,9 @@
 
 Modules:
 
-* ``run``: reading answer files, bounded concurrency (threads for the judge, processes without it), the
-  ordered durable JSONL writer, the resume scan.
+* ``answers``: answer records from JSONL and CSV files, each bad line named by file and line.
+* ``run``: bounded concurrency (threads for the judge, processes without it), the ordered durable JSONL
+  writer, the resume scan.
 * ``fallbacks``: which grades the judge failed on, and re-grading them inside an existing output file.
 * ``provider``: provider batch engines: export requests as a Batch API file, import its output, run a batch.
 * ``report``: the batch report (Markdown or HTML), tokens and cost.
@@ -44,29 +45,20 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from mockint.batch.answers import Record, error_grade, read_answers
     from mockint.batch.fallbacks import RetrySession, describe_reasons, fallback_reason, open_existing
     from mockint.batch.provider import BatchOutput, BatchReplyJudge, export_requests, run_provider_batch, state_path
     from mockint.batch.report import Pricing, ReportBuilder, Usage, price_for, report_format
-    from mockint.batch.run import (
-        DurableJsonlWriter,
-        Record,
-        ResumeState,
-        RunSummary,
-        error_grade,
-        grade_records,
-        read_answers,
-        scan_output,
-        usable_cpus,
-    )
+    from mockint.batch.run import DurableJsonlWriter, ResumeState, RunSummary, grade_records, scan_output, usable_cpus
 
 _LAZY = {
+    "Record": "mockint.batch.answers",
+    "error_grade": "mockint.batch.answers",
+    "read_answers": "mockint.batch.answers",
     "DurableJsonlWriter": "mockint.batch.run",
-    "Record": "mockint.batch.run",
     "ResumeState": "mockint.batch.run",
     "RunSummary": "mockint.batch.run",
-    "error_grade": "mockint.batch.run",
     "grade_records": "mockint.batch.run",
-    "read_answers": "mockint.batch.run",
     "scan_output": "mockint.batch.run",
     "usable_cpus": "mockint.batch.run",
     "RetrySession": "mockint.batch.fallbacks",

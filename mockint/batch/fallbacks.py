@@ -29,7 +29,7 @@ from mockint.batch.run import DurableJsonlWriter, ResumeState, scan_output
 from mockint.errors import InputError
 
 if TYPE_CHECKING:
-    from mockint.batch.run import Record
+    from mockint.batch.answers import Record
     from mockint.models import Grade
     from mockint.render import GradeWriter
 

@@ -18,9 +18,10 @@ from mockint.files import MAX_ERROR_MESSAGES
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
 
+    from mockint.batch.answers import Record
     from mockint.batch.fallbacks import RetrySession
     from mockint.batch.report import ReportBuilder, Usage
-    from mockint.batch.run import Record, ResumeState, RunSummary
+    from mockint.batch.run import ResumeState, RunSummary
     from mockint.config import Settings
     from mockint.judge import BatchStatus, JudgeStack
     from mockint.models import Grade
@@ -281,7 +282,7 @@ def grade(
     hinted: set[Path] = set()
 
     def records() -> Iterator[Record]:
-        from mockint.batch.run import read_answers
+        from mockint.batch.answers import read_answers
 
         seen: dict[str, str] = {}  # fresh per pass: a batch run reads the answers twice
         for file in files:

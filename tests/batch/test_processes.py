@@ -20,7 +20,8 @@ import pytest
 from typer.testing import CliRunner
 
 import mockint.batch.run
-from mockint.batch.run import PROCESS_MIN_ANSWERS, DurableJsonlWriter, Record, grade_records, read_answers, usable_cpus
+from mockint.batch import DurableJsonlWriter, Record, grade_records, read_answers, usable_cpus
+from mockint.batch.run import PROCESS_MIN_ANSWERS
 from mockint.cli import app
 from mockint.models import Answer, Grade
 from mockint.render import grade_to_json

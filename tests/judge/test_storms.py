@@ -16,7 +16,7 @@ import pytest
 from fake_openai import FakeOpenAI, FakeReply, FaultInjector, Outage, correct_handler, correct_reply
 from typer.testing import CliRunner
 
-from mockint.batch.run import Record, grade_records
+from mockint.batch import Record, grade_records
 from mockint.cli import app
 from mockint.errors import JudgeError, RateLimitedError
 from mockint.judge import CircuitBreakerJudge, OpenAIJudge
