@@ -5,8 +5,8 @@ read, draft, refine, write), ``sources`` (reading documents and banks), ``draft`
 ``Draft`` record, writing drafts), ``claims`` / ``tagging`` / ``phrases`` / ``bank`` (bank drafts: reference
 answers cut into claims, each a key point with checks), ``refine`` (the LLM's rewrite of a draft), ``lexicon``
 (words for drafting), ``lint`` (rubric problems), ``examples`` (a rubric's examples run as tests),
-``evaluation`` and ``metrics`` (agreement with human grades: ``mockint eval``). Names load on first use so that
-importing the package (and ``mockint --help``) stays cheap.
+``labels`` (human grades read from files), ``evaluation`` and ``metrics`` (agreement with them: ``mockint
+eval``). Names load on first use so that importing the package (and ``mockint --help``) stays cheap.
 """
 
 from __future__ import annotations
