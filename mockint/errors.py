@@ -40,3 +40,7 @@ class RateLimitedError(JudgeError):
 
 class ConfigError(MockintError):
     """Settings from flags or the environment are inconsistent or invalid."""
+
+
+class HistoryError(MockintError):
+    """The history database cannot be opened, read or written; the message names the file and the way out."""

@@ -42,37 +42,9 @@ RubricsOption = Annotated[
 ]
 
 
-def counted(count: int, singular: str, plural: str | None = None) -> str:
-    """``count`` with the noun in the right number: ``"no replies"``, ``"1 reply"``, ``"3 replies"``.
-
-    Args:
-        count: How many.
-        singular: The noun (and any words before it) for one.
-        plural: The form for several; ``singular + "s"`` by default.
-    """
-    if count == 1:
-        return f"1 {singular}"
-    return f"{count if count else 'no'} {plural if plural is not None else singular + 's'}"
-
-
 def error(message: str) -> None:
     """Print a one-line error on stderr."""
     print(f"mockint: error: {message}", file=sys.stderr)
-
-
-def report_errors(messages: list[str], total: int, kept_in: str = "") -> None:
-    """Print the first error lines of a run and count the rest, so that 100,000 bad lines do not flood stderr.
-
-    Args:
-        messages: The first messages (at most ``mockint.files.MAX_ERROR_MESSAGES``).
-        total: How many errors there were in all.
-        kept_in: Where every error is recorded too (``"grades.jsonl"``), if anywhere.
-    """
-    for message in messages:
-        error(message)
-    if total > len(messages):
-        where = f"; every one is in {kept_in} (field error)" if kept_in else ""
-        error(f"... and {total - len(messages)} more error(s){where}")
 
 
 def notice(message: str) -> None:

@@ -46,7 +46,8 @@ def eval_command(
     mistakes, mean scores per kind where records have one, LLM-vs-deterministic agreement when both ran, and
     the ten largest disagreements.
     """
-    from mockint.authoring.evaluation import evaluate, read_labels, render_text
+    from mockint.authoring.evaluation import evaluate, render_text
+    from mockint.authoring.labels import read_labels
     from mockint.config import load_settings
     from mockint.rubrics import load_rubrics
 

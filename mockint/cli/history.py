@@ -30,7 +30,7 @@ def _history_file() -> Path:
 
 
 def _session_id(store: HistoryStore, text: str) -> int:
-    from mockint.practice import HistoryError
+    from mockint.errors import HistoryError
 
     if text.strip().lower() == "last":
         last = store.last_session_id()
@@ -44,7 +44,8 @@ def _session_id(store: HistoryStore, text: str) -> int:
 
 
 def _open_existing() -> HistoryStore:
-    from mockint.practice import HistoryError, HistoryStore
+    from mockint.errors import HistoryError
+    from mockint.practice import HistoryStore
 
     path = _history_file()
     if not path.exists():

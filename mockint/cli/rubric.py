@@ -63,33 +63,17 @@ def import_command(
     and negations, and writes example answers (a failure keeps the deterministic draft, with a warning).
     A document or bank over 64 MiB is refused ($MOCKINT_MAX_DOCUMENT_BYTES raises the limit).
     """
-    from mockint.authoring.bank import draft_bank
-    from mockint.authoring.draft import draft_documents, write_drafts
-    from mockint.authoring.refine import refine_with_llm
-    from mockint.authoring.sources import read_sources
+    from mockint.authoring import import_rubrics
 
     started = time.perf_counter()
-    questions, items = read_sources(files)
-    taken = {item.id for item in items}
-    # Each draft with the source text its key points must quote when the LLM rewrites them.
-    pairs = [
-        *zip(draft_bank(items), (item.references for item in items), strict=True),
-        *zip(draft_documents(questions, taken), ([*q.breakdown, *q.theory] for q in questions), strict=True),
-    ]
-    drafts = [draft for draft, _ in pairs]
-    judge = _judge(model, no_llm, "drafting deterministically") if drafts else None
-    if judge is not None:
-        with judge:
-            drafts = [refine_with_llm(draft, judge, source) for draft, source in pairs]
-    written = write_drafts(drafts, out, force=force)
-    for draft in drafts:
+    result = import_rubrics(files, out, model=model, no_llm=no_llm, force=force, notice=notice)
+    for draft in result.drafts:
         for warning in draft.warnings:
             notice(f"warning: {warning}")
-    refined = sum(1 for draft in drafts if draft.llm)
-    how = f", {refined} refined by the LLM" if judge is not None else ""
+    how = f", {result.refined} refined by the LLM" if result.llm else ""
     notice(
-        f"wrote {len(written)} rubric(s) to {out} ({len(items)} from banks, {len(questions)} from documents{how}) "
-        f"in {time.perf_counter() - started:.2f} s; next: mockint rubric lint {out}"
+        f"wrote {len(result.written)} rubric(s) to {out} ({result.from_banks} from banks, {result.from_documents} "
+        f"from documents{how}) in {time.perf_counter() - started:.2f} s; next: mockint rubric lint {out}"
     )
 
 

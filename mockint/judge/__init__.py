@@ -7,7 +7,8 @@ deterministic grading do not pay for them.
 Modules:
 
 * ``reply``: the reply's JSON schema, lenient parsing and validation, tag neutralising of the answer.
-* ``openai_judge``: :class:`OpenAIJudge`: the request body, the structured-output ladder, usage.
+* ``openai_judge``: :class:`OpenAIJudge`: the request body, retries and the re-ask, usage.
+* ``ladder``: the structured-output ladder: which ``response_format`` the server takes, found by trying.
 * ``rubric_text``: the rubric's key points and mistakes as the judge's prompt shows them.
 * ``transport``: the one retry policy, SDK errors as :class:`~mockint.errors.JudgeError`, redaction.
 * ``wrappers``: judges around a judge: the circuit breaker, the cache in front.
@@ -34,7 +35,8 @@ if TYPE_CHECKING:
     from mockint.config import Settings
     from mockint.judge.cache import GradeCache
     from mockint.judge.circuit import BREAKER_THRESHOLD, Circuit
-    from mockint.judge.openai_judge import MODES, Mode, OpenAIJudge, Usage
+    from mockint.judge.ladder import MODES, Mode
+    from mockint.judge.openai_judge import OpenAIJudge, Usage
     from mockint.judge.provider import BatchClient, BatchStatus, completion_content, completion_usage
     from mockint.judge.ratelimit import RequestLimiter
     from mockint.judge.reply import NEUTRAL_GT, NEUTRAL_LT, neutralise_tags, parse_reply, reply_schema
@@ -214,8 +216,8 @@ def judge_stack(
 
 
 _LAZY = {
-    "MODES": "mockint.judge.openai_judge",
-    "Mode": "mockint.judge.openai_judge",
+    "MODES": "mockint.judge.ladder",
+    "Mode": "mockint.judge.ladder",
     "OpenAIJudge": "mockint.judge.openai_judge",
     "Usage": "mockint.judge.openai_judge",
     "BatchClient": "mockint.judge.provider",

@@ -5,10 +5,9 @@ How a request is made:
 * **One call per answer.** The rubric and the instructions go in the system message; the candidate's answer is
   data in the last user message, between ``<answer question_id="...">`` and ``</answer>``, tag-like text
   neutralised (:func:`~mockint.judge.reply.neutralise_tags`).
-* **Structured-output ladder.** Servers differ: OpenAI and vLLM take ``response_format`` ``json_schema``;
-  llama-cpp-python 0.3.x answers that with HTTP 500 but takes ``json_object`` with a ``schema``; some servers
-  take neither. While no request has succeeded yet, a 400/404/422/500/501 steps down one rung at once
-  (``json_schema`` -> ``json_object`` -> ``text``); the first success locks the mode for the judge's life.
+* **Structured-output ladder** (:mod:`~mockint.judge.ladder`). While no request has succeeded yet, a
+  400/404/422/500/501 steps down one rung at once (``json_schema`` -> ``json_object`` -> ``text``); the first
+  success locks the mode for the judge's life.
 * **Bounded retries.** :func:`~mockint.judge.transport.retrying`, bounded by ``max_attempts`` and by a total
   deadline per answer. Time spent queued behind the limiter or waiting out rate limits does not count
   against that deadline: it is about a server that does not answer.
@@ -36,11 +35,12 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from mockint.config import DEFAULT_MAX_REPLY_BYTES
 from mockint.errors import ConfigError, JudgeError
 from mockint.judge.circuit import Circuit
+from mockint.judge.ladder import MODES, Ladder, Mode, response_format
 from mockint.judge.ratelimit import RequestLimiter
 from mockint.judge.reply import (
     SCHEMA_NAME,
@@ -81,14 +81,8 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-Mode = Literal["json_schema", "json_object", "text"]
-MODES: tuple[Mode, ...] = ("json_schema", "json_object", "text")
-"""The structured-output ladder, most constrained first."""
-
 PROMPT_NAME = "judge"
 
-# Statuses that, before any success, mean "this server does not take this response_format".
-_LADDER_STATUSES = frozenset({400, 404, 422, 500, 501})
 # Reply allowance for the tokens-per-minute estimate: a rationale, a verdict and a quote per rubric item.
 _REPLY_TOKENS_PER_ITEM = 80
 _REPLY_TOKENS_BASE = 20
@@ -210,8 +204,7 @@ class OpenAIJudge:
             circuit=circuit,
         )
         self._lock = threading.Lock()
-        self._rung = 0
-        self._locked = False
+        self._ladder = Ladder()
 
     @property
     def model(self) -> str:
@@ -226,14 +219,12 @@ class OpenAIJudge:
     @property
     def mode(self) -> Mode:
         """The structured-output mode the next request uses (see the module docstring)."""
-        with self._lock:
-            return MODES[self._rung]
+        return self._ladder.mode
 
     @property
     def mode_locked(self) -> bool:
         """Whether a request has succeeded, fixing :attr:`mode` for the life of this judge."""
-        with self._lock:
-            return self._locked
+        return self._ladder.locked
 
     @property
     def usage(self) -> Usage:
@@ -444,14 +435,9 @@ class OpenAIJudge:
         self, messages: list[dict[str, str]], schema: dict[str, Any], mode: Mode, schema_name: str = SCHEMA_NAME
     ) -> dict[str, Any]:
         body: dict[str, Any] = {"model": self._model, "messages": messages, "temperature": 0}
-        if mode == "json_schema":
-            body["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {"name": schema_name, "strict": True, "schema": schema},
-            }
-        elif mode == "json_object":
-            # llama-cpp-python constrains json_object output with this (non-OpenAI) "schema" field.
-            body["response_format"] = {"type": "json_object", "schema": schema}
+        format_ = response_format(mode, schema, schema_name)
+        if format_ is not None:
+            body["response_format"] = format_
         return body
 
     # -- sending, the ladder and retries ------------------------------------------------------------------
@@ -489,7 +475,7 @@ class OpenAIJudge:
                 with attempt:
                     return self._send(messages, schema, call, schema_name)
         except openai.APIError as exc:
-            self._forget_unconfirmed_mode()
+            self._ladder.forget_unconfirmed()
             error = self._error_for(exc, call)
             if circuit is not None and circuit.interrupted(call.generation):
                 error = JudgeError(f"{error}; not retried: the circuit breaker is open", reason=error.reason)
@@ -515,7 +501,7 @@ class OpenAIJudge:
             try:
                 completion = self._sender.post(body, call)
             except openai.APIStatusError as exc:
-                lower = self._step_down(mode, exc.status_code)
+                lower = self._ladder.step_down(mode, exc.status_code)
                 if lower is None:
                     raise
                 logger.info(
@@ -527,34 +513,8 @@ class OpenAIJudge:
                 )
                 mode = lower
                 continue
-            self._confirm(mode)
+            self._ladder.confirm(mode)
             return self._content(completion)
-
-    def _step_down(self, mode: Mode, status: int) -> Mode | None:
-        """The next rung below ``mode``, or None when the mode is confirmed or already at the bottom."""
-        if status not in _LADDER_STATUSES:
-            return None
-        with self._lock:
-            index = MODES.index(mode)
-            if self._locked or index + 1 >= len(MODES):
-                return None
-            # max(): another thread may already have stepped further down.
-            self._rung = max(self._rung, index + 1)
-            return MODES[self._rung]
-
-    def _confirm(self, mode: Mode) -> None:
-        with self._lock:
-            if not self._locked:
-                self._locked = True
-                self._rung = MODES.index(mode)
-                logger.info("judge server takes response_format mode %s; using it from now on", mode)
-
-    def _forget_unconfirmed_mode(self) -> None:
-        # Every rung failing proves nothing about response_format (the server may be down or the request too
-        # long), so the next answer starts from the top again instead of settling for "text".
-        with self._lock:
-            if not self._locked:
-                self._rung = 0
 
     def _content(self, completion: ChatCompletion) -> str:
         choices = getattr(completion, "choices", None)

@@ -5,7 +5,7 @@
 * :func:`completion_content` and :func:`completion_usage` read a ``chat.completion`` object from a Batch API
   output line by the rules a live reply follows.
 
-Exporting requests, importing output files and running a whole batch are in :mod:`mockint.batch_api`.
+Exporting requests, importing output files and running a whole batch are in :mod:`mockint.batch.provider`.
 """
 
 from __future__ import annotations

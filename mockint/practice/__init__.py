@@ -52,9 +52,10 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from mockint.errors import HistoryError
     from mockint.practice.export import session_json, session_markdown, summary_json
     from mockint.practice.followup import Asker, Probe
-    from mockint.practice.history import HistoryError, HistoryStore, history_path
+    from mockint.practice.history import HistoryStore, history_path
     from mockint.practice.progress import ProgressReport, build_progress, sparkline
     from mockint.practice.records import (
         AnswerRecord,
@@ -74,7 +75,8 @@ if TYPE_CHECKING:
 _LAZY = {
     **dict.fromkeys(("session_json", "session_markdown", "summary_json"), "mockint.practice.export"),
     **dict.fromkeys(("Asker", "Probe"), "mockint.practice.followup"),
-    **dict.fromkeys(("HistoryError", "HistoryStore", "history_path"), "mockint.practice.history"),
+    "HistoryError": "mockint.errors",
+    **dict.fromkeys(("HistoryStore", "history_path"), "mockint.practice.history"),
     **dict.fromkeys(("ProgressReport", "build_progress", "sparkline"), "mockint.practice.progress"),
     **dict.fromkeys(
         ("AnswerRecord", "Attempt", "Review", "SessionRecord", "SessionSummary", "grading_label", "grading_short"),

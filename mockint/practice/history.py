@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from mockint.errors import MockintError
+from mockint.errors import HistoryError
 from mockint.models import Grade
 from mockint.practice.migrations import MIGRATIONS, SCHEMA_VERSION, TABLES
 from mockint.practice.records import (
@@ -41,10 +41,6 @@ HISTORY_FILE = "history.db"
 
 # Seconds to wait for another mockint process that is writing.
 _BUSY_TIMEOUT = 5.0
-
-
-class HistoryError(MockintError):
-    """The history database cannot be opened, read or written; the message names the file and the way out."""
 
 
 def _move_aside(path: Path) -> str:

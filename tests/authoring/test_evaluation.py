@@ -15,13 +15,12 @@ from mockint.authoring.bank import draft_bank
 from mockint.authoring.draft import write_drafts
 from mockint.authoring.evaluation import (
     Graded,
-    LabelRecord,
     evaluate,
     kind_statistics,
     mistake_statistics,
     question_statistics,
-    read_labels,
 )
+from mockint.authoring.labels import LabelRecord, read_labels
 from mockint.authoring.sources import read_bank
 from mockint.cli import app
 from mockint.errors import InputError

@@ -31,8 +31,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # for fake_openai
 
-import mockint.batch  # noqa: E402
-from mockint.batch import Record, grade_records  # noqa: E402
+import mockint.batch.run  # noqa: E402
+from mockint.batch.answers import Record  # noqa: E402
+from mockint.batch.run import grade_records  # noqa: E402
 from mockint.cli.grade import SPARE_WORKERS  # noqa: E402
 from mockint.grading import grade_answer  # noqa: E402
 from mockint.judge import CircuitBreakerJudge, OpenAIJudge  # noqa: E402
@@ -161,18 +162,18 @@ def bench_jitter(count: int, latency: float, concurrency: int, slow_share: float
     mean_latency = latency * (1 + 9 * slow_share)
     ideal = count * mean_latency / concurrency
     figures = []
-    saved = (mockint.batch.MIN_WINDOW, mockint.batch.WINDOW_PER_WORKER)
+    saved = (mockint.batch.run.MIN_WINDOW, mockint.batch.run.WINDOW_PER_WORKER)
     for label, window in (("now", None), ("old (N workers, 2 x N window)", (2 * concurrency, 2))):
         workers = concurrency + SPARE_WORKERS
         if window is not None:
             workers = concurrency
             # The old scheme: N workers and at most 2 x N answers between reading and writing.
-            mockint.batch.MIN_WINDOW, mockint.batch.WINDOW_PER_WORKER = window
+            mockint.batch.run.MIN_WINDOW, mockint.batch.run.WINDOW_PER_WORKER = window
         try:
             with ServerProcess(latency, slow_share, seed=1) as server:
                 runs = [run_llm(server.base_url, count, concurrency, workers)[0] for _ in range(repeat)]
         finally:
-            mockint.batch.MIN_WINDOW, mockint.batch.WINDOW_PER_WORKER = saved
+            mockint.batch.run.MIN_WINDOW, mockint.batch.run.WINDOW_PER_WORKER = saved
         figures.append(f"{label} {ideal / statistics.median(runs):.2f}")
     print(
         f"jitter: {count} answers, {slow_share:.0%} of requests {10 * latency * 1000:.0f} ms, the rest "

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from mockint.authoring.bank import draft_bank
 from mockint.authoring.draft import write_drafts
-from mockint.authoring.evaluation import evaluate, read_labels
+from mockint.authoring.evaluation import evaluate
+from mockint.authoring.labels import read_labels
 from mockint.authoring.sources import read_bank
 from mockint.rubrics import load_rubrics
 

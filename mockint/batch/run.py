@@ -1,4 +1,4 @@
-"""Grading many answers: reading answer files, bounded concurrency, ordered streaming output, resume.
+"""Grading many answers: bounded concurrency, ordered streaming output, resume.
 
 Input is read lazily and at most a bounded window of answers is held at once, so memory does not grow with the
 number of answers; each result is handed on as soon as every earlier one is done, so an interrupted run
@@ -15,7 +15,6 @@ run killed at any moment and resumed ends with every answer exactly once.
 from __future__ import annotations
 
 import errno
-import io
 import itertools
 import json
 import os
@@ -23,27 +22,18 @@ import sys
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
+from mockint.batch.answers import Record, error_grade
 from mockint.errors import InputError, MockintError
-from mockint.files import (
-    DEFAULT_MAX_ANSWER_CHARS,
-    MAX_ERROR_MESSAGES,
-    SNIFF_BYTES,
-    answer_too_long,
-    csv_header_problem,
-    csv_table,
-    open_checked,
-    parse_json_line,
-    replace_lone_surrogates,
-)
+from mockint.files import MAX_ERROR_MESSAGES, replace_lone_surrogates
 from mockint.grading import grade_answer
 from mockint.judge.wrappers import CircuitBreakerJudge
-from mockint.models import Answer, Grade, normalise_id
+from mockint.models import Grade
 from mockint.render import grade_to_json
 from mockint.rubrics import RubricSet
 
@@ -51,173 +41,6 @@ if TYPE_CHECKING:
     from multiprocessing.context import BaseContext
 
     from mockint.judge import Judge
-
-REQUIRED_FIELDS = ("id", "question_id", "answer")
-JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
-CSV_SUFFIXES = (".csv",)
-
-
-@dataclass(frozen=True)
-class Record:
-    """One input record: an answer to grade, or the reason it cannot be graded.
-
-    Attributes:
-        source: ``FILE:LINE`` of the record, for messages.
-        answer: The parsed answer, when the record is valid.
-        error: One-line message naming file, line and field, when it is not.
-        raw_id: The record's id as far as it could be read (for the error's output line).
-        raw_question_id: Likewise for ``question_id``.
-        extra: The record's other fields, kept on an error record too.
-        warnings: Repairs made while reading it, added to its grade's warnings.
-    """
-
-    source: str
-    answer: Answer | None = None
-    error: str | None = None
-    raw_id: str | None = None
-    raw_question_id: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-    warnings: tuple[str, ...] = ()
-
-
-def _detect_format(path: Path, head: bytes) -> str:
-    suffix = path.suffix.lower()
-    if suffix in JSONL_SUFFIXES:
-        return "jsonl"
-    if suffix in CSV_SUFFIXES:
-        return "csv"
-    return "jsonl" if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") else "csv"
-
-
-def _record_from_mapping(
-    data: dict[str, Any], source: str, seen_ids: dict[str, str], max_chars: int, warnings: Sequence[str] = ()
-) -> Record:
-    raw_id = data.get("id")
-    raw_qid = data.get("question_id")
-    id_text = str(raw_id) if raw_id is not None and not isinstance(raw_id, dict | list) else None
-    qid_text = str(raw_qid) if isinstance(raw_qid, str | int) and not isinstance(raw_qid, bool) else None
-
-    extra = {key: value for key, value in data.items() if key not in REQUIRED_FIELDS}
-
-    def fail(message: str) -> Record:
-        return Record(source, None, f"{source}: {message}", id_text, qid_text, extra, tuple(warnings))
-
-    missing = [name for name in REQUIRED_FIELDS if data.get(name) in (None, "")]
-    if "answer" in missing and "answer" in data:
-        missing.remove("answer")
-        return fail("answer: is empty; write the candidate's answer or remove the record")
-    if missing:
-        return fail(
-            f"missing field{'s' if len(missing) > 1 else ''} {', '.join(missing)}; "
-            "each record needs id, question_id and answer"
-        )
-    try:
-        answer_id = normalise_id(raw_id)
-    except ValueError as exc:
-        return fail(f"id: {exc}")
-    try:
-        question_id = normalise_id(raw_qid)
-    except ValueError as exc:
-        return fail(f"question_id: {exc}")
-    text = data["answer"]
-    if not isinstance(text, str):
-        return fail("answer: must be text; put the answer in quotes")
-    if not text.strip():
-        return fail("answer: is empty; write the candidate's answer or remove the record")
-    if len(text) > max_chars:
-        return fail(answer_too_long(len(text), max_chars))
-    if answer_id in seen_ids:
-        return fail(f"id: duplicate id {answer_id!r} (first at {seen_ids[answer_id]}); give each answer its own id")
-    seen_ids[answer_id] = source
-    answer = Answer(id=answer_id, question_id=question_id, answer=text, extra=extra)
-    return Record(source, answer, None, answer_id, question_id, extra, tuple(warnings))
-
-
-def _read_jsonl(handle: IO[bytes], path: Path, seen_ids: dict[str, str], max_chars: int) -> Iterator[Record]:
-    for number, raw_line in enumerate(handle, start=1):
-        source = f"{path}:{number}"
-        parsed = parse_json_line(raw_line, first=number == 1)
-        if parsed is None:
-            continue
-        if parsed.error is not None:
-            yield Record(source, error=f"{source}: {parsed.error}")
-        elif not isinstance(parsed.data, dict):
-            yield Record(source, error=f"{source}: expected a JSON object with id, question_id, answer")
-        else:
-            yield _record_from_mapping(parsed.data, source, seen_ids, max_chars, parsed.warnings)
-
-
-def _read_csv(handle: IO[bytes], path: Path, seen_ids: dict[str, str], max_chars: int) -> Iterator[Record]:
-    text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="surrogateescape", newline="")
-    rows = csv_table(text)
-    try:
-        first = next(rows, None)
-        if first is None:
-            return
-        if first.error is not None:
-            raise InputError(f"{path}:{first.line}: header: {first.error}")
-        header = [name.strip() for name in first.cells]
-        missing = [name for name in REQUIRED_FIELDS if name not in header]
-        if missing:
-            raise InputError(f"{path}:{first.line}: {csv_header_problem(header, missing)}")
-        for row in rows:
-            source = f"{path}:{row.line}"
-            if row.error is not None:
-                yield Record(source, error=f"{source}: {row.error}")
-            elif len(row.cells) != len(header):
-                yield Record(
-                    source,
-                    error=f"{source}: row has {len(row.cells)} fields but the header has "
-                    f"{len(header)}; quote fields that contain commas",
-                )
-            else:
-                warning = row.swallowed_rows(len(header)) if row.end > row.line else None
-                data = dict(zip(header, row.cells, strict=True))
-                yield _record_from_mapping(data, source, seen_ids, max_chars, [warning] if warning else [])
-    finally:
-        text.detach()
-
-
-def read_answers(
-    path: str | Path, seen_ids: dict[str, str] | None = None, *, max_answer_chars: int = DEFAULT_MAX_ANSWER_CHARS
-) -> Iterator[Record]:
-    """Read an answers file (JSONL or CSV with ``id``, ``question_id``, ``answer``) lazily.
-
-    Bad records are yielded with ``error`` set (file and line named); the rest are still read.
-
-    Args:
-        path: The file; the format comes from the suffix, else from its first character.
-        seen_ids: Ids already read (shared across files to catch duplicates); updated in place.
-        max_answer_chars: A longer answer is an error record (``--max-answer-chars``).
-
-    Yields:
-        One record per non-blank line (CSV: per row).
-
-    Raises:
-        InputError: The file cannot be read at all (missing, binary, not UTF-8, CSV header incomplete).
-    """
-    file = Path(path)
-    seen = {} if seen_ids is None else seen_ids
-    handle = open_checked(file, "JSONL or CSV with id, question_id, answer", "answers")
-    with handle:
-        head = handle.peek(SNIFF_BYTES)[:SNIFF_BYTES] if isinstance(handle, io.BufferedReader) else b""
-        if _detect_format(file, head) == "jsonl":
-            yield from _read_jsonl(handle, file, seen, max_answer_chars)
-        else:
-            yield from _read_csv(handle, file, seen, max_answer_chars)
-
-
-def error_grade(record: Record, message: str | None = None) -> Grade:
-    """The output line for a record that could not be graded."""
-    return Grade(
-        id=record.raw_id,
-        question_id=record.raw_question_id,
-        score=None,
-        grader=None,
-        error=message or record.error,
-        warnings=list(record.warnings),
-        extra=record.extra,
-    )
 
 
 @dataclass

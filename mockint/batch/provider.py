@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mockint.batch import Record
+from mockint.batch.answers import Record
 from mockint.config import DEFAULT_MAX_REPLY_BYTES
 from mockint.errors import InputError, JudgeError, MockintError
 from mockint.models import JudgeResult, Rubric

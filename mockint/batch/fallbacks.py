@@ -25,11 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mockint.batch import DurableJsonlWriter, ResumeState, scan_output
+from mockint.batch.run import DurableJsonlWriter, ResumeState, scan_output
 from mockint.errors import InputError
 
 if TYPE_CHECKING:
-    from mockint.batch import Record
+    from mockint.batch.answers import Record
     from mockint.models import Grade
     from mockint.render import GradeWriter
 

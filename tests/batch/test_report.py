@@ -10,11 +10,11 @@ import pytest
 from fake_openai import FakeOpenAI, FakeReply, correct_handler
 from typer.testing import CliRunner
 
+from mockint.batch.report import ReportBuilder, Usage, price_for, report_format
 from mockint.cli import app
 from mockint.errors import InputError
 from mockint.models import CriterionResult, Grade, MistakeResult
 from mockint.render import grade_to_json
-from mockint.report import ReportBuilder, Usage, price_for, report_format
 from mockint.rubrics import load_rubrics
 
 runner = CliRunner()

@@ -19,8 +19,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import mockint.batch
-from mockint.batch import PROCESS_MIN_ANSWERS, DurableJsonlWriter, Record, grade_records, read_answers, usable_cpus
+import mockint.batch.run
+from mockint.batch import DurableJsonlWriter, Record, grade_records, read_answers, usable_cpus
+from mockint.batch.run import PROCESS_MIN_ANSWERS
 from mockint.cli import app
 from mockint.models import Answer, Grade
 from mockint.render import grade_to_json
@@ -75,7 +76,7 @@ def error_lines(stderr: str) -> list[str]:
 @pytest.fixture
 def two_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
     """Grade in two processes even on a one-CPU machine (the CLI asks ``usable_cpus``)."""
-    monkeypatch.setattr(mockint.batch, "usable_cpus", lambda: 2)
+    monkeypatch.setattr(mockint.batch.run, "usable_cpus", lambda: 2)
 
 
 def test_worker_processes_give_the_same_grades_in_the_same_order(tmp_path: Path) -> None:

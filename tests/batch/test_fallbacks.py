@@ -144,8 +144,8 @@ def test_input_errors_exit_1_even_with_fallbacks(
 
 
 def test_the_report_counts_fallbacks_by_their_structured_reason() -> None:
+    from mockint.batch.report import ReportBuilder
     from mockint.models import Grade
-    from mockint.report import ReportBuilder
 
     builder = ReportBuilder()
     # The reason comes from the field, whatever the warning says (its wording may change).
@@ -158,7 +158,7 @@ def test_the_report_counts_fallbacks_by_their_structured_reason() -> None:
 
 
 def test_a_line_written_before_the_fallback_field_is_recognised_by_its_warning() -> None:
-    from mockint.fallbacks import fallback_reason
+    from mockint.batch.fallbacks import fallback_reason
 
     warning = "LLM judge failed (timeout): the judge server did not answer; graded deterministically"
     old = {"id": "a", "score": 0.4, "grader": "deterministic", "warnings": [warning], "error": None}

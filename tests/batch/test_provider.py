@@ -10,7 +10,7 @@ import pytest
 from fake_openai import FakeOpenAI, FakeReply, completion, correct_handler, correct_reply
 from typer.testing import CliRunner
 
-from mockint.batch_api import BatchOutput, state_path
+from mockint.batch.provider import BatchOutput, state_path
 from mockint.cli import app
 from mockint.judge import OpenAIJudge
 from mockint.rubrics import load_rubrics
