@@ -62,6 +62,7 @@ PACKAGES = {
     "mockint.batch": HEAVY,
     "mockint.judge": HEAVY,
     "mockint.practice": HEAVY,
+    "mockint.review": HEAVY,
     "mockint.cli": HEAVY,
     "mockint.grading": ("openai", "tenacity", "langchain_core", "yaml", "httpx"),
 }

@@ -73,7 +73,8 @@ def _from_grades(labels: Sequence[Label], grades: Path) -> tuple[list[Scored], s
 def _graded_now(
     labels: Sequence[Label], rubrics: RubricSet, judge: Judge | None, concurrency: int
 ) -> tuple[list[Scored], str]:
-    from mockint.authoring.evaluation import LabelRecord, evaluate
+    from mockint.authoring.evaluation import evaluate
+    from mockint.authoring.labels import LabelRecord
 
     records = [
         LabelRecord(label.id, label.question_id, label.answer, label.score, label.score_max, label.labels, label.where)

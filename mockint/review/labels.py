@@ -129,7 +129,7 @@ def read_label_file(paths: Sequence[Path], score_max: float | None = None) -> li
     Raises:
         InputError: A file cannot be read or a line is bad (the message names file, line and field).
     """
-    from mockint.authoring.evaluation import read_labels
+    from mockint.authoring.labels import read_labels
     from mockint.files import parse_json_line, read_text
 
     records = read_labels(paths, score_max)

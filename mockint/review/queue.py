@@ -114,7 +114,7 @@ def read_answer_texts(paths: Sequence[Path]) -> dict[str, str]:
         InputError: A file cannot be read; a bad record is skipped (it was not graded either).
     """
     # The grade command's own reader, so that review sees the very records that were graded.
-    from mockint.batch import read_answers
+    from mockint.batch.answers import read_answers
 
     texts: dict[str, str] = {}
     seen: dict[str, str] = {}

@@ -25,7 +25,8 @@ from pathlib import Path
 from mockint.authoring import metrics
 from mockint.authoring.bank import draft_bank
 from mockint.authoring.draft import write_drafts
-from mockint.authoring.evaluation import Graded, evaluate, read_labels
+from mockint.authoring.evaluation import Graded, evaluate
+from mockint.authoring.labels import read_labels
 from mockint.authoring.sources import read_bank
 from mockint.review.calibration import Calibration, Scored, apply_calibration, fit_calibration
 from mockint.review.fitting import deterministic_layers

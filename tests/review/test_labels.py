@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mockint.authoring.evaluation import read_labels
+from mockint.authoring.labels import read_labels
 from mockint.errors import InputError
 from mockint.review.labels import Label, LabelsJournal, read_label_file
 
