@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any, Literal, Protocol
 
 from mockint.grading import matching
-from mockint.grading.guards import talks_about_grading
+from mockint.grading.injection import talks_about_grading
 from mockint.grading.meaning import switched_off
 from mockint.grading.words import STOPWORDS, content_words, is_function_word, is_negation_cue, normalise, word_key
 from mockint.models import Check, Criterion, Mistake, Rubric

@@ -11,18 +11,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from mockint.grading import meaning
-from mockint.grading.guards import (
-    AnswerFlags,
-    Guard,
-    _guards,
-    mark_echoes,
-    mark_injections,
-    may_hold_salad,
-    salad_sentences,
-    salad_share,
-)
+from mockint.grading.guards import AnswerFlags, Guard, _guards, mark_echoes
+from mockint.grading.injection import mark_injections
 from mockint.grading.plans import Compiled, Plan, Variant, compile_rubric, is_dismissal
 from mockint.grading.reporting import avoids, limits, reports, states_no_mistake
+from mockint.grading.salad import may_hold_salad, salad_sentences, salad_share
 from mockint.grading.text import BELITTLED, COUNTERFACTUALS, NEGATED, UNNEGATED, Doc, parse
 from mockint.models import Check, Criterion, Mistake, Rubric, Verdict
 

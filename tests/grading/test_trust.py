@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from mockint.grading import grade_answer, score
-from mockint.grading.guards import addresses_grader
+from mockint.grading.injection import addresses_grader
 from mockint.grading.score import stated_penalties
 from mockint.grading.words import phrase_key, split_scripts
 from mockint.models import Grade, Rubric

@@ -1,0 +1,155 @@
+"""Keyword salads: sentences that string the rubric's terms together without explaining them.
+
+Such a sentence earns no key point; an answer made mostly of them is capped (see :mod:`mockint.grading.guards`).
+"""
+
+from __future__ import annotations
+
+from mockint.grading.text import Doc, Sentence
+from mockint.grading.words import is_function_word, text_keys
+
+# Items of a bulleted or semicolon list of bare terms have at most this many content words.
+_BARE_ITEM_WORDS = 3
+_BARE_ITEMS_MIN = 3
+_BARE_ITEMS_SHARE = 0.6
+_SALAD_KEY_POINTS = 3
+_SALAD_TERMS = 4
+_TERM_MAX_TOKENS = 3
+# Words between two terms may be other short items of the same list ("..., context, tests, review, ...").
+_LIST_ITEM_WORDS = 2
+# Words other than the terms a salad may hold ("... all matter a lot here", "those are the big themes").
+_SALAD_EXPLAINING_WORDS = 3
+
+
+def may_hold_salad(doc: Doc) -> bool:
+    """A cheap test before :func:`salad_sentences`: is any sentence list-shaped, or are there bare items?
+
+    A salad sentence has at least two short comma-separated items; a bare list has three bare items. Most
+    answers have neither, and then their key point terms need not be located.
+    """
+    bare = 0
+    for sentence in doc.sentences:
+        if sentence.excluded:
+            continue
+        if sum(1 for words in sentence.clause_words.values() if words <= _LIST_ITEM_WORDS) >= 2:
+            return True
+        bare += _bare_item(sentence)
+    return bare >= _BARE_ITEMS_MIN
+
+
+def _bare_item(sentence: Sentence) -> bool:
+    """A list item of bare terms: at most three content words and at most one function word."""
+    content = len(sentence.content_raw)
+    return content <= _BARE_ITEM_WORDS and len(sentence.words) - content <= 1
+
+
+# The answer is a salad when its salad sentences hold at least this share of its content words.
+SALAD_SHARE = 0.5
+
+
+# What may stand between two items of a list: conjunctions and articles ("A, B and the C").
+# Items said as actions that make a sentence a list of what to do rather than a salad of terms.
+_ACTION_ITEMS = 2
+_LIST_GLUE = frozenset({"and", "or", "a", "an", "the", "и", "или", "а также"})
+
+
+def _listed(sentence: Sentence, previous_last: int, next_first: int, vocabulary: frozenset[str]) -> bool:
+    """Whether two terms are neighbouring items of a list: separated by a comma or a conjunction, with only
+    conjunctions, articles, other short items or other rubric words between them (not "of", "to", a verb)."""
+    gap = range(previous_last + 1, next_first)
+    if next_first <= previous_last:
+        return True
+    separated = sentence.clause[previous_last] != sentence.clause[next_first] or any(
+        sentence.words[position] in _LIST_GLUE for position in gap
+    )
+    return separated and all(
+        sentence.words[position] in _LIST_GLUE
+        or sentence.clause_words.get(sentence.clause[position], 0) <= _LIST_ITEM_WORDS
+        or any(key in vocabulary for key in text_keys(sentence.words[position]))
+        for position in gap
+    )
+
+
+def salad_sentences(
+    doc: Doc, touched: dict[int, list[tuple[int, int, int]]], vocabulary: frozenset[str] = frozenset()
+) -> set[int]:
+    """Sentences that string the rubric's terms together without explaining them.
+
+    A sentence is a salad when it names four or more terms of three or more key points, the terms follow each
+    other with only punctuation, function words, short list items or other rubric words between them, and at
+    most three other words stand beside them ("Retrieval, reranking, hard negatives and color dominance all
+    matter a lot here."). Bare items of at most three content words that each name a key point's term are a
+    salad when they make most of the answer (a bulleted or semicolon-separated list of terms).
+
+    Args:
+        doc: The parsed answer.
+        touched: Per sentence, ``(key point index, first token, last token)`` of each key point term found there.
+        vocabulary: Word keys of the rubric: between two terms they are more of the list.
+
+    Returns:
+        Indexes of the salad sentences.
+    """
+    salad: set[int] = set()
+    for index, items in touched.items():
+        if len({criterion for criterion, _, _ in items}) < _SALAD_KEY_POINTS:
+            continue
+        sentence = doc.sentences[index]
+        # Terms: the occurrences of key point phrases, one inside another counted once ("candidate generation"
+        # may stand for two key points, but it is one term).
+        terms: list[tuple[int, int, set[int]]] = []  # first, last, the key points it names
+        for criterion, first, last in sorted(items, key=lambda item: (item[1], -item[2])):
+            # A phrase found spread over running text ("outfit ... end up close together") is not a bare term.
+            if last - first >= _TERM_MAX_TOKENS:
+                continue
+            if terms and first >= terms[-1][0] and last <= terms[-1][1]:
+                terms[-1][2].add(criterion)
+                continue
+            terms.append((first, last, {criterion}))
+        if len(terms) < _SALAD_TERMS:
+            continue
+        inside = {position for first, last, _ in terms for position in range(first, last + 1)}
+        explaining = sum(
+            1
+            for raw in sentence.content_raw
+            if raw not in inside and sentence.clause_words.get(sentence.clause[raw], 0) > _LIST_ITEM_WORDS
+        )
+        if explaining > _SALAD_EXPLAINING_WORDS or _action_items(sentence, inside) >= _ACTION_ITEMS:
+            continue
+        # The longest run of terms that follow each other as items of one list, naming several key points
+        # (a list of examples of one key point, "CTR, stock, margin", is an explanation).
+        run: list[tuple[int, int, set[int]]] = terms[:1]
+        for term in terms[1:]:
+            run = [*run, term] if _listed(sentence, run[-1][1], term[0], vocabulary) else [term]
+            named = set().union(*(criteria for _, _, criteria in run))
+            if len(run) >= _SALAD_TERMS and len(named) >= _SALAD_KEY_POINTS:
+                salad.add(index)
+                break
+    live = [index for index, sentence in enumerate(doc.sentences) if not sentence.excluded]
+    bare = [index for index in live if index in touched and _bare_item(doc.sentences[index])]
+    if len(bare) >= _BARE_ITEMS_MIN and len(bare) >= _BARE_ITEMS_SHARE * len(live):
+        salad.update(bare)
+    return salad
+
+
+def _action_items(sentence: Sentence, inside: set[int]) -> int:
+    """Items said as actions ("insist on tests", "spell out the task in small pieces"): an item that opens with
+    a word of its own, followed by a function word. Two of them make a list of what to do, not of terms; an
+    item that opens with its term ("hard negatives for training") is a term with a tag."""
+    opened: set[int] = set()
+    actions = 0
+    for raw in sentence.content_raw:
+        clause = sentence.clause[raw]
+        if clause in opened:
+            continue
+        opened.add(clause)
+        following = raw + 1 < len(sentence.words) and sentence.clause[raw + 1] == clause
+        if raw not in inside and following and is_function_word(sentence.words[raw + 1]):
+            actions += 1
+    return actions
+
+
+def salad_share(doc: Doc, salad: set[int]) -> float:
+    """The share of the answer's content words (outside excluded sentences) that are in salad sentences."""
+    total = sum(len(s.content_raw) for s in doc.sentences if not s.excluded)
+    in_salad = sum(len(doc.sentences[index].content_raw) for index in salad)
+    return in_salad / total if total else 0.0
