@@ -17,7 +17,7 @@ from mockint.grading.evidence import find_quote
 from mockint.models import Rubric
 
 if TYPE_CHECKING:
-    from mockint.judge import OpenAIJudge
+    from mockint.judge import Asker
 
 __all__ = ["DRAFT_PROMPT", "draft_schema", "refine_with_llm"]
 
@@ -142,12 +142,13 @@ def _refined(reply: dict[str, Any], draft: Rubric, source: str) -> Rubric:
     return Rubric.model_validate(data)
 
 
-def refine_with_llm(draft: Draft, judge: OpenAIJudge, sources: Sequence[str]) -> Draft:
+def refine_with_llm(draft: Draft, judge: Asker, sources: Sequence[str]) -> Draft:
     """Ask the LLM to rewrite a deterministic draft; keep the draft (with a warning) if that fails.
 
     Args:
         draft: The deterministic draft.
-        judge: The OpenAI-compatible judge (its ``ask`` does the request, retries and one re-ask).
+        judge: What asks the LLM (``OpenAIJudge`` is one: its ``ask`` does the request, retries and one
+            re-ask).
         sources: The source text the key points must quote (breakdown, theory, references ...).
 
     Returns:

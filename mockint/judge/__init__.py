@@ -23,10 +23,10 @@ A failure is never a zero: :meth:`Judge.judge` raises ``JudgeError`` and the cal
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from mockint._lazy import lazy_attributes
 from mockint.errors import ConfigError
@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BREAKER_THRESHOLD",
+    "Asker",
     "MODES",
     "NEUTRAL_GT",
     "NEUTRAL_LT",
@@ -70,6 +71,31 @@ __all__ = [
     "reply_schema",
     "retry_after_seconds",
 ]
+
+
+T = TypeVar("T")
+
+
+class Asker(Protocol):
+    """A structured LLM call for work other than grading (``OpenAIJudge.ask``): follow-up questions in the
+    interview, rubric drafts refined on import. The one protocol for such calls."""
+
+    @property
+    def model(self) -> str:
+        """The model asked."""
+        ...
+
+    def ask(
+        self,
+        prompt_name: str,
+        variables: Mapping[str, str],
+        schema: dict[str, Any],
+        validate: Callable[[dict[str, Any]], T],
+        *,
+        label: str = "-",
+    ) -> T:
+        """Render prompt ``prompt_name``, ask the model, return ``validate(reply)``; ``JudgeError`` on failure."""
+        ...
 
 
 class Judge(Protocol):

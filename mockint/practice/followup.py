@@ -14,9 +14,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, Literal, TypeVar
 
 from mockint.grading.score import score, stated_penalties
+from mockint.judge import Asker
 from mockint.models import VERDICT_CREDIT, Criterion, Grade, Rubric, Verdict
 
 __all__ = [
@@ -70,27 +71,6 @@ class Probe:
     source: ProbeSource
     model: str | None = None
     prompt_version: str | None = None
-
-
-class Asker(Protocol):
-    """A structured LLM call (``OpenAIJudge.ask``), used to write follow-up questions."""
-
-    @property
-    def model(self) -> str:
-        """The model asked."""
-        ...
-
-    def ask(
-        self,
-        prompt_name: str,
-        variables: Mapping[str, str],
-        schema: dict[str, Any],
-        validate: Callable[[dict[str, Any]], T],
-        *,
-        label: str = "-",
-    ) -> T:
-        """Render prompt ``prompt_name``, ask the model, return ``validate(reply)``; ``JudgeError`` on failure."""
-        ...
 
 
 def choose_probe_target(rubric: Rubric, grade: Grade) -> tuple[Criterion, Verdict] | None:
