@@ -57,7 +57,31 @@ CLAUSE_OPENING_WORDS = frozenset(
 # "and" followed by one of these starts a clause of its own: "runs without errors and the tests pass".
 NEW_SUBJECTS = frozenset({"the", "i", "we", "you", "they", "it", "he", "she", "then", "я", "мы", "они", "тесты"})
 # A negated one of these affirms its object: "cannot replace code review", "will not remove bias".
-INVERTING_VERBS = ("replac", "substitut", "remov", "eliminat", "cure", "fix", "beat", "заменит", "устран", "исправ")
+INVERTING_VERBS = (
+    "replac",
+    "substitut",
+    "remov",
+    "eliminat",
+    "cure",
+    "fix",
+    "beat",
+    "заменит",
+    "устран",
+    "исправ",
+    # "you can't skip power analysis", "never ignore variance", "don't forget the split": a negated dismissal
+    # affirms what it would dismiss.
+    "skip",
+    "ignor",
+    "forget",
+    "neglect",
+    "omit",
+    "overlook",
+    "dismiss",
+    "пропуск",
+    "игнорир",
+    "забыва",
+    "забуд",
+)
 # "without X" said with one of these is a warning that X is needed.
 HARM_PREFIXES = ("liabilit", "outage", "incident", "disaster", "danger", "risk", "recipe", "trouble", "вредн", "опасн")
 

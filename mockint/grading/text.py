@@ -15,6 +15,7 @@ from mockint.grading.cues import (
     ALWAYS_NEGATING,
     ANAPHOR_REACH,
     ANAPHORS,
+    AVOIDING_PREFIXES,
     BELITTLING_PHRASES,
     BELITTLING_PREFIXES,
     BUT_WORDS,
@@ -81,6 +82,7 @@ class Sentence:
     __slots__ = (
         "answered_no",
         "not_only",
+        "dismissed_before",
         "belittling",
         "clause",
         "clause_sep",
@@ -111,6 +113,8 @@ class Sentence:
         # it is belittled.
         self.answered_no = False
         self.not_only = False  # "not just ...", "not only ..."
+        # "..., but honestly none of those matter": every clause before this one is dismissed.
+        self.dismissed_before: int | None = None
         # Set by the guards: a sentence addressed to the grader, or an echo of the question, earns nothing.
         self.excluded = False
         self.span = (0, 0)  # where it is in the answer (characters), for blocks that span sentences
@@ -118,6 +122,8 @@ class Sentence:
     def belittled(self, positions: Sequence[int]) -> bool:
         """Whether a stance word before or after the matched tokens belittles them."""
         if self.answered_no:
+            return True
+        if self.dismissed_before is not None and any(self.clause[p] < self.dismissed_before for p in positions):
             return True
         if self.comments and any(self._commented(position) for position in positions):
             return True
@@ -189,6 +195,12 @@ class Sentence:
         skipped = 0
         for position in positions:
             word = self.words[position]
+            # ", we avoided them", "- I skipped it": turning away from the topic's pronoun.
+            if word in _SUBJECTS and any(
+                after.startswith(AVOIDING_PREFIXES + BELITTLING_PREFIXES) and rest in ANAPHORS
+                for after, rest in itertools.pairwise(self.words[position + 1 : position + 4])
+            ):
+                return True
             if word in COMMENT_OPENERS or word in BUT_WORDS or (word in STOPWORDS and not is_negation_cue(word)):
                 skipped += 1
                 if skipped > 3:
@@ -212,7 +224,12 @@ class Sentence:
                 return True
             following = self.words[position + 1 : position + 4]
             # ": none of that is how it works", ": ничего из этого": the comment denies the list before it.
-            if word in _NONE_OF and following[:1] in (["of"], ["из"]):
+            denied_dismissal = any(self.words[p].startswith(BELITTLING_PREFIXES + INVERTING_VERBS) for p in positions)
+            if word in _NONE_OF and following[:1] in (["of"], ["из"]) and not denied_dismissal:
+                return True
+            # ", nobody actually does that", "- never used them": a negated verb of the topic's pronoun (not a
+            # negated dismissal: "none of those can be skipped" affirms them).
+            if is_negation_cue(word) and any(after in ANAPHORS for after in following) and not denied_dismissal:
                 return True
             return (is_negation_cue(word) or word in SOFT_NEGATIONS) and any(
                 after.startswith(IMPORTANCE_PREFIXES + COMMENT_HEADS) for after in following
@@ -415,6 +432,7 @@ _MODAL_BEFORE_TO = frozenset(
     {"have", "has", "had", "need", "needs", "want", "wants", "ought", "going", "got", "able", "supposed", "used"}
 )
 _NONE_OF = frozenset({"none", "nothing", "ничего", "ни"})
+_SUBJECTS = frozenset({"we", "i", "мы", "я"})
 # Words between a copula and its predicate ("is mostly just a formality", "are pure paranoia").
 _PREDICATE_FILLERS = frozenset(
     {
@@ -518,6 +536,21 @@ for _phrase in BELITTLING_PHRASES:
     _PHRASES_BY_FIRST.setdefault(_phrase[0], []).append(_phrase)
 
 
+def _opens_with_none_of(sentence: Sentence, clause: int) -> bool:
+    """Whether a clause opens, after "but" and fillers, with "none of those" ("..., but honestly none of those
+    matter much in practice", "..., ни одно из этого не важно")."""
+    words = [sentence.words[p] for p, c in enumerate(sentence.clause) if c == clause]
+    while words and (words[0] in BUT_WORDS or words[0] in SOFT_BUT_FILLERS or words[0] in COMMENT_OPENERS):
+        words = words[1:]
+    if not (len(words) >= 3 and words[0] in _NONE_OF and words[1] in ("of", "из") and words[2] in ANAPHORS):
+        return False
+    # "none of those matter", not "none of those can be skipped" (a denied dismissal affirms).
+    rest = words[3:7]
+    return any(word.startswith(IMPORTANCE_PREFIXES) for word in rest) and not any(
+        word.startswith(BELITTLING_PREFIXES) for word in words[3:]
+    )
+
+
 def _mark_stance(sentence: Sentence) -> None:
     words = sentence.words
     for raw in sentence.content_raw:
@@ -530,13 +563,19 @@ def _mark_stance(sentence: Sentence) -> None:
             word == "over" and position + 1 < len(words) and _starts_with(words[position + 1], AFTER_OVER_PREFIXES)
         ):
             # "don't ignore variance", "you can't skip power analysis": a negated dismissal affirms.
-            if not any(position - 3 <= cue < position for cue in negators):
+            # ("none of those can be skipped" too: a negation in its clause within the usual reach).
+            if not any(
+                position - NEGATION_REACH <= cue < position and sentence.clause[cue] == sentence.clause[position]
+                for cue in negators
+            ):
                 sentence.belittling.append(position)
         elif (position in negators or word in SOFT_NEGATIONS) and any(
             _starts_with(after, IMPORTANCE_PREFIXES) for after in words[position + 1 : position + 4]
         ):
             sentence.belittling.append(position)
     for clause, separator in sentence.clause_sep.items():
+        if clause and sentence.dismissed_before is None and _opens_with_none_of(sentence, clause):
+            sentence.dismissed_before = clause
         limit = COMMENT_MAX_WORDS if separator in COMMENT_SEPARATORS else COMMA_COMMENT_MAX_WORDS
         if separator in COMMENT_SEPARATORS or separator == ",":
             if sentence.clause_words.get(clause, 0) <= limit and sentence.opens_with_dismissal(clause):

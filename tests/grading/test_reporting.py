@@ -146,3 +146,34 @@ def test_dismissals_in_other_words_do_not_meet_the_key_point(question: str, crit
 def test_a_long_subject_keeps_its_credit_when_the_predicate_praises_it() -> None:
     answer = "Reviewing diffs and running tests on generated code is essential before anything ships."
     assert verdict("genai-tools", "verification", answer) == "met"
+
+
+@pytest.mark.parametrize(
+    ("question", "criterion", "answer"),
+    [
+        (
+            "ab-significance",
+            "variance",
+            "People like to talk about effect size, metric variance and power analysis, but honestly none of those "
+            "matter much in practice.",
+        ),
+        ("ab-significance", "test-design", "Multiple testing correction, nobody actually does that."),
+        ("fashion-recommender", "hard-negatives", "Hard negatives from similar categories, we avoided them."),
+    ],
+)
+def test_a_later_clause_that_dismisses_the_terms_before_it(question: str, criterion: str, answer: str) -> None:
+    assert verdict(question, criterion, answer) == "missed"
+
+
+@pytest.mark.parametrize(
+    ("answer", "criterion"),
+    [
+        ("Effect size, sample size and variance all matter, and none of those can be skipped.", "variance"),
+        ("You can't skip power analysis before launch.", "sample-size"),
+        ("Never ignore variance: noisy metrics need more users.", "variance"),
+    ],
+)
+def test_a_denied_dismissal_affirms_and_states_no_mistake(answer: str, criterion: str) -> None:
+    grade = grade_answer(answer, RUBRICS["ab-significance"])
+    assert next(c.verdict for c in grade.criteria if c.id == criterion) == "met"
+    assert stated(grade) == set()
