@@ -226,7 +226,7 @@ IMPORTANCE_PREFIXES = (
     "полезн",
 )
 # Soft negations that only deny together with an importance head ("barely an issue", "hardly matters").
-SOFT_NEGATIONS = frozenset({"barely", "hardly", "scarcely", "rarely", "едва", "вряд"})
+SOFT_NEGATIONS = frozenset({"barely", "hardly", "scarcely", "rarely", "doubt", "едва", "вряд", "сомневаюсь"})
 # "but" opening a clause that only adds a predicate to the same subject ("... but irrelevant in practice").
 BUT_WORDS = frozenset({"but", "yet", "но"})
 SOFT_BUT_FILLERS = frozenset({"honestly", "really", "mostly", "basically", "pretty", "quite", "largely", "по", "сути"})
@@ -320,7 +320,25 @@ COMMENT_OPENERS = frozenset(
 AFTER_OVER_PREFIXES = ("engineer", "kill", "complicat", "rated", "hyped", "blown", "stated")
 
 # "splitting them is overkill", "planning it is pointless": a pronoun for the topic, then the dismissal.
-ANAPHORS = frozenset({"it", "them", "that", "this", "those", "these", "это", "их", "его", "этим"})
+ANAPHORS = frozenset(
+    {
+        "it",
+        "it's",
+        "its",
+        "them",
+        "they",
+        "they're",
+        "that",
+        "that's",
+        "this",
+        "those",
+        "these",
+        "это",
+        "их",
+        "его",
+        "этим",
+    }
+)
 ANAPHOR_REACH = 4
 # Heads that, after a negation at the start of a comment, deny the topic ("- not a real distinction",
 # "? Not in my experience", "- that's not really true"); only in a comment, where they can only be about it.

@@ -39,6 +39,7 @@ from mockint.grading.cues import (
     NEW_SUBJECTS,
     NOT_A_NEGATION_BEFORE,
     ONLY_WORDS,
+    REPORTING_SUBJECTS,
     SCOPE_ENDERS,
     SOFT_BUT_FILLERS,
     SOFT_NEGATIONS,
@@ -433,6 +434,8 @@ _MODAL_BEFORE_TO = frozenset(
 )
 _NONE_OF = frozenset({"none", "nothing", "ничего", "ни"})
 _SUBJECTS = frozenset({"we", "i", "мы", "я"})
+_CONJUNCTION_LIKE = frozenset({"that", "this", "это"})
+_CONTRACTED_COPULAS = frozenset({"it's", "they're", "that's"})
 # Words between a copula and its predicate ("is mostly just a formality", "are pure paranoia").
 _PREDICATE_FILLERS = frozenset(
     {
@@ -551,6 +554,33 @@ def _opens_with_none_of(sentence: Sentence, clause: int) -> bool:
     )
 
 
+def _dismisses_by_pronoun(sentence: Sentence, clause: int) -> bool:
+    """Whether a later clause dismisses what came before through a pronoun: "..., but I don't think it's
+    needed", "..., but I wouldn't bother with them", "..., but I doubt they are important". Not when others are
+    its subject ("..., but teams often skip it" reports a mistake, and does not make it)."""
+    positions = [p for p, c in enumerate(sentence.clause) if c == clause]
+    words = sentence.words
+    # "- skipping that is a classic mistake" judges the dismissal, and affirms.
+    if any(words[p] in REPORTING_SUBJECTS or words[p].startswith(JUDGEMENT_PREFIXES) for p in positions):
+        return False
+    # Not "that" or "this": "... and ignores that nearby pixels form patterns" is a conjunction.
+    anaphors = [p for p in positions if words[p] in ANAPHORS and words[p] not in _CONJUNCTION_LIKE]
+    for cue in sentence.belittling:
+        if cue not in positions:
+            continue
+        for anaphor in anaphors:
+            # "skip it", "wouldn't bother with them", "I doubt they ...": the pronoun is what is dismissed.
+            if cue < anaphor <= cue + ANAPHOR_REACH:
+                return True
+            # "they are overrated", "it's pointless": said of the pronoun; not "they can skip monitoring",
+            # where the pronoun does the skipping.
+            if anaphor < cue <= anaphor + ANAPHOR_REACH and (
+                words[anaphor] in _CONTRACTED_COPULAS or not _COPULAS.isdisjoint(words[anaphor + 1 : cue])
+            ):
+                return True
+    return False
+
+
 def _mark_stance(sentence: Sentence) -> None:
     words = sentence.words
     for raw in sentence.content_raw:
@@ -574,7 +604,11 @@ def _mark_stance(sentence: Sentence) -> None:
         ):
             sentence.belittling.append(position)
     for clause, separator in sentence.clause_sep.items():
-        if clause and sentence.dismissed_before is None and _opens_with_none_of(sentence, clause):
+        if (
+            clause
+            and sentence.dismissed_before is None
+            and (_opens_with_none_of(sentence, clause) or _dismisses_by_pronoun(sentence, clause))
+        ):
             sentence.dismissed_before = clause
         limit = COMMENT_MAX_WORDS if separator in COMMENT_SEPARATORS else COMMA_COMMENT_MAX_WORDS
         if separator in COMMENT_SEPARATORS or separator == ",":

@@ -177,3 +177,37 @@ def test_a_denied_dismissal_affirms_and_states_no_mistake(answer: str, criterion
     grade = grade_answer(answer, RUBRICS["ab-significance"])
     assert next(c.verdict for c in grade.criteria if c.id == criterion) == "met"
     assert stated(grade) == set()
+
+
+@pytest.mark.parametrize(
+    ("question", "criterion", "answer"),
+    [
+        (
+            "genai-tools",
+            "verification",
+            "Verification is something people insist on, but with modern models I don't think it's needed.",
+        ),
+        ("cnn-explained", "pooling-receptive-field", "Pooling gets mentioned a lot, but I doubt it is important."),
+        ("ab-significance", "variance", "I've heard about variance reduction, but I wouldn't bother with it."),
+    ],
+)
+def test_a_later_clause_that_dismisses_through_a_pronoun(question: str, criterion: str, answer: str) -> None:
+    assert verdict(question, criterion, answer) == "missed"
+
+
+@pytest.mark.parametrize(
+    ("question", "criterion", "answer"),
+    [
+        ("ab-significance", "sample-size", "Sample size planning is key, but teams often skip it."),
+        ("genai-tools", "hallucinated-apis", "We review diffs because they invent APIs and they can skip monitoring."),
+        (
+            "cnn-explained",
+            "vs-fully-connected",
+            "A fully connected layer is expensive and ignores that pixels form patterns.",
+        ),
+    ],
+)
+def test_a_pronoun_that_does_the_dismissing_or_others_dismissing_keeps_the_credit(
+    question: str, criterion: str, answer: str
+) -> None:
+    assert verdict(question, criterion, answer) == "met"
