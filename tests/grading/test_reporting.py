@@ -203,7 +203,8 @@ def test_a_later_clause_that_dismisses_through_a_pronoun(question: str, criterio
         (
             "cnn-explained",
             "vs-fully-connected",
-            "A fully connected layer is expensive and ignores that pixels form patterns.",
+            "A fully connected layer would connect every pixel to every output, which is expensive and ignores that "
+            "nearby pixels form local patterns.",
         ),
     ],
 )
