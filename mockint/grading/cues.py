@@ -77,6 +77,10 @@ INVERTING_VERBS = (
     "omit",
     "overlook",
     "dismiss",
+    # "so we don't mistake random fluctuations for real improvements": the distinction is affirmed.
+    "mistak",
+    "confus",
+    "conflat",
     "пропуск",
     "игнорир",
     "забыва",

@@ -545,10 +545,13 @@ def _opens_with_none_of(sentence: Sentence, clause: int) -> bool:
     words = [sentence.words[p] for p, c in enumerate(sentence.clause) if c == clause]
     while words and (words[0] in BUT_WORDS or words[0] in SOFT_BUT_FILLERS or words[0] in COMMENT_OPENERS):
         words = words[1:]
-    if not (len(words) >= 3 and words[0] in _NONE_OF and words[1] in ("of", "из") and words[2] in ANAPHORS):
+    if words[:1] == ["neither"]:  # "..., but honestly neither matters much"
+        rest = words[1:5]
+    elif len(words) >= 3 and words[0] in _NONE_OF and words[1] in ("of", "из") and words[2] in ANAPHORS:
+        rest = words[3:7]
+    else:
         return False
     # "none of those matter", not "none of those can be skipped" (a denied dismissal affirms).
-    rest = words[3:7]
     return any(word.startswith(IMPORTANCE_PREFIXES) for word in rest) and not any(
         word.startswith(BELITTLING_PREFIXES) for word in words[3:]
     )

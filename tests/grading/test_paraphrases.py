@@ -126,6 +126,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
     ),
     ("ab-significance", "alpha-threshold"): (
         [
+            "Below a level we committed to before launch, say 0.05, we throw out the 'identical' assumption.",
             "When such a gap would turn up less often than one time in twenty, we rule out that nothing changed.",
             (
                 "Before launch we commit to a level, say 0.05, and if the p-value comes in below it we reject the "

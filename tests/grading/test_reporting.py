@@ -212,3 +212,13 @@ def test_a_pronoun_that_does_the_dismissing_or_others_dismissing_keeps_the_credi
     question: str, criterion: str, answer: str
 ) -> None:
     assert verdict(question, criterion, answer) == "met"
+
+
+def test_neither_matters_dismisses_both() -> None:
+    answer = "You could mention locality and pooling, but honestly neither matters much."
+    assert verdict("cnn-explained", "pooling-receptive-field", answer) == "missed"
+
+
+def test_not_mistaking_noise_for_an_effect_affirms_the_distinction() -> None:
+    answer = "We need significance so we don't mistake random fluctuations for real improvements."
+    assert verdict("ab-significance", "noise-vs-effect", answer) == "met"
