@@ -298,7 +298,7 @@ def markdown_section(
     out = ["## Every answer", ""]
     if not entries:
         return [*out, "No graded answer.", ""]
-    out += [cap_sentence(len(entries), seen), ""]
+    out += [cap_sentence(len(entries), seen) + " In input order; the evidence is marked «like this»[key point].", ""]
     for entry in entries:
         calibrated = f", calibrated {entry.calibrated:.2f}" if entry.calibrated is not None else ""
         out += [
@@ -330,7 +330,7 @@ def markdown_section(
 def cap_sentence(shown: int, seen: int) -> str:
     """Says how many answers the section shows, and why not all when it does not."""
     if shown == seen:
-        return f"{seen} graded answers, in input order; the answer's evidence is marked «like this»[key point]."
+        return f"All {seen:,} graded answers."
     return (
         f"The {shown:,} of {seen:,} graded answers most in need of review (the report keeps {shown:,} at most, so "
         "that it stays one file a browser opens); every grade is in the output file."

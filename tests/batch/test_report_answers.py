@@ -68,7 +68,7 @@ def test_markdown_section_shows_each_answer_with_evidence_marked_in_its_text() -
     assert builder.attach_texts([("a1", "The kernel slides over the image."), ("a2", "x"), ("zz", "not graded")]) == 2
     text = builder.markdown()
     section = text.split("## Every answer")[1]
-    assert "3 graded answers, in input order" in section
+    assert "All 3 graded answers. In input order" in section
     assert "### a1 · q1" in section and "Score **0.90** (llm); name: Ann Lee, group: 3." in section
     assert "| 1 | Slides a kernel | met | “kernel slides” |" in section
     assert "| 2 | Shares weights | missed |  |" in section
