@@ -162,6 +162,12 @@ class ReportBuilder:
         title: The report's heading.
         max_answers: Answers in the per-answer section at most (the most in need of review when there are more).
         pass_mark: The pass mark on 0..1; a score near it makes an answer need review.
+
+    Attributes:
+        usage: This run's requests and tokens, set by the caller before rendering.
+        earlier: Grades read back from an earlier run's output (resumed).
+        interrupted: The run was stopped; the report covers what was graded.
+        answers: The answers of the per-answer section.
     """
 
     def __init__(
