@@ -34,7 +34,7 @@ from mockint.batch.writing import (
     write_grades,
 )
 from mockint.config import Settings, load_settings
-from mockint.errors import ConfigError
+from mockint.errors import ConfigError, MockintError
 from mockint.files import MAX_ERROR_MESSAGES
 from mockint.rubrics import RubricSet, load_rubrics
 
@@ -271,6 +271,11 @@ def grade_files(
     if builder is not None and report is not None:
         usage.pricing = pricing if pricing is not None else price_for(usage.model)
         builder.usage = usage
+        # Grades carry no answer text: the per-answer section gets it from the answers files, read once more.
+        try:
+            builder.attach_texts((r.answer.id, r.answer.answer) for r in records() if r.answer is not None)
+        except MockintError as exc:
+            notice(f"{exc}; the report shows the answers without their text")
         builder.write(Path(report))
         notice(f"report written to {report}")
     interrupted = builder is not None and builder.interrupted

@@ -10,24 +10,38 @@ a few megabytes. It reports:
 * the answers where the LLM judge and the deterministic checks disagreed on the most key points,
 * fallbacks to deterministic grading and their reasons, and input errors,
 * tokens used and the estimated cost when the model's price is known (built-in list prices for a few
-  well-known models, or ``--price-in`` / ``--price-out``).
+  well-known models, or ``--price-in`` / ``--price-out``),
+* every answer: its extra columns, score, grader, verdicts with evidence, text, and what makes it need review
+  (kept within bounds by :mod:`mockint.batch.report_answers`; sortable and filterable in HTML).
 
-The HTML has its CSS inline and no external asset, so it can be mailed or archived as one file.
+The HTML (:mod:`mockint.batch.report_html`) has its CSS and script inline and no external asset, so it can be
+mailed or archived as one file.
 """
 
 from __future__ import annotations
 
 import heapq
-import html
 import re
 import statistics
 from array import array
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mockint.batch.report_answers import (
+    MAX_ANSWERS,
+    MAX_EVIDENCE_CHARS,
+    PASS_MARK,
+    AnswerEntry,
+    AnswerLog,
+    KeyPoint,
+    markdown_section,
+    number,
+    review_need,
+    short_extra,
+)
 from mockint.errors import InputError
 from mockint.models import Grade
 
@@ -146,10 +160,22 @@ class ReportBuilder:
 
     Args:
         title: The report's heading.
+        max_answers: Answers in the per-answer section at most (the most in need of review when there are more).
+        pass_mark: The pass mark on 0..1; a score near it makes an answer need review.
+
+    Attributes:
+        usage: This run's requests and tokens, set by the caller before rendering.
+        earlier: Grades read back from an earlier run's output (resumed).
+        interrupted: The run was stopped; the report covers what was graded.
+        answers: The answers of the per-answer section.
     """
 
-    def __init__(self, title: str = "mockint batch report") -> None:
+    def __init__(
+        self, title: str = "mockint batch report", *, max_answers: int = MAX_ANSWERS, pass_mark: float = PASS_MARK
+    ) -> None:
         self.title = title
+        self.pass_mark = pass_mark
+        self.answers = AnswerLog(max_answers)
         self.usage = Usage()
         self.earlier = 0
         self.interrupted = False
@@ -173,11 +199,15 @@ class ReportBuilder:
             grade.question_id,
             grade.score,
             grade.grader,
-            [(c.id, c.text, c.verdict, c.agree) for c in grade.criteria],
-            [(m.id, m.text, m.committed) for m in grade.mistakes],
+            [(c.id, c.text, c.verdict, c.agree, c.evidence) for c in grade.criteria],
+            [(m.id, m.text, m.committed, m.evidence) for m in grade.mistakes],
             grade.warnings,
             grade.error,
             grade.fallback,
+            grade.extra,
+            # Fields other helpers add to Grade (calibration, several judges): read only when there.
+            number(getattr(grade, "calibrated_score", None)),
+            number(getattr(grade, "stability", None)),
         )
 
     def add_json(self, data: Mapping[str, Any], *, earlier: bool = True) -> None:
@@ -189,16 +219,17 @@ class ReportBuilder:
         """
         self.earlier += earlier
         criteria = [
-            (str(c.get("id")), str(c.get("text", "")), str(c.get("verdict")), c.get("agree"))
+            (str(c.get("id")), str(c.get("text", "")), str(c.get("verdict")), c.get("agree"), _text(c.get("evidence")))
             for c in data.get("criteria") or []
             if isinstance(c, Mapping)
         ]
         mistakes = [
-            (str(m.get("id")), str(m.get("text", "")), bool(m.get("committed")))
+            (str(m.get("id")), str(m.get("text", "")), bool(m.get("committed")), _text(m.get("evidence")))
             for m in data.get("mistakes") or []
             if isinstance(m, Mapping)
         ]
         score = data.get("score")
+        extra = data.get("extra")
         self._add(
             data.get("id") if isinstance(data.get("id"), str) else None,
             data.get("question_id") if isinstance(data.get("question_id"), str) else None,
@@ -209,7 +240,21 @@ class ReportBuilder:
             [str(w) for w in data.get("warnings") or []],
             data.get("error") if isinstance(data.get("error"), str) else None,
             data.get("fallback") if isinstance(data.get("fallback"), str) else None,
+            extra if isinstance(extra, Mapping) else {},
+            number(data.get("calibrated_score")),
+            number(data.get("stability")),
         )
+
+    def attach_texts(self, texts: Iterable[tuple[str, str]]) -> int:
+        """Give the answers of the per-answer section their text, from ``(id, answer text)`` pairs.
+
+        Grades do not carry the answer, so the caller reads the answers files again once the run is over; only
+        the answers the section keeps take memory.
+
+        Returns:
+            How many answers got their text.
+        """
+        return self.answers.attach_texts(texts)
 
     def _add(
         self,
@@ -217,11 +262,14 @@ class ReportBuilder:
         question_id: str | None,
         score: float | None,
         grader: str | None,
-        criteria: Sequence[tuple[str, str, str, bool | None]],
-        mistakes: Sequence[tuple[str, str, bool]],
+        criteria: Sequence[tuple[str, str, str, bool | None, str | None]],
+        mistakes: Sequence[tuple[str, str, bool, str | None]],
         warnings: Sequence[str],
         error: str | None,
         fallback: str | None = None,
+        extra: Mapping[str, Any] | None = None,
+        calibrated: float | None = None,
+        stability: float | None = None,
     ) -> None:
         self._total += 1
         self._seq += 1
@@ -235,17 +283,17 @@ class ReportBuilder:
         question = self._questions.setdefault(question_id or "(none)", _Question())
         question.answers += 1
         question.score_sum += score
-        for criterion_id, text, verdict, _ in criteria:
+        for criterion_id, text, verdict, _, _ in criteria:
             row = question.criteria.setdefault(criterion_id, [text, 0, 0, 0])
             row[{"met": 1, "partial": 2}.get(verdict, 3)] += 1
-        for mistake_id, text, committed in mistakes:
+        for mistake_id, text, committed, _ in mistakes:
             row = question.mistakes.setdefault(mistake_id, [text, 0])
             if committed:
                 row[1] += 1
                 key = (question_id or "(none)", mistake_id)
                 self._mistakes[key] += 1
                 self._mistake_text.setdefault(key, text)
-        disagreeing = [criterion_id for criterion_id, _, _, agree in criteria if agree is False]
+        disagreeing = [criterion_id for criterion_id, _, _, agree, _ in criteria if agree is False]
         if disagreeing:
             # A bounded min-heap: the TOP answers with the most disagreeing key points (earliest first on ties).
             item = (len(disagreeing), -self._seq, answer_id or "", question_id or "", disagreeing, score, grader or "")
@@ -253,7 +301,8 @@ class ReportBuilder:
                 heapq.heappush(self._disagree, item)
             elif item[:2] > self._disagree[0][:2]:
                 heapq.heapreplace(self._disagree, item)
-        self._unverified += sum(1 for warning in warnings if "(unverified)" in warning)
+        unverified = sum(1 for warning in warnings if "(unverified)" in warning)
+        self._unverified += unverified
         reason = _fallback_reason(warnings, fallback)
         if reason is not None:
             reason_key, example = reason
@@ -261,6 +310,30 @@ class ReportBuilder:
             entry.count += 1
             if answer_id and len(entry.ids) < _EXAMPLES:
                 entry.ids.append(answer_id)
+        need, flags, reasons = review_need(score, len(disagreeing), fallback, unverified, stability, self.pass_mark)
+        self.answers.add(
+            AnswerEntry(
+                seq=self._seq,
+                id=answer_id or f"(line {self._seq})",
+                question_id=question_id or "(none)",
+                score=score,
+                grader=grader or "unknown",
+                calibrated=calibrated,
+                stability=stability,
+                fallback=fallback,
+                extra=short_extra(extra or {}),
+                criteria=tuple(
+                    KeyPoint(cid, verdict, ev[:MAX_EVIDENCE_CHARS] if ev else None, len(ev or ""), agree)
+                    for cid, _, verdict, agree, ev in criteria
+                ),
+                mistakes=tuple(
+                    (mid, ev[:MAX_EVIDENCE_CHARS] if ev else None) for mid, _, committed, ev in mistakes if committed
+                ),
+                need=need,
+                flags=flags,
+                reasons=reasons,
+            )
+        )
 
     # -- rendering -----------------------------------------------------------------------------------------
 
@@ -323,13 +396,20 @@ class ReportBuilder:
         return sorted(self._questions.items())
 
     def _top_mistakes(self) -> list[tuple[str, str, str, int, float]]:
-        rows = []
-        for (question_id, mistake_id), count in self._mistakes.most_common(TOP):
-            answers = self._questions[question_id].answers
-            rows.append(
-                (question_id, mistake_id, self._mistake_text[(question_id, mistake_id)], count, count / answers)
-            )
-        return rows
+        # By rate (share of the question's answers), not count: a question with many answers would else crowd
+        # out the mistake that most of another question's answers make.
+        rows = [
+            (qid, mid, self._mistake_text[(qid, mid)], count, count / self._questions[qid].answers)
+            for (qid, mid), count in self._mistakes.items()
+        ]
+        rows.sort(key=lambda row: (-row[4], -row[3], row[0], row[1]))
+        return rows[:TOP]
+
+    def _fallback_rows(self) -> list[tuple[str, _Fallback]]:
+        return sorted(self._fallbacks.items(), key=lambda item: -item[1].count)
+
+    def _key_point_texts(self) -> dict[str, dict[str, str]]:
+        return {qid: {cid: row[0] for cid, row in q.criteria.items()} for qid, q in self._questions.items()}
 
     def _top_disagreements(self) -> list[tuple[int, int, str, str, list[str], float, str]]:
         return sorted(self._disagree, reverse=True)
@@ -348,19 +428,20 @@ class ReportBuilder:
             out.append(f"| {_md(question_id)} | {question.answers} | {question.score_sum / question.answers:.2f} |")
         for question_id, question in self._question_rows():
             out += ["", f"### {_md(question_id)}: key points", ""]
-            out += ["| key point | met | partial | missed |", "|---|---:|---:|---:|"]
+            out += ["| key point | met | partial | missed | met |", "|---|---:|---:|---:|---|"]
             for criterion_id, (text, met, partial, missed) in question.criteria.items():
                 total = met + partial + missed or 1
                 out.append(
                     f"| {_md(text)} (`{criterion_id}`) | {met / total:.0%} | {partial / total:.0%} | "
-                    f"{missed / total:.0%} |"
+                    f"{missed / total:.0%} | {_text_bar(met / total)} |"
                 )
         out += ["", "## Most frequent typical mistakes", ""]
         mistakes = self._top_mistakes()
         if mistakes:
-            out += ["| mistake | question | answers | rate |", "|---|---|---:|---:|"]
+            out += ["| mistake | question | answers | rate | |", "|---|---|---:|---:|---|"]
             out += [
-                f"| {_md(text)} (`{mid}`) | {_md(qid)} | {n} | {rate:.0%} |" for qid, mid, text, n, rate in mistakes
+                f"| {_md(text)} (`{mid}`) | {_md(qid)} | {n} | {rate:.0%} | {_text_bar(rate)} |"
+                for qid, mid, text, n, rate in mistakes
             ]
         else:
             out.append("No typical mistake was made.")
@@ -378,7 +459,7 @@ class ReportBuilder:
         out += ["", "## Fallbacks to deterministic grading", ""]
         if self._fallbacks:
             out += ["| reason | answers | example answers | example message |", "|---|---:|---|---|"]
-            for reason, fallback in sorted(self._fallbacks.items(), key=lambda item: -item[1].count):
+            for reason, fallback in self._fallback_rows():
                 out.append(
                     f"| {_md(reason)} | {fallback.count} | {_md(', '.join(fallback.ids))} | "
                     f"{_md(_shorten(fallback.example))} |"
@@ -389,94 +470,14 @@ class ReportBuilder:
             out += ["", "## Input errors", "", f"{self._errors} lines could not be graded, e.g.:", ""]
             out += [f"- {_md(message)}" for message in self._error_examples]
         out += ["", "## Tokens and cost", "", *self._usage_lines(), ""]
+        out += markdown_section(self.answers.entries(), self.answers.seen, self._key_point_texts())
         return "\n".join(out)
 
     def html(self) -> str:
-        """The report as one self-contained HTML page (inline CSS and SVG, no external assets)."""
-        e = html.escape
-        parts = [
-            "<!doctype html>",
-            '<html lang="en"><head><meta charset="utf-8">',
-            f"<title>{e(self.title)}</title>",
-            f"<style>{_CSS}</style></head><body>",
-            f"<h1>{e(self.title)}</h1>",
-            *(f"<p>{e(line)}</p>" for line in self._summary_lines()),
-            "<h2>Score distribution</h2>",
-            _svg_histogram(self._histogram()),
-            "<h2>Per question</h2>",
-            _table(
-                ["question", "answers", "mean score"],
-                [[qid, str(q.answers), f"{q.score_sum / q.answers:.2f}"] for qid, q in self._question_rows()],
-                numeric=(1, 2),
-            ),
-        ]
-        for question_id, question in self._question_rows():
-            rows = []
-            for criterion_id, (text, met, partial, missed) in question.criteria.items():
-                total = met + partial + missed or 1
-                rows.append(
-                    [
-                        f"{text} ({criterion_id})",
-                        f"{met / total:.0%}",
-                        f"{partial / total:.0%}",
-                        f"{missed / total:.0%}",
-                    ]
-                )
-            parts += [
-                f"<h3>{e(question_id)}: key points</h3>",
-                _table(["key point", "met", "partial", "missed"], rows, numeric=(1, 2, 3)),
-            ]
-        parts.append("<h2>Most frequent typical mistakes</h2>")
-        mistakes = self._top_mistakes()
-        parts.append(
-            _table(
-                ["mistake", "question", "answers", "rate"],
-                [[f"{text} ({mid})", qid, str(n), f"{rate:.0%}"] for qid, mid, text, n, rate in mistakes],
-                numeric=(2, 3),
-            )
-            if mistakes
-            else "<p>No typical mistake was made.</p>"
-        )
-        parts.append("<h2>Where the LLM and the deterministic checks disagree most</h2>")
-        disagreements = self._top_disagreements()
-        parts.append(
-            _table(
-                ["answer", "question", "key points in disagreement", "score", "grader"],
-                [
-                    [aid, qid, f"{n}: {', '.join(ids)}", f"{score:.2f}", grader]
-                    for n, _, aid, qid, ids, score, grader in disagreements
-                ],
-                numeric=(3,),
-            )
-            if disagreements
-            else "<p>No disagreement (or no LLM judge).</p>"
-        )
-        if self._unverified:
-            parts.append(
-                f"<p>{self._unverified} judge verdicts quoted evidence not found in the answer (unverified).</p>"
-            )
-        parts.append("<h2>Fallbacks to deterministic grading</h2>")
-        parts.append(
-            _table(
-                ["reason", "answers", "example answers", "example message"],
-                [
-                    [reason, str(f.count), ", ".join(f.ids), _shorten(f.example)]
-                    for reason, f in sorted(self._fallbacks.items(), key=lambda item: -item[1].count)
-                ],
-                numeric=(1,),
-            )
-            if self._fallbacks
-            else "<p>None.</p>"
-        )
-        if self._errors:
-            parts.append("<h2>Input errors</h2>")
-            parts.append(f"<p>{self._errors} lines could not be graded, e.g.:</p><ul>")
-            parts += [f"<li>{e(message)}</li>" for message in self._error_examples]
-            parts.append("</ul>")
-        parts.append("<h2>Tokens and cost</h2>")
-        parts += [f"<p>{e(line)}</p>" for line in self._usage_lines()]
-        parts.append("</body></html>")
-        return "\n".join(parts) + "\n"
+        """The report as one self-contained HTML page (inline CSS, SVG and script, no external assets)."""
+        from mockint.batch.report_html import render_html
+
+        return render_html(self)
 
     def write(self, path: Path) -> None:
         """Write the report to ``path`` (Markdown or HTML by its suffix), whole or not at all.
@@ -533,44 +534,11 @@ def _shorten(text: str, limit: int = 160) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequence[int] = ()) -> str:
-    e = html.escape
-    head = "".join(f'<th class="n">{e(h)}</th>' if i in numeric else f"<th>{e(h)}</th>" for i, h in enumerate(headers))
-    body = "".join(
-        "<tr>"
-        + "".join(f'<td class="n">{e(c)}</td>' if i in numeric else f"<td>{e(c)}</td>" for i, c in enumerate(row))
-        + "</tr>"
-        for row in rows
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
-def _svg_histogram(counts: Sequence[int]) -> str:
-    width, height, gap, bottom = 600, 200, 4, 30
-    peak = max(counts) or 1
-    bar = (width - gap * (len(counts) + 1)) / len(counts)
-    shapes = []
-    for index, count in enumerate(counts):
-        x = gap + index * (bar + gap)
-        h = (height - bottom - 20) * count / peak
-        y = height - bottom - h
-        shapes.append(
-            f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}" class="bar">'
-            f"<title>{_bin_label(index)}: {count}</title></rect>"
-            f'<text x="{x + bar / 2:.1f}" y="{y - 4:.1f}" text-anchor="middle">{count}</text>'
-            f'<text x="{x + bar / 2:.1f}" y="{height - bottom + 16:.1f}" text-anchor="middle">{index / BINS:.1f}</text>'
-        )
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'role="img" aria-label="score histogram">{"".join(shapes)}</svg>'
-    )
-
-
-_CSS = (
-    "body{font:15px/1.45 system-ui,sans-serif;margin:2em auto;max-width:60em;color:#222;padding:0 1em}"
-    "h1,h2,h3{line-height:1.2}h2{margin-top:1.6em;border-bottom:1px solid #ddd}"
-    "table{border-collapse:collapse;margin:.5em 0 1em;width:100%}"
-    "th,td{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top}"
-    "th{background:#f4f4f4}td.n,th.n{text-align:right;white-space:nowrap}"
-    "svg text{font:11px system-ui,sans-serif;fill:#444}rect.bar{fill:#4a7bd0}"
-)
+def _text_bar(rate: float, width: int = 20) -> str:
+    """A rate (0..1) as a bar of ``width`` cells: full blocks for the rate, light shade for the rest."""
+    full = round(rate * width)
+    return "█" * full + "░" * (width - full)
