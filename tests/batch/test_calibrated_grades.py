@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fake_openai import FakeOpenAI
+from test_fallbacks import FailSome, write_answers
 from typer.testing import CliRunner
 
 from mockint.cli import app
@@ -23,6 +25,14 @@ EXAMPLES = REPO / "examples" / "answers.jsonl"
 # The teacher's marks out of 5 for the cnn and ab example answers; the two strong answers and the two partial
 # ones disagree with each other, so the isotonic fit has something to pool.
 TEACHER = {"cnn-strong": 2, "ab-strong": 5, "cnn-partial": 3, "ab-partial": 1, "cnn-weak": 1, "ab-weak": 0}
+
+
+@pytest.fixture
+def llm_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MOCKINT_MODEL", "fake-model")
+    monkeypatch.setenv("MOCKINT_TIMEOUT", "5")
+    monkeypatch.setenv("MOCKINT_MAX_ATTEMPTS", "1")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
 
 
 def rows(path: Path) -> list[dict[str, Any]]:
@@ -176,3 +186,37 @@ def test_a_judge_fallback_gets_no_calibrated_score_under_a_judge_calibration() -
     assert calibrator(fallback).calibrated_score is None
     assert calibrator(fallback.model_copy(update={"id": "c"})).calibrated_score is None
     assert len(said) == 1 and said[0].startswith("c.json: answers graded deterministically after a judge failure")
+
+
+def test_a_fallback_is_calibrated_once_retry_fallbacks_grades_it_with_the_judge(
+    llm_env: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    answers, labels, calibration = tmp_path / "answers.jsonl", tmp_path / "labels.jsonl", tmp_path / "c.json"
+    out = tmp_path / "grades.jsonl"
+    ids = write_answers(answers, 4)
+    write_rows(labels, [{**row, "score": 2 * (n + 1), "score_max": 10} for n, row in enumerate(rows(answers))])
+    with FakeOpenAI(handler=FailSome(set())) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        fitted = runner.invoke(app, ["calibrate", str(labels), "--out", str(calibration)])
+    assert fitted.exit_code == 0, fitted.output
+    with FakeOpenAI(handler=FailSome({"a0"})) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        first = runner.invoke(
+            app, ["grade", str(answers), "--calibration", str(calibration), "-o", str(out), "-c", "1"]
+        )
+    assert first.exit_code == 0, first.output
+    grades = rows(out)
+    # The judge grades the four answers alike, so the map is flat at the teacher's mean: (2 + 4 + 6 + 8) / 4.
+    assert [g["fallback"] is not None for g in grades] == [True, False, False, False]
+    assert [g["calibrated_score"] for g in grades] == [None, 5.0, 5.0, 5.0]
+    assert "answers graded deterministically after a judge failure (the first: 'a0') get no calibrated_score" in (
+        first.stderr
+    )
+    with FakeOpenAI(handler=FailSome(set())) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        again = runner.invoke(
+            app,
+            ["grade", str(answers), "--calibration", str(calibration), "-o", str(out), "--resume", "--retry-fallbacks"],
+        )
+    assert again.exit_code == 0, again.output
+    assert [(g["id"], g["calibrated_score"]) for g in rows(out)] == [(i, 5.0) for i in ids]
