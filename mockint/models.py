@@ -298,6 +298,9 @@ class Grade(BaseModel):
         id: The answer's id (``None`` when the input line had none).
         question_id: The rubric id.
         score: 0..1, or ``None`` when the input could not be graded (see ``error``).
+        calibrated_score: The score on the teacher's scale (0..``score_max`` of the question), from a
+            calibration (``mockint grade --calibration``); ``None`` without one, for a question it has no labels
+            for, for an input error, and for a judge fallback when the calibration was fitted on judge grades.
         grader: ``deterministic`` when no judge reply was used, ``llm`` when every verdict came from the
             judge, ``hybrid`` otherwise; ``None`` for an input error.
         model: The judge's model name, when a judge reply was used.
@@ -319,6 +322,7 @@ class Grade(BaseModel):
     id: str | None
     question_id: str | None
     score: float | None
+    calibrated_score: float | None = None
     grader: GraderKind | None
     model: str | None = None
     prompt_version: str | None = None

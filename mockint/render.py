@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from mockint.files import replace_lone_surrogates as _safe
@@ -17,7 +18,7 @@ from mockint.models import Grade, Rubric
 if TYPE_CHECKING:
     from rich.console import Console
 
-FORMATS = ("jsonl", "csv", "md", "table")
+FORMATS = ("jsonl", "csv", "md", "table", "gradebook")
 _GRADE_KEYS = (
     "id",
     "question_id",
@@ -33,6 +34,7 @@ _GRADE_KEYS = (
     "extra",
     "layers",
     "fallback",
+    "calibrated_score",
 )
 
 
@@ -78,6 +80,7 @@ class CsvWriter:
         "id",
         "question_id",
         "score",
+        "calibrated_score",
         "grader",
         "model",
         "met",
@@ -106,6 +109,7 @@ class CsvWriter:
             grade.id or "",
             grade.question_id or "",
             "" if grade.score is None else f"{grade.score:.4f}",
+            _number(grade.calibrated_score),
             grade.grader or "",
             grade.model or "",
             _names(grade, "met"),
@@ -126,6 +130,94 @@ class CsvWriter:
         """Nothing to finish: every row is complete."""
 
 
+@dataclass(frozen=True)
+class GradebookColumns:
+    """What a gradebook has columns for: the input's extra columns, and its questions' key points and mistakes.
+
+    Attributes:
+        extra: The input's other columns (e.g. the candidate's name), in order of first appearance.
+        rubrics: The rubrics of the questions answered, in order of first appearance.
+    """
+
+    extra: tuple[str, ...] = ()
+    rubrics: tuple[Rubric, ...] = ()
+
+    @classmethod
+    def collect(
+        cls, answers: Iterable[tuple[str | None, Mapping[str, Any]]], rubrics: Mapping[str, Rubric]
+    ) -> GradebookColumns:
+        """The columns for answers given as ``(question_id, extra columns)``; unknown questions get none."""
+        extra: dict[str, None] = {}
+        questions: dict[str, Rubric] = {}
+        for question_id, columns in answers:
+            extra.update(dict.fromkeys(columns))
+            if question_id is not None and question_id not in questions and question_id in rubrics:
+                questions[question_id] = rubrics[question_id]
+        return cls(tuple(extra), tuple(questions.values()))
+
+
+class GradebookWriter:
+    """A gradebook for a spreadsheet: a row per answer, a column per key point (verdict) and per mistake (0/1).
+
+    Columns: ``id``, ``question_id``, the input's extra columns, ``score``, ``calibrated_score``, ``grader``,
+    ``error``, then per question ``QUESTION/KEY_POINT`` (``met``, ``partial``, ``missed``) for each key point and
+    ``QUESTION/mistake:MISTAKE`` (``1`` committed, ``0`` not) for each typical mistake; a cell is blank where the
+    answer's question has no such column. An extra column named like one of the first ones is ``input.NAME``.
+    The header is known before the first answer is graded (from :class:`GradebookColumns`), so rows stream.
+    """
+
+    _FIRST = ("id", "question_id")
+    _SCORES = ("score", "calibrated_score", "grader", "error")
+
+    def __init__(self, stream: IO[str], columns: GradebookColumns) -> None:
+        self._stream = stream
+        self._writer = csv.writer(stream)
+        self._extra = columns.extra
+        taken = {*self._FIRST, *self._SCORES}
+        self._cells: list[tuple[str, str, str]] = []  # (question, kind, id) per key point or mistake column
+        names = [*self._FIRST, *(f"input.{key}" if key in taken else key for key in self._extra), *self._SCORES]
+        for rubric in columns.rubrics:
+            for criterion in rubric.criteria:
+                self._cells.append((rubric.id, "criterion", criterion.id))
+                names.append(f"{rubric.id}/{criterion.id}")
+            for mistake in rubric.mistakes:
+                self._cells.append((rubric.id, "mistake", mistake.id))
+                names.append(f"{rubric.id}/mistake:{mistake.id}")
+        self._writer.writerow([_safe(name) for name in names])
+        self._stream.flush()
+
+    def write(self, grade: Grade) -> None:
+        """Write one answer's row."""
+        verdicts = {c.id: c.verdict for c in grade.criteria}
+        committed = {m.id: m.committed for m in grade.mistakes}
+        cells = [
+            grade.id or "",
+            grade.question_id or "",
+            *(_cell(grade.extra.get(key)) for key in self._extra),
+            "" if grade.score is None else f"{grade.score:.4f}",
+            _number(grade.calibrated_score),
+            grade.grader or "",
+            grade.error or "",
+        ]
+        for question, kind, item in self._cells:
+            value: str = ""
+            if question == grade.question_id and kind == "criterion" and item in verdicts:
+                value = verdicts[item]
+            elif question == grade.question_id and kind == "mistake" and item in committed:
+                value = "1" if committed[item] else "0"
+            cells.append(value)
+        self._writer.writerow([_safe(cell) for cell in cells])
+        self._stream.flush()
+
+    def close(self) -> None:
+        """Nothing to finish: every row is complete."""
+
+
+def _number(value: float | None) -> str:
+    # 4 decimals like the score, trailing zeros dropped: a teacher's 7.5 stays 7.5 in the spreadsheet.
+    return "" if value is None else f"{value:.4f}".rstrip("0").rstrip(".")
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
@@ -144,7 +236,8 @@ def grade_markdown(grade: Grade) -> str:
     if grade.error is not None:
         return f"{title}\n\n**Not graded:** {grade.error}\n"
     model = f", model {grade.model}" if grade.model else ""
-    lines = [title, "", f"**Score {grade.score:.2f}** ({grade.grader}{model})", ""]
+    calibrated = "" if grade.calibrated_score is None else f" · calibrated {grade.calibrated_score:g}"
+    lines = [title, "", f"**Score {grade.score:.2f}**{calibrated} ({grade.grader}{model})", ""]
     lines += ["| key point | verdict | evidence | source |", "|---|---|---|---|"]
     for c in grade.criteria:
         evidence = f"“{_md_escape(c.evidence)}”" if c.evidence else ""
@@ -164,7 +257,8 @@ class MarkdownWriter:
 
     def __init__(self, stream: IO[str]) -> None:
         self._stream = stream
-        self._rows: list[tuple[str, str, str, str]] = []
+        self._rows: list[tuple[str, ...]] = []
+        self._calibrated = False
         stream.write("# mockint grades\n\n")
 
     def write(self, grade: Grade) -> None:
@@ -172,14 +266,18 @@ class MarkdownWriter:
         self._stream.write(_safe(grade_markdown(grade)) + "\n")
         self._stream.flush()
         score = "error" if grade.score is None else f"{grade.score:.2f}"
-        self._rows.append((grade.id or "", grade.question_id or "", score, grade.grader or ""))
+        self._calibrated = self._calibrated or grade.calibrated_score is not None
+        calibrated = _number(grade.calibrated_score)
+        self._rows.append((grade.id or "", grade.question_id or "", score, calibrated, grade.grader or ""))
 
     def close(self) -> None:
-        """Write the summary table."""
+        """Write the summary table (with a calibrated column when any answer has a calibrated score)."""
         if not self._rows:
             return
-        lines = ["## Summary", "", "| id | question | score | grader |", "|---|---|---|---|"]
-        lines += [f"| {' | '.join(_md_escape(cell) for cell in row)} |" for row in self._rows]
+        keep = [0, 1, 2, 3, 4] if self._calibrated else [0, 1, 2, 4]
+        header = ["id", "question", "score", "calibrated", "grader"]
+        lines = ["## Summary", "", f"| {' | '.join(header[i] for i in keep)} |", "|---" * len(keep) + "|"]
+        lines += [f"| {' | '.join(_md_escape(row[i]) for i in keep)} |" for row in self._rows]
         self._stream.write(_safe("\n".join(lines)) + "\n")
         self._stream.flush()
 
@@ -202,12 +300,16 @@ class TableWriter:
         table = Table(title="mockint grades", show_lines=True)
         table.add_column("answer", no_wrap=True)
         table.add_column("score", justify="right", no_wrap=True)
+        calibrated = any(grade.calibrated_score is not None for grade in self._grades)
+        if calibrated:
+            table.add_column("calibrated", justify="right", no_wrap=True)
         table.add_column("key points missed or partial", overflow="fold", ratio=1)
         table.add_column("typical mistakes made", overflow="fold", ratio=1)
         for grade in self._grades:
             who = f"{grade.id or '(no id)'}\n[dim]{grade.question_id or ''}[/dim]"
+            shown = [_number(grade.calibrated_score) or "—"] if calibrated else []
             if grade.error is not None:
-                table.add_row(_safe(who), "error", _safe(grade.error), "")
+                table.add_row(_safe(who), "error", *shown, _safe(grade.error), "")
                 continue
             missed = [
                 c.id + (" (partial)" if c.verdict == "partial" else "") for c in grade.criteria if c.verdict != "met"
@@ -216,6 +318,7 @@ class TableWriter:
             table.add_row(
                 _safe(who),
                 f"{grade.score:.2f}\n[dim]{grade.grader}[/dim]",
+                *shown,
                 _safe("\n".join(missed)) or "—",
                 _safe("\n".join([*made, *(f"⚠ {w}" for w in grade.warnings)])) or "—",
             )
@@ -224,8 +327,17 @@ class TableWriter:
             self._console.print("Full feedback, evidence and tips: --format md (or jsonl).", style="dim")
 
 
-def make_writer(fmt: str, stream: IO[str], console: Console | None = None) -> GradeWriter:
-    """The writer for an output format (``jsonl``, ``csv``, ``md``, ``table``)."""
+def make_writer(
+    fmt: str, stream: IO[str], console: Console | None = None, gradebook: GradebookColumns | None = None
+) -> GradeWriter:
+    """The writer for an output format (``jsonl``, ``csv``, ``md``, ``table``, ``gradebook``).
+
+    Args:
+        fmt: The format.
+        stream: Where the grades go.
+        console: The console of a ``table`` (default: one on ``stream``).
+        gradebook: The columns of a ``gradebook`` (default: none beyond the scores).
+    """
     if fmt == "jsonl":
         return JsonlWriter(stream)
     if fmt == "csv":
@@ -238,6 +350,8 @@ def make_writer(fmt: str, stream: IO[str], console: Console | None = None) -> Gr
 
             console = Console(file=stream)
         return TableWriter(console)
+    if fmt == "gradebook":
+        return GradebookWriter(stream, gradebook if gradebook is not None else GradebookColumns())
     raise ValueError(f"unknown format {fmt!r}")
 
 

@@ -34,7 +34,7 @@ from mockint.rubrics import RubricSet
 if TYPE_CHECKING:
     from mockint.judge import Judge
 
-__all__ = ["EvalReport", "evaluate", "render_text"]
+__all__ = ["EvalReport", "evaluate", "key_point_statistics", "render_text"]
 
 _TOP_DISAGREEMENTS = 10
 _SCALE_STEPS = (1, 2, 4, 10)
@@ -71,7 +71,8 @@ class EvalReport:
         errors: Records that could not be graded (unknown question id), one line each.
         grader: ``deterministic`` or ``llm``.
         scores: Score statistics (``n``, ``pearson``, ``spearman``, ``qwk``, ``rmse``, ``rmse_rescaled``).
-        key_points: Per ``question_id/key point``: ``n``, ``kappa``, ``balanced_f1``, plus ``all`` pooled.
+        key_points: Per ``question_id/key point``: ``n``, ``kappa``, ``balanced_f1``, ``tpr``, ``tnr``, plus
+            ``all`` pooled (see :func:`key_point_statistics`).
         llm_vs_deterministic: Score Pearson and verdict agreement/kappa, when the LLM ran.
         disagreements: The largest score disagreements.
         seconds: Time spent grading.
@@ -141,7 +142,15 @@ def score_statistics(graded: Sequence[Graded]) -> dict[str, float | None]:
     }
 
 
-def _key_point_statistics(graded: Sequence[Graded]) -> dict[str, dict[str, float | None]]:
+def key_point_statistics(graded: Sequence[Graded]) -> dict[str, dict[str, float | None]]:
+    """Agreement per key point with the human verdicts, where labels exist, and pooled over all (``all``).
+
+    Returns:
+        Per ``question_id/key point``, then ``all``: ``n`` (labels), Cohen's ``kappa`` and ``balanced_f1`` of the
+        three verdicts, and the leniency rates: ``tpr``, the share of the human ``met``/``partial`` that
+        mockint credits too (``met`` or ``partial``), and ``tnr``, the share of the human ``missed`` that mockint
+        misses too (``None`` when the human gave no such verdict).
+    """
     pairs: dict[str, tuple[list[str], list[str]]] = {}
     for item in graded:
         for criterion_id, human in item.record.labels.items():
@@ -152,14 +161,17 @@ def _key_point_statistics(graded: Sequence[Graded]) -> dict[str, dict[str, float
                 truth, predicted = pairs.setdefault(key, ([], []))
                 truth.append(human)
                 predicted.append(actual)
-    return {
-        key: {
+    result: dict[str, dict[str, float | None]] = {}
+    for key, (truth, predicted) in sorted(pairs.items(), key=lambda item: (item[0] == "all", item[0])):
+        tpr, tnr = metrics.credit_rates(truth, predicted)
+        result[key] = {
             "n": float(len(truth)),
             "kappa": metrics.cohen_kappa(truth, predicted),
             "balanced_f1": metrics.macro_f1(truth, predicted),
+            "tpr": tpr,
+            "tnr": tnr,
         }
-        for key, (truth, predicted) in sorted(pairs.items(), key=lambda item: (item[0] == "all", item[0]))
-    }
+    return result
 
 
 def question_statistics(graded: Sequence[Graded]) -> dict[str, dict[str, float | None]]:
@@ -361,7 +373,7 @@ def evaluate(
         errors=errors,
         grader="llm" if any_llm else "deterministic",
         scores=score_statistics(graded) if graded else {},
-        key_points=_key_point_statistics(graded),
+        key_points=key_point_statistics(graded),
         llm_vs_deterministic=_llm_agreement(graded),
         disagreements=disagreements,
         seconds=seconds,
@@ -425,11 +437,15 @@ def render_text(report: EvalReport) -> str:
                 f"spearman {_fmt(values['spearman'])}"
             )
     if report.key_points:
-        lines += ["", "key points with human labels (cohen kappa, balanced F1)"]
+        lines += [
+            "",
+            "key points with human labels (cohen kappa, balanced F1; TPR: of the human met/partial, the share "
+            "mockint credits; TNR: of the human missed, the share it misses; lenient: low TNR)",
+        ]
         for key, values in report.key_points.items():
             lines.append(
                 f"  {key:40s} n={int(values['n'] or 0):<5d} kappa {_fmt(values['kappa'])}  "
-                f"F1 {_fmt(values['balanced_f1'])}"
+                f"F1 {_fmt(values['balanced_f1'])}  TPR {_fmt(values.get('tpr'))}  TNR {_fmt(values.get('tnr'))}"
             )
     if report.mistakes is not None:
         lines += _mistake_lines(report.mistakes)

@@ -12,6 +12,7 @@ from collections.abc import Hashable, Sequence
 __all__ = [
     "binary_counts",
     "cohen_kappa",
+    "credit_rates",
     "linear_fit",
     "macro_f1",
     "pearson",
@@ -217,6 +218,33 @@ def precision_recall_f1(tp: int, fp: int, fn: int) -> tuple[float | None, float 
     recall = tp / (tp + fn) if tp + fn else None
     denominator = 2 * tp + fp + fn
     return precision, recall, (2 * tp / denominator if denominator else None)
+
+
+def credit_rates(
+    truth: Sequence[Hashable], predicted: Sequence[Hashable], negative: Hashable = "missed"
+) -> tuple[float | None, float | None]:
+    """True-positive and true-negative rates, every label but ``negative`` counting as credit.
+
+    A lenient grader has a high true-positive rate and a low true-negative rate: it credits what the reference
+    credits, and much of what it does not.
+
+    Args:
+        truth: The reference labels (a person's verdicts).
+        predicted: The predicted labels, same length.
+        negative: The label that gives no credit.
+
+    Returns:
+        ``(tpr, tnr)``: the share of the reference's credited items that are predicted credited (``None`` when
+        the reference credits none), and the share of its ``negative`` items that are predicted ``negative``
+        (``None`` when it has none).
+    """
+    _check_pairs_any(truth, predicted)
+    credited = [p != negative for t, p in zip(truth, predicted, strict=True) if t != negative]
+    refused = [p == negative for t, p in zip(truth, predicted, strict=True) if t == negative]
+    return (
+        sum(credited) / len(credited) if credited else None,
+        sum(refused) / len(refused) if refused else None,
+    )
 
 
 def _check_pairs_any(a: Sequence[Hashable], b: Sequence[Hashable]) -> None:

@@ -41,6 +41,7 @@ from mockint.rubrics import RubricSet, load_rubrics
 if TYPE_CHECKING:
     from mockint.batch.provider import ExportSummary
     from mockint.judge import BatchStatus, JudgeStack
+    from mockint.models import Grade
 
 __all__ = ["GradeRun", "export_files", "grade_files"]
 
@@ -180,6 +181,7 @@ def grade_files(
     progress: Callable[[int | None], ProgressBar] | None = None,
     notice: Say = _quiet,
     error: Say = _quiet,
+    calibration: str | Path | None = None,
 ) -> GradeRun:
     """Grade answer files against the rubrics: one output record per input record, in input order.
 
@@ -192,7 +194,8 @@ def grade_files(
         settings: Model, server, limits; default: :func:`~mockint.config.load_settings`. The LLM judge is used
             when ``settings.use_llm`` is true.
         out: The output file; default: ``stdout``. JSONL output to a file is written durably (resumable).
-        output_format: ``jsonl``, ``csv``, ``md`` or ``table``.
+        output_format: ``jsonl``, ``csv``, ``md``, ``table`` or ``gradebook`` (a column per key point and mistake
+            of the questions in ``files``, which are read once more first to find them).
         stdout: Where the output goes without ``out``; default: ``sys.stdout``.
         resume: Keep the answers already in ``out`` (JSONL) and append the rest.
         retry_fallbacks: With ``resume``: also re-grade the fallbacks in ``out``, in place.
@@ -211,12 +214,15 @@ def grade_files(
         progress: Makes a progress display (see :func:`terminal_progress`); none by default.
         notice: Says a one-line notice (what was done, the judge stopping, files fixed up).
         error: Says a one-line error (a bad record, a batch output problem).
+        calibration: A ``calibration.json`` (``mockint calibrate``): each grade gets ``calibrated_score`` on the
+            teacher's scale (see :class:`~mockint.review.calibration.Calibrator` for the grades that get none).
 
     Returns:
         What happened; the grades are in ``out`` (or ``stdout``).
 
     Raises:
         ConfigError: ``batch_api`` or ``retry_fallbacks`` (live) without an LLM server configured.
+        InputError: The calibration was fitted on other rubrics, another grader, model, prompt or layers.
         MockintError: A file cannot be read or written, or the rubrics are invalid.
     """
     settings = settings if settings is not None else load_settings()
@@ -228,6 +234,19 @@ def grade_files(
     paths = [Path(file) for file in files]
     out_path = Path(out) if out is not None else None
     records = _reader(paths, max_answer_chars or settings.max_answer_chars, notice)
+    # Loaded and checked before any answer is graded: a stale calibration must not cost a run.
+    calibrate = None
+    if calibration is not None:
+        judged = settings.use_llm or batch_api or bool(import_batch)
+        calibrate = _calibrator(Path(calibration), settings, rubric_set, judged, notice)
+    gradebook = None
+    if output_format == "gradebook":
+        from mockint.render import GradebookColumns
+
+        gradebook = GradebookColumns.collect(
+            ((r.answer.question_id, r.answer.extra) if r.answer else (r.raw_question_id, r.extra) for r in records()),
+            rubric_set,
+        )
 
     builder = ReportBuilder() if report is not None else None
     state, retry, kept_fallbacks = open_existing(
@@ -249,6 +268,8 @@ def grade_files(
         progress,
         notice,
         error,
+        calibrate,
+        gradebook,
     )
     try:
         if batch_api or import_batch:
@@ -280,6 +301,25 @@ def grade_files(
         notice(f"report written to {report}")
     interrupted = builder is not None and builder.interrupted
     return GradeRun(summary=summary, usage=usage, failed=failed, fallbacks=fallbacks, interrupted=interrupted)
+
+
+def _calibrator(
+    path: Path, settings: Settings, rubric_set: RubricSet, judged: bool, notice: Say
+) -> Callable[[Grade], Grade]:
+    from mockint.prompts import prompt_version
+    from mockint.review.calibration import Calibrator
+    from mockint.review.fitting import deterministic_layers
+
+    # A judged run is refused a calibration of deterministic grades, and the reverse.
+    return Calibrator.from_file(
+        path,
+        rubric_set,
+        grader="llm" if judged else "deterministic",
+        model=settings.model if judged else None,
+        prompt_version=prompt_version("judge") if judged else None,
+        layers=deterministic_layers(),
+        notice=notice,
+    )
 
 
 def _live(

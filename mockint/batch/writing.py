@@ -21,7 +21,7 @@ from mockint.errors import InputError
 if TYPE_CHECKING:
     from mockint.batch.answers import Record
     from mockint.models import Grade
-    from mockint.render import GradeWriter
+    from mockint.render import GradebookColumns, GradeWriter
 
 Say = Callable[[str], None]
 
@@ -112,6 +112,9 @@ class RunOutput:
     progress: Callable[[int | None], ProgressBar] | None
     notice: Say
     error: Say
+    # Applied to each grade before it is written and counted (``--calibration`` adds the calibrated score).
+    calibrate: Callable[[Grade], Grade] | None = None
+    gradebook: GradebookColumns | None = None
 
 
 def open_writer(output: RunOutput) -> tuple[GradeWriter, Callable[[], None]]:
@@ -131,7 +134,7 @@ def open_writer(output: RunOutput) -> tuple[GradeWriter, Callable[[], None]]:
             stream = out.open("w", encoding="utf-8", newline="")
         except OSError as exc:
             raise InputError(f"{out}: cannot write ({exc.strerror}); check the path and permissions") from None
-    writer = make_writer(output.output_format, stream)
+    writer = make_writer(output.output_format, stream, gradebook=output.gradebook)
 
     def close() -> None:
         writer.close()
@@ -163,6 +166,8 @@ def write_grades(
 
     def emitter(advance: Callable[[], None] | None) -> Callable[[Grade], None]:
         def emit(grade_: Grade) -> None:
+            if output.calibrate is not None:
+                grade_ = output.calibrate(grade_)
             writer.write(grade_)
             if builder is not None:
                 builder.add(grade_)

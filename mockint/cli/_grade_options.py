@@ -20,6 +20,7 @@ class OutputFormat(StrEnum):
     csv = "csv"
     md = "md"
     table = "table"
+    gradebook = "gradebook"
 
 
 _SUFFIX_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".md": "md"}
@@ -28,10 +29,13 @@ _SCALE_PANEL = "Scale, resume and reports"
 
 
 def choose_format(fmt: OutputFormat | None, out: Path | None) -> str:
-    """The output format: ``--format``, else from ``--out``'s suffix, else table on a terminal, else jsonl."""
+    """The output format: ``--format``, else from ``--out``'s suffix (``.gradebook.csv``: gradebook), else table on
+    a terminal, else jsonl."""
     if fmt is not None:
         return fmt.value
     if out is not None:
+        if out.name.lower().endswith(".gradebook.csv"):
+            return "gradebook"
         return _SUFFIX_FORMATS.get(out.suffix.lower(), "jsonl")
     return "table" if sys.stdout.isatty() else "jsonl"
 
@@ -45,7 +49,8 @@ FormatOption = Annotated[
     typer.Option(
         "--format",
         "-f",
-        help="jsonl, csv, md or table. Default: from --out's suffix; table on a terminal, else jsonl.",
+        help="jsonl, csv, md, table or gradebook (CSV, a column per key point and mistake). Default: from "
+        "--out's suffix (.gradebook.csv: gradebook); table on a terminal, else jsonl.",
     ),
 ]
 NoLlmOption = Annotated[bool, typer.Option("--no-llm", help="Grade deterministically; never call an LLM.")]
@@ -188,6 +193,15 @@ MaxAnswerCharsOption = Annotated[
         rich_help_panel=_SCALE_PANEL,
     ),
 ]
+CalibrationOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--calibration",
+        metavar="FILE",
+        help="Add calibrated_score, on the teacher's scale, from a calibration.json of `mockint calibrate`; "
+        "refused for other rubrics, grader, model or prompt.",
+    ),
+]
 PollIntervalOption = Annotated[
     float,
     typer.Option("--poll-interval", min=0.0, help="Seconds between batch status polls.", rich_help_panel=_BATCH_PANEL),
@@ -216,6 +230,7 @@ def check_options(
     report: Path | None,
     price_in: float | None,
     price_out: float | None,
+    calibration: Path | None = None,
 ) -> None:
     """Refuse contradictory options before any work is done, each in one line that says what to drop."""
     if export_batch is not None:
@@ -230,6 +245,7 @@ def check_options(
                 ("--batch-api", batch_api),
                 ("--no-llm", no_llm),
                 ("--rpm/--tpm", rpm is not None or tpm is not None),
+                ("--calibration", calibration is not None),
             )
             if given
         ]

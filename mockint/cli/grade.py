@@ -14,6 +14,7 @@ from mockint.cli._common import RubricsOption, error, notice, sigterm_as_ctrl_c,
 from mockint.cli._grade_options import (
     BatchApiOption,
     BatchIdOption,
+    CalibrationOption,
     ConcurrencyOption,
     ExportBatchOption,
     FailOnFallbackOption,
@@ -65,6 +66,7 @@ def grade(
     batch_id: BatchIdOption = None,
     max_answer_chars: MaxAnswerCharsOption = None,
     poll_interval: PollIntervalOption = 30.0,
+    calibration: CalibrationOption = None,
 ) -> None:
     """Grade written answers against the rubrics.
 
@@ -101,6 +103,7 @@ def grade(
         report=report,
         price_in=price_in,
         price_out=price_out,
+        calibration=calibration,
     )
     settings = load_settings(model=model, no_llm=no_llm, rate_limit_patience=rate_limit_patience)
     if export_batch is not None:
@@ -142,6 +145,7 @@ def grade(
         progress=terminal_progress if sys.stderr.isatty() and (out is not None or output_format == "table") else None,
         notice=notice,
         error=error,
+        calibration=calibration,
     )
     if run.interrupted:
         raise typer.Exit(130)

@@ -16,6 +16,7 @@ from mockint._lazy import lazy_attributes
 __all__ = [
     "Calibration",
     "CalibrationRun",
+    "Calibrator",
     "Label",
     "LabelsJournal",
     "LineCommands",
@@ -41,6 +42,7 @@ __all__ = [
 if TYPE_CHECKING:
     from mockint.review.calibration import (
         Calibration,
+        Calibrator,
         apply_calibration,
         check_calibration,
         fit_calibration,
@@ -58,6 +60,7 @@ if TYPE_CHECKING:
 
 _LAZY = {
     "Calibration": "mockint.review.calibration",
+    "Calibrator": "mockint.review.calibration",
     "apply_calibration": "mockint.review.calibration",
     "check_calibration": "mockint.review.calibration",
     "fit_calibration": "mockint.review.calibration",

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,6 +39,7 @@ __all__ = [
     "MIN_QUESTION_LABELS",
     "PRIOR_WEIGHT",
     "Calibration",
+    "Calibrator",
     "IsotonicMap",
     "Scored",
     "apply_calibration",
@@ -498,3 +499,83 @@ def with_calibrated_score(record: Mapping[str, Any], calibration: Calibration) -
         InputError: The grade's question was not among the labelled ones (see :meth:`Calibration.covers`).
     """
     return {**record, "calibrated_score": apply_calibration(record, calibration)}
+
+
+class Calibrator:
+    """Adds ``calibrated_score`` to each grade of a run (``mockint grade --calibration``).
+
+    A grade gets no calibrated score (``None``) when it is an input error, when its question had no labels (said
+    once per question through ``notice``), or when it is a judge fallback under a calibration fitted on judge
+    grades: a deterministic score is not on the scale the judge's map was fitted to (said once per run).
+
+    Args:
+        calibration: The calibration, already checked with :func:`check_calibration` for the run's rubrics.
+        notice: Says a one-line notice.
+        where: The calibration file's name, for messages.
+    """
+
+    def __init__(
+        self, calibration: Calibration, *, notice: Callable[[str], None] | None = None, where: str = "calibration"
+    ) -> None:
+        self.calibration = calibration
+        self._notice = notice
+        self._where = where
+        self._uncovered: set[str] = set()
+        self._fallback_said = False
+
+    @classmethod
+    def from_file(
+        cls,
+        path: Path,
+        rubrics: Mapping[str, Rubric],
+        *,
+        grader: str,
+        model: str | None = None,
+        prompt_version: str | None = None,
+        layers: Sequence[str] | None = None,
+        notice: Callable[[str], None] | None = None,
+    ) -> Calibrator:
+        """Load a calibration file and refuse it for other rubrics or grades (see :func:`check_calibration`).
+
+        Raises:
+            InputError: The file is bad, or was fitted on other rubrics, another grader, model, prompt or layers.
+        """
+        calibration = load_calibration(path)
+        check_calibration(
+            calibration,
+            rubrics,
+            grader=grader,
+            model=model,
+            prompt_version=prompt_version,
+            layers=layers,
+            where=str(path),
+        )
+        return cls(calibration, notice=notice, where=str(path))
+
+    def _say(self, message: str) -> None:
+        if self._notice is not None:
+            self._notice(message)
+
+    def __call__(self, grade: Grade) -> Grade:
+        """The grade with its calibrated score (the same grade when it gets none)."""
+        if grade.error is not None or grade.score is None:
+            return grade
+        if self.calibration.grader != "deterministic" and grade.fallback is not None:
+            if not self._fallback_said:
+                self._fallback_said = True
+                self._say(
+                    f"{self._where}: answers graded deterministically after a judge failure (the first: "
+                    f"{grade.id!r}) get no calibrated_score, the map is for judge grades; re-grade them with "
+                    "--resume --retry-fallbacks"
+                )
+            return grade
+        if not self.calibration.covers(grade.question_id):
+            question = str(grade.question_id)
+            if question not in self._uncovered:
+                self._uncovered.add(question)
+                self._say(
+                    f"{self._where}: question {question!r} has no labels in the calibration, so its answers get no "
+                    "calibrated_score; label some with `mockint review` and calibrate again"
+                )
+            return grade
+        return grade.model_copy(update={"calibrated_score": apply_calibration(grade, self.calibration)})

@@ -16,6 +16,7 @@ from mockint.authoring.draft import write_drafts
 from mockint.authoring.evaluation import (
     Graded,
     evaluate,
+    key_point_statistics,
     kind_statistics,
     mistake_statistics,
     question_statistics,
@@ -24,7 +25,7 @@ from mockint.authoring.labels import LabelRecord, read_labels
 from mockint.authoring.sources import read_bank
 from mockint.cli import app
 from mockint.errors import InputError
-from mockint.models import MistakeResult
+from mockint.models import MistakeResult, Verdict
 from mockint.rubrics import load_rubrics
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "authoring"
@@ -350,3 +351,43 @@ def test_extra_fields_and_csv_mistakes(tmp_path: Path) -> None:
     )  # fmt: skip
     (record,) = read_labels([json_path])
     assert record.mistakes is None and record.kind == "salad"
+
+
+def _labelled(question_id: str, human: dict[str, Verdict], mockint: dict[str, Verdict]) -> Graded:
+    record = LabelRecord("a", question_id, "answer", 5, 10, labels=human)
+    return Graded(record, 0.5, None, mockint, mockint)
+
+
+def test_key_point_leniency_rates_hand_computed() -> None:
+    graded = [
+        _labelled("q", {"k1": "met", "k2": "missed"}, {"k1": "met", "k2": "met"}),
+        _labelled("q", {"k1": "partial", "k2": "missed"}, {"k1": "missed", "k2": "missed"}),
+        _labelled("q", {"k1": "missed", "k2": "missed"}, {"k1": "missed", "k2": "partial"}),
+        _labelled("r", {"k1": "met"}, {"k1": "partial"}),
+        # A label for a key point mockint did not grade (another rubric's id) is left out.
+        _labelled("r", {"gone": "missed"}, {"k1": "met"}),
+    ]
+    stats = key_point_statistics(graded)
+    assert list(stats) == ["q/k1", "q/k2", "r/k1", "all"]
+    # q/k1: the human credits 2 (met, partial), mockint credits the met one: TPR 1/2; 1 missed, missed too: TNR 1.
+    assert (stats["q/k1"]["tpr"], stats["q/k1"]["tnr"]) == (0.5, 1.0)
+    # q/k2: the human credits none; 3 missed, of which mockint misses 1 (met and partial are credit): TNR 1/3.
+    assert stats["q/k2"]["tpr"] is None and stats["q/k2"]["tnr"] == pytest.approx(1 / 3)
+    # r/k1: partial credit for a met is still credit.
+    assert (stats["r/k1"]["tpr"], stats["r/k1"]["tnr"]) == (1.0, None)
+    # all: credited 3, credited by mockint 2; missed 4, missed by mockint 2.
+    assert stats["all"]["n"] == 7 and stats["all"]["tpr"] == pytest.approx(2 / 3) and stats["all"]["tnr"] == 0.5
+
+
+def test_eval_prints_the_leniency_rates_beside_kappa(bank_rubrics: Path) -> None:
+    text = runner.invoke(app, ["eval", str(LABELS), "--rubrics", str(bank_rubrics), "--no-llm"]).stdout
+    report = json.loads(
+        runner.invoke(app, ["eval", str(LABELS), "--rubrics", str(bank_rubrics), "--no-llm", "-f", "json"]).stdout
+    )
+    assert {"q-stack/push", "all"} <= set(report["key_points"])
+    for key, values in report["key_points"].items():
+        line = next(line for line in text.splitlines() if line.startswith(f"  {key} "))
+        tpr = "n/a" if values["tpr"] is None else f"{values['tpr']:.3f}"
+        tnr = "n/a" if values["tnr"] is None else f"{values['tnr']:.3f}"
+        assert line.endswith(f"TPR {tpr}  TNR {tnr}"), line
+    assert "TNR: of the human missed, the share it misses" in text

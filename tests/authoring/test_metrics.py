@@ -83,3 +83,16 @@ def test_precision_recall_f1_undefined_cases() -> None:
     assert metrics.binary_counts([], []) == (0, 0, 0)
     with pytest.raises(ValueError):
         metrics.binary_counts([True], [])
+
+
+def test_credit_rates_hand_computed() -> None:
+    truth = ["met", "partial", "met", "missed", "missed", "missed", "missed"]
+    predicted = ["met", "met", "missed", "partial", "missed", "met", "missed"]
+    # Credited by the human: met, partial, met -> mockint credits the first two: TPR 2/3.
+    # Missed by the human: four -> mockint misses two of them: TNR 2/4.
+    assert metrics.credit_rates(truth, predicted) == pytest.approx((2 / 3, 0.5))
+    assert metrics.credit_rates(["met", "met"], ["partial", "missed"]) == (0.5, None)
+    assert metrics.credit_rates(["missed"], ["missed"]) == (None, 1.0)
+    assert metrics.credit_rates([True, False, False], [True, True, False], negative=False) == (1.0, 0.5)
+    with pytest.raises(ValueError, match="differ in length"):
+        metrics.credit_rates(["met"], [])

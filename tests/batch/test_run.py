@@ -129,6 +129,7 @@ def test_durable_writer_appends_whole_lines(tmp_path: Path) -> None:
     assert list(json.loads(lines[0])) == [
         "id", "question_id", "score", "grader", "model", "prompt_version",
         "criteria", "mistakes", "feedback", "warnings", "error", "extra", "layers", "fallback",
+        "calibrated_score",
     ]  # fmt: skip
 
 
