@@ -69,6 +69,7 @@ SamplesOption = Annotated[
     int,
     typer.Option(
         "--samples",
+        metavar="N",
         min=1,
         max=20,
         help="Ask the judge model N times per answer (N requests, at --samples-temperature) and vote like "
@@ -80,6 +81,7 @@ SamplesTemperatureOption = Annotated[
     float | None,
     typer.Option(
         "--samples-temperature",
+        metavar="T",
         min=0.0,
         max=2.0,
         help="Sampling temperature of --samples (default 0.7; one sample is graded at 0).",

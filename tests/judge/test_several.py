@@ -117,6 +117,19 @@ def test_plurality_agreement_and_stability_by_hand() -> None:
     assert stability([["met"]]) is None
 
 
+def test_a_sample_number_changes_the_fingerprint_and_one_judge_keeps_its_old_one() -> None:
+    from mockint.judge import OpenAIJudge
+
+    plain = OpenAIJudge("m", base_url="http://127.0.0.1:9/v1", api_key="k")
+    first = OpenAIJudge("m", base_url="http://127.0.0.1:9/v1", api_key="k", temperature=0.7, sample=1)
+    second = OpenAIJudge("m", base_url="http://127.0.0.1:9/v1", api_key="k", temperature=0.7, sample=2)
+    # The single judge's key is what it always was, so existing caches still hit.
+    assert plain.fingerprint()["temperature"] == 0 and isinstance(plain.fingerprint()["temperature"], int)
+    assert "sample" not in plain.fingerprint()
+    assert first.fingerprint() != second.fingerprint() != plain.fingerprint()
+    assert first.request_body("an answer", load_rubrics().get_rubric(QUESTION))["temperature"] == 0.7
+
+
 # -- three judges through the CLI --------------------------------------------------------------------------------
 
 
@@ -301,4 +314,12 @@ def test_bad_options_are_one_line_errors(
     code, _, stderr = grade(answers_file(tmp_path, "A CNN slides a filter."), *options)
     assert code == 1
     assert message in stderr
+    assert len(stderr.strip().splitlines()) == 1, stderr
+
+
+@pytest.mark.parametrize("options", [["--judge-models", "a,b"], ["--samples", "3"]])
+def test_several_judges_without_a_server_is_a_one_line_error(tmp_path: Path, options: list[str]) -> None:
+    code, _, stderr = grade(answers_file(tmp_path, "A CNN slides a filter."), *options)
+    assert code == 1
+    assert f"{options[0]} needs a server: set OPENAI_BASE_URL" in stderr
     assert len(stderr.strip().splitlines()) == 1, stderr
