@@ -25,6 +25,10 @@ for every key point, and small enough that a runaway reply (a model repeating it
 # (config must not import the judge package; a test checks they agree).
 DEFAULT_RATE_LIMIT_PATIENCE = 300.0
 DEFAULT_BREAKER_COOLDOWN = 30.0
+DEFAULT_SAMPLES_TEMPERATURE = 0.7
+"""Temperature of ``--samples``: high enough that a model's doubts show as different verdicts, low enough that
+each sample is still a careful grade (OpenAI's and most servers' default is 1.0)."""
+MAX_SAMPLES = 20
 # A local server (Ollama, llama.cpp, vLLM, LM Studio) ignores the key, but the openai SDK insists on one.
 LOCAL_PLACEHOLDER_KEY = "not-needed"
 
@@ -50,6 +54,11 @@ class Settings(BaseModel):
         home: ``MOCKINT_HOME``, else the platform's user data folder: where mockint keeps its own files.
         max_answer_chars: Longest answer graded (``MOCKINT_MAX_ANSWER_CHARS``, ``--max-answer-chars``); a longer
             one is an error record.
+        judge_models: ``--judge-models``: grade each answer with each of these models and vote (``model`` is then
+            the first); empty for one judge.
+        samples: ``--samples``: ask each judge model this many times, at ``samples_temperature``, and vote.
+        samples_temperature: ``--samples-temperature``: the sampling temperature when ``samples`` > 1 (grading with
+            one sample is at temperature 0).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -66,6 +75,26 @@ class Settings(BaseModel):
     breaker_cooldown: float = DEFAULT_BREAKER_COOLDOWN
     home: Path
     max_answer_chars: int = DEFAULT_MAX_ANSWER_CHARS
+    judge_models: tuple[str, ...] = ()
+    samples: int = 1
+    samples_temperature: float = DEFAULT_SAMPLES_TEMPERATURE
+
+    def panel(self) -> list[tuple[str, int | None]]:
+        """The judges each answer is graded by: ``(model, sample number or None)``, in voting order.
+
+        Returns:
+            One ``(model, None)`` for a single judge; each of ``judge_models`` in turn; with ``samples`` > 1, each
+            model's samples ``1..samples``.
+        """
+        models = self.judge_models or (self.model,)
+        if self.samples > 1:
+            return [(model, sample) for model in models for sample in range(1, self.samples + 1)]
+        return [(model, None) for model in models]
+
+    @property
+    def several_judges(self) -> bool:
+        """Whether each answer is graded by more than one judge (and the verdicts are voted on)."""
+        return len(self.panel()) > 1
 
     def key_for_client(self) -> str:
         """The key to hand to the SDK: the real one, or a placeholder for a keyless local server."""
@@ -124,6 +153,9 @@ def load_settings(
     no_llm: bool = False,
     rate_limit_patience: float | None = None,
     env: Mapping[str, str] | None = None,
+    judge_models: str | None = None,
+    samples: int = 1,
+    samples_temperature: float | None = None,
 ) -> Settings:
     """Build settings from flags, falling back to environment variables.
 
@@ -132,23 +164,36 @@ def load_settings(
         no_llm: ``--no-llm``: never call a judge.
         rate_limit_patience: ``--rate-limit-patience``; overrides ``MOCKINT_RATE_LIMIT_PATIENCE``.
         env: The environment to read (``os.environ`` by default).
+        judge_models: ``--judge-models``: comma-separated models, each grading every answer.
+        samples: ``--samples``: requests per answer and model, voted on (1: one request, at temperature 0).
+        samples_temperature: ``--samples-temperature``; default :data:`DEFAULT_SAMPLES_TEMPERATURE`.
 
     Returns:
         The settings; ``use_llm`` says whether a judge will be built.
 
     Raises:
-        ConfigError: ``--model`` was given with ``--no-llm``, or a numeric variable is invalid.
+        ConfigError: ``--model`` was given with ``--no-llm``, several judges were asked for without a server or
+            with a contradicting option, or a numeric variable is invalid.
     """
     env = os.environ if env is None else env
+    models = _judge_models(judge_models, model=model, no_llm=no_llm, samples=samples, temperature=samples_temperature)
+
     key_text = env.get("OPENAI_API_KEY", "").strip()
     api_key = SecretStr(key_text) if key_text else None
     base_url = env.get("OPENAI_BASE_URL", "").strip() or None
     chosen_model = (model or env.get("MOCKINT_MODEL", "").strip() or DEFAULT_MODEL).strip()
+    if models:
+        chosen_model = models[0]
     if model and no_llm:
         raise ConfigError("--model and --no-llm contradict each other; drop one of them")
     if no_llm:
         use_llm, reason = False, "--no-llm given"
     elif api_key is None and base_url is None:
+        if models or samples > 1:
+            raise ConfigError(
+                f"{'--judge-models' if models else '--samples'} needs a server: set OPENAI_BASE_URL (local server) "
+                "or OPENAI_API_KEY (OpenAI)"
+            )
         if model:
             raise ConfigError(
                 f"--model {model} needs a server: set OPENAI_BASE_URL (local server) or OPENAI_API_KEY "
@@ -176,4 +221,34 @@ def load_settings(
         breaker_cooldown=_seconds(env, "MOCKINT_BREAKER_COOLDOWN", DEFAULT_BREAKER_COOLDOWN, "30"),
         home=Path(home_raw).expanduser() if home_raw else _default_home(),
         max_answer_chars=env_limit("MOCKINT_MAX_ANSWER_CHARS", DEFAULT_MAX_ANSWER_CHARS, env),
+        judge_models=tuple(models) if len(models) > 1 else (),
+        samples=samples,
+        samples_temperature=DEFAULT_SAMPLES_TEMPERATURE if samples_temperature is None else samples_temperature,
     )
+
+
+def _judge_models(
+    raw: str | None, *, model: str | None, no_llm: bool, samples: int, temperature: float | None
+) -> list[str]:
+    """The models of ``--judge-models``, checked along with ``--samples`` (one-line errors that say the fix)."""
+    if not 1 <= samples <= MAX_SAMPLES:
+        raise ConfigError(f"--samples must be 1..{MAX_SAMPLES}, not {samples}; e.g. --samples 3")
+    if temperature is not None and not (math.isfinite(temperature) and 0 <= temperature <= 2):
+        raise ConfigError(f"--samples-temperature must be 0..2, not {temperature:g}; e.g. --samples-temperature 0.7")
+    if temperature is not None and samples == 1:
+        raise ConfigError("--samples-temperature sets the temperature of --samples; add e.g. --samples 3")
+    if no_llm and (raw is not None or samples > 1):
+        raise ConfigError("--judge-models and --samples ask LLM judges; drop them or --no-llm")
+    if raw is None:
+        return []
+    if model:
+        raise ConfigError("--model and --judge-models both choose the judge; give the models in --judge-models only")
+    models = [name.strip() for name in raw.split(",")]
+    if not all(models):
+        raise ConfigError(f"--judge-models {raw!r} has an empty name; give models separated by commas, e.g. a,b,c")
+    twice = sorted({name for name in models if models.count(name) > 1})
+    if twice:
+        raise ConfigError(
+            f"--judge-models names {', '.join(twice)} more than once; to ask one model several times use --samples"
+        )
+    return models

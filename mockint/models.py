@@ -317,6 +317,10 @@ class Grade(BaseModel):
             ``connection``, ``http_<status>``, ``invalid_reply``, ``refusal``, ``bad_response``, ``circuit_open``,
             ``batch_missing``, ...); the grade is then deterministic. ``None`` otherwise, also when the judge was
             not asked because the answer had no gradeable text (asking again would not change that).
+        judges: With several judges (``--judge-models``, ``--samples``): each one's model and score, in the order
+            asked; ``None`` with one judge or none.
+        stability: With several judges: how far they agreed, 0..1 (1.0: every judge gave every key point the
+            same verdict; see :func:`mockint.judge.several.stability`); ``None`` when fewer than two answered.
     """
 
     id: str | None
@@ -333,6 +337,25 @@ class Grade(BaseModel):
     error: str | None = None
     extra: dict[str, Any] = Field(default_factory=dict)
     layers: list[str] = Field(default_factory=list)
+    fallback: str | None = None
+    judges: list[JudgeScore] | None = None
+    stability: float | None = None
+
+
+class JudgeScore(BaseModel):
+    """What one of several judges made of an answer (``judges`` of the grade output contract).
+
+    Attributes:
+        model: The judge's model.
+        sample: With ``--samples``: which sample this is (1, 2, ...); ``None`` otherwise.
+        score: The score this judge alone would have given (its verified verdicts, the deterministic ones where
+            its evidence failed the checks); ``None`` when it failed.
+        fallback: Why it failed (a :attr:`Grade.fallback` reason code); ``None`` when it answered.
+    """
+
+    model: str
+    sample: int | None = None
+    score: float | None
     fallback: str | None = None
 
 
@@ -378,6 +401,8 @@ class JudgeResult(BaseModel):
         incomplete: ``None`` for a reply that meets the contract; for one that still broke it after the
             re-ask, what was wrong with it: ``reply`` then holds only its usable verdicts, and the ids it lacks
             are graded deterministically. Such a result is never cached.
+        panel: With several judges: each one's result (or failure), in the order asked; ``reply`` is then the
+            first answering judge's, and grading votes over the panel.
     """
 
     reply: JudgeReply
@@ -385,6 +410,30 @@ class JudgeResult(BaseModel):
     prompt_version: str
     requests: int = 1
     incomplete: str | None = None
+    panel: list[PanelMember] = Field(default_factory=list)
+
+
+class PanelMember(BaseModel):
+    """One of several judges asked about one answer, and what it replied (or why it failed).
+
+    Attributes:
+        model: The judge's model.
+        sample: With ``--samples``: the sample's number (1, 2, ...); ``None`` otherwise.
+        result: Its validated reply; ``None`` when it failed.
+        reason: Why it failed (a :class:`~mockint.errors.JudgeError` reason); ``None`` when it answered.
+        error: The failure's one-line message.
+    """
+
+    model: str
+    sample: int | None = None
+    result: JudgeResult | None = None
+    reason: str | None = None
+    error: str | None = None
+
+    @property
+    def label(self) -> str:
+        """The member as messages name it: ``model`` or ``model#sample``."""
+        return self.model if self.sample is None else f"{self.model}#{self.sample}"
 
 
 def normalise_id(value: Any) -> str:
@@ -401,3 +450,6 @@ def normalise_id(value: Any) -> str:
 
 
 ID_RE = re.compile(_ID_PATTERN)
+
+JudgeResult.model_rebuild()
+Grade.model_rebuild()

@@ -41,7 +41,11 @@ _GRADE_KEYS = (
 def grade_to_json(grade: Grade) -> dict[str, Any]:
     """The grade as the JSON object of the grade output contract (keys in contract order)."""
     data = grade.model_dump(mode="json")
-    return {key: data[key] for key in _GRADE_KEYS}
+    record = {key: data[key] for key in _GRADE_KEYS}
+    if grade.judges is not None:  # several judges: the contract's documented additions
+        record["judges"] = data["judges"]
+        record["stability"] = data["stability"]
+    return record
 
 
 class GradeWriter(Protocol):
@@ -91,6 +95,7 @@ class CsvWriter:
         "error",
         "feedback",
         "fallback",
+        "stability",
     ]
 
     def __init__(self, stream: IO[str]) -> None:
@@ -120,6 +125,7 @@ class CsvWriter:
             grade.error or "",
             grade.feedback,
             grade.fallback or "",
+            "" if grade.stability is None else f"{grade.stability:.4f}",
             *(_cell(grade.extra.get(key)) for key in self._extra_columns),
             json.dumps(others, ensure_ascii=False) if others else "",
         ]

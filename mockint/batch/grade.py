@@ -125,6 +125,7 @@ def export_files(
     from mockint.judge import OpenAIJudge
 
     settings = settings if settings is not None else load_settings()
+    _single_judge_only(settings, "--export-batch")
     rubric_set = rubrics if isinstance(rubrics, RubricSet) else load_rubrics(rubrics)
     paths = [Path(file) for file in files]
     target = Path(path)
@@ -155,6 +156,12 @@ def export_files(
             "which splits automatically (vLLM run-batch has no such limit)"
         )
     return summary
+
+
+def _single_judge_only(settings: Settings, option: str) -> None:
+    if settings.several_judges:
+        what = "--judge-models" if settings.judge_models else "--samples"
+        raise ConfigError(f"{what} is not supported with {option} yet; grade live, or with one judge")
 
 
 def grade_files(
@@ -230,6 +237,8 @@ def grade_files(
         # Re-graded without a judge, a fallback would lose the record that the judge never graded it.
         what = "--batch-api needs a server" if batch_api else "--retry-fallbacks needs the LLM judge"
         raise ConfigError(f"{what}: {settings.llm_reason}")
+    if batch_api or import_batch:
+        _single_judge_only(settings, "--batch-api" if batch_api else "--import-batch")
     rubric_set = rubrics if isinstance(rubrics, RubricSet) else load_rubrics(rubrics)
     paths = [Path(file) for file in files]
     out_path = Path(out) if out is not None else None
@@ -350,7 +359,8 @@ def _live(
         else:
             output.notice(f"{settings.llm_reason}; grading deterministically")
         judge = stack.judge if stack is not None else None
-        breaker = stack.breaker if stack is not None else None
+        # Several judges have a breaker per model; one that opens does not stop the others (each answer says so).
+        breaker = stack.breaker if stack is not None and not stack.members else None
         todo = pending(records(), output)
         summary = write_grades(
             lambda emit, on_start: run.grade_records(
@@ -373,16 +383,17 @@ def _live(
     usage = Usage(model=settings.model if stack is not None else None)
     extra = ""
     if stack is not None:
-        used = stack.openai_judge.usage
-        usage.requests = used.requests
-        usage.prompt_tokens = used.prompt_tokens
-        usage.completion_tokens = used.completion_tokens
+        used = [part.openai_judge.usage for part in stack.parts]
+        usage.requests = sum(part.requests for part in used)
+        usage.prompt_tokens = sum(part.prompt_tokens for part in used)
+        usage.completion_tokens = sum(part.completion_tokens for part in used)
         cache = stack.cache
         if cache is not None:
             usage.cache_hits, usage.cache_misses = cache.stats.hits, cache.stats.misses
             extra = f"; cache: {cache.stats.hits} hit(s), {cache.stats.misses} miss(es)"
-        if stack.shared.shared:
-            extra += f"; {counted(stack.shared.shared, 'identical request')} shared"
+        shared = sum(part.shared.shared for part in stack.parts)
+        if shared:
+            extra += f"; {counted(shared, 'identical request')} shared"
     finish_notice(summary, output, started, extra)
     return usage, summary is not None and summary.errors > 0, summary
 

@@ -58,6 +58,41 @@ ModelOption = Annotated[
     str | None,
     typer.Option("--model", "-m", help="Judge model (default: $MOCKINT_MODEL or gpt-4o-mini)."),
 ]
+_JUDGES_PANEL = "Several judges"
+JudgeModelsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--judge-models",
+        metavar="A,B,C",
+        help="Grade each answer with each of these models (one request per answer per model) and take, per key "
+        "point, the verdict most of the verified ones agree on (a tie keeps the deterministic verdict); records "
+        "list judges and stability.",
+        rich_help_panel=_JUDGES_PANEL,
+    ),
+]
+SamplesOption = Annotated[
+    int,
+    typer.Option(
+        "--samples",
+        metavar="N",
+        min=1,
+        max=20,
+        help="Ask the judge model N times per answer (N requests, at --samples-temperature) and vote like "
+        "--judge-models.",
+        rich_help_panel=_JUDGES_PANEL,
+    ),
+]
+SamplesTemperatureOption = Annotated[
+    float | None,
+    typer.Option(
+        "--samples-temperature",
+        metavar="T",
+        min=0.0,
+        max=2.0,
+        help="Sampling temperature of --samples (default 0.7; one sample is graded at 0).",
+        rich_help_panel=_JUDGES_PANEL,
+    ),
+]
 ConcurrencyOption = Annotated[
     int | None,
     typer.Option(

@@ -21,6 +21,7 @@ from mockint.cli._grade_options import (
     FilesArgument,
     FormatOption,
     ImportBatchOption,
+    JudgeModelsOption,
     MaxAnswerCharsOption,
     ModelOption,
     NoCacheOption,
@@ -34,6 +35,8 @@ from mockint.cli._grade_options import (
     ResumeOption,
     RetryFallbacksOption,
     RpmOption,
+    SamplesOption,
+    SamplesTemperatureOption,
     TpmOption,
     check_options,
     choose_format,
@@ -49,6 +52,9 @@ def grade(
     fmt: FormatOption = None,
     no_llm: NoLlmOption = False,
     model: ModelOption = None,
+    judge_models: JudgeModelsOption = None,
+    samples: SamplesOption = 1,
+    samples_temperature: SamplesTemperatureOption = None,
     concurrency: ConcurrencyOption = None,
     rpm: RpmOption = None,
     tpm: TpmOption = None,
@@ -105,7 +111,14 @@ def grade(
         price_out=price_out,
         calibration=calibration,
     )
-    settings = load_settings(model=model, no_llm=no_llm, rate_limit_patience=rate_limit_patience)
+    settings = load_settings(
+        model=model,
+        no_llm=no_llm,
+        rate_limit_patience=rate_limit_patience,
+        judge_models=judge_models,
+        samples=samples,
+        samples_temperature=samples_temperature,
+    )
     if export_batch is not None:
         exported = export_files(
             files,

@@ -22,8 +22,10 @@ from mockint.models import (
     JudgeCriterion,
     JudgeMistake,
     JudgeResult,
+    JudgeScore,
     Mistake,
     MistakeResult,
+    PanelMember,
     Rubric,
     Verdict,
 )
@@ -201,7 +203,8 @@ def grade_answer(
     Deterministic checks always run. When a judge is given it is asked once; its verdicts are used where
     its evidence is verified in the answer. If the judge fails, the grade is deterministic and the reason is
     in ``warnings`` (never a silent zero); if its reply lacks some ids, those are graded deterministically,
-    with a warning naming them.
+    with a warning naming them. Several judges (a :class:`~mockint.judge.several.MultiJudge`, whose result has
+    a ``panel``) vote: see ``_vote``; the grade then lists ``judges`` and ``stability``.
 
     Args:
         answer: The candidate's answer text.
@@ -231,6 +234,43 @@ def grade_answer(
                 fallback = exc.reason
                 warnings.append(f"LLM judge failed ({exc.reason}): {exc}; graded deterministically")
 
+    cap = min((guard.cap for guard in analysis.guards), default=1.0)
+    judges: list[JudgeScore] | None = None
+    stability: float | None = None
+    if result is not None and result.panel:
+        criteria, mistakes, judges, stability = _vote(analysis, result.panel, rubric, answer, warnings, cap)
+    else:
+        criteria, mistakes = _verdicts(analysis, result, rubric, answer, warnings)
+    return Grade(
+        id=answer_id,
+        question_id=rubric.id,
+        score=_score(rubric, criteria, mistakes, cap),
+        grader=_grader_kind(result is not None, [*criteria, *mistakes]),
+        model=result.model if result else None,
+        prompt_version=result.prompt_version if result else None,
+        criteria=criteria,
+        mistakes=mistakes,
+        feedback=feedback_text(rubric, criteria, mistakes, guard_messages),
+        warnings=warnings,
+        layers=list(analysis.layers),
+        fallback=fallback,
+        judges=judges,
+        stability=stability,
+    )
+
+
+def _score(rubric: Rubric, criteria: Sequence[CriterionResult], mistakes: Sequence[MistakeResult], cap: float) -> float:
+    return score(
+        ((c.weight, r.verdict) for c, r in zip(rubric.criteria, criteria, strict=True)),
+        stated_penalties((m.penalty, r.committed, r.evidence) for m, r in zip(rubric.mistakes, mistakes, strict=True)),
+        cap,
+    )
+
+
+def _verdicts(
+    analysis: matching.Analysis, result: JudgeResult | None, rubric: Rubric, answer: str, warnings: list[str]
+) -> tuple[list[CriterionResult], list[MistakeResult]]:
+    """One judge's result (or none) reconciled with the deterministic checks, key point by key point."""
     llm_criteria = {item.id: item for item in result.reply.criteria} if result else {}
     llm_mistakes = {item.id: item for item in result.reply.mistakes} if result else {}
     if result is not None and result.incomplete is not None:
@@ -258,24 +298,70 @@ def grade_answer(
         )
         for det, mistake in zip(analysis.mistakes, rubric.mistakes, strict=True)
     ]
+    return criteria, mistakes
 
-    cap = min((guard.cap for guard in analysis.guards), default=1.0)
-    value = score(
-        ((c.weight, r.verdict) for c, r in zip(rubric.criteria, criteria, strict=True)),
-        stated_penalties((m.penalty, r.committed, r.evidence) for m, r in zip(rubric.mistakes, mistakes, strict=True)),
-        cap,
-    )
-    return Grade(
-        id=answer_id,
-        question_id=rubric.id,
-        score=value,
-        grader=_grader_kind(result is not None, [*criteria, *mistakes]),
-        model=result.model if result else None,
-        prompt_version=result.prompt_version if result else None,
-        criteria=criteria,
-        mistakes=mistakes,
-        feedback=feedback_text(rubric, criteria, mistakes, guard_messages),
-        warnings=warnings,
-        layers=list(analysis.layers),
-        fallback=fallback,
-    )
+
+def _vote(
+    analysis: matching.Analysis,
+    panel: Sequence[PanelMember],
+    rubric: Rubric,
+    answer: str,
+    warnings: list[str],
+    cap: float,
+) -> tuple[list[CriterionResult], list[MistakeResult], list[JudgeScore], float | None]:
+    """Several judges: each reconciled as if alone (its score), then per key point and mistake the plurality of
+    the *verified* verdicts; a tie, or no verified verdict, keeps the deterministic one. See ``mockint.judge.several``.
+    """
+    from mockint.judge.several import plurality, stability
+
+    judges: list[JudgeScore] = []
+    ballots: list[tuple[list[CriterionResult], list[MistakeResult]]] = []
+    for member in panel:
+        if member.result is None:
+            warnings.append(f"judge {member.label} failed ({member.reason}): {member.error}; left out of the vote")
+            judges.append(JudgeScore(model=member.model, sample=member.sample, score=None, fallback=member.reason))
+            continue
+        own: list[str] = []
+        criteria, mistakes = _verdicts(analysis, member.result, rubric, answer, own)
+        warnings.extend(f"judge {member.label}: {warning}" for warning in own)
+        ballots.append((criteria, mistakes))
+        judges.append(
+            JudgeScore(model=member.model, sample=member.sample, score=_score(rubric, criteria, mistakes, cap))
+        )
+
+    final: list[CriterionResult] = []
+    for index, (det, criterion) in enumerate(zip(analysis.criteria, rubric.criteria, strict=True)):
+        verified = [ballot[0][index] for ballot in ballots if ballot[0][index].source == "llm"]
+        winner = plurality(item.verdict for item in verified)
+        chosen = next((item for item in verified if item.verdict == winner), None)
+        if chosen is not None:
+            final.append(chosen.model_copy(update={"agree": det.verdict == chosen.verdict}))
+            continue
+        if verified:
+            said = ", ".join(sorted(item.verdict for item in verified))
+            warnings.append(
+                f"key point {det.id}: the judges' verified verdicts tie ({said}); kept the deterministic verdict"
+            )
+        agree = all(item.verdict == det.verdict for item in verified) if verified else None
+        final.append(
+            CriterionResult(id=det.id, text=criterion.text, verdict=det.verdict, evidence=det.evidence, agree=agree)
+        )
+    final_verdicts: dict[str, Verdict] = {c.id: c.verdict for c in final}
+    made: list[MistakeResult] = []
+    for index, (det_match, mistake) in enumerate(zip(analysis.mistakes, rubric.mistakes, strict=True)):
+        votes = [ballot[1][index] for ballot in ballots if ballot[1][index].source == "llm"]
+        winner_made = plurality(item.committed for item in votes)
+        picked = next((item for item in votes if item.committed == winner_made), None)
+        if picked is not None:
+            made.append(picked)
+            continue
+        if votes:
+            warnings.append(f"mistake {mistake.id}: the judges' verified verdicts tie; kept the deterministic verdict")
+        committed, evidence_text = _deterministic_mistake(det_match, mistake.omission_of, final_verdicts)
+        made.append(MistakeResult(id=mistake.id, text=mistake.text, committed=committed, evidence=evidence_text))
+
+    said_by_judges = [
+        [item.verdict for member in panel if member.result for item in member.result.reply.criteria if item.id == c.id]
+        for c in rubric.criteria
+    ]
+    return final, made, judges, stability(said_by_judges)

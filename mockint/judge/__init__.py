@@ -12,6 +12,7 @@ Modules:
 * ``rubric_text``: the rubric's key points and mistakes as the judge's prompt shows them.
 * ``transport``: the one retry policy, SDK errors as :class:`~mockint.errors.JudgeError`, redaction.
 * ``wrappers``: judges around a judge: the circuit breaker, the cache in front.
+* ``several``: several judges (models, or samples of one) for each answer, and the arithmetic of their vote.
 * ``shared``: identical requests of one run sent once and shared, also while in flight.
 * ``circuit``: the breaker's state (closed, open, half-open), shared by the breaker and the judge inside it.
 * ``ratelimit``: limits on requests in flight (adapting to 429s) and per minute, shared by a batch's threads.
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from mockint.judge.provider import BatchClient, BatchStatus, completion_content, completion_usage
     from mockint.judge.ratelimit import RequestLimiter
     from mockint.judge.reply import NEUTRAL_GT, NEUTRAL_LT, neutralise_tags, parse_reply, reply_schema
+    from mockint.judge.several import MultiJudge
     from mockint.judge.shared import SharedRequestsJudge
     from mockint.judge.transport import retry_after_seconds
     from mockint.judge.wrappers import CachingJudge, CircuitBreakerJudge
@@ -59,6 +61,7 @@ __all__ = [
     "Judge",
     "JudgeStack",
     "Mode",
+    "MultiJudge",
     "OpenAIJudge",
     "SharedRequestsJudge",
     "Usage",
@@ -133,7 +136,12 @@ class Judge(Protocol):
 
 
 def build_judge(
-    settings: Settings, *, limiter: RequestLimiter | None = None, circuit: Circuit | None = None
+    settings: Settings,
+    *,
+    limiter: RequestLimiter | None = None,
+    circuit: Circuit | None = None,
+    model: str | None = None,
+    sample: int | None = None,
 ) -> OpenAIJudge:
     """Build the OpenAI-compatible judge from settings.
 
@@ -142,6 +150,9 @@ def build_judge(
         limiter: Limits on requests in flight and per minute, shared by the threads of a batch.
         circuit: The circuit breaker's state, shared with the breaker around the judge (see
             :func:`judge_stack`).
+        model: The model to ask for; default ``settings.model``.
+        sample: Which sample of the model this judge draws (``--samples``): it then asks at
+            ``settings.samples_temperature``, and the number is part of its fingerprint; ``None``: temperature 0.
 
     Returns:
         A judge using ``settings.model``, ``base_url``, key, ``timeout``, ``max_attempts`` and
@@ -155,7 +166,7 @@ def build_judge(
     from mockint.judge.openai_judge import OpenAIJudge
 
     return OpenAIJudge(
-        settings.model,
+        model or settings.model,
         base_url=settings.base_url,
         api_key=settings.key_for_client(),
         timeout=settings.timeout,
@@ -164,6 +175,8 @@ def build_judge(
         rate_limit_patience=settings.rate_limit_patience,
         circuit=circuit,
         max_reply_bytes=settings.max_reply_bytes,
+        temperature=settings.samples_temperature if sample is not None else 0.0,
+        sample=sample,
     )
 
 
@@ -179,6 +192,9 @@ class JudgeStack:
         openai_judge: The judge that sends the requests, for its usage.
         cache: The reply cache, for its hit and miss counts; ``None`` when it is off.
         shared: Sends identical requests of the run once, for its count of shared ones.
+        members: With several judges (``settings.several_judges``): each one's own stack, in voting order;
+            ``judge`` is then a :class:`~mockint.judge.several.MultiJudge` over theirs, and ``breaker``,
+            ``openai_judge`` and ``shared`` are the first member's. Empty for one judge.
     """
 
     judge: Judge
@@ -186,6 +202,12 @@ class JudgeStack:
     openai_judge: OpenAIJudge
     cache: GradeCache | None
     shared: SharedRequestsJudge
+    members: tuple[JudgeStack, ...] = ()
+
+    @property
+    def parts(self) -> tuple[JudgeStack, ...]:
+        """The stacks that send requests: the members, or this stack alone (for usage and counts)."""
+        return self.members or (self,)
 
 
 @contextmanager
@@ -200,6 +222,10 @@ def judge_stack(
 
     The breaker half-opens ``settings.breaker_cooldown`` seconds after it opens and sends one probe, so a
     server that comes back is used again in a long batch.
+
+    With several judges (``--judge-models``, ``--samples``) each member gets a stack of its own: its own shared
+    requests and cache keys (its model, temperature and sample number are in its fingerprint), and a breaker per
+    model (shared by that model's samples); the limiter and the cache file are shared by all.
 
     Args:
         settings: Loaded settings; ``use_llm`` must be true.
@@ -216,27 +242,51 @@ def judge_stack(
     """
     from mockint.judge.cache import CACHE_FILE, GradeCache
     from mockint.judge.circuit import Circuit
+    from mockint.judge.several import MultiJudge
     from mockint.judge.shared import SharedRequestsJudge
     from mockint.judge.wrappers import CachingJudge, CircuitBreakerJudge
 
-    circuit = Circuit(cooldown=settings.breaker_cooldown)
-    openai_judge = build_judge(settings, limiter=limiter, circuit=circuit)
+    circuits: dict[str, Circuit] = {}
+    opened: list[OpenAIJudge] = []
     cache: GradeCache | None = None
     try:
-        breaker = CircuitBreakerJudge(openai_judge, circuit=circuit)
-        judge: Judge = breaker
         if use_cache:
             cache = GradeCache(settings.home / CACHE_FILE, warn=warn)
-            if cache.available:
-                judge = CachingJudge(breaker, cache, openai_judge.fingerprint())
-            else:  # it has said why, once; the run goes on without it
+            if not cache.available:  # it has said why, once; the run goes on without it
                 cache.close()
                 cache = None
-        # Outermost, so that a copy of an answer in flight waits for it instead of missing the cache too.
-        shared = SharedRequestsJudge(judge, openai_judge.fingerprint())
-        yield JudgeStack(judge=shared, breaker=breaker, openai_judge=openai_judge, cache=cache, shared=shared)
+        parts: list[JudgeStack] = []
+        for model, sample in settings.panel():
+            circuit = circuits.setdefault(model, Circuit(cooldown=settings.breaker_cooldown))
+            openai_judge = build_judge(settings, limiter=limiter, circuit=circuit, model=model, sample=sample)
+            opened.append(openai_judge)
+            breaker = CircuitBreakerJudge(openai_judge, circuit=circuit)
+            judge: Judge = breaker
+            if cache is not None:
+                judge = CachingJudge(breaker, cache, openai_judge.fingerprint())
+            # Outermost, so that a copy of an answer in flight waits for it instead of missing the cache too.
+            shared = SharedRequestsJudge(judge, openai_judge.fingerprint())
+            parts.append(
+                JudgeStack(judge=shared, breaker=breaker, openai_judge=openai_judge, cache=cache, shared=shared)
+            )
+        if len(parts) == 1:
+            yield parts[0]
+        else:
+            several = MultiJudge(
+                [(part.judge, sample) for part, (_, sample) in zip(parts, settings.panel(), strict=True)]
+            )
+            first = parts[0]
+            yield JudgeStack(
+                judge=several,
+                breaker=first.breaker,
+                openai_judge=first.openai_judge,
+                cache=cache,
+                shared=first.shared,
+                members=tuple(parts),
+            )
     finally:
-        openai_judge.close()
+        for openai_judge in opened:
+            openai_judge.close()
         if cache is not None:
             cache.close()
 
@@ -261,6 +311,7 @@ _LAZY = {
     "CachingJudge": "mockint.judge.wrappers",
     "CircuitBreakerJudge": "mockint.judge.wrappers",
     "SharedRequestsJudge": "mockint.judge.shared",
+    "MultiJudge": "mockint.judge.several",
 }
 
 

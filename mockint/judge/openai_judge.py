@@ -138,6 +138,8 @@ class OpenAIJudge:
         max_reply_bytes: int = DEFAULT_MAX_REPLY_BYTES,
         rate_limit_patience: float = DEFAULT_RATE_LIMIT_PATIENCE,
         circuit: Circuit | None = None,
+        temperature: float = 0.0,
+        sample: int | None = None,
     ) -> None:
         """Create the judge; its HTTP client is made on the first request (none is made yet).
 
@@ -158,6 +160,10 @@ class OpenAIJudge:
                 waits, or a run of nothing but 429s on the limiter (0: give up at the first 429).
             circuit: Shared with the :class:`~mockint.judge.CircuitBreakerJudge` around this judge: requests
                 report to it, and once it opens, calls in flight stop retrying.
+            temperature: The sampling temperature sent (0 for grading; ``--samples`` asks for more).
+            sample: Which of several samples of one model this judge draws (1, 2, ...), or ``None``. It is not
+                sent; it is part of :meth:`fingerprint`, so that samples are distinct requests to the cache and
+                to the shared-request layer instead of copies of the first.
 
         Raises:
             ConfigError: A numeric setting is out of range, or the prompt files are missing or malformed.
@@ -174,7 +180,11 @@ class OpenAIJudge:
             raise ConfigError(
                 "the rate-limit patience must be 0 or more seconds; set e.g. MOCKINT_RATE_LIMIT_PATIENCE=300"
             )
+        if not 0 <= temperature <= 2:
+            raise ConfigError(f"the sampling temperature must be 0..2, not {temperature:g}; e.g. 0.7")
         self._model = model
+        self.temperature = temperature
+        self.sample = sample
         self.timeout = timeout
         self.max_attempts = max_attempts
         self.max_retry_wait = max_retry_wait
@@ -238,14 +248,19 @@ class OpenAIJudge:
         every mode's reply is validated against the same contract.
 
         Returns:
-            Model, prompt version, server (without credentials or query) and sampling settings.
+            Model, prompt version, server (without credentials or query) and sampling settings (the temperature,
+            and the sample's number when several samples are drawn).
         """
-        return {
+        fingerprint: dict[str, Any] = {
             "model": self._model,
             "prompt_version": self.prompt_version,
             "server": self._server.split("?", 1)[0],
-            "temperature": 0,
+            # 0 stays the integer it always was, so that the keys of existing caches still match.
+            "temperature": self.temperature or 0,
         }
+        if self.sample is not None:
+            fingerprint["sample"] = self.sample
+        return fingerprint
 
     def close(self) -> None:
         """Close the HTTP client's connections (if a request ever made one); the judge sends nothing after."""
@@ -281,7 +296,8 @@ class OpenAIJudge:
                 identical bodies.
 
         Returns:
-            The request body: model, messages, temperature 0 and the ``json_schema`` response format.
+            The request body: model, messages, temperature (0 unless sampling) and the ``json_schema`` response
+            format.
         """
         return self._body(self._messages(answer, rubric), reply_schema(rubric), "json_schema")
 
@@ -434,7 +450,7 @@ class OpenAIJudge:
     def _body(
         self, messages: list[dict[str, str]], schema: dict[str, Any], mode: Mode, schema_name: str = SCHEMA_NAME
     ) -> dict[str, Any]:
-        body: dict[str, Any] = {"model": self._model, "messages": messages, "temperature": 0}
+        body: dict[str, Any] = {"model": self._model, "messages": messages, "temperature": self.temperature or 0}
         format_ = response_format(mode, schema, schema_name)
         if format_ is not None:
             body["response_format"] = format_
