@@ -197,6 +197,7 @@ class TableWriter:
 
     def close(self) -> None:
         """Print the table."""
+        from rich.markup import escape
         from rich.table import Table
 
         table = Table(title="mockint grades", show_lines=True)
@@ -205,9 +206,10 @@ class TableWriter:
         table.add_column("key points missed or partial", overflow="fold", ratio=1)
         table.add_column("typical mistakes made", overflow="fold", ratio=1)
         for grade in self._grades:
-            who = f"{grade.id or '(no id)'}\n[dim]{grade.question_id or ''}[/dim]"
+            # Ids, errors and warnings are the user's text: printed literally, never as rich markup.
+            who = f"{escape(grade.id or '(no id)')}\n[dim]{escape(grade.question_id or '')}[/dim]"
             if grade.error is not None:
-                table.add_row(_safe(who), "error", _safe(grade.error), "")
+                table.add_row(_safe(who), "error", _safe(escape(grade.error)), "")
                 continue
             missed = [
                 c.id + (" (partial)" if c.verdict == "partial" else "") for c in grade.criteria if c.verdict != "met"
@@ -217,7 +219,7 @@ class TableWriter:
                 _safe(who),
                 f"{grade.score:.2f}\n[dim]{grade.grader}[/dim]",
                 _safe("\n".join(missed)) or "—",
-                _safe("\n".join([*made, *(f"⚠ {w}" for w in grade.warnings)])) or "—",
+                _safe(escape("\n".join([*made, *(f"⚠ {w}" for w in grade.warnings)]))) or "—",
             )
         self._console.print(table)
         if self._grades:
