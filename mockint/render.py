@@ -84,7 +84,6 @@ class CsvWriter:
         "id",
         "question_id",
         "score",
-        "calibrated_score",
         "grader",
         "model",
         "met",
@@ -95,6 +94,8 @@ class CsvWriter:
         "error",
         "feedback",
         "fallback",
+        # Added later, so after the columns that were there: a spreadsheet that reads by position keeps working.
+        "calibrated_score",
         "stability",
     ]
 
@@ -114,7 +115,6 @@ class CsvWriter:
             grade.id or "",
             grade.question_id or "",
             "" if grade.score is None else f"{grade.score:.4f}",
-            _number(grade.calibrated_score),
             grade.grader or "",
             grade.model or "",
             _names(grade, "met"),
@@ -125,6 +125,7 @@ class CsvWriter:
             grade.error or "",
             grade.feedback,
             grade.fallback or "",
+            _number(grade.calibrated_score),
             "" if grade.stability is None else f"{grade.stability:.4f}",
             *(_cell(grade.extra.get(key)) for key in self._extra_columns),
             json.dumps(others, ensure_ascii=False) if others else "",
@@ -301,6 +302,7 @@ class TableWriter:
 
     def close(self) -> None:
         """Print the table."""
+        from rich.markup import escape
         from rich.table import Table
 
         table = Table(title="mockint grades", show_lines=True)
@@ -312,10 +314,11 @@ class TableWriter:
         table.add_column("key points missed or partial", overflow="fold", ratio=1)
         table.add_column("typical mistakes made", overflow="fold", ratio=1)
         for grade in self._grades:
-            who = f"{grade.id or '(no id)'}\n[dim]{grade.question_id or ''}[/dim]"
+            # Ids, errors and warnings are the user's text: printed literally, never as rich markup.
+            who = f"{escape(grade.id or '(no id)')}\n[dim]{escape(grade.question_id or '')}[/dim]"
             shown = [_number(grade.calibrated_score) or "—"] if calibrated else []
             if grade.error is not None:
-                table.add_row(_safe(who), "error", *shown, _safe(grade.error), "")
+                table.add_row(_safe(who), "error", *shown, _safe(escape(grade.error)), "")
                 continue
             missed = [
                 c.id + (" (partial)" if c.verdict == "partial" else "") for c in grade.criteria if c.verdict != "met"
@@ -326,7 +329,7 @@ class TableWriter:
                 f"{grade.score:.2f}\n[dim]{grade.grader}[/dim]",
                 *shown,
                 _safe("\n".join(missed)) or "—",
-                _safe("\n".join([*made, *(f"⚠ {w}" for w in grade.warnings)])) or "—",
+                _safe(escape("\n".join([*made, *(f"⚠ {w}" for w in grade.warnings)]))) or "—",
             )
         self._console.print(table)
         if self._grades:
