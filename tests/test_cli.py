@@ -90,7 +90,7 @@ def test_out_file_and_formats(tmp_path: Path, examples_file: Path) -> None:
     result = runner.invoke(app, ["grade", str(examples_file), "--out", str(out)])
     assert result.exit_code == 0, result.output
     header = out.read_text(encoding="utf-8").splitlines()[0]
-    assert header.startswith("id,question_id,score,calibrated_score,grader,model,met,partial,missed,mistakes")
+    assert header.startswith("id,question_id,score,grader,model,met,partial,missed,mistakes")
     md = runner.invoke(app, ["grade", str(examples_file), "--format", "md"])
     assert md.exit_code == 0
     assert md.stdout.startswith("# mockint grades")
