@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-__all__ = ["Transcriber", "Transcript", "Word", "transcription_prompt"]
+if TYPE_CHECKING:
+    from mockint.models import Rubric
+
+__all__ = ["Transcriber", "Transcript", "Word", "key_terms", "transcription_prompt"]
 
 # Whisper reads at most 224 tokens of prompt and keeps the *last* ones; about 600 characters of mixed English
 # and Russian stays under that, so the question (put first) is never the part that is dropped.
@@ -119,6 +122,34 @@ def transcription_prompt(question: str, key_terms: Iterable[str] = (), *, limit:
         if len(candidate) <= limit:
             return candidate
     return text
+
+
+def key_terms(rubric: Rubric, *, max_words: int = 3) -> list[str]:
+    """The rubric's terms worth spelling right: the first phrasing of each concept its key points check.
+
+    The first phrasing is the rubric author's canonical one (``"weight sharing"``, ``"receptive field"``); the
+    alternatives are paraphrases that add length, not spelling. Key points come in the rubric's order, the most
+    important first, so :func:`transcription_prompt` drops the least important when space runs out.
+
+    Args:
+        rubric: The question's rubric.
+        max_words: Longest phrase kept; longer ones are sentences, not terms.
+
+    Returns:
+        The terms in order, without duplicates (any letter case).
+    """
+    seen: set[str] = set()
+    terms: list[str] = []
+    for criterion in rubric.criteria:
+        for check in criterion.checks:
+            for concept in check.concepts:
+                if not concept:
+                    continue
+                term = " ".join(concept[0].split())
+                if term and len(term.split()) <= max_words and term.casefold() not in seen:
+                    seen.add(term.casefold())
+                    terms.append(term)
+    return terms
 
 
 def words_text(words: Sequence[Word]) -> str:

