@@ -44,3 +44,15 @@ class ConfigError(MockintError):
 
 class HistoryError(MockintError):
     """The history database cannot be opened, read or written; the message names the file and the way out."""
+
+
+class SpeechError(MockintError):
+    """A recording cannot be read or transcribed, or the speech engine is missing or misconfigured.
+
+    Attributes:
+        reason: A short machine-readable cause, e.g. ``"missing_file"``, ``"undecodable"``, ``"http_500"``.
+    """
+
+    def __init__(self, message: str, reason: str = "speech_error") -> None:
+        super().__init__(message)
+        self.reason = reason

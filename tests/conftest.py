@@ -25,6 +25,10 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "MOCKINT_MAX_REPLY_BYTES",
         "MOCKINT_RATE_LIMIT_PATIENCE",
         "MOCKINT_BREAKER_COOLDOWN",
+        "MOCKINT_STT_BASE_URL",
+        "MOCKINT_STT_API_KEY",
+        "MOCKINT_STT_MODEL",
+        "MOCKINT_STT_ENGINE",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("MOCKINT_HOME", str(tmp_path / "mockint-home"))

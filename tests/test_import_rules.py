@@ -63,6 +63,7 @@ PACKAGES = {
     "mockint.judge": HEAVY,
     "mockint.practice": HEAVY,
     "mockint.review": HEAVY,
+    "mockint.speech": HEAVY,
     "mockint.cli": HEAVY,
     "mockint.grading": ("openai", "tenacity", "langchain_core", "yaml", "httpx"),
 }
@@ -94,7 +95,9 @@ def test_the_packages_checked_are_all_the_packages() -> None:
     assert found == set(PACKAGES)
 
 
-@pytest.mark.parametrize("package", ["mockint", "mockint.authoring", "mockint.batch", "mockint.judge"])
+@pytest.mark.parametrize(
+    "package", ["mockint", "mockint.authoring", "mockint.batch", "mockint.judge", "mockint.speech"]
+)
 def test_every_lazy_name_is_the_object_of_its_module(package: str) -> None:
     module = importlib.import_module(package)
     lazy: dict[str, str] = module._LAZY

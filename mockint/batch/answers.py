@@ -1,5 +1,8 @@
 """Answer records from files: JSONL or CSV rows with ``id``, ``question_id``, ``answer``, read lazily.
 
+A recorded answer gives ``audio`` (a path relative to the file) instead of ``answer``: it is transcribed as it
+is read (:mod:`mockint.batch.audio`), and its record keeps ``transcript`` and ``stt_model`` in ``extra``.
+
 Each line (CSV: each row) becomes one :class:`Record`: a parsed answer, or the one-line reason it cannot be
 graded, naming its file, line and field. :func:`error_grade` is that record's output line.
 """
@@ -12,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from mockint.errors import InputError
+from mockint.batch.audio import AudioAnswers
+from mockint.errors import ConfigError, InputError, SpeechError
 from mockint.files import (
     DEFAULT_MAX_ANSWER_CHARS,
     SNIFF_BYTES,
@@ -62,7 +66,12 @@ def _detect_format(path: Path, head: bytes) -> str:
 
 
 def _record_from_mapping(
-    data: dict[str, Any], source: str, seen_ids: dict[str, str], max_chars: int, warnings: Sequence[str] = ()
+    data: dict[str, Any],
+    source: str,
+    seen_ids: dict[str, str],
+    max_chars: int,
+    warnings: Sequence[str] = (),
+    audio: tuple[Path, AudioAnswers] | None = None,
 ) -> Record:
     raw_id = data.get("id")
     raw_qid = data.get("question_id")
@@ -75,6 +84,13 @@ def _record_from_mapping(
         return Record(source, None, f"{source}: {message}", id_text, qid_text, extra, tuple(warnings))
 
     missing = [name for name in REQUIRED_FIELDS if data.get(name) in (None, "")]
+    recording = data.get("audio")
+    if recording not in (None, "") and audio is not None:
+        if data.get("answer") not in (None, ""):
+            return fail("give either answer or audio, not both; drop one of them")
+        if not isinstance(recording, str):
+            return fail("audio: must be a path to the recording, relative to the answers file")
+        missing = [name for name in missing if name != "answer"]
     if "answer" in missing and "answer" in data:
         missing.remove("answer")
         return fail("answer: is empty; write the candidate's answer or remove the record")
@@ -91,6 +107,16 @@ def _record_from_mapping(
         question_id = normalise_id(raw_qid)
     except ValueError as exc:
         return fail(f"question_id: {exc}")
+    if isinstance(recording, str) and recording.strip() and audio is not None:
+        if answer_id in seen_ids:
+            return fail(f"id: duplicate id {answer_id!r} (first at {seen_ids[answer_id]}); give each answer its own id")
+        folder, answers = audio
+        try:
+            transcript = answers.transcribe(folder / recording.strip(), question_id)
+        except (SpeechError, ConfigError) as exc:
+            return fail(f"audio: {exc}")
+        extra = {**extra, "transcript": transcript.text, "stt_model": transcript.stt_model}
+        data = {**data, "answer": transcript.text}
     text = data["answer"]
     if not isinstance(text, str):
         return fail("answer: must be text; put the answer in quotes")
@@ -105,7 +131,9 @@ def _record_from_mapping(
     return Record(source, answer, None, answer_id, question_id, extra, tuple(warnings))
 
 
-def _read_jsonl(handle: IO[bytes], path: Path, seen_ids: dict[str, str], max_chars: int) -> Iterator[Record]:
+def _read_jsonl(
+    handle: IO[bytes], path: Path, seen_ids: dict[str, str], max_chars: int, audio: tuple[Path, AudioAnswers]
+) -> Iterator[Record]:
     for number, raw_line in enumerate(handle, start=1):
         source = f"{path}:{number}"
         parsed = parse_json_line(raw_line, first=number == 1)
@@ -116,10 +144,12 @@ def _read_jsonl(handle: IO[bytes], path: Path, seen_ids: dict[str, str], max_cha
         elif not isinstance(parsed.data, dict):
             yield Record(source, error=f"{source}: expected a JSON object with id, question_id, answer")
         else:
-            yield _record_from_mapping(parsed.data, source, seen_ids, max_chars, parsed.warnings)
+            yield _record_from_mapping(parsed.data, source, seen_ids, max_chars, parsed.warnings, audio)
 
 
-def _read_csv(handle: IO[bytes], path: Path, seen_ids: dict[str, str], max_chars: int) -> Iterator[Record]:
+def _read_csv(
+    handle: IO[bytes], path: Path, seen_ids: dict[str, str], max_chars: int, audio: tuple[Path, AudioAnswers]
+) -> Iterator[Record]:
     text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="surrogateescape", newline="")
     rows = csv_table(text)
     try:
@@ -129,7 +159,9 @@ def _read_csv(handle: IO[bytes], path: Path, seen_ids: dict[str, str], max_chars
         if first.error is not None:
             raise InputError(f"{path}:{first.line}: header: {first.error}")
         header = [name.strip() for name in first.cells]
-        missing = [name for name in REQUIRED_FIELDS if name not in header]
+        # A CSV of recordings has an audio column instead of an answer column.
+        required = [name for name in REQUIRED_FIELDS if name != "answer" or "audio" not in header]
+        missing = [name for name in required if name not in header]
         if missing:
             raise InputError(f"{path}:{first.line}: {csv_header_problem(header, missing)}")
         for row in rows:
@@ -145,22 +177,28 @@ def _read_csv(handle: IO[bytes], path: Path, seen_ids: dict[str, str], max_chars
             else:
                 warning = row.swallowed_rows(len(header)) if row.end > row.line else None
                 data = dict(zip(header, row.cells, strict=True))
-                yield _record_from_mapping(data, source, seen_ids, max_chars, [warning] if warning else [])
+                yield _record_from_mapping(data, source, seen_ids, max_chars, [warning] if warning else [], audio)
     finally:
         text.detach()
 
 
 def read_answers(
-    path: str | Path, seen_ids: dict[str, str] | None = None, *, max_answer_chars: int = DEFAULT_MAX_ANSWER_CHARS
+    path: str | Path,
+    seen_ids: dict[str, str] | None = None,
+    *,
+    max_answer_chars: int = DEFAULT_MAX_ANSWER_CHARS,
+    audio: AudioAnswers | None = None,
 ) -> Iterator[Record]:
     """Read an answers file (JSONL or CSV with ``id``, ``question_id``, ``answer``) lazily.
 
-    Bad records are yielded with ``error`` set (file and line named); the rest are still read.
+    Bad records are yielded with ``error`` set (file and line named); the rest are still read. A record with
+    ``audio`` instead of ``answer`` is transcribed as it is read; its recording's problems are its error.
 
     Args:
         path: The file; the format comes from the suffix, else from its first character.
         seen_ids: Ids already read (shared across files to catch duplicates); updated in place.
         max_answer_chars: A longer answer is an error record (``--max-answer-chars``).
+        audio: Transcribes recordings; by default the configured engine, built only if a record has audio.
 
     Yields:
         One record per non-blank line (CSV: per row).
@@ -173,10 +211,11 @@ def read_answers(
     handle = open_checked(file, "JSONL or CSV with id, question_id, answer", "answers")
     with handle:
         head = handle.peek(SNIFF_BYTES)[:SNIFF_BYTES] if isinstance(handle, io.BufferedReader) else b""
+        recordings = (file.parent, audio if audio is not None else AudioAnswers())
         if _detect_format(file, head) == "jsonl":
-            yield from _read_jsonl(handle, file, seen, max_answer_chars)
+            yield from _read_jsonl(handle, file, seen, max_answer_chars, recordings)
         else:
-            yield from _read_csv(handle, file, seen, max_answer_chars)
+            yield from _read_csv(handle, file, seen, max_answer_chars, recordings)
 
 
 def error_grade(record: Record, message: str | None = None) -> Grade:
