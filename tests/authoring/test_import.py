@@ -21,7 +21,7 @@ from mockint.grading import grade_answer
 from mockint.judge import OpenAIJudge
 from mockint.rubrics import load_rubric, load_rubrics
 
-DATA = Path(__file__).parent / "data" / "authoring"
+DATA = Path(__file__).resolve().parents[1] / "data" / "authoring"
 SEED_000 = DATA / "000_c1138e3d60123fdf.txt"
 SEED_001 = DATA / "001_77260d5510a59060.txt"
 runner = CliRunner()

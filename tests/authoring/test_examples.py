@@ -15,7 +15,7 @@ from mockint.judge import OpenAIJudge
 from mockint.models import Rubric
 from mockint.rubrics import load_rubric
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
 
 

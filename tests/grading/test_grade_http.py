@@ -16,7 +16,7 @@ from mockint.grading import matching
 from mockint.rubrics import load_rubrics
 
 runner = CliRunner()
-LABELLED = Path(__file__).resolve().parent / "data" / "labelled"
+LABELLED = Path(__file__).resolve().parents[1] / "data" / "labelled"
 
 
 def grades(text: str) -> list[dict[str, object]]:

@@ -65,7 +65,7 @@ def test_a_rubric_change_is_a_miss(llm_env: None, monkeypatch: pytest.MonkeyPatc
     rubric = load_rubrics()["cnn-explained"]
     folder = tmp_path / "rubrics"
     folder.mkdir()
-    source = Path(__file__).resolve().parent.parent / "rubrics" / "cnn-explained.yaml"
+    source = Path(__file__).resolve().parents[2] / "rubrics" / "cnn-explained.yaml"
     (folder / "cnn-explained.yaml").write_bytes(source.read_bytes())
     answers = tmp_path / "a.jsonl"
     answers.write_text(
