@@ -11,6 +11,7 @@ import sys
 import typer
 
 from mockint.cli._common import RubricsOption, error, notice, sigterm_as_ctrl_c, user_errors
+from mockint.cli._grade_checks import check_options
 from mockint.cli._grade_options import (
     BatchApiOption,
     BatchIdOption,
@@ -38,7 +39,6 @@ from mockint.cli._grade_options import (
     SamplesOption,
     SamplesTemperatureOption,
     TpmOption,
-    check_options,
     choose_format,
 )
 

@@ -1,11 +1,12 @@
 """Grading one answer against a rubric: deterministic layers always, the LLM judge when given.
 
-Modules: ``words`` (normalisation, stop words, stems), ``cues`` (the negation, stance and reporting
-vocabularies), ``text`` (sentences, clauses, negation and stance), ``plans`` (a rubric's checks compiled),
-``matching`` (key points and mistakes), ``reporting`` (sentences that name a misconception without making it),
-``meaning`` and ``semantic`` (the optional meaning layer), ``injection`` (text addressed to the grader),
-``salad`` (terms strung together), ``guards`` (caps for the whole answer), ``evidence`` (is a quote in the
-answer, and about the key point), ``score`` (pure), ``grade`` (``grade_answer``: reconcile and feedback).
+Modules: ``words`` (normalisation, stop words, stems), ``cues`` (the negation, stance and reporting vocabularies),
+``sentence`` (a sentence's clauses, negation and stance), ``text`` (parsing an answer into sentences), ``plans`` (a
+rubric's checks compiled), ``matching`` (key points and mistakes), ``reporting`` (sentences that name a
+misconception without making it), ``meaning`` and ``semantic`` (the optional meaning layer), ``injection`` (text
+addressed to the grader), ``salad`` (terms strung together), ``guards`` (caps for the whole answer), ``evidence``
+(is a quote in the answer, and about the key point), ``score`` (pure), ``grade`` (``grade_answer``: reconcile and
+feedback).
 Names load on first use so that importing the package is cheap.
 """
 

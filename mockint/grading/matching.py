@@ -16,7 +16,8 @@ from mockint.grading.injection import mark_injections
 from mockint.grading.plans import Compiled, Plan, Variant, compile_rubric, is_dismissal
 from mockint.grading.reporting import avoids, limits, reports, states_no_mistake
 from mockint.grading.salad import may_hold_salad, salad_sentences, salad_share
-from mockint.grading.text import BELITTLED, COUNTERFACTUALS, NEGATED, UNNEGATED, Doc, parse
+from mockint.grading.sentence import BELITTLED, NEGATED, UNNEGATED
+from mockint.grading.text import COUNTERFACTUALS, Doc, parse
 from mockint.models import Check, Criterion, Mistake, Rubric, Verdict
 
 

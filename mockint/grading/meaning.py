@@ -21,7 +21,8 @@ from mockint.grading import semantic
 from mockint.grading.words import text_keys
 
 if TYPE_CHECKING:
-    from mockint.grading.text import Doc, Sentence
+    from mockint.grading.sentence import Sentence
+    from mockint.grading.text import Doc
     from mockint.models import Criterion, Verdict
 
 # Cosine of the best window with the key point's text, for all-MiniLM-L6-v2. Chosen on the development part

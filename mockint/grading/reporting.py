@@ -21,7 +21,7 @@ from mockint.grading.cues import (
     REPORTING_SUBJECTS,
     REPORTING_VERBS,
 )
-from mockint.grading.text import Sentence
+from mockint.grading.sentence import Sentence
 from mockint.grading.words import TOKEN_RE, normalise
 
 # Copulas (and "be" after a modal: "would be wrong") that a judging word follows as the predicate.

@@ -5,7 +5,8 @@ Such a sentence earns no key point; an answer made mostly of them is capped (see
 
 from __future__ import annotations
 
-from mockint.grading.text import Doc, Sentence
+from mockint.grading.sentence import Sentence
+from mockint.grading.text import Doc
 from mockint.grading.words import is_function_word, text_keys
 
 # Items of a bulleted or semicolon list of bare terms have at most this many content words.

@@ -1,0 +1,327 @@
+"""A sentence of an answer: its words, clauses, negation cues and stance, and the questions asked of them.
+
+:mod:`mockint.grading.text` splits an answer into these and marks their stance; the matcher asks each one
+whether a matched phrase is negated (:meth:`Sentence.negated`), belittled (:meth:`Sentence.belittled`) or
+cut off from a negation by the end of its scope (:meth:`Sentence.scope_ends_between`).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+from mockint.grading.cues import (
+    ANAPHOR_REACH,
+    ANAPHORS,
+    AVOIDING_PREFIXES,
+    BELITTLING_PREFIXES,
+    BUT_WORDS,
+    CANCEL_REACH,
+    CANCELLING_CUES,
+    CLAUSE_OPENING_WORDS,
+    CLAUSE_WORDS,
+    COMMENT_HEADS,
+    COMMENT_OPENERS,
+    IMPORTANCE_PREFIXES,
+    INVERTING_VERBS,
+    JUDGEMENT_PREFIXES,
+    LIST_ITEM_MAX_WORDS,
+    NEGATION_REACH,
+    NEW_SUBJECTS,
+    SCOPE_ENDERS,
+    SOFT_BUT_FILLERS,
+    SOFT_NEGATIONS,
+    STANCE_REACH,
+    WORD_NEGATIONS,
+)
+from mockint.grading.words import STOPWORDS, is_negation_cue
+
+UNNEGATED = 1
+NEGATED = 2
+# Belittled, not negated ("X is overrated"): no credit for a key point, but a typical mistake stated with a
+# dismissive word ("they are useless") is still stated.
+BELITTLED = 4
+
+_MODAL_BEFORE_TO = frozenset(
+    {"have", "has", "had", "need", "needs", "want", "wants", "ought", "going", "got", "able", "supposed", "used"}
+)
+_NONE_OF = frozenset({"none", "nothing", "ничего", "ни"})
+_SUBJECTS = frozenset({"we", "i", "мы", "я"})
+_CONJUNCTION_LIKE = frozenset({"that", "this", "это"})
+_CONTRACTED_COPULAS = frozenset({"it's", "they're", "that's"})
+# Words between a copula and its predicate ("is mostly just a formality", "are pure paranoia").
+_PREDICATE_FILLERS = frozenset(
+    {
+        "a",
+        "an",
+        "the",
+        "just",
+        "mostly",
+        "pure",
+        "simply",
+        "really",
+        "basically",
+        "largely",
+        "only",
+        "total",
+        "complete",
+        "utter",
+        "pretty",
+        "kind",
+        "of",
+        "sort",
+        "plain",
+        "honestly",
+        "frankly",
+        "all",
+        "mere",
+    }
+)
+_COPULAS = frozenset({"is", "are", "was", "were"})
+_AND_WORDS = frozenset({"and", "и"})
+
+
+class Sentence:
+    __slots__ = (
+        "answered_no",
+        "not_only",
+        "dismissed_before",
+        "belittling",
+        "clause",
+        "clause_sep",
+        "clause_words",
+        "comments",
+        "content_raw",
+        "cues",
+        "excluded",
+        "span",
+        "text",
+        "words",
+    )
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.words: list[str] = []
+        self.clause: list[int] = []
+        self.cues: list[int] = []
+        self.content_raw: list[int] = []
+        # Positions of words that dismiss what is near them (see BELITTLING_PREFIXES), and of negations of
+        # an importance head.
+        self.belittling: list[int] = []
+        self.clause_words: dict[int, int] = {}  # clause index -> content words in it
+        self.clause_sep: dict[int, str] = {}  # clause index -> the punctuation or clause word that opened it
+        # Clauses that only comment on the one before ("- overrated", ": irrelevant these days").
+        self.comments: set[int] = set()
+        # A question the next sentence dismisses ("An alpha chosen in advance? Not necessary."): every term in
+        # it is belittled.
+        self.answered_no = False
+        self.not_only = False  # "not just ...", "not only ..."
+        # "..., but honestly none of those matter": every clause before this one is dismissed.
+        self.dismissed_before: int | None = None
+        # Set by the guards: a sentence addressed to the grader, or an echo of the question, earns nothing.
+        self.excluded = False
+        self.span = (0, 0)  # where it is in the answer (characters), for blocks that span sentences
+
+    def belittled(self, positions: Sequence[int]) -> bool:
+        """Whether a stance word before or after the matched tokens belittles them."""
+        if self.answered_no:
+            return True
+        if self.dismissed_before is not None and any(self.clause[p] < self.dismissed_before for p in positions):
+            return True
+        if self.comments and any(self._commented(position) for position in positions):
+            return True
+        if not self.belittling:
+            return False
+        for position in positions:
+            for cue in self.belittling:
+                if cue in positions:
+                    continue
+                if abs(cue - position) > STANCE_REACH:
+                    # "Reviewing diffs and running tests on generated code is paranoia": a predicate after the
+                    # copula is said of the whole subject before it, however long.
+                    if cue > position and self._predicate_of_subject(position, cue):
+                        return True
+                    continue
+                if self.clause[cue] == self.clause[position]:
+                    # "they invent APIs and in ML code they can silently skip monitoring": a cue after "and"
+                    # and a subject of its own is said of that clause, not of the term.
+                    if cue > position and self._new_subject_between(position, cue):
+                        continue
+                    return True
+                # After a list: every clause from the term's to the cue's is a short list item.
+                if (
+                    cue > position
+                    and all(
+                        self.clause_words.get(clause, 0) <= LIST_ITEM_MAX_WORDS
+                        for clause in range(self.clause[position], self.clause[cue])
+                    )
+                    and CLAUSE_WORDS.isdisjoint(self.words[position:cue])
+                ):
+                    return True
+                if cue > position and self._continues_with_but(position, cue):
+                    return True
+        return False
+
+    def _predicate_of_subject(self, position: int, cue: int) -> bool:
+        """Whether the cue is the predicate after the one copula of its clause, with the term in the subject."""
+        if self.clause[position] != self.clause[cue]:
+            return False
+        before = cue - 1
+        while before > position and self.words[before] in _PREDICATE_FILLERS:
+            before -= 1
+        if before <= position or self.words[before] not in _COPULAS:
+            return False
+        between = self.words[position + 1 : before]
+        return _COPULAS.isdisjoint(between) and not self._new_subject_between(position, before)
+
+    def _new_subject_between(self, position: int, cue: int) -> bool:
+        words = self.words
+        return any(
+            words[between] in _AND_WORDS and any(word in NEW_SUBJECTS for word in words[between + 1 : cue])
+            for between in range(position + 1, cue)
+        )
+
+    def _commented(self, position: int) -> bool:
+        """Whether a comment clause after the term's clause dismisses it, over short clauses between."""
+        start = self.clause[position]
+        for comment in sorted(self.comments):
+            if comment <= start:
+                continue
+            between = range(start + 1, comment)
+            if all(c in self.comments or self.clause_words.get(c, 0) <= LIST_ITEM_MAX_WORDS + 1 for c in between):
+                return True
+        return False
+
+    def opens_with_dismissal(self, clause: int) -> bool:
+        """Whether a clause opens, after fillers, with a dismissal ("overrated", "not necessary", "not real")."""
+        positions = [index for index, c in enumerate(self.clause) if c == clause]
+        skipped = 0
+        for position in positions:
+            word = self.words[position]
+            # ", we avoided them", "- I skipped it": turning away from the topic's pronoun.
+            if word in _SUBJECTS and any(
+                after.startswith(AVOIDING_PREFIXES + BELITTLING_PREFIXES) and rest in ANAPHORS
+                for after, rest in itertools.pairwise(self.words[position + 1 : position + 4])
+            ):
+                return True
+            if word in COMMENT_OPENERS or word in BUT_WORDS or (word in STOPWORDS and not is_negation_cue(word)):
+                skipped += 1
+                if skipped > 3:
+                    return False
+                continue
+            if any(self.words[p].startswith(JUDGEMENT_PREFIXES) for p in positions):
+                return False
+            if position in self.belittling:
+                return True
+            # "splitting them is overkill": the topic's pronoun shortly before a dismissal word.
+            anaphor = next(
+                (p for p in positions[: positions.index(position) + ANAPHOR_REACH] if self.words[p] in ANAPHORS), None
+            )
+            if anaphor is not None and any(
+                cue in positions
+                and anaphor < cue <= anaphor + ANAPHOR_REACH
+                # Nothing but function words between: "это дорого и игнорирует ..." is a claim of its own.
+                and all(self.words[p] in STOPWORDS or self.words[p] in COMMENT_OPENERS for p in range(anaphor + 1, cue))
+                for cue in self.belittling
+            ):
+                return True
+            following = self.words[position + 1 : position + 4]
+            # ": none of that is how it works", ": ничего из этого": the comment denies the list before it.
+            denied_dismissal = any(self.words[p].startswith(BELITTLING_PREFIXES + INVERTING_VERBS) for p in positions)
+            if word in _NONE_OF and following[:1] in (["of"], ["из"]) and not denied_dismissal:
+                return True
+            # ", nobody actually does that", "- never used them": a negated verb of the topic's pronoun (not a
+            # negated dismissal: "none of those can be skipped" affirms them).
+            if is_negation_cue(word) and any(after in ANAPHORS for after in following) and not denied_dismissal:
+                return True
+            return (is_negation_cue(word) or word in SOFT_NEGATIONS) and any(
+                after.startswith(IMPORTANCE_PREFIXES + COMMENT_HEADS) for after in following
+            )
+        return False
+
+    def _continues_with_but(self, position: int, cue: int) -> bool:
+        """ "X is a nice story but irrelevant": a "but" clause with no subject of its own, opening with the cue."""
+        if self.clause[cue] != self.clause[position] + 1:
+            return False
+        start = next(index for index in range(position, cue + 1) if self.clause[index] == self.clause[cue])
+        return self.words[start] in BUT_WORDS and all(
+            word in STOPWORDS or word in SOFT_BUT_FILLERS for word in self.words[start + 1 : cue]
+        )
+
+    def scope_ends_between(self, first: int, last: int) -> bool:
+        """Whether a clause boundary, a time or condition word or "and" before a new subject lies between."""
+        return self.clause[first] != self.clause[last] or self._predicate_ends(first, last)
+
+    def _predicate_ends(self, cue: int, position: int) -> bool:
+        """Whether the negation's scope ends before the term.
+
+        "the thing that didn't work was diversity": a copula after the negated verb starts a new predicate;
+        "I don't merge until I read the diff": a time or condition word starts a clause of its own; "it runs
+        without errors and the tests pass": "and" before a new subject does too.
+        """
+        words = self.words
+        for between in range(cue + 1, position):
+            word = words[between]
+            # "ChatGPT cannot replace code review", "more data will not remove bias": the verb is negated, what
+            # cannot be replaced or removed is affirmed.
+            if word in SCOPE_ENDERS or word.startswith(INVERTING_VERBS):
+                return True
+            if word in _AND_WORDS and between + 1 < len(words) and words[between + 1] in NEW_SUBJECTS:
+                return True
+            if word in _COPULAS:
+                return any(words[p] not in STOPWORDS for p in range(cue + 1, between))
+        return False
+
+    def _opens_clause(self, cue: int) -> bool:
+        """Whether a negation governs its whole clause: it opens it, after at most a subject and a modal ("Never
+        read the p-value as ...", "I would never just read ... as the chance H1 is true")."""
+        if self.words[cue] in CANCELLING_CUES or self.words[cue] in WORD_NEGATIONS:
+            return False  # "without X, ..." governs X; "non-overlapping pieces" only its own word
+        start = cue
+        while start > 0 and self.clause[start - 1] == self.clause[cue]:
+            start -= 1
+        return all(word in CLAUSE_OPENING_WORDS for word in self.words[start:cue])
+
+    def _no_purpose(self, cue: int, position: int) -> bool:
+        """Whether no infinitive of purpose stands between ("you don't have to iterate the list to access
+        elements": the access is affirmed); the "to" of "have to", "need to" belongs to the negated verb."""
+        words = self.words
+        return not any(
+            words[between] == "to" and words[between - 1] not in _MODAL_BEFORE_TO
+            for between in range(cue + 1, position)
+        )
+
+    def _reach(self, cue: int) -> int:
+        return 1 if self.words[cue] in WORD_NEGATIONS else NEGATION_REACH
+
+    def negated(self, positions: Sequence[int]) -> bool:
+        """Whether a cue in the same clause shortly precedes one of the matched tokens (and is not one)."""
+        if not self.cues:
+            return False
+        for position in positions:
+            reaching = [
+                cue
+                for cue in self.cues
+                if cue < position
+                and (
+                    position - cue <= self._reach(cue) or (self._opens_clause(cue) and self._no_purpose(cue, position))
+                )
+                and cue not in positions
+                and self.clause[cue] == self.clause[position]
+                and not self._predicate_ends(cue, position)
+            ]
+            # "never merge code without running the tests" asserts the tests: "without" after another
+            # negation cancels it.
+            if reaching and self.words[reaching[-1]] in CANCELLING_CUES:
+                cancel = reaching[-1]
+                if any(
+                    cue < cancel and cancel - cue <= CANCEL_REACH and self.clause[cue] == self.clause[cancel]
+                    for cue in self.cues
+                ):
+                    reaching = [cue for cue in reaching[:-1] if cancel - cue > CANCEL_REACH]
+                elif any(cue > position and self.clause[cue] == self.clause[cancel] for cue in self.cues):
+                    # "в prod без review нельзя", "without review, never": a prohibition after it too.
+                    reaching = reaching[:-1]
+            if reaching:
+                return True
+        return False
