@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Verdict = Literal["met", "partial", "missed"]
 VerdictSource = Literal["llm", "deterministic"]
@@ -196,9 +196,6 @@ class Rubric(_FromFile):
     mistakes: list[Mistake] = Field(default_factory=list)
     tips: list[str] = Field(default_factory=list)
     examples: list[Example] = Field(default_factory=list)
-
-    # Compiled deterministic patterns, built once per loaded rubric by mockint.checks.
-    _compiled: Any = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _cross_references(self) -> Rubric:

@@ -6,6 +6,7 @@ Everything here is a pure function of the answer and the rubric.
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -76,22 +77,35 @@ class Analysis:
 # ---------------------------------------------------------------------------------------------------------
 
 
-def _compiled(rubric: Rubric) -> Compiled:
-    cached = rubric._compiled
-    if isinstance(cached, Compiled):
-        source = cached.source
-        if (
-            source[0] is rubric.criteria
-            and source[1] == len(rubric.criteria)
-            and source[2] is rubric.mistakes
-            and source[3] == len(rubric.mistakes)
-        ):
-            return cached
+# Compiled rubrics by their content (the JSON of the rubric): the same rubric graded again, or loaded again, is
+# compiled once, and a rubric edited in place (a check's phrases, a key point added) is compiled anew, because
+# its content is its key. Dumping a rubric costs about 50 microseconds; compiling one, milliseconds.
+_COMPILED: dict[str, Compiled] = {}
+_COMPILED_MAX = 256
+_COMPILED_LOCK = threading.Lock()
+
+
+def compiled_checks(rubric: Rubric) -> Compiled:
+    """A rubric's checks compiled for matching, made once per distinct rubric content.
+
+    Args:
+        rubric: The rubric.
+
+    Returns:
+        Its compiled phrases, checks and vocabulary.
+    """
+    key = rubric.model_dump_json()
+    found = _COMPILED.get(key)
+    if found is not None:
+        return found
     compiled = compile_rubric(rubric)
     reference = parse(rubric.model_answer)
     listed = salad_sentences(reference, _touched(compiled, _Matcher(reference, compiled)), compiled.vocabulary)
     compiled = dataclasses.replace(compiled, lists_expected=bool(listed))
-    rubric._compiled = compiled
+    with _COMPILED_LOCK:
+        if len(_COMPILED) >= _COMPILED_MAX:
+            _COMPILED.pop(next(iter(_COMPILED)))  # the oldest: a batch uses a handful of rubrics at a time
+        _COMPILED[key] = compiled
     return compiled
 
 
@@ -390,7 +404,7 @@ def analyse(answer: str, rubric: Rubric, *, by_meaning_too: bool = True, whole_a
 
     Args:
         answer: The candidate's answer, in English or Russian.
-        rubric: The rubric; its compiled checks are cached on it (``Rubric._compiled``).
+        rubric: The rubric; its checks are compiled once per distinct content (:func:`compiled_checks`).
         by_meaning_too: Also look for the key points by meaning when the ``semantic`` extra is installed
             (:mod:`mockint.grading.meaning`); False matches the checks alone.
         whole_answer: Run the guards, which judge a whole answer (injections, echoes, salads, caps); False
@@ -399,7 +413,7 @@ def analyse(answer: str, rubric: Rubric, *, by_meaning_too: bool = True, whole_a
     Returns:
         Verdicts per key point and mistake in rubric order, with verbatim evidence, and the guards that fired.
     """
-    compiled = _compiled(rubric)
+    compiled = compiled_checks(rubric)
     doc = parse(answer)
     injected = whole_answer and mark_injections(answer, doc)
     echoed = whole_answer and mark_echoes(doc, compiled.question_keys, compiled.vocabulary)

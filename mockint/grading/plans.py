@@ -52,8 +52,6 @@ class Compiled:
     # Whether the model answer is itself a list of the rubric's terms ("push, pop, peek"): then a list is the
     # expected form of an answer, not a salad.
     lists_expected: bool
-    # The lists compiled from: a rubric copied with new criteria or mistakes gets recompiled.
-    source: tuple[object, int, object, int]
 
 
 def _phrase_variants(phrase: str) -> tuple[Variant, ...]:
@@ -181,9 +179,8 @@ def compile_rubric(rubric: Rubric) -> Compiled:
         vocabulary=frozenset(vocabulary),
         vocabulary_cyrillic=cyrillic,
         vocabulary_latin=len(vocabulary) - cyrillic,
-        lists_expected=False,  # set by _compiled, which can match the model answer once this exists
+        lists_expected=False,  # set by matching.compiled_checks, which matches the model answer once this exists
         question_keys=frozenset(
             key for text in (rubric.question, rubric.title) for word in content_words(text) for key in text_keys(word)
         ),
-        source=(rubric.criteria, len(rubric.criteria), rubric.mistakes, len(rubric.mistakes)),
     )

@@ -9,7 +9,14 @@ import pytest
 
 from mockint.grading.evidence import find_quote
 from mockint.grading.guards import INJECTION_CAP
-from mockint.grading.matching import Analysis, CriterionMatch, analyse, check_matches, omission_committed
+from mockint.grading.matching import (
+    Analysis,
+    CriterionMatch,
+    analyse,
+    check_matches,
+    compiled_checks,
+    omission_committed,
+)
 from mockint.grading.words import content_words, word_key
 from mockint.models import Check, Mistake, Rubric
 
@@ -295,13 +302,22 @@ def test_scope_answer() -> None:
     assert verdict(split, concept_rubric(["retrieval"], ["reranking"], scope="answer")) == "met"
 
 
-def test_rubric_is_compiled_once() -> None:
+def test_rubric_is_compiled_once_per_content_and_again_after_an_edit() -> None:
     rubric = make_rubric(SEPARATION)
+    compiled = compiled_checks(rubric)
+    assert compiled_checks(rubric) is compiled
+    assert compiled_checks(rubric.model_copy(deep=True)) is compiled  # the same content, loaded again
+    # An in-place edit of a check's phrases is seen: the edited rubric is compiled anew and matches the new words.
+    rubric.criteria[0].checks[0].concepts[0].append("two-stage funnel")
+    assert compiled_checks(rubric) is not compiled
+    assert analyse("We use a two-stage funnel with reranking after it.", rubric).criteria[0].verdict != "missed"
+
+
+def test_grading_leaves_a_rubric_equal_to_a_fresh_copy() -> None:
+    rubric = make_rubric(SEPARATION)
+    fresh = rubric.model_copy(deep=True)
     analyse("We separate retrieval from reranking.", rubric)
-    compiled = rubric._compiled
-    assert compiled is not None
-    analyse("Another answer about reranking.", rubric)
-    assert rubric._compiled is compiled
+    assert rubric == fresh
 
 
 # --- 6. guards ----------------------------------------------------------------------------------------------

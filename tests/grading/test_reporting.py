@@ -8,7 +8,8 @@ import pytest
 
 from mockint.grading import grade_answer
 from mockint.grading.reporting import avoids, counterfactual, limits, rejects, reports
-from mockint.grading.text import Sentence, parse
+from mockint.grading.sentence import Sentence
+from mockint.grading.text import parse
 from mockint.models import Grade
 from mockint.rubrics import load_rubrics
 
