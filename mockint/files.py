@@ -421,3 +421,17 @@ def open_checked(path: Path, expected: str, what: str = "") -> IO[bytes]:
         handle.close()
         raise InputError(not_text_message(path, kind, expected, what))
     return handle
+
+
+def shorten(text: str, limit: int, *, ellipsis: str = "…") -> str:
+    """``text`` on one line (whitespace runs as one space), cut to ``limit`` characters ending in ``ellipsis``.
+
+    The one shortener of the package: messages, reports and drafts all cut text the same way.
+
+    Args:
+        text: Any text.
+        limit: The most characters returned, ``ellipsis`` included.
+        ellipsis: What marks a cut.
+    """
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: max(0, limit - len(ellipsis))].rstrip() + ellipsis

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, Protocol
@@ -233,8 +234,18 @@ def _cell(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _md_escape(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|")
+# The characters Markdown reads as markup; a backslash makes each literal (HTML tags included: "<b>" shows).
+MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~!])")
+
+
+def md_inline(text: str) -> str:
+    """User text as one line of Markdown that renders as itself: whitespace flattened, markup backslash-escaped."""
+    return MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def md_cell(text: str) -> str:
+    """User text for a Markdown table cell (``|`` escaped with the rest, so the row keeps its columns)."""
+    return md_inline(text)
 
 
 def grade_markdown(grade: Grade) -> str:
@@ -247,12 +258,12 @@ def grade_markdown(grade: Grade) -> str:
     lines = [title, "", f"**Score {grade.score:.2f}**{calibrated} ({grade.grader}{model})", ""]
     lines += ["| key point | verdict | evidence | source |", "|---|---|---|---|"]
     for c in grade.criteria:
-        evidence = f"“{_md_escape(c.evidence)}”" if c.evidence else ""
-        lines.append(f"| {_md_escape(c.text)} | {c.verdict} | {evidence} | {c.source} |")
+        evidence = f"“{md_cell(c.evidence)}”" if c.evidence else ""
+        lines.append(f"| {md_cell(c.text)} | {c.verdict} | {evidence} | {c.source} |")
     made = [m for m in grade.mistakes if m.committed]
     if made:
         lines += ["", "**Typical mistakes made**", ""]
-        lines += [f"- {m.text}" + (f" — “{_md_escape(m.evidence)}”" if m.evidence else "") for m in made]
+        lines += [f"- {m.text}" + (f" — “{md_cell(m.evidence)}”" if m.evidence else "") for m in made]
     lines += ["", "**Feedback**", "", *(f"> {line}" if line else ">" for line in grade.feedback.splitlines())]
     if grade.warnings:
         lines += ["", "**Warnings**", "", *(f"- {w}" for w in grade.warnings)]
@@ -284,7 +295,7 @@ class MarkdownWriter:
         keep = [0, 1, 2, 3, 4] if self._calibrated else [0, 1, 2, 4]
         header = ["id", "question", "score", "calibrated", "grader"]
         lines = ["## Summary", "", f"| {' | '.join(header[i] for i in keep)} |", "|---" * len(keep) + "|"]
-        lines += [f"| {' | '.join(_md_escape(row[i]) for i in keep)} |" for row in self._rows]
+        lines += [f"| {' | '.join(md_cell(row[i]) for i in keep)} |" for row in self._rows]
         self._stream.write(_safe("\n".join(lines)) + "\n")
         self._stream.flush()
 

@@ -364,11 +364,10 @@ def test_markdown_cell_escaping_is_hand_checked() -> None:
         mistakes=[MistakeResult(id="m1", text="Mistake", committed=True, evidence="p|q\nr")],
     )
     text = grade_markdown(grade)
-    assert "| A \\| B | met | “x \\| `y` z <b>” | deterministic |\n" in text
+    assert "| A \\| B | met | “x \\| \\`y\\` z \\<b\\>” | deterministic |\n" in text
     assert "- Mistake — “p\\|q r”\n" in text
 
 
-@pytest.mark.xfail(reason="render does not escape HTML-ish text in Markdown yet (issue 10 item 6: md_cell)")
 def test_markdown_does_not_pass_answer_html_through() -> None:
     grade = _grade(criteria=[CriterionResult(id="c1", text="t", verdict="met", evidence="<details><b>x</b>")])
     html = MarkdownIt("commonmark").enable("table").render(grade_markdown(grade))

@@ -419,10 +419,10 @@ def draft_documents(questions: Sequence[DocQuestion], taken_ids: set[str] | None
 
 
 def shorten(text: str, limit: int) -> str:
-    """The text on one line, cut to ``limit`` characters with an ellipsis."""
+    """The text on one line, cut to ``limit`` characters with an ellipsis (:func:`mockint.files.shorten`)."""
+    from mockint.files import shorten as cut
 
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+    return cut(text, limit)
 
 
 def validated_rubric(data: dict[str, Any], where: str) -> Rubric:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from mockint.errors import InputError
-from mockint.files import DEFAULT_MAX_DOCUMENT_BYTES, csv_table, env_limit, parse_json_line, read_text
+from mockint.files import DEFAULT_MAX_DOCUMENT_BYTES, csv_table, env_limit, parse_json_line, read_text, shorten
 from mockint.models import ID_RE, normalise_id
 
 __all__ = [
@@ -300,8 +300,7 @@ def _title_from(question: str, limit: int = 90) -> str:
 
 
 def _shorten(text: str, limit: int = 60) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+    return shorten(text, limit)
 
 
 def merge_questions(questions: list[DocQuestion]) -> list[DocQuestion]:

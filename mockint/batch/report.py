@@ -43,7 +43,9 @@ from mockint.batch.report_answers import (
     short_extra,
 )
 from mockint.errors import InputError
+from mockint.files import shorten
 from mockint.models import Grade
+from mockint.render import md_cell
 
 __all__ = ["PRICES", "Pricing", "ReportBuilder", "Usage", "price_for", "report_format"]
 
@@ -526,12 +528,11 @@ def _bin_label(index: int) -> str:
 
 
 def _md(text: str) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
+    return md_cell(str(text))
 
 
 def _shorten(text: str, limit: int = 160) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+    return shorten(text, limit)
 
 
 def _text(value: Any) -> str | None:

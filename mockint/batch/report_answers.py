@@ -19,6 +19,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from mockint.files import shorten
+from mockint.render import MD_SPECIAL, md_cell, md_inline
+
 __all__ = [
     "MAX_ANSWERS",
     "MAX_EVIDENCE_CHARS",
@@ -31,8 +34,6 @@ __all__ = [
     "AnswerLog",
     "KeyPoint",
     "evidence_spans",
-    "md_cell",
-    "md_inline",
     "review_need",
 ]
 
@@ -188,12 +189,6 @@ def short_extra(extra: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-def shorten(text: str, limit: int) -> str:
-    """``text`` with whitespace runs as one space, cut to ``limit`` characters with an ellipsis."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
 class AnswerLog:
     """The answers of the per-answer section: at most ``limit``, the most in need of review when there are more.
 
@@ -272,19 +267,6 @@ def evidence_spans(text: str, criteria: Sequence[KeyPoint]) -> list[tuple[int, i
     return out
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~!])")
-
-
-def md_inline(text: str) -> str:
-    """User text as one line of Markdown that renders as itself: whitespace flattened, markup backslash-escaped."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
-
-
-def md_cell(text: str) -> str:
-    """User text for a Markdown table cell (``|`` escaped with the rest, so the row keeps its columns)."""
-    return md_inline(text)
-
-
 def markdown_section(
     entries: Sequence[AnswerEntry], seen: int, key_point_texts: Mapping[str, Mapping[str, str]]
 ) -> list[str]:
@@ -359,4 +341,4 @@ def marked_markdown(entry: AnswerEntry) -> str:
 
 def _md_piece(text: str) -> str:
     # Like md_inline, but a piece keeps its edge spaces: the pieces of one text are joined as they were.
-    return _MD_SPECIAL.sub(r"\\\1", re.sub(r"\s+", " ", text))
+    return MD_SPECIAL.sub(r"\\\1", re.sub(r"\s+", " ", text))

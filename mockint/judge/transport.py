@@ -68,9 +68,10 @@ keep waiting through, before the answer is graded deterministically (``MOCKINT_R
 
 
 def shorten(text: str, limit: int = 400) -> str:
-    """``text`` on one line, cut to ``limit`` characters (with ``...``) when longer."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+    """``text`` on one line, cut to ``limit`` characters (with ``...``) when longer (:func:`mockint.files.shorten`)."""
+    from mockint.files import shorten as cut
+
+    return cut(text, limit, ellipsis="...")
 
 
 def redact(text: str, secret: str) -> str:

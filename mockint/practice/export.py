@@ -106,11 +106,10 @@ def _recovered(answer: AnswerRecord) -> list[str]:
 
 
 def _md(text: str) -> str:
-    """Inline text with Markdown's table and emphasis characters made literal."""
-    flat = " ".join(text.split())
-    for char in "\\`*_[]|<>":
-        flat = flat.replace(char, "\\" + char)
-    return flat
+    """Inline text with Markdown's table and emphasis characters made literal (:func:`mockint.render.md_inline`)."""
+    from mockint.render import md_inline
+
+    return md_inline(text)
 
 
 def _blockquote(text: str) -> list[str]:

@@ -154,7 +154,7 @@ def test_the_report_counts_fallbacks_by_their_structured_reason() -> None:
     )
     builder.add_json({"id": "y", "question_id": "q", "score": 0.5, "grader": "deterministic", "fallback": "http_429"})
     text = builder.markdown()
-    assert "| timeout | 1 | x |" in text and "| http_429 | 1 | y |" in text
+    assert "| timeout | 1 | x |" in text and "| http\\_429 | 1 | y |" in text
 
 
 def test_a_line_written_before_the_fallback_field_is_recognised_by_its_warning() -> None:

@@ -71,7 +71,7 @@ def test_markdown_report_counts() -> None:
     # c1: met 4 of 5 = 80%, missed 20%; c2: met 2, partial 1, missed 2
     assert "| First point (`c1`) | 80% | 0% | 20% |" in text
     assert "| Second \\| point (`c2`) | 40% | 20% | 40% |" in text
-    assert "| Says <b>wrong</b> thing (`m1`) | q1 | 2 | 40% |" in text
+    assert "| Says \\<b\\>wrong\\</b\\> thing (`m1`) | q1 | 2 | 40% |" in text
     disagreements = text.split("disagree most")[1].split("##")[0]
     assert disagreements.index("| c | q1 | 2: c1, c2 |") < disagreements.index("| b | q1 | 1: c1 |")
     assert "| timeout | 1 | d |" in text

@@ -14,12 +14,11 @@ from mockint.batch.report_answers import (
     MAX_TEXT_CHARS,
     KeyPoint,
     evidence_spans,
-    md_inline,
     review_need,
 )
 from mockint.cli import app
 from mockint.models import CriterionResult, Grade, MistakeResult
-from mockint.render import grade_to_json
+from mockint.render import grade_to_json, md_inline
 from mockint.review.queue import GradeLine, review_queue
 from mockint.rubrics import load_rubrics
 
