@@ -8,7 +8,6 @@ Every bad record is an :class:`~mockint.errors.InputError` naming its file, line
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 import re
@@ -18,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from mockint.errors import InputError
-from mockint.files import parse_json_line, read_text
+from mockint.files import csv_table, parse_json_line, read_text
 from mockint.models import Verdict, normalise_id
 
 __all__ = ["LabelRecord", "read_labels"]
@@ -171,13 +170,16 @@ def read_labels(paths: Sequence[Path], score_max: float | None = None) -> list[L
     for path in paths:
         text = read_text(path, "JSONL or CSV with question_id, answer and score")
         if path.suffix.lower() == ".csv":
-            reader = csv.DictReader(io.StringIO(text, newline=""))
-            try:
-                for row in reader:
-                    if any((value or "").strip() for value in row.values() if isinstance(value, str)):
-                        records.append(_record(dict(row), f"{path}:{reader.line_num}", score_max))
-            except csv.Error as exc:
-                raise InputError(f"{path}:{reader.line_num}: malformed CSV ({exc}); fix the quoting") from None
+            # The one CSV reader: a row is named by the line it starts on, also when a field spans lines.
+            header: list[str] | None = None
+            for row in csv_table(io.StringIO(text, newline="")):
+                if row.error is not None:
+                    raise InputError(f"{path}:{row.line}: {row.error}")
+                if header is None:
+                    header = [cell.strip() for cell in row.cells]
+                    continue
+                cells = dict(zip(header, row.cells, strict=False))
+                records.append(_record(cells, f"{path}:{row.line}", score_max))
         else:
             for number, line in enumerate(text.splitlines(), start=1):
                 where = f"{path}:{number}"
