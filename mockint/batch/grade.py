@@ -22,6 +22,7 @@ from mockint.batch import DEFAULT_CONCURRENCY, run
 from mockint.batch.answers import Record, read_answers
 from mockint.batch.fallbacks import open_existing
 from mockint.batch.report import Pricing, ReportBuilder, Usage, price_for
+from mockint.batch.report_answers import PASS_MARK
 from mockint.batch.run import RunSummary
 from mockint.batch.writing import (
     ProgressBar,
@@ -193,6 +194,7 @@ def grade_files(
     poll_interval: float = 30.0,
     max_answer_chars: int | None = None,
     report: str | Path | None = None,
+    pass_mark: float = PASS_MARK,
     pricing: Pricing | None = None,
     progress: Callable[[int | None], ProgressBar] | None = None,
     notice: Say = _quiet,
@@ -226,6 +228,8 @@ def grade_files(
         poll_interval: Seconds between batch status polls.
         max_answer_chars: A longer answer is an error record (default: ``settings.max_answer_chars``).
         report: Also write a batch report here (``.md`` or ``.html``).
+        pass_mark: The report's pass mark on the 0..1 score: a score within 0.15 of it makes an answer need
+            review (as ``mockint review --pass-mark`` does).
         pricing: The model's price for the report's cost; default: the built-in price, if any.
         progress: Makes a progress display (see :func:`terminal_progress`); none by default.
         notice: Says a one-line notice (what was done, the judge stopping, files fixed up).
@@ -237,10 +241,13 @@ def grade_files(
         What happened; the grades are in ``out`` (or ``stdout``).
 
     Raises:
-        ConfigError: ``batch_api`` or ``retry_fallbacks`` (live) without an LLM server configured.
+        ConfigError: ``batch_api`` or ``retry_fallbacks`` (live) without an LLM server configured; ``pass_mark``
+            outside 0..1.
         InputError: The calibration was fitted on other rubrics, another grader, model, prompt or layers.
         MockintError: A file cannot be read or written, or the rubrics are invalid.
     """
+    if not 0.0 <= pass_mark <= 1.0:
+        raise ConfigError(f"the pass mark is {pass_mark}; give one on the 0..1 score, e.g. 0.5")
     settings = settings if settings is not None else load_settings()
     if (batch_api or (retry_fallbacks and not import_batch)) and not settings.use_llm:
         # Re-graded without a judge, a fallback would lose the record that the judge never graded it.
@@ -269,7 +276,7 @@ def grade_files(
             rubric_set,
         )
 
-    builder = ReportBuilder() if report is not None else None
+    builder = ReportBuilder(pass_mark=pass_mark) if report is not None else None
     state, retry, kept_fallbacks = open_existing(
         out_path,
         resume=resume,

@@ -170,6 +170,16 @@ ReportOption = Annotated[
         rich_help_panel=_SCALE_PANEL,
     ),
 ]
+PassMarkOption = Annotated[
+    float,
+    typer.Option(
+        "--pass-mark",
+        min=0.0,
+        max=1.0,
+        help="The report's pass mark on the 0..1 score: a score near it needs review (as in `mockint review`).",
+        rich_help_panel=_SCALE_PANEL,
+    ),
+]
 PriceInOption = Annotated[
     float | None,
     typer.Option(
