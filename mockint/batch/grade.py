@@ -161,7 +161,13 @@ def export_files(
             if group.tagged:
                 notice(f"wrote {written.requests} request(s) for model {group.model} to {file}")
     report_errors(error, summary.errors[:MAX_ERROR_MESSAGES], len(summary.errors))
-    where = target if len(groups) == 1 and not groups[0].tagged else f"{len(summary.files)} file(s)"
+    where = (
+        summary.files[0]
+        if len(summary.files) == 1
+        else target
+        if not summary.files
+        else f"{len(summary.files)} file(s)"
+    )
     notice(
         f"wrote {summary.requests} request(s) for model {','.join(models)} ({version}) to {where} in "
         f"{time.perf_counter() - started:.2f} s; {len(summary.errors)} error(s)"

@@ -90,6 +90,10 @@ def test_export_writes_one_file_per_model_with_the_judge_in_each_custom_id(
     lines = jsonl(tmp_path / "requests.a.jsonl")
     assert [line["custom_id"] for line in lines[:3]] == [f"{ids[0]}@a#s1", f"{ids[0]}@a#s2", f"{ids[0]}@a#s3"]
     assert len(lines) == 39 and {line["body"]["temperature"] for line in lines} == {0.7}
+    assert (
+        "wrote 39 request(s) for model a (judge@" in samples.stderr
+        and f"to {tmp_path / 'requests.a.jsonl'} in" in samples.stderr
+    )
 
 
 def test_two_models_that_would_share_a_file_are_a_one_line_error(
