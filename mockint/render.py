@@ -248,14 +248,35 @@ def md_cell(text: str) -> str:
     return md_inline(text)
 
 
+def judges_line(grade: Grade) -> str:
+    """Several judges in one line: each judge's model and score (or why it failed), then the stability.
+
+    Returns:
+        ``"a 0.75 · b 0.50 · c failed (http_500) · stability 0.3333"`` (a sample is ``model#N``); ``""`` for one
+        judge.
+    """
+    if grade.judges is None:
+        return ""
+    parts = [
+        (judge.model if judge.sample is None else f"{judge.model}#{judge.sample}")
+        + (f" {judge.score:.2f}" if judge.score is not None else f" failed ({judge.fallback or 'no reply'})")
+        for judge in grade.judges
+    ]
+    stability = "—" if grade.stability is None else f"{grade.stability:.4f}"
+    return " · ".join([*parts, f"stability {stability}"])
+
+
 def grade_markdown(grade: Grade) -> str:
-    """One grade as a Markdown section: score, key points with evidence, mistakes, feedback, warnings."""
+    """One grade as a Markdown section: score (and several judges' scores), key points with evidence, mistakes,
+    feedback, warnings."""
     title = f"## {grade.id or '(no id)'} · {grade.question_id or '(no question)'}"
     if grade.error is not None:
         return f"{title}\n\n**Not graded:** {grade.error}\n"
     model = f", model {grade.model}" if grade.model else ""
     calibrated = "" if grade.calibrated_score is None else f" · calibrated {grade.calibrated_score:g}"
     lines = [title, "", f"**Score {grade.score:.2f}**{calibrated} ({grade.grader}{model})", ""]
+    if grade.judges is not None:
+        lines += [f"Judges: {_md_escape(judges_line(grade))}", ""]
     lines += ["| key point | verdict | evidence | source |", "|---|---|---|---|"]
     for c in grade.criteria:
         evidence = f"“{md_cell(c.evidence)}”" if c.evidence else ""
@@ -277,6 +298,7 @@ class MarkdownWriter:
         self._stream = stream
         self._rows: list[tuple[str, ...]] = []
         self._calibrated = False
+        self._stability = False
         stream.write("# mockint grades\n\n")
 
     def write(self, grade: Grade) -> None:
@@ -286,14 +308,17 @@ class MarkdownWriter:
         score = "error" if grade.score is None else f"{grade.score:.2f}"
         self._calibrated = self._calibrated or grade.calibrated_score is not None
         calibrated = _number(grade.calibrated_score)
-        self._rows.append((grade.id or "", grade.question_id or "", score, calibrated, grade.grader or ""))
+        self._stability = self._stability or grade.stability is not None
+        stability = "" if grade.stability is None else f"{grade.stability:.4f}"
+        self._rows.append((grade.id or "", grade.question_id or "", score, calibrated, grade.grader or "", stability))
 
     def close(self) -> None:
-        """Write the summary table (with a calibrated column when any answer has a calibrated score)."""
+        """Write the summary table (with a calibrated column when any answer has a calibrated score, a stability
+        column when any has several judges' stability)."""
         if not self._rows:
             return
-        keep = [0, 1, 2, 3, 4] if self._calibrated else [0, 1, 2, 4]
-        header = ["id", "question", "score", "calibrated", "grader"]
+        keep = [0, 1, 2, *([3] if self._calibrated else []), 4, *([5] if self._stability else [])]
+        header = ["id", "question", "score", "calibrated", "grader", "stability"]
         lines = ["## Summary", "", f"| {' | '.join(header[i] for i in keep)} |", "|---" * len(keep) + "|"]
         lines += [f"| {' | '.join(md_cell(row[i]) for i in keep)} |" for row in self._rows]
         self._stream.write(_safe("\n".join(lines)) + "\n")
@@ -322,12 +347,18 @@ class TableWriter:
         calibrated = any(grade.calibrated_score is not None for grade in self._grades)
         if calibrated:
             table.add_column("calibrated", justify="right", no_wrap=True)
+        # Several judges: the stability, and under it each judge's model and score.
+        stable = any(grade.stability is not None or grade.judges is not None for grade in self._grades)
+        if stable:
+            table.add_column("stability", justify="right", overflow="fold")
         table.add_column("key points missed or partial", overflow="fold", ratio=1)
         table.add_column("typical mistakes made", overflow="fold", ratio=1)
         for grade in self._grades:
             # Ids, errors and warnings are the user's text: printed literally, never as rich markup.
             who = f"{escape(grade.id or '(no id)')}\n[dim]{escape(grade.question_id or '')}[/dim]"
             shown = [_number(grade.calibrated_score) or "—"] if calibrated else []
+            if stable:
+                shown.append(_safe(_stability_cell(grade)))
             if grade.error is not None:
                 table.add_row(_safe(who), "error", *shown, _safe(escape(grade.error)), "")
                 continue
@@ -345,6 +376,17 @@ class TableWriter:
         self._console.print(table)
         if self._grades:
             self._console.print("Full feedback, evidence and tips: --format md (or jsonl).", style="dim")
+
+
+def _stability_cell(grade: Grade) -> str:
+    """The table's stability cell: the value, then each judge as ``model score`` (dim); ``—`` for one judge."""
+    from rich.markup import escape
+
+    if grade.judges is None:
+        return "—"
+    judges = judges_line(grade).split(" · ")[:-1]
+    value = "—" if grade.stability is None else f"{grade.stability:.4f}"
+    return "\n".join([value, *(f"[dim]{escape(judge)}[/dim]" for judge in judges)])
 
 
 def make_writer(

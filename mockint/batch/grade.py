@@ -10,6 +10,7 @@ the exit code from the returned :class:`GradeRun`.
 from __future__ import annotations
 
 import contextlib
+import functools
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -21,6 +22,7 @@ from mockint.batch import DEFAULT_CONCURRENCY, run
 from mockint.batch.answers import Record, read_answers
 from mockint.batch.fallbacks import open_existing
 from mockint.batch.report import Pricing, ReportBuilder, Usage, price_for
+from mockint.batch.report_answers import PASS_MARK
 from mockint.batch.run import RunSummary
 from mockint.batch.writing import (
     ProgressBar,
@@ -121,47 +123,61 @@ def export_files(
     Raises:
         MockintError: A file cannot be read, or the settings or rubrics are invalid.
     """
-    from mockint.batch.provider import MAX_BATCH_BYTES, MAX_BATCH_REQUESTS, export_requests
-    from mockint.judge import OpenAIJudge
+    from mockint.batch.panel import export_path, panel_requests
+    from mockint.batch.provider import MAX_BATCH_BYTES, MAX_BATCH_REQUESTS, ExportSummary, export_requests
 
     settings = settings if settings is not None else load_settings()
-    _single_judge_only(settings, "--export-batch")
     rubric_set = rubrics if isinstance(rubrics, RubricSet) else load_rubrics(rubrics)
     paths = [Path(file) for file in files]
     target = Path(path)
     records = _reader(paths, max_answer_chars or settings.max_answer_chars, notice)
-    # Only the request bodies are needed: no server, no key (a placeholder keeps the SDK client happy).
-    judge = OpenAIJudge(settings.model, base_url=settings.base_url, api_key=settings.key_for_client())
+    summary = ExportSummary()
     started = time.perf_counter()
-    try:
-        summary = export_requests(
-            records(),
-            rubric_set,
-            judge.request_body,
-            lambda number: target,
-            max_requests=sys.maxsize,
-            max_bytes=sys.maxsize,
-        )
-    finally:
-        judge.close()
+    # Only the request bodies are needed: no server, no key (a placeholder keeps the SDK client happy).
+    with panel_requests(settings) as (groups, version):
+        models = [group.model for group in groups]
+        for number, group in enumerate(groups):
+            # One file per model (a batch takes one model); one judge writes ``path`` itself, as ever.
+            file = export_path(target, models, group.model) if group.tagged else target
+            written = export_requests(
+                records(),
+                rubric_set,
+                group.request_body,
+                functools.partial(_same_path, file),
+                max_requests=sys.maxsize,
+                max_bytes=sys.maxsize,
+                custom_ids=group.custom_ids,
+            )
+            summary.files += written.files
+            summary.requests += written.requests
+            if number == 0:  # every model reads the same answers: their errors once
+                summary.errors = written.errors
+            size = file.stat().st_size if file.exists() else 0
+            if written.requests > MAX_BATCH_REQUESTS or size > MAX_BATCH_BYTES:
+                notice(
+                    f"{file}: OpenAI's Batch API takes at most 50,000 requests / 200 MB per batch: split the file, "
+                    "or use --batch-api, which splits automatically (vLLM run-batch has no such limit)"
+                )
+            if group.tagged:
+                notice(f"wrote {written.requests} request(s) for model {group.model} to {file}")
     report_errors(error, summary.errors[:MAX_ERROR_MESSAGES], len(summary.errors))
+    where = (
+        summary.files[0]
+        if len(summary.files) == 1
+        else target
+        if not summary.files
+        else f"{len(summary.files)} file(s)"
+    )
     notice(
-        f"wrote {summary.requests} request(s) for model {settings.model} ({judge.prompt_version}) to {target} in "
+        f"wrote {summary.requests} request(s) for model {','.join(models)} ({version}) to {where} in "
         f"{time.perf_counter() - started:.2f} s; {len(summary.errors)} error(s)"
     )
-    size = target.stat().st_size if target.exists() else 0
-    if summary.requests > MAX_BATCH_REQUESTS or size > MAX_BATCH_BYTES:
-        notice(
-            "OpenAI's Batch API takes at most 50,000 requests / 200 MB per batch: split the file, or use --batch-api, "
-            "which splits automatically (vLLM run-batch has no such limit)"
-        )
     return summary
 
 
-def _single_judge_only(settings: Settings, option: str) -> None:
-    if settings.several_judges:
-        what = "--judge-models" if settings.judge_models else "--samples"
-        raise ConfigError(f"{what} is not supported with {option} yet; grade live, or with one judge")
+def _same_path(path: Path, number: int) -> Path:
+    """Every request file number is ``path``: an export is one file per model (no limit splits it)."""
+    return path
 
 
 def grade_files(
@@ -184,6 +200,7 @@ def grade_files(
     poll_interval: float = 30.0,
     max_answer_chars: int | None = None,
     report: str | Path | None = None,
+    pass_mark: float = PASS_MARK,
     pricing: Pricing | None = None,
     progress: Callable[[int | None], ProgressBar] | None = None,
     notice: Say = _quiet,
@@ -217,6 +234,8 @@ def grade_files(
         poll_interval: Seconds between batch status polls.
         max_answer_chars: A longer answer is an error record (default: ``settings.max_answer_chars``).
         report: Also write a batch report here (``.md`` or ``.html``).
+        pass_mark: The report's pass mark on the 0..1 score: a score within 0.15 of it makes an answer need
+            review (as ``mockint review --pass-mark`` does).
         pricing: The model's price for the report's cost; default: the built-in price, if any.
         progress: Makes a progress display (see :func:`terminal_progress`); none by default.
         notice: Says a one-line notice (what was done, the judge stopping, files fixed up).
@@ -228,17 +247,23 @@ def grade_files(
         What happened; the grades are in ``out`` (or ``stdout``).
 
     Raises:
-        ConfigError: ``batch_api`` or ``retry_fallbacks`` (live) without an LLM server configured.
+        ConfigError: ``batch_api`` or ``retry_fallbacks`` (live) without an LLM server configured; ``pass_mark``
+            outside 0..1.
         InputError: The calibration was fitted on other rubrics, another grader, model, prompt or layers.
         MockintError: A file cannot be read or written, or the rubrics are invalid.
     """
+    if not 0.0 <= pass_mark <= 1.0:
+        raise ConfigError(f"the pass mark is {pass_mark}; give one on the 0..1 score, e.g. 0.5")
     settings = settings if settings is not None else load_settings()
     if (batch_api or (retry_fallbacks and not import_batch)) and not settings.use_llm:
         # Re-graded without a judge, a fallback would lose the record that the judge never graded it.
         what = "--batch-api needs a server" if batch_api else "--retry-fallbacks needs the LLM judge"
         raise ConfigError(f"{what}: {settings.llm_reason}")
-    if batch_api or import_batch:
-        _single_judge_only(settings, "--batch-api" if batch_api else "--import-batch")
+    if batch_id is not None and settings.several_judges:
+        raise ConfigError(
+            "--batch-id picks up one batch, and several judges have one per model; drop --batch-id (the state file "
+            "next to --out keeps every batch's id)"
+        )
     rubric_set = rubrics if isinstance(rubrics, RubricSet) else load_rubrics(rubrics)
     paths = [Path(file) for file in files]
     out_path = Path(out) if out is not None else None
@@ -257,7 +282,7 @@ def grade_files(
             rubric_set,
         )
 
-    builder = ReportBuilder() if report is not None else None
+    builder = ReportBuilder(pass_mark=pass_mark) if report is not None else None
     state, retry, kept_fallbacks = open_existing(
         out_path,
         resume=resume,
@@ -407,10 +432,12 @@ def _run_provider_batch(
     poll_interval: float,
     output: RunOutput,
 ) -> list[Path]:
+    from mockint.batch.panel import panel_requests
     from mockint.batch.provider import run_provider_batch, state_path
-    from mockint.judge import BatchClient, build_judge
+    from mockint.judge import BatchClient
 
-    judge = build_judge(settings)
+    requests = contextlib.ExitStack()
+    groups, version = requests.enter_context(panel_requests(settings))
     client = BatchClient.from_settings(settings)
     last: list[str] = []
 
@@ -429,14 +456,15 @@ def _run_provider_batch(
             out,
             records=records,
             rubrics=rubric_set,
-            request_body=judge.request_body,
-            model=settings.model,
-            prompt_version=judge.prompt_version,
+            request_body=groups[0].request_body,
+            model=",".join(group.model for group in groups),
+            prompt_version=version,
             answers=output.files,
             batch_id=batch_id,
             poll_interval=poll_interval,
             progress=progress,
             notice=output.notice,
+            panel=groups,
         )
     except KeyboardInterrupt:
         output.notice(
@@ -445,7 +473,7 @@ def _run_provider_batch(
         )
         raise RunInterrupted from None
     finally:
-        judge.close()
+        requests.close()
         client.close()
     return result.outputs
 
@@ -458,18 +486,15 @@ def _import(
     output: RunOutput,
 ) -> tuple[Usage, bool, RunSummary | None]:
     """Grade with stored batch replies; returns the usage for the report, whether anything failed, the summary."""
-    from mockint.batch.provider import BatchOutput, BatchReplyJudge
+    from mockint.batch.panel import reply_judge
+    from mockint.batch.provider import BatchOutput
     from mockint.batch.run import grade_records
     from mockint.prompts import prompt_version
 
     started = time.perf_counter()
     with BatchOutput(outputs) as replies:
-        judge = BatchReplyJudge(
-            replies,
-            model=settings.model,
-            prompt_version=prompt_version("judge"),
-            max_reply_bytes=settings.max_reply_bytes,
-        )
+        # Several judges: one reply judge each, picking its replies by custom_id, voting as live.
+        judge, readers = reply_judge(replies, settings, prompt_version("judge"))
         todo = pending(records(), output)
         # Validation and reconciliation are CPU work: threads would only contend for the GIL.
         summary = write_grades(
@@ -488,12 +513,13 @@ def _import(
                 f"{counted(replies.unused, 'reply', 'replies')} in the batch output {verb} no answer id in "
                 f"{', '.join(map(str, output.files))}"
             )
+    used = sum(reader.replies for reader in readers)
     usage = Usage(
-        requests=judge.replies,
-        prompt_tokens=judge.prompt_tokens,
-        completion_tokens=judge.completion_tokens,
-        model=judge.last_model or settings.model,
+        requests=used,
+        prompt_tokens=sum(reader.prompt_tokens for reader in readers),
+        completion_tokens=sum(reader.completion_tokens for reader in readers),
+        model=readers[0].last_model or settings.model,
         batch=True,
     )
-    finish_notice(summary, output, started, f"; {counted(judge.replies, 'batch reply', 'batch replies')} used")
+    finish_notice(summary, output, started, f"; {counted(used, 'batch reply', 'batch replies')} used")
     return usage, bool(replies.problems) or (summary is not None and summary.errors > 0), summary

@@ -12,10 +12,16 @@
   batches endpoints. The batch ids are kept in a state file next to the output (``OUT.batch.json``), written
   after every step, so a re-run (after a kill, a network failure or simply the next morning) polls the
   batches already submitted instead of paying for them again.
+
+Several judges (``--judge-models``, ``--samples``): a Batch API file takes one model, so each model gets files of
+its own (:class:`ModelRequests`), one line per answer and sample, and each ``custom_id`` names its judge
+(:func:`panel_custom_id`: ``ID@MODEL``, ``ID@MODEL#sN``). On import one :class:`BatchOutput` indexes every file
+and one :class:`BatchReplyJudge` per judge picks its own replies, so the answers get the same vote as live.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import threading
@@ -26,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mockint.batch.answers import Record
+from mockint.batch.panel import ModelRequests
 from mockint.config import DEFAULT_MAX_REPLY_BYTES
 from mockint.errors import InputError, JudgeError, MockintError
 from mockint.models import JudgeResult, Rubric
@@ -73,6 +80,7 @@ def export_requests(
     *,
     max_requests: int = MAX_BATCH_REQUESTS,
     max_bytes: int = MAX_BATCH_BYTES,
+    custom_ids: Callable[[str], Sequence[str]] | None = None,
 ) -> ExportSummary:
     """Write Batch API request lines, starting a new file when one would exceed the provider's limits.
 
@@ -85,6 +93,8 @@ def export_requests(
         path_for: The path of request file number ``n`` (from 1).
         max_requests: Request lines per file at most.
         max_bytes: Bytes per file at most.
+        custom_ids: The custom ids of an answer's requests, one line each with the same body (default: the
+            answer's id alone; see :meth:`ModelRequests.custom_ids`).
 
     Returns:
         The files, the number of requests and the records that could not be exported.
@@ -116,27 +126,24 @@ def export_requests(
             except MockintError as exc:
                 summary.errors.append(f"{record.source}: question_id: {exc}")
                 continue
-            line = {
-                "custom_id": answer.id,
-                "method": "POST",
-                "url": BATCH_URL,
-                "body": request_body(answer.answer, rubric),
-            }
-            data = (json.dumps(line, ensure_ascii=False) + "\n").encode("utf-8")
-            if handle is not None and (lines >= max_requests or size + len(data) > max_bytes):
-                finish()
-            if handle is None:
-                target = path_for(len(summary.files) + 1)
-                part = target.with_name(target.name + ".part")
-                try:
-                    handle = part.open("wb")
-                except OSError as exc:
-                    raise InputError(f"{target}: cannot write ({exc.strerror}); check the path") from None
-                lines = size = 0
-            handle.write(data)
-            lines += 1
-            size += len(data)
-            summary.requests += 1
+            body = request_body(answer.answer, rubric)
+            for custom_id in custom_ids(answer.id) if custom_ids is not None else (answer.id,):
+                line = {"custom_id": custom_id, "method": "POST", "url": BATCH_URL, "body": body}
+                data = (json.dumps(line, ensure_ascii=False) + "\n").encode("utf-8")
+                if handle is not None and (lines >= max_requests or size + len(data) > max_bytes):
+                    finish()
+                if handle is None:
+                    target = path_for(len(summary.files) + 1)
+                    part = target.with_name(target.name + ".part")
+                    try:
+                        handle = part.open("wb")
+                    except OSError as exc:
+                        raise InputError(f"{target}: cannot write ({exc.strerror}); check the path") from None
+                    lines = size = 0
+                handle.write(data)
+                lines += 1
+                size += len(data)
+                summary.requests += 1
         finish()
     finally:
         if handle is not None:
@@ -260,14 +267,23 @@ class BatchReplyJudge:
         model: Model name to record when a reply does not name one.
         prompt_version: The prompt version the requests were built with.
         max_reply_bytes: Largest reply accepted, in UTF-8 bytes; a larger one is invalid.
+        custom_id: The custom id of this judge's reply to an answer id (default: the answer id; with several
+            judges, :func:`panel_custom_id` of this judge).
     """
 
     def __init__(
-        self, output: BatchOutput, *, model: str, prompt_version: str, max_reply_bytes: int = DEFAULT_MAX_REPLY_BYTES
+        self,
+        output: BatchOutput,
+        *,
+        model: str,
+        prompt_version: str,
+        max_reply_bytes: int = DEFAULT_MAX_REPLY_BYTES,
+        custom_id: Callable[[str], str] | None = None,
     ) -> None:
         from mockint.judge import completion_content, completion_usage, parse_reply
 
         self._output = output
+        self._custom_id = custom_id
         self._model = model
         self._prompt_version = prompt_version
         self._content = completion_content
@@ -297,10 +313,14 @@ class BatchReplyJudge:
             JudgeError: No reply, a failed request, or a reply that breaks the contract; the message names
                 the output file and line.
         """
-        found = self._output.line(answer_id or "")
+        key = answer_id or ""
+        if self._custom_id is not None:
+            key = self._custom_id(key)
+        found = self._output.line(key)
         if found is None:
             files = ", ".join(str(path) for path in self._output.paths)
-            raise JudgeError(f"no reply for this answer in the batch output {files}", reason="batch_missing")
+            named = f" (custom_id {key!r})" if self._custom_id is not None else ""
+            raise JudgeError(f"no reply for this answer{named} in the batch output {files}", reason="batch_missing")
         where, data = found
         error = data.get("error")
         if error:
@@ -352,6 +372,7 @@ class _Chunk:
     requests: int
     file_id: str | None = None
     batch_id: str | None = None
+    model: str | None = None
 
 
 @dataclass
@@ -393,6 +414,7 @@ def _load_state(path: Path) -> _State:
                 requests=int(item["requests"]),
                 file_id=item.get("file_id"),
                 batch_id=item.get("batch_id"),
+                model=item.get("model"),
             )
             for item in data["batches"]
         ]
@@ -440,10 +462,12 @@ def run_provider_batch(
     notice: Callable[[str], None] | None = None,
     max_requests: int = MAX_BATCH_REQUESTS,
     sleep: Callable[[float], None] = time.sleep,
+    panel: Sequence[ModelRequests] = (),
 ) -> ProviderBatchResult:
     """Run the answers through the provider's Batch API and download the results next to ``out``.
 
-    New run: requests are exported to ``OUT.batch-input-N.jsonl``, uploaded and submitted, and the ids saved
+    New run: requests are exported to ``OUT.batch-input-N.jsonl`` (with several judges, each model's to files and
+    batches of its own, numbered on: a batch takes one model), uploaded and submitted, and the ids saved
     to ``OUT.batch.json`` after each step. Re-run with that file present (or with ``batch_id``): the batches
     already submitted are polled, nothing is submitted twice. Then every batch is polled until it ends and
     its output and error files are downloaded to ``OUT.batch-output-N.jsonl`` / ``OUT.batch-errors-N.jsonl``.
@@ -454,7 +478,7 @@ def run_provider_batch(
         records: Reads the answers (called only when a new batch is submitted).
         rubrics: Rubrics by question id.
         request_body: The live judge's request body for an answer.
-        model: The judge's model (recorded in the state file).
+        model: The judge's model (recorded in the state file; with ``panel``, its models, comma-separated).
         prompt_version: The judge's prompt version (recorded; a mismatch on resume is reported).
         answers: The answers files (recorded, to warn when a resume uses others).
         batch_id: Poll this existing batch instead of the state file's or a new one.
@@ -463,6 +487,8 @@ def run_provider_batch(
         notice: Called with one-line messages for the user.
         max_requests: Requests per batch at most (the provider's limit).
         sleep: Waits between polls (tests).
+        panel: Several judges: each model's requests (then ``request_body`` is not used); default: one judge,
+            ``model`` with ``request_body``.
 
     Returns:
         The downloaded files and the final statuses.
@@ -495,17 +521,25 @@ def run_provider_batch(
             say(f"the batch was submitted for {', '.join(state.answers)}; custom_ids are matched to answer ids")
     else:
         resumed = False
-        exported = export_requests(
-            records(),
-            rubrics,
-            request_body,
-            lambda number: out.with_name(f"{out.name}.batch-input-{number}.jsonl"),
-            max_requests=max_requests,
-        )
-        if exported.requests == 0:
-            raise InputError("no answer could be exported for the batch; fix the input errors above and run again")
+        chunks: list[_Chunk] = []
+        for group in panel or (ModelRequests(model, request_body),):
+            first = len(chunks)
+            exported = export_requests(
+                records(),
+                rubrics,
+                group.request_body,
+                functools.partial(_input_path, out, first),
+                max_requests=max_requests,
+                custom_ids=group.custom_ids,
+            )
+            if exported.requests == 0:
+                raise InputError("no answer could be exported for the batch; fix the input errors above and run again")
+            chunks += [
+                _Chunk(input_file=str(file), requests=_count_lines(file), model=group.model if group.tagged else None)
+                for file in exported.files
+            ]
         state = _State(
-            chunks=[_Chunk(input_file=str(file), requests=_count_lines(file)) for file in exported.files],
+            chunks=chunks,
             model=model,
             prompt_version=prompt_version,
             answers=[str(item) for item in answers],
@@ -533,6 +567,11 @@ def run_provider_batch(
     return ProviderBatchResult(outputs=outputs, statuses=statuses, resumed=resumed)
 
 
+def _input_path(out: Path, first: int, number: int) -> Path:
+    """Request file ``number`` of a model whose files follow the ``first`` ones of the models before it."""
+    return out.with_name(f"{out.name}.batch-input-{first + number}.jsonl")
+
+
 def _count_lines(path: Path) -> int:
     with path.open("rb") as handle:
         return sum(1 for line in handle if line.strip())
@@ -555,7 +594,8 @@ def _submit_missing(client: BatchClient, state: _State, path: Path, say: Callabl
         status = client.submit(chunk.file_id, metadata={"mockint_input": Path(chunk.input_file).name[:500]})
         chunk.batch_id = status.id
         _save_state(path, state)
-        say(f"submitted batch {status.id} ({chunk.requests} requests); its id is kept in {path}")
+        of = f" of model {chunk.model}" if chunk.model else ""
+        say(f"submitted batch {status.id} ({chunk.requests} requests{of}); its id is kept in {path}")
 
 
 def _poll(

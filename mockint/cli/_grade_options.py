@@ -170,6 +170,16 @@ ReportOption = Annotated[
         rich_help_panel=_SCALE_PANEL,
     ),
 ]
+PassMarkOption = Annotated[
+    float,
+    typer.Option(
+        "--pass-mark",
+        min=0.0,
+        max=1.0,
+        help="The report's pass mark on the 0..1 score: a score near it needs review (as in `mockint review`).",
+        rich_help_panel=_SCALE_PANEL,
+    ),
+]
 PriceInOption = Annotated[
     float | None,
     typer.Option(
@@ -194,7 +204,8 @@ ExportBatchOption = Annotated[
     Path | None,
     typer.Option(
         "--export-batch",
-        help="Write one Batch API request line per answer to FILE (OpenAI Batch API, vLLM run-batch); no grading.",
+        help="Write one Batch API request line per answer to FILE (OpenAI Batch API, vLLM run-batch); no grading. "
+        "Several judges: one FILE.MODEL.jsonl per model, custom_id ID@MODEL[#sN].",
         rich_help_panel=_BATCH_PANEL,
     ),
 ]
@@ -202,7 +213,8 @@ ImportBatchOption = Annotated[
     list[Path] | None,
     typer.Option(
         "--import-batch",
-        help="Grade with the replies in a Batch API output FILE (repeat for the error file too).",
+        help="Grade with the replies in a Batch API output FILE (repeat for the error file, and for each judge's "
+        "output with several judges).",
         rich_help_panel=_BATCH_PANEL,
     ),
 ]
@@ -210,13 +222,16 @@ BatchApiOption = Annotated[
     bool,
     typer.Option(
         "--batch-api",
-        help="Upload, submit, poll, download and import through the provider's Batch API; re-run to resume.",
+        help="Upload, submit, poll, download and import through the provider's Batch API (one batch per judge "
+        "model); re-run to resume.",
         rich_help_panel=_BATCH_PANEL,
     ),
 ]
 BatchIdOption = Annotated[
     str | None,
-    typer.Option("--batch-id", help="With --batch-api: pick up this existing batch.", rich_help_panel=_BATCH_PANEL),
+    typer.Option(
+        "--batch-id", help="With --batch-api and one judge: pick up this existing batch.", rich_help_panel=_BATCH_PANEL
+    ),
 ]
 MaxAnswerCharsOption = Annotated[
     int | None,

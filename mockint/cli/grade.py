@@ -28,6 +28,7 @@ from mockint.cli._grade_options import (
     NoCacheOption,
     NoLlmOption,
     OutOption,
+    PassMarkOption,
     PollIntervalOption,
     PriceInOption,
     PriceOutOption,
@@ -64,6 +65,7 @@ def grade(
     fail_on_fallback: FailOnFallbackOption = False,
     no_cache: NoCacheOption = False,
     report: ReportOption = None,
+    pass_mark: PassMarkOption = 0.5,
     price_in: PriceInOption = None,
     price_out: PriceOutOption = None,
     export_batch: ExportBatchOption = None,
@@ -153,6 +155,7 @@ def grade(
         poll_interval=poll_interval,
         max_answer_chars=max_answer_chars,
         report=report,
+        pass_mark=pass_mark,
         pricing=pricing,
         # A bar on the terminal, unless the grades themselves are streaming to it.
         progress=terminal_progress if sys.stderr.isatty() and (out is not None or output_format == "table") else None,

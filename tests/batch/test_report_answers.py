@@ -233,3 +233,28 @@ def test_the_cli_report_shows_every_example_answer_with_its_text(tmp_path: Path,
     )
     assert result.exit_code == 0, result.output
     assert markdown.read_text(encoding="utf-8").count("\n### ") >= 13 + 4  # the answers and the key point tables
+
+
+def test_the_pass_mark_of_grade_moves_what_needs_review_in_the_report(tmp_path: Path, examples_file: Path) -> None:
+    texts = {}
+    for mark in ("0.5", "0.9"):
+        report = tmp_path / f"r{mark}.md"
+        args = [
+            "grade",
+            str(examples_file),
+            "--no-llm",
+            "-o",
+            str(tmp_path / f"g{mark}.jsonl"),
+            "--report",
+            str(report),
+        ]
+        result = runner.invoke(app, [*args, *(["--pass-mark", mark] if mark != "0.5" else [])])
+        assert result.exit_code == 0, result.output
+        texts[mark] = report.read_text(encoding="utf-8")
+    # Deterministic scores: strong answers 1.0, cnn-partial 0.375, ab-partial 0.4 (both within 0.15 of 0.5).
+    assert "score 0.38 near the pass mark 0.50" in texts["0.5"] and "score 0.40 near the pass mark 0.50" in texts["0.5"]
+    assert "near the pass mark 0.90" not in texts["0.5"]
+    assert texts["0.9"].count("score 1.00 near the pass mark 0.90") == 5
+    assert "near the pass mark 0.50" not in texts["0.9"] and "score 0.38 near" not in texts["0.9"]
+    bad = runner.invoke(app, ["grade", str(examples_file), "--no-llm", "--pass-mark", "1.5"])
+    assert bad.exit_code == 2 and "--pass-mark" in bad.output

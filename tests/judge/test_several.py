@@ -302,8 +302,10 @@ def test_csv_has_a_stability_column(
         (["--judge-models", "a,b,a"], "names a more than once; to ask one model several times use --samples"),
         (["--samples-temperature", "0.5"], "--samples-temperature sets the temperature of --samples"),
         (["--samples", "3", "--no-llm"], "drop them or --no-llm"),
-        (["--judge-models", "a,b", "--import-batch", "x.jsonl"], "--judge-models is not supported with --import-batch"),
-        (["--samples", "2", "--export-batch", "x.jsonl"], "--samples is not supported with --export-batch yet"),
+        (
+            ["--judge-models", "a,b", "--batch-api", "-o", "g.jsonl", "--batch-id", "b1"],
+            "--batch-id picks up one batch",
+        ),
     ],
 )
 def test_bad_options_are_one_line_errors(
