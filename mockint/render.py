@@ -276,7 +276,7 @@ def grade_markdown(grade: Grade) -> str:
     calibrated = "" if grade.calibrated_score is None else f" · calibrated {grade.calibrated_score:g}"
     lines = [title, "", f"**Score {grade.score:.2f}**{calibrated} ({grade.grader}{model})", ""]
     if grade.judges is not None:
-        lines += [f"Judges: {_md_escape(judges_line(grade))}", ""]
+        lines += [f"Judges: {md_inline(judges_line(grade))}", ""]
     lines += ["| key point | verdict | evidence | source |", "|---|---|---|---|"]
     for c in grade.criteria:
         evidence = f"“{md_cell(c.evidence)}”" if c.evidence else ""

@@ -51,7 +51,7 @@ def test_markdown_puts_the_judges_under_the_score() -> None:
     text = grade_markdown(_grade())
     assert text.startswith(
         "## a1 · q1\n\n**Score 0.62** (llm, model a,b,c)\n\n"
-        "Judges: a 0.75 · b 0.50 · c failed (http_500) · stability 0.3333\n\n| key point |"
+        "Judges: a 0.75 · b 0.50 · c failed (http\\_500) · stability 0.3333\n\n| key point |"
     )
     one = grade_markdown(_grade(judges=None, stability=None, model="a"))
     assert "Judges" not in one and "stability" not in one
