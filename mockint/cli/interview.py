@@ -214,6 +214,7 @@ def _progress_tables(report: ProgressReport, console: Console) -> None:
     from rich.text import Text
 
     from mockint.practice import sparkline
+    from mockint.practice.progress import speech_trend_lines
 
     now = report.generated_at
     questions = Table(title="Questions", title_justify="left", show_edge=False)
@@ -275,3 +276,5 @@ def _progress_tables(report: ProgressReport, console: Console) -> None:
     console.print(key_points)
     console.print()
     console.print(Text("Next interview asks: ", style="bold").append(", ".join(report.next) or "–", style=""))
+    for line in speech_trend_lines(report.speech):
+        console.print(Text(line))

@@ -52,7 +52,7 @@ from mockint.practice.followup import (
     template_followup,
 )
 from mockint.practice.records import grading_label, session_grading
-from mockint.practice.spoken import AudioAnswers, Heard
+from mockint.practice.spoken import AudioAnswers, Heard, delivery_json
 from mockint.practice.terminal import Cancellable, LineSource, TimerFactory, View, format_duration
 
 if TYPE_CHECKING:
@@ -448,19 +448,23 @@ class Interviewer:
                 timer.cancel()
         answered_at = self._clock()
         self._pending = None
+        if heard is not None:
+            from mockint.speech.delivery import assess
+
+            heard = replace(heard, delivery=assess(heard.transcript, time_limit=self._time_limit))
         if block.kind == "eof":
             return False
         if block.kind == "quit":
             if block.text.strip():
-                self._add_answer(session_id, position, rubric, block.text, "unfinished", shown_at, answered_at)
+                self._add_answer(session_id, position, rubric, block.text, "unfinished", shown_at, answered_at, heard)
             return False
         if block.kind == "skip" or not block.text.strip():
             if block.kind != "skip":
                 self._view.note("No answer given; question skipped (type /skip to skip on purpose).")
-            self._add_answer(session_id, position, rubric, block.text, "skipped", shown_at, answered_at)
+            self._add_answer(session_id, position, rubric, block.text, "skipped", shown_at, answered_at, heard)
             result.skipped += 1
             return True
-        answer_id = self._add_answer(session_id, position, rubric, block.text, "ungraded", shown_at, answered_at)
+        answer_id = self._add_answer(session_id, position, rubric, block.text, "ungraded", shown_at, answered_at, heard)
         with self._view.grading():
             grade, given_up = self._llm.grade(block.text, rubric, answer_id=str(answer_id))
         if given_up:
@@ -468,10 +472,6 @@ class Interviewer:
         missed = [c.text for c in grade.criteria if c.verdict != "met"]
         tips = relevant_tips(rubric, missed, [m.text for m in grade.mistakes if m.committed])
         self._store.record_grade(answer_id, grade, tips, answered_at)
-        if heard is not None:
-            from mockint.speech.delivery import assess
-
-            heard = replace(heard, delivery=assess(heard.transcript, time_limit=self._time_limit))
         outcome = AnswerOutcome(
             answer_id=answer_id,
             rubric=rubric,
@@ -498,8 +498,9 @@ class Interviewer:
         status: str,
         shown_at: datetime,
         answered_at: datetime | None,
+        heard: Heard | None = None,
     ) -> int:
-        return self._store.add_answer(
+        answer_id = self._store.add_answer(
             session_id,
             position=position,
             question_id=rubric.id,
@@ -510,6 +511,17 @@ class Interviewer:
             answered_at=answered_at,
             time_limit=self._time_limit,
         )
+        if heard is not None and heard.delivery is not None:
+            kept = self._store.record_speech(
+                answer_id,
+                transcript=heard.transcript.text,
+                stt_model=heard.transcript.stt_model,
+                delivery=delivery_json(heard.delivery),
+                recording=heard.recording,
+            )
+            if kept is None:
+                self._view.warn(f"could not keep a copy of {heard.recording} in the history; the transcript is kept")
+        return answer_id
 
     # the follow-up
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -189,3 +190,86 @@ def test_without_the_voice_extra_or_a_server_the_error_names_the_install(
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "pip install 'mockint[voice]'" in result.output and "MOCKINT_STT_BASE_URL" in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+# -- the history keeps it ----------------------------------------------------------------------------------
+
+
+def spoken_session(tmp_path: Path, transcripts: list[Transcript], lines: list[str]) -> tuple[Path, int]:
+    """Run an interview answered from recordings into the history of the test's MOCKINT_HOME."""
+    rubrics = load_rubrics()
+    questions = ["cnn-explained", "genai-tools"][: len(transcripts)]
+    files = [write_silent_wav(tmp_path / f"answer{i}.wav") for i in range(len(transcripts))]
+    audio = open_audio_answers(files, len(questions), home=tmp_path, transcriber=Scripted(*transcripts))
+    path = history_path(tmp_path / "mockint-home")
+    with HistoryStore(path) as store:
+        session = Interviewer(
+            store, PlainView(io.StringIO()), ScriptedLines(lines), followup=False, time_limit=60, audio=audio
+        )
+        result = session.run([rubrics.get_rubric(q) for q in questions])
+    return path, result.session_id
+
+
+def test_history_keeps_transcript_engine_figures_and_a_copy_of_the_recording(tmp_path: Path) -> None:
+    path, session_id = spoken_session(tmp_path, [heard(CNN, gap=2.5)], [""])
+    with HistoryStore(path) as store:
+        (answer,) = store.get_session(session_id).answers
+    assert answer.speech is not None
+    assert answer.speech.transcript == CNN and answer.speech.stt_model == "faster-whisper/base"
+    assert answer.speech.recording == path.parent / "recordings" / str(session_id) / f"answer-{answer.id}.wav"
+    assert answer.speech.recording.read_bytes() == (tmp_path / "answer0.wav").read_bytes()
+    delivery = answer.speech.delivery
+    assert delivery["words"] == 19 and delivery["wpm"] == 113.8 and delivery["long_pauses"] == 1
+    assert delivery["fillers"] == {"um": 1} and delivery["filler_rate"] == 5.3 and len(delivery["advice"]) == 4
+
+    shown = runner.invoke(app, ["history", "show", str(session_id), "--format", "json"])
+    assert shown.exit_code == 0, shown.output
+    speech = json.loads(shown.stdout)["answers"][0]["speech"]
+    assert speech["transcript"] == CNN and speech["recording"] == str(answer.speech.recording)
+    markdown = runner.invoke(app, ["history", "show", str(session_id)]).stdout
+    assert "**Spoken**: heard by faster-whisper/base" in markdown and "**How it was said**" in markdown
+    assert "- Pace: 114 words per minute: easy to follow." in markdown
+
+    purged = runner.invoke(app, ["history", "purge-audio", "--session", str(session_id)])
+    assert purged.exit_code == 0 and "removed 1 recording from session 1" in purged.stderr
+    assert not answer.speech.recording.exists() and not answer.speech.recording.parent.exists()
+    markdown = runner.invoke(app, ["history", "show", str(session_id)]).stdout
+    assert "Recording: removed" in markdown and CNN in markdown  # the transcript stays
+    again = runner.invoke(app, ["history", "purge-audio"])
+    assert again.exit_code == 0 and "removed 0 recordings from the history" in again.stderr
+
+
+def test_purge_audio_of_an_unknown_session_is_one_line(tmp_path: Path) -> None:
+    spoken_session(tmp_path, [heard(CNN)], [""])
+    result = runner.invoke(app, ["history", "purge-audio", "--session", "9"])
+    assert result.exit_code == 1 and "no session 9" in result.stderr and "Traceback" not in result.output
+
+
+def test_a_skipped_spoken_answer_keeps_its_transcript_and_recording(tmp_path: Path) -> None:
+    path, session_id = spoken_session(tmp_path, [heard(CNN)], ["/skip"])
+    with HistoryStore(path) as store:
+        (answer,) = store.get_session(session_id).answers
+    assert answer.status == "skipped" and answer.speech is not None and answer.speech.recording is not None
+    assert answer.speech.recording.exists()
+
+
+def test_progress_shows_pace_and_fillers_over_sessions(tmp_path: Path) -> None:
+    slow = "A CNN um slides a filter, um, over the image and, like, deeper layers um compose parts."
+    spoken_session(tmp_path, [Transcript(slow, "openai", "whisper-1", "en", 12.0, timed(slow, step=0.7))], [""])
+    spoken_session(tmp_path, [heard(CNN)], [""])
+    result = runner.invoke(app, ["progress", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    first, second = json.loads(result.stdout)["speech"]
+    assert (first["session_id"], second["session_id"]) == (1, 2)
+    # 17 words over 16 * 0.7 + 0.56 = 11.76 s; 4 fillers ("um" x3, "like") in 17 words
+    assert first["wpm"] == 86.7 and first["filler_rate"] == 23.5
+    # 19 words over 18 * 0.4 + 0.32 = 7.52 s; 1 filler in 19 words
+    assert second["wpm"] == 151.6 and second["filler_rate"] == 5.3
+    table = runner.invoke(app, ["progress"])
+    assert "Spoken answers: 2 in 2 sessions" in table.stdout
+    assert "words per minute: 86.7 → 151.6" in table.stdout and "filler words per 100 words: 23.5 → 5.3" in table.stdout
+
+
+def test_progress_says_nothing_about_speech_without_spoken_answers() -> None:
+    result = runner.invoke(app, ["progress"])
+    assert result.exit_code == 0 and "Spoken answers" not in result.stdout
