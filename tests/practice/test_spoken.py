@@ -273,3 +273,23 @@ def test_progress_shows_pace_and_fillers_over_sessions(tmp_path: Path) -> None:
 def test_progress_says_nothing_about_speech_without_spoken_answers() -> None:
     result = runner.invoke(app, ["progress"])
     assert result.exit_code == 0 and "Spoken answers" not in result.stdout
+
+
+class InterruptedLines(ScriptedLines):
+    """Ctrl-C at the first prompt."""
+
+    def readline(self, prompt: str) -> str | None:
+        raise KeyboardInterrupt
+
+
+def test_ctrl_c_at_the_review_prompt_keeps_the_transcript_as_unfinished(tmp_path: Path) -> None:
+    rubrics = load_rubrics()
+    audio = open_audio_answers(
+        [write_silent_wav(tmp_path / "a.wav")], 1, home=tmp_path, transcriber=Scripted(heard(CNN))
+    )
+    with HistoryStore(tmp_path / "h.db") as store:
+        session = Interviewer(store, PlainView(io.StringIO()), InterruptedLines([]), followup=False, audio=audio)
+        result = session.run([rubrics.get_rubric("cnn-explained")])
+        (answer,) = store.get_session(result.session_id).answers
+    assert result.status == "interrupted"
+    assert answer.status == "unfinished" and answer.answer == CNN
