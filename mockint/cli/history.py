@@ -129,3 +129,19 @@ def export(
     except OSError as exc:
         raise InputError(f"{out}: cannot write ({exc.strerror}); check the path and permissions") from None
     notice(f"wrote the report of session {record.id} to {out}")
+
+
+@app.command("purge-audio")
+@user_errors
+def purge_audio(
+    session: Annotated[
+        str | None,
+        typer.Option("--session", "-s", metavar="ID", help="Only this session's recordings (an id, or 'last')."),
+    ] = None,
+) -> None:
+    """Delete the copies of recordings kept with spoken answers (all sessions, or one); transcripts stay."""
+    with _open_existing() as store:
+        session_id = _session_id(store, session) if session is not None else None
+        removed = store.purge_recordings(session_id)
+    where = f"session {session_id}" if session_id is not None else "the history"
+    notice(f"removed {removed} recording{'s' if removed != 1 else ''} from {where}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -51,6 +52,15 @@ def interview(
             "at a terminal, off when answers are piped in.",
         ),
     ] = None,
+    audio_in: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--audio-in",
+            metavar="FILE",
+            help="Answer from a recording (repeatable: the files answer the questions in order; the rest are "
+            "typed). The transcript is shown to accept (Enter), replace or /skip.",
+        ),
+    ] = None,
     rubrics: RubricsOption = None,
 ) -> None:
     """Run a mock interview in the terminal.
@@ -72,6 +82,7 @@ def interview(
         StdinLines,
         View,
         history_path,
+        open_audio_answers,
         pick_questions,
         start_timer,
     )
@@ -91,6 +102,7 @@ def interview(
             selected = chosen
         else:
             selected = pick_questions(rubric_set.values(), store.reviews(), datetime.now(UTC), topic=topic, count=count)
+        audio = open_audio_answers(audio_in, len(selected), home=settings.home) if audio_in else None
         judge: CircuitBreakerJudge | None = None
         asker: Asker | None = None
         if settings.use_llm:
@@ -117,6 +129,7 @@ def interview(
             "model": settings.model if settings.use_llm else None,
             "time_limit": time_limit,
             "followup": use_followup,
+            "audio_in": [str(p) for p in audio_in] if audio_in else None,
         }
         session = Interviewer(
             store,
@@ -130,6 +143,7 @@ def interview(
             grading=grading,
             options=options,
             where=str(path),
+            audio=audio,
         )
         if followup is None and not interactive:
             notice("answers are piped in: follow-up questions are off (pass --followup to script their replies)")
@@ -200,6 +214,7 @@ def _progress_tables(report: ProgressReport, console: Console) -> None:
     from rich.text import Text
 
     from mockint.practice import sparkline
+    from mockint.practice.progress import speech_trend_lines
 
     now = report.generated_at
     questions = Table(title="Questions", title_justify="left", show_edge=False)
@@ -261,3 +276,5 @@ def _progress_tables(report: ProgressReport, console: Console) -> None:
     console.print(key_points)
     console.print()
     console.print(Text("Next interview asks: ", style="bold").append(", ".join(report.next) or "–", style=""))
+    for line in speech_trend_lines(report.speech):
+        console.print(Text(line))

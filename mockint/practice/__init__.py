@@ -4,7 +4,8 @@ Modules: ``session`` (:class:`Interviewer`, the state machine over injected inpu
 (which key point to probe, the question, the probed score), ``srs`` (SM-2 per key point, question order),
 ``terminal`` (line input, timers, plain and rich views), ``history`` (the SQLite store), ``migrations`` (its
 schema), ``records`` (what the store reads back, how a session was graded), ``export`` (a session as JSON and
-Markdown), ``progress`` (``mockint progress``). Names load on first use, so importing the package is cheap: it
+Markdown), ``progress`` (``mockint progress``), ``spoken``
+(answers from recordings). Names load on first use, so importing the package is cheap: it
 imports neither pydantic nor the judge's SDK until a name is used.
 """
 
@@ -18,6 +19,7 @@ __all__ = [
     "AnswerOutcome",
     "AnswerRecord",
     "Asker",
+    "AudioAnswers",
     "Attempt",
     "HistoryError",
     "HistoryStore",
@@ -41,6 +43,7 @@ __all__ = [
     "grading_label",
     "grading_short",
     "history_path",
+    "open_audio_answers",
     "pick_questions",
     "plan_questions",
     "schedule",
@@ -67,6 +70,7 @@ if TYPE_CHECKING:
         grading_short,
     )
     from mockint.practice.session import AnswerOutcome, Interviewer, SessionInfo, SessionResult
+    from mockint.practice.spoken import AudioAnswers, open_audio_answers
     from mockint.practice.srs import KeyPointState, QuestionStatus, pick_questions, plan_questions, schedule
     from mockint.practice.terminal import LineSource, PlainView, RichView, ScriptedLines, StdinLines, View, start_timer
 
@@ -82,6 +86,7 @@ _LAZY = {
         ("AnswerRecord", "Attempt", "Review", "SessionRecord", "SessionSummary", "grading_label", "grading_short"),
         "mockint.practice.records",
     ),
+    **dict.fromkeys(("AudioAnswers", "open_audio_answers"), "mockint.practice.spoken"),
     **dict.fromkeys(("AnswerOutcome", "Interviewer", "SessionInfo", "SessionResult"), "mockint.practice.session"),
     **dict.fromkeys(
         ("KeyPointState", "QuestionStatus", "pick_questions", "plan_questions", "schedule"), "mockint.practice.srs"

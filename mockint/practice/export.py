@@ -61,6 +61,7 @@ def session_json(session: SessionRecord) -> dict[str, Any]:
                 "grade": answer.grade.model_dump(mode="json") if answer.grade is not None else None,
                 "tips": answer.tips,
                 "followup": followup,
+                "speech": _speech_json(answer),
             }
         )
     return {
@@ -75,6 +76,18 @@ def session_json(session: SessionRecord) -> dict[str, Any]:
         "options": session.options,
         "mean_score": session.mean_score,
         "answers": answers,
+    }
+
+
+def _speech_json(answer: AnswerRecord) -> dict[str, Any] | None:
+    speech = answer.speech
+    if speech is None:
+        return None
+    return {
+        "transcript": speech.transcript,
+        "stt_model": speech.stt_model,
+        "recording": str(speech.recording) if speech.recording is not None else None,
+        "delivery": speech.delivery,
     }
 
 
@@ -195,6 +208,7 @@ def _answer_markdown(answer: AnswerRecord) -> list[str]:
     if answer.status == "skipped" and not answer.answer.strip():
         return [*lines, "_Skipped._", ""]
     lines += [f"**Answer**{timing if answer.seconds is not None else ''}", "", *_blockquote(answer.answer), ""]
+    lines += _speech_markdown(answer)
     grade = answer.grade
     if grade is None or grade.score is None:
         return [*lines, f"_{_STATUS_WORDS.get(answer.status, answer.status).capitalize()}._", ""]
@@ -227,6 +241,22 @@ def _answer_markdown(answer: AnswerRecord) -> list[str]:
         lines += ["<details><summary>Grading notes</summary>", "", *(f"- {_md(w)}" for w in notes), "", "</details>"]
         lines.append("")
     return lines
+
+
+def _speech_markdown(answer: AnswerRecord) -> list[str]:
+    speech = answer.speech
+    if speech is None:
+        return []
+    engine = f" by {_md(speech.stt_model)}" if speech.stt_model else ""
+    lines = [f"**Spoken**: heard{engine}", ""]
+    if speech.transcript.strip() != answer.answer.strip():
+        lines[0] += "; the answer above is the typed replacement of"
+        lines += [*_blockquote(speech.transcript), ""]
+    advice = speech.delivery.get("advice")
+    if isinstance(advice, list) and advice:
+        lines += ["**How it was said**", "", *(f"- {_md(str(line))}" for line in advice), ""]
+    where = f"`{speech.recording}`" if speech.recording is not None else "removed"
+    return [*lines, f"Recording: {where}", ""]
 
 
 def _followup_markdown(answer: AnswerRecord) -> list[str]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import shutil
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -32,12 +33,15 @@ from mockint.practice.records import (
     Review,
     SessionRecord,
     SessionSummary,
+    SpeechRecord,
     session_grading,
 )
 
 __all__ = ["HISTORY_FILE", "HistoryError", "HistoryStore", "history_path"]
 
 HISTORY_FILE = "history.db"
+RECORDINGS = "recordings"
+"""The folder, beside the database, that keeps a copy of each spoken answer's recording, one folder per session."""
 
 # Seconds to wait for another mockint process that is writing.
 _BUSY_TIMEOUT = 5.0
@@ -314,6 +318,69 @@ class HistoryStore:
                     (criterion.verdict, criterion.source, answer_id, criterion.id),
                 )
 
+    def record_speech(
+        self, answer_id: int, *, transcript: str, stt_model: str, delivery: Mapping[str, Any], recording: Path
+    ) -> Path | None:
+        """Store how a spoken answer was heard and said, with a copy of its recording.
+
+        The copy goes to ``recordings/<session>/answer-<id><suffix>`` beside the database. A copy that cannot be
+        made (a full disk) does not lose the rest: the transcript and figures are stored without it.
+
+        Returns:
+            The kept copy, or ``None`` when it could not be made.
+        """
+        with self._guard():
+            row = self._conn.execute("SELECT session_id FROM answers WHERE id = ?", (answer_id,)).fetchone()
+        if row is None:
+            raise HistoryError(f"{self.path}: answer {answer_id} does not exist")
+        relative = Path(RECORDINGS) / str(row[0]) / f"answer-{answer_id}{recording.suffix.lower()}"
+        target = self.path.parent / relative
+        kept: Path | None = target
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(recording, target)
+        except OSError:
+            kept = None
+        with self._transaction() as conn:
+            conn.execute(
+                "UPDATE answers SET transcript = ?, stt_model = ?, delivery = ?, recording = ? WHERE id = ?",
+                (
+                    transcript,
+                    stt_model,
+                    json.dumps(dict(delivery), ensure_ascii=False),
+                    relative.as_posix() if kept is not None else None,
+                    answer_id,
+                ),
+            )
+        return kept
+
+    def purge_recordings(self, session_id: int | None = None) -> int:
+        """Delete the kept recordings (of one session, or all); transcripts and figures stay.
+
+        Returns:
+            How many recordings were removed.
+        """
+        query = "SELECT id, recording FROM answers WHERE recording IS NOT NULL"
+        params: tuple[int, ...] = ()
+        if session_id is not None:
+            self.get_session(session_id)  # an unknown id is an error, not "0 removed"
+            query, params = query + " AND session_id = ?", (session_id,)
+        with self._guard():
+            rows = self._conn.execute(query, params).fetchall()
+        for _, relative in rows:
+            (self.path.parent / relative).unlink(missing_ok=True)
+        with self._transaction() as conn:
+            conn.executemany("UPDATE answers SET recording = NULL WHERE id = ?", [(row[0],) for row in rows])
+        folders = [self.path.parent / RECORDINGS / str(session_id)] if session_id is not None else []
+        if session_id is None and (self.path.parent / RECORDINGS).is_dir():
+            folders = [p for p in (self.path.parent / RECORDINGS).iterdir() if p.is_dir()]
+        for folder in folders:
+            try:
+                folder.rmdir()  # only when empty: files mockint did not write stay
+            except OSError:
+                pass
+        return len(rows)
+
     # reading
 
     def list_sessions(self) -> list[SessionSummary]:
@@ -369,8 +436,8 @@ class HistoryStore:
                 raise HistoryError(f"{self.path}: no session {session_id}; run `mockint history` to list the sessions")
             answers = self._conn.execute(
                 "SELECT id, session_id, position, question_id, question, answer, status, shown_at, answered_at, "
-                "seconds, time_limit, over_time, score, grader, model, prompt_version, grade, tips "
-                "FROM answers WHERE session_id = ? ORDER BY position, id",
+                "seconds, time_limit, over_time, score, grader, model, prompt_version, grade, tips, transcript, "
+                "stt_model, delivery, recording FROM answers WHERE session_id = ? ORDER BY position, id",
                 (session_id,),
             ).fetchall()
             followups = {
@@ -395,7 +462,7 @@ class HistoryStore:
             model=row[5],
             mockint_version=row[6],
             options=options if isinstance(options, dict) else {},
-            answers=[_answer_record(a, followups.get(a[0])) for a in answers],
+            answers=[_answer_record(a, followups.get(a[0]), self.path.parent) for a in answers],
         )
         grading = configured.grading
         return replace(
@@ -419,18 +486,58 @@ class HistoryStore:
         """Every graded answer's score, oldest first."""
         with self._guard():
             rows = self._conn.execute(
-                "SELECT a.question_id, COALESCE(a.answered_at, a.shown_at), a.score, f.probed_score FROM answers a "
+                "SELECT a.question_id, COALESCE(a.answered_at, a.shown_at), a.score, f.probed_score, a.delivery, "
+                "a.session_id "
+                "FROM answers a "
                 "LEFT JOIN followups f ON f.answer_id = a.id WHERE a.score IS NOT NULL "
                 "ORDER BY COALESCE(a.answered_at, a.shown_at), a.id"
             ).fetchall()
-        return [Attempt(row[0], datetime.fromisoformat(row[1]), float(row[2]), row[3]) for row in rows]
+        attempts = []
+        for row in rows:
+            delivery = _json_object(row[4])
+            attempts.append(
+                Attempt(
+                    row[0],
+                    datetime.fromisoformat(row[1]),
+                    float(row[2]),
+                    row[3],
+                    wpm=_number(delivery.get("wpm")),
+                    filler_rate=_number(delivery.get("filler_rate")),
+                    session_id=row[5],
+                )
+            )
+        return attempts
 
 
 def _graders(concatenated: str | None) -> list[str]:
     return concatenated.split(",") if concatenated else []
 
 
-def _answer_record(row: Sequence[Any], followup: Sequence[Any] | None) -> AnswerRecord:
+def _json_object(text: str | None) -> dict[str, Any]:
+    try:
+        value = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _speech_record(row: Sequence[Any], folder: Path) -> SpeechRecord | None:
+    transcript, stt_model, delivery, recording = row[18:22]
+    if transcript is None:
+        return None
+    return SpeechRecord(
+        transcript=transcript,
+        stt_model=stt_model,
+        delivery=_json_object(delivery),
+        recording=folder / recording if recording else None,
+    )
+
+
+def _answer_record(row: Sequence[Any], followup: Sequence[Any] | None, folder: Path) -> AnswerRecord:
     try:
         tips = json.loads(row[17]) if row[17] else []
     except ValueError:
@@ -455,6 +562,7 @@ def _answer_record(row: Sequence[Any], followup: Sequence[Any] | None) -> Answer
         grade=_grade(row[16]),
         tips=[str(tip) for tip in tips] if isinstance(tips, list) else [],
         followup=_followup_record(followup) if followup is not None else None,
+        speech=_speech_record(row, folder),
     )
 
 

@@ -4,7 +4,7 @@ Schema versions live in ``PRAGMA user_version``; :data:`MIGRATIONS` is an ordere
 (:class:`mockint.practice.history.HistoryStore`) applies each step with the version bump in one transaction,
 so a newer mockint opens (and upgrades) an older database and a failed upgrade leaves the file as it was.
 
-Schema (version 2):
+Schema (version 3):
 
 ``sessions``
     ``id``, ``started_at``, ``ended_at``, ``status`` (``running`` | ``finished`` | ``interrupted``),
@@ -16,7 +16,13 @@ Schema (version 2):
     ``question_id``, ``question`` (its text at the time), ``answer``, ``status`` (``graded`` | ``ungraded`` |
     ``skipped`` | ``unfinished``), ``shown_at``, ``answered_at``, ``seconds``, ``time_limit``, ``over_time``,
     ``score``, ``grader``, ``model``, ``prompt_version``, ``grade`` (grade output contract JSON), ``tips``
-    (JSON list of the tips shown). *v2 added* ``time_limit``, ``over_time``, ``tips``.
+    (JSON list of the tips shown). *v2 added* ``time_limit``, ``over_time``, ``tips``. *v3 added*, for an
+    answer spoken from a recording (``NULL`` for a typed one): ``transcript`` (what the engine heard; ``answer``
+    is what was graded, the candidate's replacement when they typed one), ``stt_model`` (``engine/model``),
+    ``delivery`` (JSON of how it was said: ``seconds``, ``time_limit``, ``words``, ``wpm``, ``fillers``,
+    ``filler_count``, ``filler_rate`` per 100 words, ``long_pauses``, ``longest_pause``, ``timestamps``,
+    ``advice``) and ``recording`` (the kept copy, relative to the database's folder; ``NULL`` once removed
+    with ``mockint history purge-audio``).
 ``followups`` (*v2*)
     At most one per answer: ``criterion_ids`` (JSON list of the probed key points), ``question``, ``source``
     (``llm`` | ``template``), ``model``, ``prompt_version``, ``asked_at``, ``reply``, ``status`` (``asked`` |
@@ -109,6 +115,14 @@ _V2 = (
 )
 
 
+_V3 = (
+    "ALTER TABLE answers ADD COLUMN transcript TEXT",
+    "ALTER TABLE answers ADD COLUMN stt_model TEXT",
+    "ALTER TABLE answers ADD COLUMN delivery TEXT",
+    "ALTER TABLE answers ADD COLUMN recording TEXT",
+)
+
+
 def _backfill_reviews(conn: sqlite3.Connection) -> None:
     """v1 kept only grade JSON; spaced repetition needs one row per key point, so derive them from it."""
     rows = conn.execute(
@@ -146,7 +160,7 @@ def _v2(conn: sqlite3.Connection) -> None:
     _backfill_reviews(conn)
 
 
-MIGRATIONS: tuple[Migration, ...] = (_statements(*_V1), _v2)
+MIGRATIONS: tuple[Migration, ...] = (_statements(*_V1), _v2, _statements(*_V3))
 """Migration ``i`` takes a database from version ``i`` to ``i + 1``; never edit one that has shipped."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -7,7 +7,7 @@ reviews), so the report can never disagree with the history.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -15,7 +15,34 @@ from mockint.models import Rubric
 from mockint.practice.records import Attempt, Review
 from mockint.practice.srs import KeyPointState, QuestionGroup, plan_questions, schedule
 
-__all__ = ["KeyPointProgress", "ProgressReport", "QuestionProgress", "build_progress", "sparkline"]
+__all__ = [
+    "KeyPointProgress",
+    "ProgressReport",
+    "QuestionProgress",
+    "SpeechTrend",
+    "build_progress",
+    "sparkline",
+    "speech_trend_lines",
+]
+
+
+@dataclass(frozen=True)
+class SpeechTrend:
+    """How one session's spoken answers were said, on average.
+
+    Attributes:
+        session_id: The session.
+        at: When its first spoken answer was given.
+        answers: Graded spoken answers in it.
+        wpm: Mean words per minute over the answers that have a pace.
+        filler_rate: Mean filler words per 100 words.
+    """
+
+    session_id: int
+    at: datetime
+    answers: int
+    wpm: float | None
+    filler_rate: float | None
 
 
 @dataclass(frozen=True)
@@ -54,12 +81,14 @@ class ProgressReport:
         questions: One entry per question, in the order they would be asked.
         key_points: One entry per key point, grouped by question in the same order.
         next: The question ids in the order ``mockint interview`` would ask them.
+        speech: Per session with spoken answers, oldest first: pace and filler rate (empty without any).
     """
 
     generated_at: datetime
     questions: list[QuestionProgress]
     key_points: list[KeyPointProgress]
     next: list[str]
+    speech: list[SpeechTrend] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The report as JSON data (``mockint progress --format json``)."""
@@ -101,6 +130,16 @@ class ProgressReport:
                     "last_outcome": k.state.last_outcome,
                 }
                 for k in self.key_points
+            ],
+            "speech": [
+                {
+                    "session_id": t.session_id,
+                    "at": iso(t.at),
+                    "answers": t.answers,
+                    "wpm": t.wpm,
+                    "filler_rate": t.filler_rate,
+                }
+                for t in self.speech
             ],
         }
 
@@ -151,7 +190,51 @@ def build_progress(
             KeyPointProgress(rubric.id, c.id, c.text, c.weight, state)
             for c, state in zip(rubric.criteria, status.key_points, strict=True)
         )
-    return ProgressReport(now, questions, key_points, [status.rubric.id for status in plan])
+    return ProgressReport(now, questions, key_points, [status.rubric.id for status in plan], _speech(attempts))
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return round(sum(values) / len(values), 1) if values else None
+
+
+def _speech(attempts: Iterable[Attempt]) -> list[SpeechTrend]:
+    by_session: dict[int, list[Attempt]] = {}
+    for attempt in sorted(attempts, key=lambda a: a.answered_at):
+        spoken = attempt.wpm is not None or attempt.filler_rate is not None
+        if spoken and attempt.session_id is not None:
+            by_session.setdefault(attempt.session_id, []).append(attempt)
+    trend = [
+        SpeechTrend(
+            session_id=session_id,
+            at=tries[0].answered_at,
+            answers=len(tries),
+            wpm=_mean([t.wpm for t in tries if t.wpm is not None]),
+            filler_rate=_mean([t.filler_rate for t in tries if t.filler_rate is not None]),
+        )
+        for session_id, tries in by_session.items()
+    ]
+    return sorted(trend, key=lambda t: t.at)
+
+
+def speech_trend_lines(trend: Sequence[SpeechTrend]) -> list[str]:
+    """``mockint progress``'s lines on spoken answers: pace and fillers, first session to last (none without any)."""
+    if not trend:
+        return []
+    lines = [f"Spoken answers: {sum(t.answers for t in trend)} in {len(trend)} session{'s' if len(trend) != 1 else ''}"]
+    for label, values in (
+        ("words per minute", [t.wpm for t in trend]),
+        ("filler words per 100 words", [t.filler_rate for t in trend]),
+    ):
+        known = [value for value in values if value is not None]
+        if not known:
+            continue
+        figures = " → ".join(f"{value:g}" for value in known[-_TREND_POINTS:])
+        lines.append(f"  {label}: {figures}")
+    return lines
+
+
+# Enough sessions to see a trend in one line.
+_TREND_POINTS = 8
 
 
 _BARS = "▁▂▃▄▅▆▇█"

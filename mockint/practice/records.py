@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from mockint.models import Grade, GraderKind
@@ -32,6 +33,7 @@ __all__ = [
     "SessionGrading",
     "SessionRecord",
     "SessionSummary",
+    "SpeechRecord",
     "grading_label",
     "grading_short",
     "session_grading",
@@ -156,6 +158,23 @@ class FollowupRecord:
 
 
 @dataclass(frozen=True)
+class SpeechRecord:
+    """How a spoken answer was heard and said.
+
+    Attributes:
+        transcript: What the engine heard.
+        stt_model: ``engine/model`` that heard it.
+        delivery: How it was said (the ``delivery`` JSON of :mod:`mockint.practice.migrations`); empty when unknown.
+        recording: The kept copy of the recording; ``None`` once removed (or when it could not be copied).
+    """
+
+    transcript: str
+    stt_model: str | None
+    delivery: dict[str, Any]
+    recording: Path | None
+
+
+@dataclass(frozen=True)
 class AnswerRecord:
     """One question put to the candidate in a session, with what became of it."""
 
@@ -178,6 +197,7 @@ class AnswerRecord:
     grade: Grade | None
     tips: list[str]
     followup: FollowupRecord | None = None
+    speech: SpeechRecord | None = None
 
 
 @dataclass(frozen=True)
@@ -257,3 +277,6 @@ class Attempt:
     answered_at: datetime
     score: float
     probed_score: float | None
+    wpm: float | None = None
+    filler_rate: float | None = None
+    session_id: int | None = None

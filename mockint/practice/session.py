@@ -32,8 +32,9 @@ and follow-up questions come from the template. A failure that is about one repl
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from mockint import __version__
@@ -51,6 +52,7 @@ from mockint.practice.followup import (
     template_followup,
 )
 from mockint.practice.records import grading_label, session_grading
+from mockint.practice.spoken import AudioAnswers, Heard, delivery_json
 from mockint.practice.terminal import Cancellable, LineSource, TimerFactory, View, format_duration
 
 if TYPE_CHECKING:
@@ -96,6 +98,7 @@ class AnswerOutcome:
         followup_reply: The reply to it, if given.
         followup_grade: The reply's grade against the probed key points.
         probed_score: The answer's score counting the follow-up.
+        spoken: The recording, transcript and delivery figures when the answer was spoken.
     """
 
     answer_id: int
@@ -109,6 +112,7 @@ class AnswerOutcome:
     followup_reply: str | None = None
     followup_grade: Grade | None = None
     probed_score: float | None = None
+    spoken: Heard | None = None
 
     @property
     def over_time(self) -> float:
@@ -290,6 +294,7 @@ class Interviewer:
         grading: How answers are graded, shown once at the start.
         options: The command's options, stored with the session.
         where: Where the history is saved, for the closing message.
+        audio: Recordings that answer the first questions (``--audio-in``; :mod:`mockint.practice.spoken`).
     """
 
     def __init__(
@@ -307,6 +312,7 @@ class Interviewer:
         grading: str = "deterministic checks",
         options: Mapping[str, Any] | None = None,
         where: str = "the history",
+        audio: AudioAnswers | None = None,
     ) -> None:
         if time_limit is not None and time_limit <= 0:
             raise InputError("--time-limit must be greater than 0 seconds")
@@ -323,6 +329,7 @@ class Interviewer:
         self._options = dict(options or {})
         self._where = where
         self._pending: _Pending | None = None
+        self._audio = audio
 
     def run(self, questions: Sequence[Rubric]) -> SessionResult:
         """Ask the questions in order until they run out, the input ends, ``/quit`` or Ctrl-C.
@@ -395,6 +402,16 @@ class Interviewer:
                 return _Block("skip" if command == "/skip" else "quit", _joined(lines))
             lines.append(line)
 
+    def _hear(self, audio: Path, rubric: Rubric, pending: _Pending, started: datetime) -> tuple[_Block, Heard | None]:
+        """Answer from a recording: accepted, replaced (typed on), skipped, or typed when it is unusable."""
+        assert self._audio is not None
+        self._pending = pending  # Ctrl-C at the review prompt keeps the transcript as an unfinished answer
+        choice, heard = self._audio.review(audio, rubric, self._view, self._lines, pending.lines)
+        if heard is None or choice in ("replace", "type"):
+            return self._read(pending, started), heard
+        kind: BlockKind = "skip" if choice == "skip" else "quit" if choice == "quit" else "text"
+        return _Block(kind, heard.transcript.text), heard
+
     def _start_countdown(self, started: datetime) -> list[Cancellable]:
         if self._time_limit is None or self._timer is None:
             return []
@@ -418,26 +435,36 @@ class Interviewer:
         shown_at = self._clock()
         self._view.question(position, total, rubric, self._time_limit)
         timers = self._start_countdown(shown_at)
+        pending = _Pending("answer", [], position, rubric, shown_at)
+        recording = self._audio.recording(position) if self._audio is not None else None
+        heard: Heard | None = None
         try:
-            block = self._read(_Pending("answer", [], position, rubric, shown_at), shown_at)
+            if recording is not None:
+                block, heard = self._hear(recording, rubric, pending, shown_at)
+            else:
+                block = self._read(pending, shown_at)
         finally:
             for timer in timers:
                 timer.cancel()
         answered_at = self._clock()
         self._pending = None
+        if heard is not None:
+            from mockint.speech.delivery import assess
+
+            heard = replace(heard, delivery=assess(heard.transcript, time_limit=self._time_limit))
         if block.kind == "eof":
             return False
         if block.kind == "quit":
             if block.text.strip():
-                self._add_answer(session_id, position, rubric, block.text, "unfinished", shown_at, answered_at)
+                self._add_answer(session_id, position, rubric, block.text, "unfinished", shown_at, answered_at, heard)
             return False
         if block.kind == "skip" or not block.text.strip():
             if block.kind != "skip":
                 self._view.note("No answer given; question skipped (type /skip to skip on purpose).")
-            self._add_answer(session_id, position, rubric, block.text, "skipped", shown_at, answered_at)
+            self._add_answer(session_id, position, rubric, block.text, "skipped", shown_at, answered_at, heard)
             result.skipped += 1
             return True
-        answer_id = self._add_answer(session_id, position, rubric, block.text, "ungraded", shown_at, answered_at)
+        answer_id = self._add_answer(session_id, position, rubric, block.text, "ungraded", shown_at, answered_at, heard)
         with self._view.grading():
             grade, given_up = self._llm.grade(block.text, rubric, answer_id=str(answer_id))
         if given_up:
@@ -453,6 +480,7 @@ class Interviewer:
             seconds=(answered_at - shown_at).total_seconds(),
             time_limit=self._time_limit,
             tips=tips,
+            spoken=heard,
         )
         result.outcomes.append(outcome)
         go_on = True
@@ -470,8 +498,9 @@ class Interviewer:
         status: str,
         shown_at: datetime,
         answered_at: datetime | None,
+        heard: Heard | None = None,
     ) -> int:
-        return self._store.add_answer(
+        answer_id = self._store.add_answer(
             session_id,
             position=position,
             question_id=rubric.id,
@@ -482,6 +511,17 @@ class Interviewer:
             answered_at=answered_at,
             time_limit=self._time_limit,
         )
+        if heard is not None and heard.delivery is not None:
+            kept = self._store.record_speech(
+                answer_id,
+                transcript=heard.transcript.text,
+                stt_model=heard.transcript.stt_model,
+                delivery=delivery_json(heard.delivery),
+                recording=heard.recording,
+            )
+            if kept is None:
+                self._view.warn(f"could not keep a copy of {heard.recording} in the history; the transcript is kept")
+        return answer_id
 
     # the follow-up
 

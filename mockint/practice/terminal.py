@@ -241,6 +241,12 @@ def _sections(outcome: AnswerOutcome) -> list[_Section]:
         sections.append(_followup_section(outcome))
     if outcome.tips:
         sections.append(_Section("How to say it in an interview", "cyan", [_Item("•", tip) for tip in outcome.tips]))
+    spoken = outcome.spoken
+    if spoken is not None and spoken.delivery is not None:
+        items = [_Item("♪", line) for line in spoken.delivery.advice]
+        if spoken.edited:
+            items.append(_Item("·", "Graded your typed replacement; these figures are from the recording."))
+        sections.append(_Section("How it was said", "cyan", items))
     if not missed and not partial and not made:
         sections.append(_Section("", "green", [_Item("★", "Every key point covered and no typical mistake made.")]))
     if grade.warnings:

@@ -184,11 +184,12 @@ def make_v1_database(path: Path) -> None:
 def test_v1_database_is_migrated_and_keeps_its_sessions() -> None:
     make_v1_database(db_file())
     with HistoryStore(db_file()) as store:
-        assert store.schema_version == SCHEMA_VERSION == 2
+        assert store.schema_version == SCHEMA_VERSION == 3
         record = store.get_session(7)
         reviews = store.reviews()
     assert record.answers[0].answer == CNN_ANSWER and record.answers[0].seconds == 42.0
     assert record.answers[0].tips == [] and record.answers[0].followup is None
+    assert record.answers[0].speech is None  # v3's spoken-answer columns are empty for a typed answer
     # the v2 review table was filled from the stored grade
     verdicts = {r.criterion_id: r.verdict for r in reviews}
     assert verdicts["small-filter-slides"] == "met" and verdicts["weight-sharing"] == "missed"
@@ -199,6 +200,28 @@ def test_v1_database_is_migrated_and_keeps_its_sessions() -> None:
     progress = runner.invoke(app, ["progress", "--format", "json"])
     assert progress.exit_code == 0, progress.output
     assert json.loads(progress.stdout)["next"][0] == "cnn-explained"
+
+
+def test_v2_database_gains_the_spoken_answer_columns_and_keeps_its_answers() -> None:
+    from mockint.practice.migrations import MIGRATIONS
+
+    make_v1_database(db_file())
+    conn = sqlite3.connect(db_file(), isolation_level=None)
+    MIGRATIONS[1](conn)  # what mockint with schema v2 wrote
+    conn.execute("PRAGMA user_version = 2")
+    conn.close()
+    with HistoryStore(db_file()) as store:
+        assert store.schema_version == 3
+        (answer,) = store.get_session(7).answers
+        assert answer.answer == CNN_ANSWER and answer.speech is None
+        recording = db_file().parent / "spoken.wav"
+        recording.write_bytes(b"RIFF....WAVE")
+        kept = store.record_speech(
+            answer.id, transcript="heard", stt_model="openai/whisper-1", delivery={"wpm": 120.0}, recording=recording
+        )
+        (answer,) = store.get_session(7).answers
+    assert kept == db_file().parent / "recordings" / "7" / f"answer-{answer.id}.wav"
+    assert answer.speech is not None and answer.speech.delivery == {"wpm": 120.0} and answer.speech.recording == kept
 
 
 def test_failed_migration_leaves_the_file_as_it_was(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -125,3 +125,50 @@ def test_countdown_warns_and_keeps_the_answer() -> None:
     session = json.loads(runner.invoke(app, ["history", "show", "1", "--format", "json"]).stdout)
     answer = session["answers"][0]
     assert answer["status"] == "graded" and answer["over_time"] is True and answer["time_limit"] == 1
+
+
+def test_a_recorded_answer_is_shown_then_graded_with_how_it_was_said(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fake_speech import FakeSpeech, write_silent_wav
+
+    recording = write_silent_wav(tmp_path / "cnn.wav")
+    words = [(word, 0.45 * i, 0.45 * i + 0.35) for i, word in enumerate(CNN.split())]
+    with FakeSpeech(text=CNN, words=words, duration=9.0) as server:
+        monkeypatch.setenv("MOCKINT_STT_BASE_URL", server.base_url)
+        child = spawn("interview", "-q", "cnn-explained", "--no-llm", "--no-followup", "--audio-in", str(recording))
+        try:
+            child.expect(r"Heard \(openai/whisper-1, from cnn\.wav\): A CNN slides")
+            child.expect("Enter: grade this transcript")
+            child.expect("> ")
+            child.sendline("")
+            child.expect(r"Score 0\.50 \(deterministic\)")
+            child.expect("How it was said")
+            child.expect("Pace: ")
+            child.expect(pexpect.EOF)
+        finally:
+            child.close()
+    assert child.exitstatus == 0
+    session = json.loads(runner.invoke(app, ["history", "show", "1", "--format", "json"]).stdout)
+    assert session["answers"][0]["answer"] == CNN and session["answers"][0]["status"] == "graded"
+
+
+@pytest.mark.voice
+def test_a_spoken_answer_offline_with_espeak_ng(tmp_path: Path) -> None:
+    pytest.importorskip("faster_whisper", reason="needs the voice extra (pip install 'mockint[voice]')")
+    from speech.clips import espeak  # tests/speech/clips.py
+
+    recording = espeak(CNN, tmp_path / "cnn.wav")
+    child = spawn("interview", "-q", "cnn-explained", "--no-llm", "--no-followup", "--audio-in", str(recording))
+    child.timeout = 90
+    try:
+        child.expect(r"Heard \(faster-whisper/base, from cnn\.wav\): [^\r\n]*filter")
+        child.expect("> ")
+        child.sendline("")
+        child.expect(r"Score \d\.\d\d \(deterministic\)")
+        child.expect("How it was said")
+        child.expect(r"Pauses: ")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0

@@ -1,0 +1,226 @@
+"""Spoken answers in an interview: recordings given with ``--audio-in``, transcribed, shown, then graded.
+
+**Which file answers which question.** The recordings answer the questions in the order they are asked: the
+first file answers question 1, the second question 2, and so on; questions after the last file are typed as
+usual. Follow-up questions are always typed. More files than questions is an error before anything starts.
+
+**Review before grading.** The transcript is shown with the engine that made it; the candidate presses Enter to
+have it graded, types a replacement answer (ended by a line holding only ``.``, as always), or types ``/skip``.
+A recording cannot be re-recorded, so "again" means typing the answer. A transcript with no words in it (a
+silent or muted recording), or a recording the engine cannot read, is never graded: the candidate is asked to
+type the answer instead.
+
+**Russian.** Whisper base offline loops or returns nothing on Russian synthetic speech (measured for issue 12),
+so the first Russian transcript made offline says once that a speech server is the reliable way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from mockint.errors import InputError, SpeechError
+
+if TYPE_CHECKING:
+    from mockint.models import Rubric
+    from mockint.practice.terminal import LineSource, View
+    from mockint.speech.delivery import Delivery
+    from mockint.speech.transcript import Transcriber, Transcript
+
+__all__ = [
+    "RUSSIAN_OFFLINE_NOTE",
+    "AudioAnswers",
+    "Choice",
+    "Heard",
+    "delivery_json",
+    "open_audio_answers",
+    "usable",
+]
+
+Choice = Literal["accept", "replace", "skip", "quit", "type"]
+"""What the candidate did with a transcript (``type``: there was none worth grading)."""
+
+RUSSIAN_OFFLINE_NOTE = (
+    "offline transcription of Russian is unreliable (Whisper base loops or drops words); check the transcript, "
+    "or set MOCKINT_STT_BASE_URL to a speech server (faster-whisper-server, vLLM, OpenAI whisper-1)"
+)
+"""Said once per session, on the first Russian transcript made by the offline engine."""
+
+
+@dataclass(frozen=True)
+class Heard:
+    """A spoken answer: the recording, what the engine heard, and how it was said.
+
+    Attributes:
+        recording: The recording the answer came from.
+        transcript: The engine's transcript.
+        delivery: Speaking time, pace, fillers and pauses (``None`` until graded).
+        edited: Whether the candidate replaced the transcript before grading.
+    """
+
+    recording: Path
+    transcript: Transcript
+    delivery: Delivery | None = None
+    edited: bool = False
+
+
+class AudioAnswers:
+    """The recordings of one interview, in question order, and the engine that transcribes them.
+
+    Args:
+        files: The recordings; file ``i`` answers question ``i + 1``.
+        transcriber: The speech-to-text engine.
+    """
+
+    def __init__(self, files: Sequence[Path], transcriber: Transcriber) -> None:
+        self._files = list(files)
+        self._transcriber = transcriber
+        self._russian_noted = False
+
+    @property
+    def stt_model(self) -> str:
+        """``engine/model`` of the engine, as stored with each spoken answer."""
+        return f"{self._transcriber.engine}/{self._transcriber.model}"
+
+    def recording(self, position: int) -> Path | None:
+        """The recording that answers question ``position`` (1-based), or ``None`` (typed)."""
+        return self._files[position - 1] if 0 < position <= len(self._files) else None
+
+    def transcribe(self, audio: Path, rubric: Rubric) -> Transcript:
+        """Transcribe ``audio``, steered by the question and the rubric's key terms.
+
+        Raises:
+            SpeechError: The recording cannot be read, or the engine failed.
+        """
+        from mockint.speech.transcript import key_terms, transcription_prompt
+
+        prompt = transcription_prompt(rubric.question, key_terms(rubric))
+        return self._transcriber.transcribe(audio, prompt=prompt)
+
+    def language_note(self, transcript: Transcript) -> str | None:
+        """:data:`RUSSIAN_OFFLINE_NOTE` the first time a Russian transcript comes from the offline engine."""
+        russian = (transcript.language or "").lower().startswith("ru")
+        if russian and transcript.engine == "faster-whisper" and not self._russian_noted:
+            self._russian_noted = True
+            return RUSSIAN_OFFLINE_NOTE
+        return None
+
+    def review(
+        self, recording: Path, rubric: Rubric, view: View, lines: LineSource, typed: list[str]
+    ) -> tuple[Choice, Heard | None]:
+        """Transcribe ``recording``, show the transcript, and ask the candidate what to do with it.
+
+        Args:
+            recording: The recording that answers the question.
+            rubric: The question.
+            view: Where the transcript is shown.
+            lines: Where the candidate's choice comes from.
+            typed: The answer's lines so far; set to the transcript while the candidate decides (so that Ctrl-C
+                keeps it), and to the first typed line of a replacement.
+
+        Returns:
+            The choice (``accept``: grade the transcript; ``replace``: read the rest of a typed answer;
+            ``skip``; ``quit``; ``type``: nothing usable was heard, read a typed answer) and what was heard
+            (``None`` for ``type``).
+        """
+        try:
+            with view.grading():
+                transcript = self.transcribe(recording, rubric)
+        except SpeechError as exc:
+            view.warn(f"{exc}; type the answer instead")
+            return "type", None
+        note = self.language_note(transcript)
+        if note is not None:
+            view.warn(note)
+        if not usable(transcript):
+            view.warn(f"{recording}: nothing usable was heard in the recording; type the answer instead")
+            return "type", None
+        view.note(f"Heard ({transcript.stt_model}, from {recording.name}): {transcript.text}")
+        view.note("Enter: grade this transcript · or type a replacement answer (end with '.') · or /skip")
+        typed[:] = [transcript.text]
+        line = lines.readline(view.line_prompt(True, None))
+        heard = Heard(recording, transcript)
+        command = "" if line is None else line.strip()
+        if command in ("", "."):
+            return "accept", heard
+        if command in ("/skip", "/quit"):
+            return ("skip" if command == "/skip" else "quit"), heard
+        typed[:] = [line or ""]
+        return "replace", replace(heard, edited=True)
+
+
+def usable(transcript: Transcript) -> bool:
+    """Whether a transcript has words worth grading (not empty, not only punctuation)."""
+    from mockint.speech.delivery import word_count
+
+    return word_count(transcript.text) > 0
+
+
+def open_audio_answers(
+    files: Sequence[Path], questions: int, *, home: Path, transcriber: Transcriber | None = None
+) -> AudioAnswers:
+    """Check the recordings and make the engine ready, before the interview starts.
+
+    Args:
+        files: The ``--audio-in`` files, in question order.
+        questions: How many questions the interview asks.
+        home: ``MOCKINT_HOME`` (the offline engine keeps its model there).
+        transcriber: The engine; the configured one (``MOCKINT_STT_*``) by default.
+
+    Returns:
+        The recordings with their engine.
+
+    Raises:
+        InputError: More recordings than questions.
+        SpeechError: A recording is missing, empty or not audio; or the offline engine is not installed (the
+            message names ``pip install 'mockint[voice]'`` and the speech-server setting).
+        ConfigError: A speech setting is invalid.
+    """
+    from mockint.speech.recording import check_recording
+
+    if len(files) > questions:
+        raise InputError(
+            f"--audio-in: {len(files)} recordings for {questions} question{'s' if questions != 1 else ''}; "
+            "give at most one recording per question, in question order"
+        )
+    for path in files:
+        check_recording(path)
+    if transcriber is None:
+        from mockint.speech.engines import build_transcriber
+
+        transcriber = build_transcriber(home=home)
+    from mockint.speech.whisper import WhisperTranscriber
+
+    if isinstance(transcriber, WhisperTranscriber):
+        transcriber.load()  # a missing extra or model fails here, before a question is asked
+    return AudioAnswers(files, transcriber)
+
+
+def delivery_json(delivery: Delivery) -> dict[str, Any]:
+    """How an answer was said, as stored in the history (``answers.delivery``) and shown by ``history show``.
+
+    Args:
+        delivery: The figures (:func:`mockint.speech.delivery.assess`).
+
+    Returns:
+        ``seconds``, ``time_limit``, ``words``, ``wpm`` (rounded to 0.1), ``fillers`` (filler -> count),
+        ``filler_count``, ``filler_rate`` (per 100 words, rounded to 0.1), ``long_pauses``, ``longest_pause``
+        (seconds or ``None``), ``timestamps`` and ``advice`` (the four lines).
+    """
+    longest = max((pause.seconds for pause in delivery.pauses), default=None)
+    rate = 100.0 * delivery.filler_count / delivery.words if delivery.words else None
+    return {
+        "seconds": round(delivery.seconds, 2) if delivery.seconds is not None else None,
+        "time_limit": delivery.time_limit,
+        "words": delivery.words,
+        "wpm": round(delivery.wpm, 1) if delivery.wpm is not None else None,
+        "fillers": dict(delivery.fillers),
+        "filler_count": delivery.filler_count,
+        "filler_rate": round(rate, 1) if rate is not None else None,
+        "long_pauses": len(delivery.pauses),
+        "longest_pause": round(longest, 2) if longest is not None else None,
+        "timestamps": delivery.timestamps,
+        "advice": list(delivery.advice),
+    }
