@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from datetime import UTC, datetime
@@ -97,7 +98,7 @@ def interview(
 
     # A mistyped id fails before anything is written.
     chosen = [rubric_set.get_rubric(item) for item in question or []]
-    with HistoryStore(path) as store:
+    with HistoryStore(path) as store, contextlib.ExitStack() as resources:
         if chosen:
             selected = chosen
         else:
@@ -108,7 +109,7 @@ def interview(
         if settings.use_llm:
             from mockint.judge import build_judge
 
-            raw = build_judge(settings)
+            raw = resources.enter_context(build_judge(settings))  # closed when the session ends
             judge = CircuitBreakerJudge(raw)
             asker = raw
             grading = f"LLM judge ({settings.model}) with deterministic checks"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from pathlib import Path
@@ -130,8 +131,9 @@ def test(
     failures = 0
     examples = 0
     skipped = 0
-    for file in files:
-        report = run_examples_file(file, judge)
+    with contextlib.closing(judge) if judge is not None else contextlib.nullcontext():
+        reports = [(file, run_examples_file(file, judge)) for file in files]
+    for file, report in reports:
         examples += report.examples
         for line in report.mismatches:
             typer.echo(f"FAIL {line}")
