@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
-from mockint.grading.injection import INJECTION_PATTERNS
+from mockint.grading.injection import INJECTION_RE
 from mockint.grading.salad import SALAD_SHARE
 from mockint.grading.text import Doc
 from mockint.grading.words import CYRILLIC_RE, TOKEN_RE, is_function_word, normalise, text_keys
@@ -101,6 +101,12 @@ def _plausible_word(word: str) -> bool:
     return vowel_count > 0 and (len(word) < 5 or vowel_count / len(word) >= 0.15)
 
 
+@lru_cache(maxsize=65536)
+def _real_word(word: str) -> bool:
+    # Words recur across a batch's answers: each is judged once.
+    return _plausible_word(_strip_accents(word.casefold()).replace("ё", "е"))
+
+
 def _strip_accents(word: str) -> str:
     decomposed = unicodedata.normalize("NFD", word)
     return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
@@ -119,7 +125,7 @@ def _garbage_message(visible: str, answer: str, credited: bool) -> str | None:
             # Numbers, identifiers, acronyms (NDCG, BM25) and single letters (the n of "O(n log n)") count as
             # words but say nothing about noise.
             neutral += 1
-        elif _plausible_word(_strip_accents(word.casefold()).replace("ё", "е")):
+        elif _real_word(word):
             real += 1
         else:
             unreal += 1
@@ -220,7 +226,7 @@ def _guards(
                 Guard("off_topic", "answer does not address the question: no key point and few of its terms", 0.1)
             )
     normalised = normalise(answer)
-    if flags.injection or any(pattern.search(normalised) for pattern in INJECTION_PATTERNS):
+    if flags.injection or INJECTION_RE.search(normalised):
         guards.append(
             Guard(
                 "injection",

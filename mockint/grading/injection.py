@@ -50,6 +50,8 @@ INJECTION_PATTERNS = tuple(
         r"(?:игнорир|покажи|раскрой|забудь)\w*\s+(?:\w+\s+)?системн\w*\s+(?:промпт|инструкци|сообщени)",
     )
 )
+# All of them as one pattern: one scan of a text instead of one per pattern (the guards scan every sentence).
+INJECTION_RE = re.compile("|".join(f"(?:{pattern.pattern})" for pattern in INJECTION_PATTERNS), re.MULTILINE)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -114,7 +116,7 @@ def addresses_grader(text: str) -> bool:
         True when it is an instruction or a claim addressed to whoever grades the answer.
     """
     normalised = normalise(text)
-    if _SYSTEM_RE.search(normalised) or any(pattern.search(normalised) for pattern in INJECTION_PATTERNS):
+    if _SYSTEM_RE.search(normalised) or INJECTION_RE.search(normalised):
         return True
     grade_match = _GRADE_WORDS_RE.search(normalised)
     grade_words = grade_match is not None

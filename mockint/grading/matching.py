@@ -142,7 +142,7 @@ def _windows(positions: list[list[int]], span: int) -> Iterable[list[int]]:
 class _Matcher:
     """Finds phrases in one answer, remembering each phrase's result (phrases recur across checks)."""
 
-    __slots__ = ("_compiled", "_concepts", "_doc", "_memo", "_typos", "windows")
+    __slots__ = ("_compiled", "_concepts", "_doc", "_memo", "_typos", "candidates", "windows")
 
     def __init__(self, doc: Doc, compiled: Compiled) -> None:
         self._doc = doc
@@ -150,6 +150,15 @@ class _Matcher:
         self._memo: dict[int, dict[int, int]] = {}
         self._concepts: dict[tuple[int, ...], dict[int, int]] = {}
         self._typos: dict[str, dict[int, list[int]] | None] = {}
+        # The phrases this answer's words can hold at all (see Compiled.by_first_term); others match nowhere.
+        first = compiled.by_first_term
+        candidates = set(compiled.unindexed)
+        for index in (doc.content_index, doc.raw_index):
+            for key in index:
+                found = first.get(key)
+                if found is not None:
+                    candidates.update(found)
+        self.candidates = candidates
         # (phrase id, sentence) -> first and last token of the phrase's first un-negated occurrence there
         self.windows: dict[tuple[int, int], tuple[int, int]] = {}
 
@@ -158,6 +167,9 @@ class _Matcher:
         found = self._memo.get(phrase_id)
         if found is None:
             found = {}
+            if phrase_id not in self.candidates:
+                self._memo[phrase_id] = found
+                return found
             doc = self._doc
             for variant in self._compiled.variants[phrase_id]:
                 index = doc.content_index if variant.content else doc.raw_index
@@ -317,14 +329,15 @@ def _criterion(
 def _touched(compiled: Compiled, matcher: _Matcher) -> dict[int, list[tuple[int, int, int]]]:
     """Per sentence, the key points whose terms occur there un-negated: (key point index, first, last token)."""
     touched: dict[int, list[tuple[int, int, int]]] = {}
-    for index, (_, plans) in enumerate(compiled.criteria):
-        for plan in plans:
-            for concept in plan.concepts:
-                for phrase_id in concept:
-                    for sentence, flags in matcher.phrase(phrase_id).items():
-                        window = matcher.windows.get((phrase_id, sentence))
-                        if flags & UNNEGATED and window is not None:
-                            touched.setdefault(sentence, []).append((index, *window))
+    candidates = matcher.candidates
+    for index, phrase_ids in enumerate(compiled.criterion_phrases):
+        for phrase_id in phrase_ids:
+            if phrase_id not in candidates:
+                continue
+            for sentence, flags in matcher.phrase(phrase_id).items():
+                window = matcher.windows.get((phrase_id, sentence))
+                if flags & UNNEGATED and window is not None:
+                    touched.setdefault(sentence, []).append((index, *window))
     return touched
 
 

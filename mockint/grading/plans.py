@@ -52,6 +52,13 @@ class Compiled:
     # Whether the model answer is itself a list of the rubric's terms ("push, pop, peek"): then a list is the
     # expected form of an answer, not a salad.
     lists_expected: bool
+    # Phrase ids by the first exact term of one of their variants, and those with a variant that has none (all
+    # its terms may be misspelt): an answer can only hold the phrases its words index here, so the matcher
+    # looks for no other (most phrases of a rubric are absent from any one answer).
+    by_first_term: dict[str, frozenset[int]]
+    unindexed: frozenset[int]
+    # Per key point, the distinct phrase ids of its checks.
+    criterion_phrases: tuple[tuple[int, ...], ...]
 
 
 def _phrase_variants(phrase: str) -> tuple[Variant, ...]:
@@ -172,6 +179,14 @@ def compile_rubric(rubric: Rubric) -> Compiled:
                 if word and word not in STOPWORDS:
                     vocabulary.add(phrase_key(word))
     cyrillic = sum(1 for key in vocabulary if key.startswith("~"))
+    first: dict[str, set[int]] = {}
+    unindexed: set[int] = set()
+    for index, alternatives in enumerate(variants):
+        for variant in alternatives:
+            if variant.exact_terms:
+                first.setdefault(variant.exact_terms[0], set()).add(index)
+            else:
+                unindexed.add(index)
     return Compiled(
         variants=tuple(variants),
         criteria=criteria,
@@ -182,5 +197,11 @@ def compile_rubric(rubric: Rubric) -> Compiled:
         lists_expected=False,  # set by matching.compiled_checks, which matches the model answer once this exists
         question_keys=frozenset(
             key for text in (rubric.question, rubric.title) for word in content_words(text) for key in text_keys(word)
+        ),
+        by_first_term={term: frozenset(ids) for term, ids in first.items()},
+        unindexed=frozenset(unindexed),
+        criterion_phrases=tuple(
+            tuple(dict.fromkeys(p for plan in plans for concept in plan.concepts for p in concept))
+            for _, plans in criteria
         ),
     )
