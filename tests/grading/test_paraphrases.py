@@ -918,6 +918,7 @@ CASES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
             "My name is on the team page.",
             "It's on me to pick the tools.",
             "The tool is responsible for correctness, not me.",
+            "Thank you for reading my answer.",
         ],
     ),
 }
