@@ -435,3 +435,21 @@ def shorten(text: str, limit: int, *, ellipsis: str = "…") -> str:
     """
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: max(0, limit - len(ellipsis))].rstrip() + ellipsis
+
+
+def fsync_folder(path: Path) -> None:
+    """Make a rename of ``path`` durable: fsync the folder that holds it (POSIX; elsewhere nothing to do).
+
+    Args:
+        path: The file that was renamed into place.
+    """
+    try:
+        fd = os.open(path.parent, os.O_RDONLY)
+    except OSError:
+        return  # not every system can open a folder (Windows); the rename itself is still atomic
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

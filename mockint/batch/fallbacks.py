@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from mockint.batch.run import DurableJsonlWriter, ResumeState, scan_output
 from mockint.errors import InputError
+from mockint.files import fsync_folder
 
 if TYPE_CHECKING:
     from mockint.batch.answers import Record
@@ -93,20 +94,6 @@ def discard_retry_files(out: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def _fsync_folder(path: Path) -> None:
-    # The rename is durable only once the folder's entry is on disk (POSIX); Windows has no folder fsync.
-    try:
-        fd = os.open(path.parent, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def finish_interrupted_merge(out: Path, notice: Callable[[str], None]) -> None:
     """Finish, or undo, the rewrite of ``out`` by a ``--retry-fallbacks`` run that was stopped during it.
 
@@ -123,7 +110,7 @@ def finish_interrupted_merge(out: Path, notice: Callable[[str], None]) -> None:
         os.replace(merge, out)
     except OSError as exc:
         raise InputError(f"{merge}: cannot finish the interrupted merge ({exc.strerror}); check permissions") from None
-    _fsync_folder(out)
+    fsync_folder(out)
     notice(f"{out}: finished replacing the re-graded fallbacks (the previous run was stopped while doing it)")
 
 
@@ -412,5 +399,5 @@ def _merge(
     # Side file first: a merge file without its side file is complete (see finish_interrupted_merge).
     side.unlink()
     os.replace(merge, out)
-    _fsync_folder(out)
+    fsync_folder(out)
     return left

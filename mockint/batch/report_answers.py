@@ -21,6 +21,14 @@ from typing import Any
 
 from mockint.files import shorten
 from mockint.render import MD_SPECIAL, md_cell, md_inline
+from mockint.review.queue import (
+    DISAGREE_WEIGHT,
+    FALLBACK_WEIGHT,
+    NEAR_PASS_MARK,
+    NEAR_WEIGHT,
+    UNSTABLE_WEIGHT,
+    UNVERIFIED_WEIGHT,
+)
 
 __all__ = [
     "MAX_ANSWERS",
@@ -49,15 +57,7 @@ MAX_EXTRA_CHARS = 80
 """Characters of an extra column's value kept."""
 PASS_MARK = 0.5
 """The pass mark on mockint's 0..1 score, as ``mockint review``'s default."""
-NEAR_PASS_MARK = 0.15
-"""How far from the pass mark a score still counts as near it (as in :mod:`mockint.review.queue`)."""
-
-# The weights of mockint.review.queue (a test checks that both order the same grades alike).
-_DISAGREE = 3.0
-_FALLBACK = 3.0
-_UNVERIFIED = 2.0
-_UNSTABLE = 4.0
-_NEAR = 2.0
+# The review queue's weights (mockint.review.queue): the report puts the same answers first.
 
 FLAGS = ("disagree", "fallback", "unverified", "unstable", "near-pass")
 """The causes of a need of review, as the HTML filters name them."""
@@ -155,24 +155,24 @@ def review_need(
     flags: list[str] = []
     reasons: list[str] = []
     if disagreeing:
-        need += _DISAGREE * disagreeing
+        need += DISAGREE_WEIGHT * disagreeing
         flags.append("disagree")
         reasons.append(f"judge and checks disagree on {disagreeing} key point{'s' if disagreeing > 1 else ''}")
     if fallback:
-        need += _FALLBACK
+        need += FALLBACK_WEIGHT
         flags.append("fallback")
         reasons.append(f"judge failed ({fallback}), graded by the checks alone")
     if unverified:
-        need += _UNVERIFIED * unverified
+        need += UNVERIFIED_WEIGHT * unverified
         flags.append("unverified")
         reasons.append(f"{unverified} judge quote{'s' if unverified > 1 else ''} not found in the answer")
     if stability is not None and stability < 1:
-        need += _UNSTABLE * (1 - stability)
+        need += UNSTABLE_WEIGHT * (1 - stability)
         flags.append("unstable")
         reasons.append(f"judges disagree (stability {stability:.2f})")
     distance = abs(score - pass_mark)
     if distance <= NEAR_PASS_MARK:
-        need += _NEAR * (1 - distance / NEAR_PASS_MARK)
+        need += NEAR_WEIGHT * (1 - distance / NEAR_PASS_MARK)
         flags.append("near-pass")
         reasons.append(f"score {score:.2f} near the pass mark {pass_mark:.2f}")
     return need, tuple(flags), tuple(reasons)

@@ -40,6 +40,12 @@ RubricsOption = Annotated[
     Path | None,
     typer.Option("--rubrics", help="Folder (or file) of rubric YAML files. Default: the rubrics shipped with mockint."),
 ]
+# The judge options of every command that grades (grade, eval, calibrate).
+NoLlmOption = Annotated[bool, typer.Option("--no-llm", help="Grade deterministically; never call an LLM.")]
+ModelOption = Annotated[
+    str | None,
+    typer.Option("--model", "-m", help="Judge model (default: $MOCKINT_MODEL or gpt-4o-mini)."),
+]
 
 
 def error(message: str) -> None:

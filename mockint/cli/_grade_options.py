@@ -53,11 +53,6 @@ FormatOption = Annotated[
         "--out's suffix (.gradebook.csv: gradebook); table on a terminal, else jsonl.",
     ),
 ]
-NoLlmOption = Annotated[bool, typer.Option("--no-llm", help="Grade deterministically; never call an LLM.")]
-ModelOption = Annotated[
-    str | None,
-    typer.Option("--model", "-m", help="Judge model (default: $MOCKINT_MODEL or gpt-4o-mini)."),
-]
 _JUDGES_PANEL = "Several judges"
 JudgeModelsOption = Annotated[
     str | None,

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mockint.cli._common import RubricsOption, TextFormat, error, notice, user_errors
+from mockint.cli._common import ModelOption, NoLlmOption, RubricsOption, TextFormat, error, notice, user_errors
 
 if TYPE_CHECKING:
     from mockint.judge import Judge
@@ -26,10 +26,8 @@ def eval_command(
         ),
     ],
     rubrics: RubricsOption = None,
-    no_llm: Annotated[bool, typer.Option("--no-llm", help="Grade deterministically; never call an LLM.")] = False,
-    model: Annotated[
-        str | None, typer.Option("--model", "-m", help="Judge model (default: $MOCKINT_MODEL or gpt-4o-mini).")
-    ] = None,
+    no_llm: NoLlmOption = False,
+    model: ModelOption = None,
     score_max: Annotated[
         float | None, typer.Option("--score-max", min=0.0, help="Top of the human scale for records without one.")
     ] = None,

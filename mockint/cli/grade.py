@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from mockint.cli._common import RubricsOption, error, notice, sigterm_as_ctrl_c, user_errors
+from mockint.cli._common import ModelOption, NoLlmOption, RubricsOption, error, notice, sigterm_as_ctrl_c, user_errors
 from mockint.cli._grade_checks import check_options
 from mockint.cli._grade_options import (
     BatchApiOption,
@@ -24,9 +24,7 @@ from mockint.cli._grade_options import (
     ImportBatchOption,
     JudgeModelsOption,
     MaxAnswerCharsOption,
-    ModelOption,
     NoCacheOption,
-    NoLlmOption,
     OutOption,
     PassMarkOption,
     PollIntervalOption,

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import IO, Any, Literal
 
 from mockint.errors import InputError
+from mockint.files import fsync_folder
 from mockint.models import Verdict
 
 __all__ = ["Label", "LabelsJournal", "read_label_file"]
@@ -169,19 +170,6 @@ def _line(label: Label) -> bytes:
     return (text + "\n").encode("utf-8")
 
 
-def _fsync_folder(path: Path) -> None:
-    try:
-        fd = os.open(path.parent, os.O_RDONLY)
-    except OSError:
-        return  # not every system can open a folder; the rename itself is still atomic
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 class LabelsJournal:
     """The labels file, open for appending decisions.
 
@@ -259,7 +247,7 @@ class LabelsJournal:
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(partial, self.path)
-            _fsync_folder(self.path)
+            fsync_folder(self.path)
         except OSError:
             # The journal itself is complete (last line per id wins); compacting is only tidiness.
             partial.unlink(missing_ok=True)

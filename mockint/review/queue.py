@@ -28,11 +28,12 @@ __all__ = ["NEAR_PASS_MARK", "GradeLine", "ReviewItem", "read_answer_texts", "re
 
 NEAR_PASS_MARK = 0.15
 """How far from the pass mark (on 0..1) a score still counts as near it."""
-_DISAGREE = 3.0
-_FALLBACK = 3.0
-_UNVERIFIED = 2.0
-_UNSTABLE = 4.0
-_NEAR = 2.0
+# How much each sign adds to an answer's need of review (the HTML report weighs them the same way).
+DISAGREE_WEIGHT = 3.0
+FALLBACK_WEIGHT = 3.0
+UNVERIFIED_WEIGHT = 2.0
+UNSTABLE_WEIGHT = 4.0
+NEAR_WEIGHT = 2.0
 
 
 @dataclass
@@ -131,23 +132,23 @@ def _need(line: GradeLine, pass_mark: float) -> tuple[float, list[str]]:
     reasons: list[str] = []
     disagree = sum(1 for c in grade.criteria if c.agree is False)
     if disagree:
-        need += _DISAGREE * disagree
+        need += DISAGREE_WEIGHT * disagree
         reasons.append(f"judge and checks disagree on {disagree} key point{'s' if disagree > 1 else ''}")
     if grade.fallback:
-        need += _FALLBACK
+        need += FALLBACK_WEIGHT
         reasons.append(f"judge failed ({grade.fallback}), graded by the checks alone")
     unverified = sum(1 for warning in grade.warnings if "(unverified)" in warning)
     if unverified:
-        need += _UNVERIFIED * unverified
+        need += UNVERIFIED_WEIGHT * unverified
         reasons.append(f"{unverified} judge quote{'s' if unverified > 1 else ''} not found in the answer")
     stability = data.get("stability")
     if isinstance(stability, int | float) and not isinstance(stability, bool) and stability < 1:
-        need += _UNSTABLE * (1 - float(stability))
+        need += UNSTABLE_WEIGHT * (1 - float(stability))
         reasons.append(f"judges disagree (stability {stability:.2f})")
     score = grade.score or 0.0
     distance = abs(score - pass_mark)
     if distance <= NEAR_PASS_MARK:
-        need += _NEAR * (1 - distance / NEAR_PASS_MARK)
+        need += NEAR_WEIGHT * (1 - distance / NEAR_PASS_MARK)
         reasons.append(f"score {score:.2f} near the pass mark {pass_mark:.2f}")
     return need, reasons
 
