@@ -339,3 +339,14 @@ def test_deeply_nested_label_line_is_a_one_line_error(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "RecursionError" not in result.output
     assert result.stderr.strip().splitlines()[-1].startswith(f"mockint: error: {labels}:1: a value nested more than")
+
+
+def test_shorten_flattens_whitespace_and_cuts_with_the_ellipsis_inside_the_limit() -> None:
+    from mockint.files import shorten
+
+    assert shorten("a  b\n\tc", 10) == "a b c"
+    assert shorten("abcdefghij", 10) == "abcdefghij"
+    assert shorten("abcdefghijk", 10) == "abcdefghi…"
+    assert shorten("abcde fghijk", 10, ellipsis="...") == "abcde f..."
+    assert shorten("abcdefgh  ijk", 10) == "abcdefgh…"  # no space left before the ellipsis
+    assert len(shorten("x" * 500, 40)) == 40
