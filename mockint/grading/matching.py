@@ -15,7 +15,7 @@ from mockint.grading import meaning
 from mockint.grading.guards import AnswerFlags, Guard, _guards, mark_echoes
 from mockint.grading.injection import mark_injections
 from mockint.grading.plans import Compiled, Plan, Variant, compile_rubric, is_dismissal
-from mockint.grading.reporting import avoids, limits, reports, states_no_mistake
+from mockint.grading.reporting import avoids, counterfactual, limits, rejects, reports
 from mockint.grading.salad import may_hold_salad, salad_sentences, salad_share
 from mockint.grading.sentence import BELITTLED, NEGATED, UNNEGATED
 from mockint.grading.text import COUNTERFACTUALS, Doc, parse
@@ -435,9 +435,13 @@ def analyse(answer: str, rubric: Rubric, *, by_meaning_too: bool = True, whole_a
     hypothetical = frozenset(
         index for index, sentence in enumerate(doc.sentences) if not COUNTERFACTUALS.isdisjoint(sentence.words)
     )
-    reported = hypothetical | frozenset(index for index, sentence in enumerate(doc.sentences) if reports(sentence))
-    # A plan ("we would pick the filters ourselves") states what it plans; a condition's "would" does not.
-    not_stated = frozenset(index for index, sentence in enumerate(doc.sentences) if states_no_mistake(sentence))
+    reporting = frozenset(index for index, sentence in enumerate(doc.sentences) if reports(sentence))
+    reported = hypothetical | reporting
+    # What a detector finds in these is not the candidate's own claim: reported, judged wrong, or what would
+    # happen under a condition (a plan, "we would pick the filters ourselves", states what it plans).
+    not_stated = reporting | frozenset(
+        index for index, sentence in enumerate(doc.sentences) if rejects(sentence) or counterfactual(sentence)
+    )
     not_only = frozenset(index for index, sentence in enumerate(doc.sentences) if sentence.not_only)
     # "I avoid treating p < 0.05 as proof" turns away from a claim; "I avoid AI assistants" is the dismissal.
     avoiding = frozenset(index for index, sentence in enumerate(doc.sentences) if avoids(sentence))

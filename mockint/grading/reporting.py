@@ -22,6 +22,7 @@ from mockint.grading.cues import (
     REPORTING_VERBS,
 )
 from mockint.grading.sentence import Sentence
+from mockint.grading.text import COUNTERFACTUALS
 from mockint.grading.words import TOKEN_RE, normalise
 
 # Copulas (and "be" after a modal: "would be wrong") that a judging word follows as the predicate.
@@ -34,9 +35,9 @@ _FUNCTION_OPENERS = frozenset({"but", "and", "so", "also", "honestly", "still", 
 # A sentence about what would happen, not what the candidate does: a "would" said under a condition ("if we
 # used random negatives only, the model would learn nothing") or one of these ("otherwise ...", "rather
 # than"). A plain "we would pick the filters ourselves" is a plan, and states what it plans.
-_COUNTERFACTUAL_WORDS = frozenset({"otherwise", "instead", "rather", "иначе", "вместо"})
 _CONDITIONS = frozenset({"if", "without", "unless", "had", "если", "без"})
 _WOULD = frozenset({"would", "бы"})
+_COUNTERFACTUAL_WORDS = COUNTERFACTUALS - _WOULD
 
 
 def reports(sentence: Sentence) -> bool:
@@ -89,15 +90,6 @@ def counterfactual(sentence: Sentence) -> bool:
     if not words.isdisjoint(_COUNTERFACTUAL_WORDS):
         return True
     return not words.isdisjoint(_WOULD) and not words.isdisjoint(_CONDITIONS)
-
-
-def states_no_mistake(sentence: Sentence) -> bool:
-    """Whether no typical mistake that a detector finds in this sentence is the candidate's own claim.
-
-    Turning away (:func:`avoids`) is left out: it rejects a claim but states a dismissal ("I avoid AI
-    assistants"), so the caller applies it to mistakes of commission only.
-    """
-    return reports(sentence) or rejects(sentence) or counterfactual(sentence)
 
 
 def limits(mistake_text: str) -> bool:
