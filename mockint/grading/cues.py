@@ -136,6 +136,7 @@ BELITTLING_PREFIXES = (
     "gimmick",
     "busywork",
     "theatre",
+    "slogan",
     "ерунд",
     "бессмысл",
     "заморач",
@@ -186,6 +187,13 @@ BELITTLING_PHRASES = tuple(
         "never saw the point",
         "for academics",
         "cargo cult",
+        # "colour dominance? that's a non-issue" ("non-" alone negates only its own word).
+        "non issue",
+        "changes nothing",
+        "change nothing",
+        "changed nothing",
+        "rounding error",
+        "lipstick on a pig",
         "не играет роли",
         "можно забыть",
     )
@@ -269,14 +277,34 @@ REPORTING_PREFIXES = (
 REPORTING_SUBJECTS = frozenset(
     """
     people some others folks beginners juniors newcomers teams colleagues analysts engineers companies
-    managers candidates many многие новички команды коллеги
+    managers candidates many everyone everybody textbook textbooks interviewers многие новички команды коллеги
+    все учебники
     """.split()
 )
 REPORTING_VERBS = frozenset(
     """
-    think believe assume say claim expect treat read confuse forget ignore skip overlook tend like love insist
-    argue suggest who считают думают путают забывают игнорируют любят
+    think believe assume say says said claim expect treat read confuse forget ignore skip overlook tend like love
+    insist argue suggest who talk talks mention mentions list lists repeat repeats tell tells recommend obsess
+    obsesses start считают думают путают забывают игнорируют любят говорят пишут
     """.split()
+)
+# A view said to be heard or often said, with no one named: "you'll hear that ...", "X gets mentioned a lot".
+HEARSAY_PAIRS = frozenset(
+    {
+        ("you'll", "hear"),
+        ("will", "hear"),
+        ("you", "hear"),
+        ("often", "hear"),
+        ("always", "hear"),
+        ("get", "mentioned"),
+        ("gets", "mentioned"),
+        ("is", "mentioned"),
+        ("are", "mentioned"),
+        ("get", "talked"),
+        ("gets", "talked"),
+        ("often", "said"),
+        ("is", "said"),
+    }
 )
 # A sentence that judges a claim or a practice as wrong ("the claim that LLMs can ship without review is
 # wrong", "treating 5% as a hard boundary is misguided", "it would be a mistake to ...") rejects it: no

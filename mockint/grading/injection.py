@@ -62,7 +62,10 @@ INJECTION_RE = re.compile("|".join(f"(?:{pattern.pattern})" for pattern in INJEC
 # Who a grading instruction is addressed to, in English and Russian (stems, so inflections count).
 _ADDRESSEE_RE = re.compile(
     r"\b(?:grader|graders|grading|evaluator|evaluators|assessor|assessors|examiner|examiners|marker|scorer|"
-    r"rubric|rubrics|llm[- ]judge|ai[- ]judge|the judge|automated judge|grading model|scoring model|"
+    r"rubric|rubrics|llm[- ]judge|ai[- ]judge|automated judge|grading model|scoring model|"
+    # "the judge" is also a candidate's metaphor ("a slower, pickier judge sorts them; the judge: takes that
+    # score and adds ..."): an addressee only when told what it should do or spoken to.
+    r"the judge(?: \w+){0,2}? (?:should|must|shall|needs to|has to|is to|will|please)|"
     r"reviewer bot|grading bot|scoring bot|grading system|"
     r"(?:model|ai|system|llm|bot) (?:evaluating|grading|marking|assessing) (?:this|me|my|the answer))\b|"
     r"\bwho(?:ever)? (?:scores|grades|marks|evaluates|assesses|reviews|checks) (?:this|these|my)\b|"

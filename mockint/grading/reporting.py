@@ -43,7 +43,7 @@ _COUNTERFACTUAL_WORDS = COUNTERFACTUALS - _WOULD
 def reports(sentence: Sentence) -> bool:
     """Whether a sentence names a misconception as one, or attributes a view to others ("people think ...")."""
     words = sentence.words
-    if any(word.startswith(REPORTING_PREFIXES) for word in words):
+    if sentence.hearsay or any(word.startswith(REPORTING_PREFIXES) for word in words):
         return True
     return any(
         first in REPORTING_SUBJECTS and any(word in REPORTING_VERBS for word in words[position + 1 : position + 4])

@@ -129,7 +129,25 @@ def salad_sentences(
     bare = [index for index in live if index in touched and _bare_item(doc.sentences[index])]
     if len(bare) >= _BARE_ITEMS_MIN and len(bare) >= _BARE_ITEMS_SHARE * len(live):
         salad.update(bare)
+    # Lists of terms said as sentences ("Ranker with CTR, stock, price, margin features. Images, text
+    # attributes, category, season, material. Color dominance, monochrome similarity."): each may list the
+    # examples of one key point, but an answer made of them explains nothing.
+    listed = [index for index in live if index in touched and _term_list(doc.sentences[index], vocabulary)]
+    words = sum(len(doc.sentences[index].content_raw) for index in live)
+    in_lists = sum(len(doc.sentences[index].content_raw) for index in listed)
+    if len(listed) >= _BARE_ITEMS_MIN and words and in_lists >= _BARE_ITEMS_SHARE * words:
+        salad.update(listed)
     return salad
+
+
+def _term_list(sentence: Sentence, vocabulary: frozenset[str]) -> bool:
+    """A sentence that is only a list: three or more items of at most three content words, mostly the
+    rubric's words."""
+    items = [count for count in sentence.clause_words.values() if count]
+    if len(items) < _BARE_ITEMS_MIN or max(items) > _BARE_ITEM_WORDS:
+        return False
+    known = sum(1 for raw in sentence.content_raw if any(key in vocabulary for key in text_keys(sentence.words[raw])))
+    return known >= _BARE_ITEMS_SHARE * len(sentence.content_raw)
 
 
 def _action_items(sentence: Sentence, inside: set[int]) -> int:

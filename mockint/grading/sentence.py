@@ -94,6 +94,7 @@ class Sentence:
         "content_raw",
         "cues",
         "excluded",
+        "hearsay",
         "span",
         "text",
         "words",
@@ -115,6 +116,9 @@ class Sentence:
         # A question the next sentence dismisses ("An alpha chosen in advance? Not necessary."): every term in
         # it is belittled.
         self.answered_no = False
+        # A view attributed to others ("people say ...", "you'll hear that ..."): a dismissal after it, in
+        # this sentence or opening the next, is the speaker's verdict on all of it.
+        self.hearsay = False
         self.not_only = False  # "not just ...", "not only ..."
         # "..., but honestly none of those matter": every clause before this one is dismissed.
         self.dismissed_before: int | None = None

@@ -27,13 +27,16 @@ from mockint.grading.cues import (
     COMMENT_OPENERS,
     COMMENT_SEPARATORS,
     HARM_PREFIXES,
+    HEARSAY_PAIRS,
     IDIOMS_AFTER_NO,
     IMPORTANCE_PREFIXES,
     JUDGEMENT_PREFIXES,
     NEGATION_REACH,
     NOT_A_NEGATION_BEFORE,
     ONLY_WORDS,
+    REJECTING_PREFIXES,
     REPORTING_SUBJECTS,
+    REPORTING_VERBS,
     SOFT_BUT_FILLERS,
     SOFT_NEGATIONS,
     TOPIC_QUESTION_MAX_WORDS,
@@ -293,6 +296,36 @@ def _dismisses_by_pronoun(sentence: Sentence, clause: int) -> bool:
     return False
 
 
+def _attribution_clause(sentence: Sentence) -> int | None:
+    """The clause that attributes a view to others ("people say ...", "you'll hear that ...", "X gets mentioned
+    a lot"), if any."""
+    words = sentence.words
+    for position, word in enumerate(words):
+        if word in REPORTING_SUBJECTS and any(after in REPORTING_VERBS for after in words[position + 1 : position + 4]):
+            return sentence.clause[position]
+        if (word, words[position + 1] if position + 1 < len(words) else "") in HEARSAY_PAIRS:
+            return sentence.clause[position]
+    return None
+
+
+def _speaker_dismisses(sentence: Sentence, clause: int) -> bool:
+    """Whether a clause dismisses or rejects, in the speaker's own voice ("..., but honestly that's overrated",
+    "- that picture is a misleading detail"): a belittling word or a rejecting one, with no one else its
+    subject, and not a judgement of the dismissal ("skipping it is a mistake")."""
+    positions = [p for p, c in enumerate(sentence.clause) if c == clause]
+    words = sentence.words
+    if any(
+        words[p] in REPORTING_SUBJECTS
+        # (the "error" of "a rounding error" is part of the dismissal, not a judgement of it)
+        or (words[p].startswith(JUDGEMENT_PREFIXES) and p - 1 not in sentence.belittling)
+        for p in positions
+    ):
+        return False
+    return any(p in positions for p in sentence.belittling) or any(
+        words[p].startswith(REJECTING_PREFIXES) for p in positions
+    )
+
+
 def _mark_stance(sentence: Sentence) -> None:
     words = sentence.words
     for raw in sentence.content_raw:
@@ -326,6 +359,26 @@ def _mark_stance(sentence: Sentence) -> None:
         if separator in COMMENT_SEPARATORS or separator == ",":
             if sentence.clause_words.get(clause, 0) <= limit and sentence.opens_with_dismissal(clause):
                 sentence.comments.add(clause)
+    # "People say 'give it precise context and review the diff', but that's lipstick on a pig", "You'll hear
+    # that the filters are learned - honestly, that's noise; it changes nothing": a view reported, then
+    # dismissed in the speaker's own later clause, is dismissed whole, however long the report.
+    attributed = _attribution_clause(sentence)
+    if attributed is not None:
+        sentence.hearsay = True
+        later = sorted(c for c in sentence.clause_sep if c > attributed and _speaker_dismisses(sentence, c))
+        if later and (sentence.dismissed_before is None or sentence.dismissed_before < later[-1]):
+            sentence.dismissed_before = later[-1]
+            # ... and what the dismissing clause says it of ("but that sliding-window picture is a misleading
+            # detail"): there a rejecting word belittles like a dismissive one.
+            sentence.belittling += [
+                p
+                for p, c in enumerate(sentence.clause)
+                if c in later and sentence.words[p].startswith(REJECTING_PREFIXES) and p not in sentence.belittling
+            ]
+            sentence.belittling.sort()
+
+
+_QUOTE_RE = re.compile(r'"[^"\n]{1,200}"|«[^»\n]{1,200}»')
 
 
 def parse(answer: str) -> Doc:
@@ -340,8 +393,13 @@ def parse(answer: str) -> Doc:
         normalised = normalise(text)
         clause = 0
         previous_end = 0
+        # A quotation is one phrase ("the 'edges, then parts, then objects' idea is a myth"): its commas do
+        # not open clauses.
+        quoted = [match.span() for match in _QUOTE_RE.finditer(normalised)]
         for match in TOKEN_RE.finditer(normalised):
             punct = CLAUSE_PUNCT_RE.search(normalised, previous_end, match.start())
+            while punct and any(start < punct.start() < end for start, end in quoted):
+                punct = CLAUSE_PUNCT_RE.search(normalised, punct.end(), match.start())
             if punct:
                 clause += 1
                 sentence.clause_sep[clause] = punct.group()
@@ -404,6 +462,9 @@ def parse(answer: str) -> Doc:
             question.text.endswith("?")
             and reply.clause_words.get(0, 0) <= COMMENT_MAX_WORDS
             and reply.opens_with_dismissal(0)
+        ) or (
+            # "You'll hear that the filters are learned. It changes nothing about how you use the model."
+            question.hearsay and question.dismissed_before is None and reply.opens_with_dismissal(0)
         ):
             question.answered_no = True
     return doc
