@@ -79,6 +79,7 @@ _PREDICATE_FILLERS = frozenset(
 )
 _COPULAS = frozenset({"is", "are", "was", "were"})
 _AND_WORDS = frozenset({"and", "и"})
+_CONDITION_WORDS = frozenset({"if", "unless", "если"})
 
 
 class Sentence:
@@ -146,6 +147,8 @@ class Sentence:
                     if cue > position and self._predicate_of_subject(position, cue):
                         return True
                     continue
+                if cue > position and self._in_condition(position, cue):
+                    continue
                 if self.clause[cue] == self.clause[position]:
                     # "they invent APIs and in ML code they can silently skip monitoring": a cue after "and"
                     # and a subject of its own is said of that clause, not of the term.
@@ -165,6 +168,14 @@ class Sentence:
                 if cue > position and self._continues_with_but(position, cue):
                     return True
         return False
+
+    def _in_condition(self, position: int, cue: int) -> bool:
+        """Whether the term is in a condition that a later clause's cue answers ("if the split is skewed, bad
+        logging - running longer won't help": the warning states the point, it belittles nothing of it)."""
+        return self.clause[cue] != self.clause[position] and any(
+            self.words[before] in _CONDITION_WORDS and self.clause[before] <= self.clause[position]
+            for before in range(position)
+        )
 
     def _predicate_of_subject(self, position: int, cue: int) -> bool:
         """Whether the cue is the predicate after the one copula of its clause, with the term in the subject."""
