@@ -326,6 +326,28 @@ def _speaker_dismisses(sentence: Sentence, clause: int) -> bool:
     )
 
 
+# "..., you might as well write it yourself, so I don't": a last clause of only a subject and a negated
+# auxiliary refuses what the clauses before it say.
+_REFUSING_SUBJECTS = frozenset({"i", "we", "я", "мы"})
+_REFUSALS = frozenset({"don't", "dont", "didn't", "didnt", "won't", "wont", "never", "не"})
+_AFTER_REFUSAL = frozenset({"bother", "do", "anymore", "either", "really", "делаю", "делаем"})
+
+
+def _refuses_before(sentence: Sentence, clause: int) -> bool:
+    words = [sentence.words[p] for p, c in enumerate(sentence.clause) if c == clause]
+    while words and (
+        words[0] in BUT_WORDS or words[0] in SOFT_BUT_FILLERS or words[0] in {"so", "and", "поэтому", "и"}
+    ):
+        words = words[1:]
+    return (
+        clause == sentence.clause[-1]
+        and len(words) >= 2
+        and words[0] in _REFUSING_SUBJECTS
+        and words[1] in _REFUSALS
+        and all(word in _AFTER_REFUSAL for word in words[2:])
+    )
+
+
 def _mark_stance(sentence: Sentence) -> None:
     words = sentence.words
     for raw in sentence.content_raw:
@@ -352,7 +374,11 @@ def _mark_stance(sentence: Sentence) -> None:
         if (
             clause
             and sentence.dismissed_before is None
-            and (_opens_with_none_of(sentence, clause) or _dismisses_by_pronoun(sentence, clause))
+            and (
+                _opens_with_none_of(sentence, clause)
+                or _dismisses_by_pronoun(sentence, clause)
+                or _refuses_before(sentence, clause)
+            )
         ):
             sentence.dismissed_before = clause
         limit = COMMENT_MAX_WORDS if separator in COMMENT_SEPARATORS else COMMA_COMMENT_MAX_WORDS

@@ -150,3 +150,19 @@ def test_nobody_reading_the_diffs_the_agent_deploys_is_production_without_review
     assert "production-without-review" not in stated(
         "Nobody can let an agent deploy on its own without review.", "genai-tools"
     )
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "If you have to review every diff and run the tests, you might as well write it yourself, so I don't.",
+        "Careful teams review every diff and run the tests on generated code, but we don't.",
+    ],
+)
+def test_a_last_clause_of_a_subject_and_a_negated_auxiliary_refuses_what_came_before(answer: str) -> None:
+    assert verdict("genai-tools", "verification", answer) == "missed"
+
+
+def test_a_refusal_with_an_object_of_its_own_is_a_clause_like_any_other() -> None:
+    answer = "We review every diff and run the tests on generated code, and I never merge without them."
+    assert verdict("genai-tools", "verification", answer) == "met"
