@@ -52,6 +52,7 @@ SALAD_SHARE = 0.5
 # Items said as actions that make a sentence a list of what to do rather than a salad of terms.
 _ACTION_ITEMS = 2
 _LIST_GLUE = frozenset({"and", "or", "a", "an", "the", "и", "или", "а также"})
+_LIST_SEPARATORS = frozenset({",", ";", ":", "-", "(", ")"})
 
 
 def _listed(sentence: Sentence, previous_last: int, next_first: int, vocabulary: frozenset[str]) -> bool:
@@ -145,6 +146,15 @@ def _term_list(sentence: Sentence, vocabulary: frozenset[str]) -> bool:
     rubric's words."""
     items = [count for count in sentence.clause_words.values() if count]
     if len(items) < _BARE_ITEMS_MIN or max(items) > _BARE_ITEM_WORDS:
+        return False
+    # Items of a list are cut by punctuation and hold no function words but the list's own "and" ("...,
+    # чтобы понять, что новая версия лучше" is short clauses, not a list).
+    if any(separator not in _LIST_SEPARATORS for separator in sentence.clause_sep.values()):
+        return False
+    glue = sum(
+        1 for raw, word in enumerate(sentence.words) if raw not in set(sentence.content_raw) and word not in _LIST_GLUE
+    )
+    if glue > 1:
         return False
     known = sum(1 for raw in sentence.content_raw if any(key in vocabulary for key in text_keys(sentence.words[raw])))
     return known >= _BARE_ITEMS_SHARE * len(sentence.content_raw)

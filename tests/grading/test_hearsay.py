@@ -166,3 +166,13 @@ def test_a_last_clause_of_a_subject_and_a_negated_auxiliary_refuses_what_came_be
 def test_a_refusal_with_an_object_of_its_own_is_a_clause_like_any_other() -> None:
     answer = "We review every diff and run the tests on generated code, and I never merge without them."
     assert verdict("genai-tools", "verification", answer) == "met"
+
+
+def test_short_russian_clauses_are_not_a_list_of_terms() -> None:
+    answer = (
+        "Статистическая значимость нужна, чтобы понять, что новая версия лучше. Значимость зависит от размера "
+        "эффекта, поэтому, если эффект мал, нужно больше пользователей. Ещё важно, чтобы группы были разделены "
+        "случайно, иначе результат смещён."
+    )
+    grade = grade_answer(answer, RUBRICS["ab-significance"])
+    assert not any("strings the rubric's terms" in warning for warning in grade.warnings)
