@@ -152,10 +152,30 @@ def _add(index: _Index, keys: Iterable[str], sentence: int, position: int) -> No
             by_sentence.setdefault(sentence, []).append(position)
 
 
+# A period after these ends no sentence ("the chance H0 is true, i.e. that it was luck", "a small filter, e.g.
+# 3x3, ..."); after "etc." and its Russian kin, only when a capital letter follows.
+_ABBREVIATION_RE = re.compile(
+    r"(?<![^\W\d_])(?:i\.e|e\.g|vs|cf|approx|incl|resp|esp|т\.\s?е|т\.\s?к|напр|см|ср)\.$", re.IGNORECASE
+)
+_LIST_END_RE = re.compile(r"(?<![^\W\d_])(?:etc|т\.\s?д|т\.\s?п|и\s?др)\.$", re.IGNORECASE)
+
+
+def _abbreviation_at(answer: str, match: re.Match[str]) -> bool:
+    if match.group() != ".":
+        return False
+    before = answer[max(0, match.start() - 8) : match.end()]
+    if _ABBREVIATION_RE.search(before):
+        return True
+    following = answer[match.end() :].lstrip()
+    return bool(_LIST_END_RE.search(before)) and bool(following) and not following[0].isupper()
+
+
 def _sentence_spans(answer: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for match in _SENTENCE_END_RE.finditer(answer):
+        if _abbreviation_at(answer, match):
+            continue
         end = match.end() if match.group()[0] in _SENTENCE_CLOSERS else match.start()
         spans.append((start, end))
         start = match.end()

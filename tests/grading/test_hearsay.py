@@ -176,3 +176,28 @@ def test_short_russian_clauses_are_not_a_list_of_terms() -> None:
     )
     grade = grade_answer(answer, RUBRICS["ab-significance"])
     assert not any("strings the rubric's terms" in warning for warning in grade.warnings)
+
+
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        ("It is the chance H0 is true, i.e. that it was luck. Next.", 2),
+        ("Use a small filter, e.g. 3x3, and slide it. Done.", 2),
+        ("We compare A vs. B on CTR. Then we wait.", 2),
+        ("Edges, textures etc. are learned. Then pooling.", 2),
+        ("Edges, textures, etc. Then pooling.", 2),
+        ("Это важно, т.е. нужно заранее. Да.", 2),
+        ("We ship variant B. Then we wait.", 2),
+    ],
+)
+def test_an_abbreviation_ends_no_sentence(text: str, sentences: int) -> None:
+    from mockint.grading.text import parse
+
+    assert len(parse(text).sentences) == sentences
+
+
+def test_a_mistake_after_i_e_is_quoted_whole() -> None:
+    answer = "The p-value is the probability that the null hypothesis is true, i.e. that what we saw is luck."
+    grade = grade_answer(answer, RUBRICS["ab-significance"])
+    evidence = next(m.evidence for m in grade.mistakes if m.id == "pvalue-hypothesis-true")
+    assert evidence == answer
