@@ -113,6 +113,7 @@ def interview(
         View,
         history_path,
         open_audio_answers,
+        open_voice,
         pick_questions,
         start_timer,
     )
@@ -139,7 +140,7 @@ def interview(
         audio = open_audio_answers(audio_in, len(selected), home=settings.home) if audio_in else None
         spoken = None
         if voice:
-            from mockint.practice.voice import open_voice, voice_folder
+            from mockint.practice.voice import voice_folder
 
             folder = Path(resources.enter_context(voice_folder()))
             meter = sys.stdout if sys.stdout.isatty() else None
