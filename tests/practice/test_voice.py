@@ -343,3 +343,48 @@ def test_a_tts_engine_that_cannot_work_is_one_line_before_the_first_question(
     result = runner.invoke(app, ["interview", "-q", "cnn-explained", "--no-llm", "--voice", "--tts", tts])
     assert result.exit_code == 1 and message in result.output
     assert "Question 1/1" not in result.output and "Traceback" not in result.output
+
+
+class Interrupted(ScriptedLines):
+    """Lines that end in Ctrl-C."""
+
+    def readline(self, prompt: str) -> str | None:
+        line = super().readline(prompt)
+        if line is None:
+            raise KeyboardInterrupt
+        return line
+
+
+class Watched(Mic):
+    """A microphone that counts the takes stopped."""
+
+    stopped = 0
+
+    def start(self, out: Path, level: Level | None = None) -> Take:
+        take = super().start(out, level)
+        stop = take.stop
+
+        def counted() -> float:
+            self.stopped += 1
+            return stop()
+
+        take.stop = counted  # type: ignore[method-assign]
+        return take
+
+
+@pytest.mark.parametrize(("lines", "status", "kept"), [([], None, None), ([""], "unfinished", CNN)])
+def test_ctrl_c_while_recording_or_reviewing_stops_the_microphone_and_keeps_the_session(
+    tmp_path: Path, lines: list[str], status: str | None, kept: str | None
+) -> None:
+    mic = Watched()
+    folder = tmp_path / "voice"
+    folder.mkdir()
+    voice = open_voice(home=tmp_path, folder=folder, transcriber=Engine(heard(CNN)), recorder=mic, speaker=Reader())
+    voice._play = lambda path: None  # type: ignore[assignment]
+    store = HistoryStore(tmp_path / "h.db")
+    session = Interviewer(store, PlainView(io.StringIO()), Interrupted(lines), followup=False, audio=voice)
+    result = session.run([load_rubrics()["cnn-explained"]])
+    answers = store.get_session(result.session_id).answers
+    store.close()
+    assert result.status == "interrupted" and mic.stopped == 1
+    assert [(a.status, a.answer) for a in answers] == ([(status, kept)] if status else [])
