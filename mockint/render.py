@@ -40,12 +40,16 @@ _GRADE_KEYS = (
 
 
 def grade_to_json(grade: Grade) -> dict[str, Any]:
-    """The grade as the JSON object of the grade output contract (keys in contract order)."""
+    """The grade as the JSON object of the grade output contract (keys in contract order; a recorded answer adds
+    ``transcript`` and ``stt_model``)."""
     data = grade.model_dump(mode="json")
     record = {key: data[key] for key in _GRADE_KEYS}
     if grade.judges is not None:  # several judges: the contract's documented additions
         record["judges"] = data["judges"]
         record["stability"] = data["stability"]
+    if "stt_model" in grade.extra:  # a recorded answer: what was graded, and what heard it (kept in extra too)
+        record["transcript"] = grade.extra.get("transcript")
+        record["stt_model"] = grade.extra["stt_model"]
     return record
 
 

@@ -29,6 +29,11 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "MOCKINT_STT_API_KEY",
         "MOCKINT_STT_MODEL",
         "MOCKINT_STT_ENGINE",
+        "MOCKINT_TTS_BASE_URL",
+        "MOCKINT_TTS_API_KEY",
+        "MOCKINT_TTS_MODEL",
+        "MOCKINT_TTS_VOICE",
+        "MOCKINT_PIPER_VOICE",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("MOCKINT_HOME", str(tmp_path / "mockint-home"))

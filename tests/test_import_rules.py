@@ -53,7 +53,7 @@ def test_the_owners_exist() -> None:
 
 # -- start-up: every __init__ stays lazy ------------------------------------------------------------------------
 
-HEAVY = ("pydantic", "openai", "tenacity", "langchain_core", "yaml", "httpx")
+HEAVY = ("pydantic", "openai", "tenacity", "langchain_core", "yaml", "httpx", "sounddevice", "numpy")
 # Packages and what importing each may load. grading/__init__ imports ``score`` eagerly, and with it the pydantic
 # models (so that ``mockint.grading.score`` is the function, not the module).
 PACKAGES = {

@@ -1,7 +1,8 @@
 """Answer records from files: JSONL or CSV rows with ``id``, ``question_id``, ``answer``, read lazily.
 
 A recorded answer gives ``audio`` (a path relative to the file) instead of ``answer``: it is transcribed as it
-is read (:mod:`mockint.batch.audio`), and its record keeps ``transcript`` and ``stt_model`` in ``extra``.
+is read (:mod:`mockint.batch.audio`; the next records' recordings in the background when the engine has several
+workers), and its record keeps ``transcript`` and ``stt_model`` in ``extra``.
 
 Each line (CSV: each row) becomes one :class:`Record`: a parsed answer, or the one-line reason it cannot be
 graded, naming its file, line and field. :func:`error_grade` is that record's output line.
@@ -10,6 +11,7 @@ graded, naming its file, line and field. :func:`error_grade` is that record's ou
 from __future__ import annotations
 
 import io
+from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +55,15 @@ class Record:
     raw_id: str | None = None
     raw_question_id: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Row:
+    """A parsed line (CSV: row) not yet checked: its fields, where it is, and the repairs made reading it."""
+
+    data: dict[str, Any]
+    source: str
     warnings: tuple[str, ...] = ()
 
 
@@ -131,9 +142,7 @@ def _record_from_mapping(
     return Record(source, answer, None, answer_id, question_id, extra, tuple(warnings))
 
 
-def _read_jsonl(
-    handle: IO[bytes], path: Path, seen_ids: dict[str, str], max_chars: int, audio: tuple[Path, AudioAnswers]
-) -> Iterator[Record]:
+def _read_jsonl(handle: IO[bytes], path: Path) -> Iterator[Record | _Row]:
     for number, raw_line in enumerate(handle, start=1):
         source = f"{path}:{number}"
         parsed = parse_json_line(raw_line, first=number == 1)
@@ -144,12 +153,10 @@ def _read_jsonl(
         elif not isinstance(parsed.data, dict):
             yield Record(source, error=f"{source}: expected a JSON object with id, question_id, answer")
         else:
-            yield _record_from_mapping(parsed.data, source, seen_ids, max_chars, parsed.warnings, audio)
+            yield _Row(parsed.data, source, tuple(parsed.warnings))
 
 
-def _read_csv(
-    handle: IO[bytes], path: Path, seen_ids: dict[str, str], max_chars: int, audio: tuple[Path, AudioAnswers]
-) -> Iterator[Record]:
+def _read_csv(handle: IO[bytes], path: Path) -> Iterator[Record | _Row]:
     text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="surrogateescape", newline="")
     rows = csv_table(text)
     try:
@@ -177,9 +184,46 @@ def _read_csv(
             else:
                 warning = row.swallowed_rows(len(header)) if row.end > row.line else None
                 data = dict(zip(header, row.cells, strict=True))
-                yield _record_from_mapping(data, source, seen_ids, max_chars, [warning] if warning else [], audio)
+                yield _Row(data, source, (warning,) if warning else ())
     finally:
         text.detach()
+
+
+def _prefetch(row: _Row, folder: Path, audio: AudioAnswers) -> None:
+    """Start transcribing a row's recording, if it has one that :func:`_record_from_mapping` will transcribe."""
+    recording, answer = row.data.get("audio"), row.data.get("answer")
+    if not isinstance(recording, str) or not recording.strip() or answer not in (None, ""):
+        return
+    try:
+        question_id = normalise_id(row.data.get("question_id"))
+    except ValueError:
+        return
+    audio.prefetch(folder / recording.strip(), question_id)
+
+
+def _records(
+    rows: Iterator[Record | _Row], seen_ids: dict[str, str], max_chars: int, audio: tuple[Path, AudioAnswers]
+) -> Iterator[Record]:
+    """Check the rows in order, with the recordings of the next ``audio.window`` rows transcribing meanwhile."""
+    folder, answers = audio
+    ahead: deque[Record | _Row] = deque()
+    try:
+        for row in rows:
+            if isinstance(row, _Row) and answers.window:
+                _prefetch(row, folder, answers)
+            ahead.append(row)
+            if len(ahead) > answers.window:
+                yield _checked(ahead.popleft(), seen_ids, max_chars, audio)
+        while ahead:
+            yield _checked(ahead.popleft(), seen_ids, max_chars, audio)
+    finally:
+        answers.settle()  # a reader stopped early (Ctrl-C) leaves no transcription queued
+
+
+def _checked(row: Record | _Row, seen_ids: dict[str, str], max_chars: int, audio: tuple[Path, AudioAnswers]) -> Record:
+    if isinstance(row, Record):
+        return row
+    return _record_from_mapping(row.data, row.source, seen_ids, max_chars, row.warnings, audio)
 
 
 def read_answers(
@@ -192,7 +236,8 @@ def read_answers(
     """Read an answers file (JSONL or CSV with ``id``, ``question_id``, ``answer``) lazily.
 
     Bad records are yielded with ``error`` set (file and line named); the rest are still read. A record with
-    ``audio`` instead of ``answer`` is transcribed as it is read; its recording's problems are its error.
+    ``audio`` instead of ``answer`` is transcribed as it is read (up to ``audio.window`` records ahead); its
+    recording's problems are its error.
 
     Args:
         path: The file; the format comes from the suffix, else from its first character.
@@ -212,10 +257,8 @@ def read_answers(
     with handle:
         head = handle.peek(SNIFF_BYTES)[:SNIFF_BYTES] if isinstance(handle, io.BufferedReader) else b""
         recordings = (file.parent, audio if audio is not None else AudioAnswers())
-        if _detect_format(file, head) == "jsonl":
-            yield from _read_jsonl(handle, file, seen, max_answer_chars, recordings)
-        else:
-            yield from _read_csv(handle, file, seen, max_answer_chars, recordings)
+        rows = _read_jsonl(handle, file) if _detect_format(file, head) == "jsonl" else _read_csv(handle, file)
+        yield from _records(rows, seen, max_answer_chars, recordings)
 
 
 def error_grade(record: Record, message: str | None = None) -> Grade:

@@ -41,6 +41,7 @@ from mockint.files import MAX_ERROR_MESSAGES
 from mockint.rubrics import RubricSet, load_rubrics
 
 if TYPE_CHECKING:
+    from mockint.batch.audio import AudioAnswers
     from mockint.batch.provider import ExportSummary
     from mockint.judge import BatchStatus, JudgeStack
     from mockint.models import Grade
@@ -78,7 +79,9 @@ def _quiet(message: str) -> None:
     """Messages nobody asked for."""
 
 
-def _reader(files: Sequence[Path], max_answer_chars: int, notice: Say) -> Callable[[], Iterator[Record]]:
+def _reader(
+    files: Sequence[Path], max_answer_chars: int, notice: Say, audio: AudioAnswers | None = None
+) -> Callable[[], Iterator[Record]]:
     """The records of ``files``, read afresh on each call (a batch run reads them twice)."""
     hinted: set[Path] = set()
 
@@ -86,7 +89,7 @@ def _reader(files: Sequence[Path], max_answer_chars: int, notice: Say) -> Callab
         seen: dict[str, str] = {}
         for file in files:
             count = 0
-            for record in read_answers(file, seen, max_answer_chars=max_answer_chars):
+            for record in read_answers(file, seen, max_answer_chars=max_answer_chars, audio=audio):
                 count += 1
                 yield record
             if not count and file not in hinted:
@@ -224,10 +227,12 @@ def grade_files(
         resume: Keep the answers already in ``out`` (JSONL) and append the rest.
         retry_fallbacks: With ``resume``: also re-grade the fallbacks in ``out``, in place.
         concurrency: Judge requests in flight at most (default :data:`DEFAULT_CONCURRENCY`); without a judge,
-            grading processes at most (default one per CPU).
+            grading processes at most (default one per CPU). Recordings transcribed at once, too (default
+            :data:`DEFAULT_CONCURRENCY`).
         rpm: Judge requests per minute at most.
         tpm: Judge tokens per minute at most.
-        use_cache: Read and write the grade cache (``MOCKINT_HOME/cache.db``).
+        use_cache: Read and write the grade cache (``MOCKINT_HOME/cache.db``) and the transcript cache
+            (``MOCKINT_HOME/transcripts``).
         import_batch: Grade with the replies in these Batch API output files instead of live requests.
         batch_api: Run the batch through the provider's Batch API (needs ``out``; re-run to resume).
         batch_id: With ``batch_api``: pick up this existing batch.
@@ -267,7 +272,8 @@ def grade_files(
     rubric_set = rubrics if isinstance(rubrics, RubricSet) else load_rubrics(rubrics)
     paths = [Path(file) for file in files]
     out_path = Path(out) if out is not None else None
-    records = _reader(paths, max_answer_chars or settings.max_answer_chars, notice)
+    audio = _audio_answers(settings, rubric_set, concurrency, use_cache)
+    records = _reader(paths, max_answer_chars or settings.max_answer_chars, notice, audio)
     # Loaded and checked before any answer is graded: a stale calibration must not cost a run.
     calibrate = None
     if calibration is not None:
@@ -335,6 +341,24 @@ def grade_files(
         notice(f"report written to {report}")
     interrupted = builder is not None and builder.interrupted
     return GradeRun(summary=summary, usage=usage, failed=failed, fallbacks=fallbacks, interrupted=interrupted)
+
+
+def _audio_answers(settings: Settings, rubric_set: RubricSet, concurrency: int | None, use_cache: bool) -> AudioAnswers:
+    """Transcribes the run's recordings: ``concurrency`` at once (default :data:`DEFAULT_CONCURRENCY`), steered by
+    the question and the rubric's terms, cached under ``MOCKINT_HOME/transcripts`` unless ``use_cache`` is off."""
+    from mockint.batch.audio import AudioAnswers
+    from mockint.speech.cache import TranscriptCache
+    from mockint.speech.transcript import key_terms, transcription_prompt
+
+    def prompt_for(question_id: str) -> str | None:
+        rubric = rubric_set.get(question_id)
+        return transcription_prompt(rubric.question, key_terms(rubric)) if rubric is not None else None
+
+    return AudioAnswers(
+        prompt_for=prompt_for,
+        workers=concurrency or DEFAULT_CONCURRENCY,
+        cache=TranscriptCache(settings.home / "transcripts") if use_cache else None,
+    )
 
 
 def _calibrator(

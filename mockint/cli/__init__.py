@@ -16,6 +16,7 @@ from mockint.cli import eval as _eval
 from mockint.cli import grade as _grade
 from mockint.cli import history as _history
 from mockint.cli import interview as _interview
+from mockint.cli import progress as _progress
 from mockint.cli import questions as _questions
 from mockint.cli import review as _review
 from mockint.cli import rubric as _rubric
@@ -50,7 +51,7 @@ def _root(
 app.command(name="interview")(_interview.interview)
 app.command(name="grade")(_grade.grade)
 app.add_typer(_questions.app, name="questions")
-app.command(name="progress")(_interview.progress)
+app.command(name="progress")(_progress.progress)
 app.add_typer(_history.app, name="history")
 app.add_typer(_rubric.app, name="rubric")
 app.command(name="eval")(_eval.eval_command)

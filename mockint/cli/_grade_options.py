@@ -96,7 +96,7 @@ ConcurrencyOption = Annotated[
         min=1,
         max=64,
         help=f"Judge requests in flight at most (default {DEFAULT_CONCURRENCY}). Without a judge: grading "
-        "processes at most (default one per CPU).",
+        f"processes at most (default one per CPU). Recordings transcribed at once (default {DEFAULT_CONCURRENCY}).",
     ),
 ]
 RpmOption = Annotated[
@@ -153,7 +153,8 @@ NoCacheOption = Annotated[
     bool,
     typer.Option(
         "--no-cache",
-        help="Neither read nor write the grade cache ($MOCKINT_HOME/cache.db).",
+        help="Neither read nor write the grade cache ($MOCKINT_HOME/cache.db) nor the transcript cache "
+        "($MOCKINT_HOME/transcripts).",
         rich_help_panel=_SCALE_PANEL,
     ),
 ]

@@ -29,8 +29,9 @@ if TYPE_CHECKING:
     import openai
     from tenacity import RetryCallState
 
-    from mockint.speech.settings import SttSettings
+    from mockint.speech.settings import SttSettings, TtsSettings
     from mockint.speech.transcript import Transcriber
+    from mockint.speech.tts import Speaker
 
 __all__ = ["OpenAISpeaker", "OpenAITranscriber", "speech_error"]
 
@@ -249,6 +250,8 @@ class OpenAISpeaker:
         max_attempts: Attempts per text, the first included.
     """
 
+    name = "openai"
+
     def __init__(
         self,
         model: str,
@@ -265,6 +268,18 @@ class OpenAISpeaker:
         self._secret = api_key
         self.timeout = timeout
         self.max_attempts = max_attempts
+
+    @classmethod
+    def from_settings(cls, settings: TtsSettings) -> OpenAISpeaker:
+        """The speaker that ``MOCKINT_TTS_*`` (:func:`~mockint.speech.settings.load_tts_settings`) describe."""
+        return cls(
+            settings.model,
+            settings.voice,
+            base_url=settings.base_url,
+            api_key=settings.key_for_client(),
+            timeout=settings.timeout,
+            max_attempts=settings.max_attempts,
+        )
 
     def speak(self, text: str, out: Path) -> Path:
         """Write ``text`` spoken as a WAV file.
@@ -303,11 +318,22 @@ class OpenAISpeaker:
             ) from None
         finally:
             client.close()
+        if not data:
+            raise SpeechError(
+                f"the speech server at {server} sent no audio for the question; check MOCKINT_TTS_MODEL and "
+                "MOCKINT_TTS_VOICE, or choose --tts espeak",
+                "bad_response",
+            )
         try:
             out.write_bytes(data)
         except OSError as exc:
             raise SpeechError(f"{out}: cannot write the spoken question ({exc.strerror}); check the folder") from None
         return out
+
+    @staticmethod
+    def _conforms(speaker: OpenAISpeaker) -> Speaker:
+        """Lets mypy check that OpenAISpeaker satisfies the Speaker protocol."""
+        return speaker
 
 
 def speech_error(
@@ -341,11 +367,16 @@ def speech_error(
 
     where = f"{audio}: " if audio is not None else ""
     made = f"{requests} request{'s' if requests != 1 else ''}"
+    # The settings to fix are the speech server's for a transcription, the question reader's for a synthesis.
+    env = "MOCKINT_TTS" if what == "speech synthesis" else "MOCKINT_STT"
+    fallback = (
+        "choose --tts espeak" if what == "speech synthesis" else "set MOCKINT_STT_ENGINE=local for the offline engine"
+    )
     reason: str
     if isinstance(exc, openai.APITimeoutError):
         message = (
             f"the speech server at {server} did not finish the {what} within {timeout:g}s ({made}); "
-            "raise MOCKINT_TIMEOUT or send a shorter recording"
+            f"raise MOCKINT_TIMEOUT or {'choose --tts espeak' if env == 'MOCKINT_TTS' else 'send a shorter recording'}"
         )
         reason = "timeout"
     elif isinstance(exc, openai.APIConnectionError):
@@ -353,8 +384,8 @@ def speech_error(
         reason = "connection_reset" if problem == "reset" else "connection"
         detail = f"{problem}; " if problem != "unknown" else ""
         message = (
-            f"cannot reach the speech server at {server} ({detail}{made}); start it or fix MOCKINT_STT_BASE_URL "
-            "(or set MOCKINT_STT_ENGINE=local for the offline engine)"
+            f"cannot reach the speech server at {server} ({detail}{made}); start it or fix {env}_BASE_URL "
+            f"(or {fallback})"
         )
     elif isinstance(exc, openai.APIStatusError):
         status = exc.status_code
@@ -362,11 +393,11 @@ def speech_error(
         detail = _detail(exc)
         if status == 401:
             # No server detail: OpenAI's 401 message quotes part of the key.
-            message = "the speech server rejected the API key (HTTP 401); check MOCKINT_STT_API_KEY (or OPENAI_API_KEY)"
+            message = f"the speech server rejected the API key (HTTP 401); check {env}_API_KEY (or OPENAI_API_KEY)"
         elif status == 404:
             message = (
                 f"model {model!r} or the {what} endpoint was not found at {server} (HTTP 404){detail}; check "
-                "MOCKINT_STT_MODEL and MOCKINT_STT_BASE_URL (it usually ends in /v1)"
+                f"{env}_MODEL and {env}_BASE_URL (it usually ends in /v1)"
             )
         elif status in (400, 415) and audio is not None:
             reason = "undecodable"
@@ -376,7 +407,7 @@ def speech_error(
         elif status >= 500:
             message = f"the speech server failed (HTTP {status}){detail} ({made}); check its log or try again later"
         else:
-            message = f"the speech server rejected the request (HTTP {status}){detail}; check MOCKINT_STT_MODEL"
+            message = f"the speech server rejected the request (HTTP {status}){detail}; check {env}_MODEL"
     else:
         message = f"unexpected reply from the speech server at {server}: {shorten(str(exc), DETAIL_CHARS)}"
         reason = "bad_response"

@@ -4,8 +4,8 @@ Modules: ``session`` (:class:`Interviewer`, the state machine over injected inpu
 (which key point to probe, the question, the probed score), ``srs`` (SM-2 per key point, question order),
 ``terminal`` (line input, timers, plain and rich views), ``history`` (the SQLite store), ``migrations`` (its
 schema), ``records`` (what the store reads back, how a session was graded), ``export`` (a session as JSON and
-Markdown), ``progress`` (``mockint progress``), ``spoken``
-(answers from recordings). Names load on first use, so importing the package is cheap: it
+Markdown), ``progress`` (``mockint progress``), ``spoken`` (answers from recordings), ``voice`` (a spoken
+interview: questions read aloud, answers recorded). Names load on first use, so importing the package is cheap: it
 imports neither pydantic nor the judge's SDK until a name is used.
 """
 
@@ -39,11 +39,13 @@ __all__ = [
     "SessionSummary",
     "StdinLines",
     "View",
+    "VoiceAnswers",
     "build_progress",
     "grading_label",
     "grading_short",
     "history_path",
     "open_audio_answers",
+    "open_voice",
     "pick_questions",
     "plan_questions",
     "schedule",
@@ -73,6 +75,7 @@ if TYPE_CHECKING:
     from mockint.practice.spoken import AudioAnswers, open_audio_answers
     from mockint.practice.srs import KeyPointState, QuestionStatus, pick_questions, plan_questions, schedule
     from mockint.practice.terminal import LineSource, PlainView, RichView, ScriptedLines, StdinLines, View, start_timer
+    from mockint.practice.voice import VoiceAnswers, open_voice
 
 # Attribute name -> its module. No name here may equal a submodule's name: importing that submodule would bind
 # the package attribute to the module instead.
@@ -87,6 +90,7 @@ _LAZY = {
         "mockint.practice.records",
     ),
     **dict.fromkeys(("AudioAnswers", "open_audio_answers"), "mockint.practice.spoken"),
+    **dict.fromkeys(("VoiceAnswers", "open_voice"), "mockint.practice.voice"),
     **dict.fromkeys(("AnswerOutcome", "Interviewer", "SessionInfo", "SessionResult"), "mockint.practice.session"),
     **dict.fromkeys(
         ("KeyPointState", "QuestionStatus", "pick_questions", "plan_questions", "schedule"), "mockint.practice.srs"

@@ -7,7 +7,9 @@ clock, so it runs the same under a terminal, a pipe and a test. It writes the hi
 
 **Answers.** An answer is every line up to a line holding only ``.`` (or end of input / Ctrl-D). ``/skip`` and
 ``/quit`` on a line of their own skip the question or end the session. An empty answer is treated as a skip,
-with a message: re-asking would make a piped script's next answer land on the wrong question.
+with a message: re-asking would make a piped script's next answer land on the wrong question. Spoken answers
+(``--audio-in``, ``--voice``) come through :class:`~mockint.practice.spoken.SpokenAnswers`, which also reads
+questions aloud.
 
 **Follow-up probe.** When key points were missed or only partly covered, the interviewer asks one follow-up aimed
 at the most important of them (highest weight; a miss before a partial) *before* showing the feedback, since
@@ -34,7 +36,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from mockint import __version__
@@ -52,7 +53,7 @@ from mockint.practice.followup import (
     template_followup,
 )
 from mockint.practice.records import grading_label, session_grading
-from mockint.practice.spoken import AudioAnswers, Heard, delivery_json
+from mockint.practice.spoken import Heard, SpokenAnswers, delivery_json
 from mockint.practice.terminal import Cancellable, LineSource, TimerFactory, View, format_duration
 
 if TYPE_CHECKING:
@@ -294,7 +295,9 @@ class Interviewer:
         grading: How answers are graded, shown once at the start.
         options: The command's options, stored with the session.
         where: Where the history is saved, for the closing message.
-        audio: Recordings that answer the first questions (``--audio-in``; :mod:`mockint.practice.spoken`).
+        audio: Spoken answers: recordings that answer the first questions (``--audio-in``;
+            :mod:`mockint.practice.spoken`), or questions read aloud and answers recorded (``--voice``;
+            :mod:`mockint.practice.voice`).
     """
 
     def __init__(
@@ -312,7 +315,7 @@ class Interviewer:
         grading: str = "deterministic checks",
         options: Mapping[str, Any] | None = None,
         where: str = "the history",
-        audio: AudioAnswers | None = None,
+        audio: SpokenAnswers | None = None,
     ) -> None:
         if time_limit is not None and time_limit <= 0:
             raise InputError("--time-limit must be greater than 0 seconds")
@@ -402,15 +405,24 @@ class Interviewer:
                 return _Block("skip" if command == "/skip" else "quit", _joined(lines))
             lines.append(line)
 
-    def _hear(self, audio: Path, rubric: Rubric, pending: _Pending, started: datetime) -> tuple[_Block, Heard | None]:
-        """Answer from a recording: accepted, replaced (typed on), skipped, or typed when it is unusable."""
+    def _spoken(self, position: int | None) -> bool:
+        return self._audio is not None and self._audio.spoken(position)
+
+    def _say(self, text: str) -> None:
+        if self._audio is not None:
+            self._audio.say(text, self._view)
+
+    def _hear(
+        self, position: int | None, rubric: Rubric, pending: _Pending, started: datetime
+    ) -> tuple[_Block, Heard | None]:
+        """A spoken answer: accepted, replaced (typed on), skipped, or typed when nothing usable was heard."""
         assert self._audio is not None
         self._pending = pending  # Ctrl-C at the review prompt keeps the transcript as an unfinished answer
-        choice, heard = self._audio.review(audio, rubric, self._view, self._lines, pending.lines)
-        if heard is None or choice in ("replace", "type"):
+        choice, heard = self._audio.listen(position, rubric, self._view, self._lines, pending.lines)
+        if choice in ("replace", "type"):
             return self._read(pending, started), heard
         kind: BlockKind = "skip" if choice == "skip" else "quit" if choice == "quit" else "text"
-        return _Block(kind, heard.transcript.text), heard
+        return _Block(kind, heard.transcript.text if heard is not None else ""), heard
 
     def _start_countdown(self, started: datetime) -> list[Cancellable]:
         if self._time_limit is None or self._timer is None:
@@ -432,15 +444,15 @@ class Interviewer:
 
     def _ask(self, session_id: int, position: int, total: int, rubric: Rubric, result: SessionResult) -> bool:
         """Ask one question; return whether the session goes on."""
-        shown_at = self._clock()
         self._view.question(position, total, rubric, self._time_limit)
+        self._say(rubric.question)  # the answer's time starts when the question has been read out
+        shown_at = self._clock()
         timers = self._start_countdown(shown_at)
         pending = _Pending("answer", [], position, rubric, shown_at)
-        recording = self._audio.recording(position) if self._audio is not None else None
         heard: Heard | None = None
         try:
-            if recording is not None:
-                block, heard = self._hear(recording, rubric, pending, shown_at)
+            if self._spoken(position):
+                block, heard = self._hear(position, rubric, pending, shown_at)
             else:
                 block = self._read(pending, shown_at)
         finally:
@@ -551,9 +563,15 @@ class Interviewer:
         )
         outcome.probe = probe
         self._view.followup(probe)
+        self._say(probe.question)
         timers = self._start_countdown(asked_at)
+        sub_rubric = followup_rubric(outcome.rubric, [criterion.id], probe.question)
+        pending = _Pending("followup", [], answer_id=outcome.answer_id)
         try:
-            block = self._read(_Pending("followup", [], answer_id=outcome.answer_id), asked_at)
+            if self._spoken(None):
+                block, _ = self._hear(None, sub_rubric, pending, asked_at)
+            else:
+                block = self._read(pending, asked_at)
         finally:
             for timer in timers:
                 timer.cancel()
@@ -565,7 +583,6 @@ class Interviewer:
             return block.kind not in ("eof", "quit")
         self._store.record_followup_reply(outcome.answer_id, block.text, "ungraded", replied_at)
         outcome.followup_reply = block.text
-        sub_rubric = followup_rubric(outcome.rubric, [criterion.id], probe.question)
         with self._view.grading():
             followup_grade, given_up = self._llm.grade(
                 block.text, sub_rubric, answer_id=f"{outcome.answer_id}-followup"

@@ -4,8 +4,10 @@ Modules: ``transcript`` (the :class:`Transcript` every engine returns, the :clas
 prompt built from the question and the rubric's terms), ``delivery`` (speaking time, pace, filler words and long
 pauses, with advice: pure functions), ``settings`` (``MOCKINT_STT_*``), ``engines`` (:func:`build_transcriber`:
 the configured engine), ``recording`` (checking audio files), ``whisper`` (the offline engine: faster-whisper
-with Whisper base from the ``voice`` extra), ``wer`` (word error rate). The OpenAI-compatible engine lives in
-:mod:`mockint.judge.audio`, the one place that talks to servers.
+with Whisper base from the ``voice`` extra), ``wer`` (word error rate), ``cache`` (transcripts kept by recording
+and engine), ``microphone`` (recording through PortAudio), ``playback`` (playing a WAV file), ``tts`` (reading
+questions aloud: espeak-ng, piper, a server). The OpenAI-compatible engines (speech to text, text to speech)
+live in :mod:`mockint.judge.audio`, the one place that talks to servers.
 Names load on first use so that importing the package (and ``mockint --help``) stays cheap.
 """
 

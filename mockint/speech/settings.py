@@ -1,4 +1,5 @@
-"""Speech-to-text settings from the environment: which engine, and the speech server's URL, key and model.
+"""Speech settings from the environment: which speech-to-text engine, the speech server's URL, key and model
+(``MOCKINT_STT_*``), and the text-to-speech server that reads questions aloud (``MOCKINT_TTS_*``).
 
 A speech server has its own settings so that a text-only judge (a local llama.cpp) and a speech server (a
 faster-whisper-server, vLLM, LocalAI or OpenAI's ``whisper-1``) can live apart; each one defaults to the judge's
@@ -18,10 +19,23 @@ from pydantic import BaseModel, ConfigDict, SecretStr
 from mockint.config import LOCAL_PLACEHOLDER_KEY, load_settings
 from mockint.errors import ConfigError
 
-__all__ = ["DEFAULT_STT_MODEL", "Engine", "SttSettings", "load_stt_settings"]
+__all__ = [
+    "DEFAULT_STT_MODEL",
+    "DEFAULT_TTS_MODEL",
+    "DEFAULT_TTS_VOICE",
+    "Engine",
+    "SttSettings",
+    "TtsSettings",
+    "load_stt_settings",
+    "load_tts_settings",
+]
 
 DEFAULT_STT_MODEL = "whisper-1"
 """OpenAI's name for its Whisper endpoint; faster-whisper-server and LocalAI take it too."""
+DEFAULT_TTS_MODEL = "tts-1"
+"""OpenAI's text-to-speech model; LocalAI and openedai-speech take the name too."""
+DEFAULT_TTS_VOICE = "alloy"
+"""One of OpenAI's voices (``alloy``, ``echo``, ``nova`` ...)."""
 
 Engine = Literal["openai", "local"]
 
@@ -101,6 +115,71 @@ def load_stt_settings(env: Mapping[str, str] | None = None) -> SttSettings:
         base_url=base_url,
         api_key=SecretStr(key) if key is not None else None,
         model=_first(env, "MOCKINT_STT_MODEL") or DEFAULT_STT_MODEL,
+        timeout=shared.timeout,
+        max_attempts=shared.max_attempts,
+    )
+
+
+class TtsSettings(BaseModel):
+    """The OpenAI-compatible ``audio/speech`` server that reads questions aloud (``mockint interview --tts openai``).
+
+    Attributes:
+        base_url: ``MOCKINT_TTS_BASE_URL``, else ``MOCKINT_STT_BASE_URL``, else ``OPENAI_BASE_URL``; ``None`` for
+            OpenAI.
+        api_key: ``MOCKINT_TTS_API_KEY``, else ``MOCKINT_STT_API_KEY``, else ``OPENAI_API_KEY``; never printed.
+        model: ``MOCKINT_TTS_MODEL``, else ``tts-1``.
+        voice: ``MOCKINT_TTS_VOICE``, else ``alloy``.
+        timeout: Seconds for one HTTP request (``MOCKINT_TIMEOUT``).
+        max_attempts: HTTP attempts per question, retries included (``MOCKINT_MAX_ATTEMPTS``).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    base_url: str | None = None
+    api_key: SecretStr | None = None
+    model: str = DEFAULT_TTS_MODEL
+    voice: str = DEFAULT_TTS_VOICE
+    timeout: float
+    max_attempts: int
+
+    def key_for_client(self) -> str:
+        """The key to hand to the SDK: the real one, or a placeholder for a keyless local server."""
+        if self.api_key is not None:
+            return self.api_key.get_secret_value()
+        return LOCAL_PLACEHOLDER_KEY
+
+
+def load_tts_settings(env: Mapping[str, str] | None = None) -> TtsSettings:
+    """Read the text-to-speech server's settings (each defaults to the speech server's, then the judge's).
+
+    Args:
+        env: The environment to read (``os.environ`` by default).
+
+    Returns:
+        The settings.
+
+    Raises:
+        ConfigError: No server is configured at all (no URL and no key), a URL is not ``http(s)://``, or a numeric
+            variable shared with the judge is invalid.
+    """
+    env = os.environ if env is None else env
+    shared = load_settings(env=env)
+    names = ("MOCKINT_TTS_BASE_URL", "MOCKINT_STT_BASE_URL", "OPENAI_BASE_URL")
+    base_url = _first(env, *names)
+    key = _first(env, "MOCKINT_TTS_API_KEY", "MOCKINT_STT_API_KEY", "OPENAI_API_KEY")
+    if base_url is None and key is None:
+        raise ConfigError(
+            "--tts openai needs a speech server: set MOCKINT_TTS_BASE_URL (e.g. http://localhost:8000/v1) or "
+            "MOCKINT_TTS_API_KEY (OpenAI), or choose --tts espeak"
+        )
+    source = next(name for name in names if env.get(name, "").strip()) if base_url is not None else ""
+    if base_url is not None and not base_url.lower().startswith(("http://", "https://")):
+        raise ConfigError(f"{source} must start with http:// or https://; set e.g. {source}=http://localhost:8000/v1")
+    return TtsSettings(
+        base_url=base_url,
+        api_key=SecretStr(key) if key is not None else None,
+        model=_first(env, "MOCKINT_TTS_MODEL") or DEFAULT_TTS_MODEL,
+        voice=_first(env, "MOCKINT_TTS_VOICE") or DEFAULT_TTS_VOICE,
         timeout=shared.timeout,
         max_attempts=shared.max_attempts,
     )

@@ -14,6 +14,7 @@ from mockint.batch import grade_files, read_answers
 from mockint.batch.audio import AudioAnswers
 from mockint.config import load_settings
 from mockint.rubrics import load_rubrics
+from mockint.speech.transcript import Transcript, Word
 
 STRONG = next(example.answer for example in load_rubrics()["cnn-explained"].examples if example.label == "strong")
 
@@ -123,3 +124,109 @@ def test_text_answers_never_build_a_speech_engine(tmp_path: Path, monkeypatch: p
     assert record.error == f"{answers}:1: audio: MOCKINT_STT_ENGINE='nonsense' is not an engine; set it to openai " + (
         "(a speech server) or local (faster-whisper, pip install 'mockint[voice]')"
     )
+
+
+# -- top-level fields, concurrency, the transcript cache ---------------------------------------------------------
+
+
+def recordings(folder: Path, count: int) -> Path:
+    """``count`` recordings (each different) and a JSONL answers file of them; returns the file."""
+    lines = []
+    for number in range(1, count + 1):
+        write_silent_wav(folder / f"a{number}.wav", seconds=0.1 * number)
+        lines.append(json.dumps({"id": str(number), "question_id": "cnn-explained", "audio": f"a{number}.wav"}))
+    answers = folder / "answers.jsonl"
+    answers.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return answers
+
+
+def test_the_output_line_has_transcript_and_stt_model_at_the_top_and_the_question_as_prompt(
+    tmp_path: Path, speech_server: FakeSpeech
+) -> None:
+    (graded,), errors = grade(recordings(tmp_path, 1))
+    assert errors == [] and graded["transcript"] == STRONG and graded["stt_model"] == "openai/whisper-1"
+    assert graded["extra"]["transcript"] == STRONG  # type: ignore[index]  # kept where it was, too
+    (request,) = speech_server.requests
+    assert str(request.fields["prompt"]).startswith("Explain what a convolutional neural network is")
+
+
+def test_a_text_answer_gains_no_speech_fields(tmp_path: Path) -> None:
+    answers = tmp_path / "answers.jsonl"
+    answers.write_text('{"id": "1", "question_id": "cnn-explained", "answer": "filters slide"}\n', encoding="utf-8")
+    (graded,), _ = grade(answers)
+    assert "transcript" not in graded and "stt_model" not in graded
+
+
+class Gathering:
+    """A Transcriber whose calls only return once ``together`` of them are in flight at the same time."""
+
+    engine = "fake"
+    model = "together"
+
+    def __init__(self, together: int) -> None:
+        import threading
+
+        self.barrier = threading.Barrier(together, timeout=10)
+        self.lock = threading.Lock()
+        self.calls: list[str] = []
+
+    def transcribe(self, audio: Path, *, language: str | None = None, prompt: str | None = None) -> Transcript:
+        with self.lock:
+            self.calls.append(audio.name)
+        self.barrier.wait()  # BrokenBarrierError (a failed test) if the recordings were transcribed one by one
+        return Transcript(f"heard {audio.stem}", "fake", "together")
+
+
+def test_recordings_are_transcribed_concurrently_and_the_records_stay_in_input_order(tmp_path: Path) -> None:
+    answers = recordings(tmp_path, 8)
+    engine = Gathering(4)
+    records = list(read_answers(answers, audio=AudioAnswers(engine, workers=4)))
+    assert [record.answer.answer for record in records if record.answer] == [f"heard a{n}" for n in range(1, 9)]
+    assert sorted(engine.calls) == sorted(f"a{n}.wav" for n in range(1, 9))
+
+
+def test_a_missing_recording_among_concurrent_ones_is_an_error_on_its_own_line(tmp_path: Path) -> None:
+    answers = recordings(tmp_path, 4)
+    (tmp_path / "a2.wav").unlink()
+    engine = Gathering(3)
+    records = list(read_answers(answers, audio=AudioAnswers(engine, workers=4)))
+    assert [r.error is None for r in records] == [True, False, True, True]
+    assert str(records[1].error).startswith(f"{answers}:2: audio: {tmp_path / 'a2.wav'}: no such audio file")
+
+
+def test_grade_transcribes_with_c_workers_and_caches_transcripts_in_mockint_home(
+    tmp_path: Path, speech_server: FakeSpeech
+) -> None:
+    answers = recordings(tmp_path, 3)
+    stream = io.StringIO()
+    grade_files([answers], settings=load_settings(no_llm=True), stdout=stream, concurrency=3)
+    first = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [g["id"] for g in first] == ["1", "2", "3"] and all(g["transcript"] == STRONG for g in first)
+    assert len(speech_server.requests) == 3
+    assert len(list((load_settings().home / "transcripts").rglob("*.json"))) == 3
+    again, _ = grade(answers)  # the same recordings, engine, model and prompt: from the cache
+    assert [g["transcript"] for g in again] == [STRONG] * 3 and len(speech_server.requests) == 3
+    grade_files([answers], settings=load_settings(no_llm=True), stdout=io.StringIO(), use_cache=False)
+    assert len(speech_server.requests) == 6  # --no-cache transcribes again
+
+
+def test_the_cache_key_is_the_audio_the_engine_the_model_the_prompt_and_the_language(tmp_path: Path) -> None:
+    from mockint.speech.cache import TranscriptCache, transcript_key
+
+    base = transcript_key("ab" * 32, "openai", "whisper-1", "What is a CNN?", None)
+    assert base == transcript_key("ab" * 32, "openai", "whisper-1", "What is a CNN?", None)
+    others = [
+        transcript_key("cd" * 32, "openai", "whisper-1", "What is a CNN?", None),
+        transcript_key("ab" * 32, "faster-whisper", "whisper-1", "What is a CNN?", None),
+        transcript_key("ab" * 32, "openai", "base", "What is a CNN?", None),
+        transcript_key("ab" * 32, "openai", "whisper-1", "What is a cache?", None),
+        transcript_key("ab" * 32, "openai", "whisper-1", "What is a CNN?", "en"),
+    ]
+    assert base not in others and len(set(others)) == len(others)
+    cache = TranscriptCache(tmp_path / "transcripts")
+    kept = Transcript("A CNN.", "openai", "whisper-1", "en", 1.5, (Word("A", 0.0, 0.2), Word("CNN.", 0.3, 0.8)))
+    assert cache.get(base) is None
+    cache.put(base, kept)
+    assert cache.get(base) == kept and (cache.stats.hits, cache.stats.misses) == (1, 1)
+    next((tmp_path / "transcripts").rglob("*.json")).write_text("{not json", encoding="utf-8")
+    assert cache.get(base) is None  # a damaged entry is a miss

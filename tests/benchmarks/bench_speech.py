@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "speech"))  # for clips
+sys.path.insert(0, str(HERE.parent))  # for clips
 
 from clips import CLIPS, espeak  # noqa: E402
 

@@ -156,7 +156,7 @@ def test_a_recorded_answer_is_shown_then_graded_with_how_it_was_said(
 @pytest.mark.voice
 def test_a_spoken_answer_offline_with_espeak_ng(tmp_path: Path) -> None:
     pytest.importorskip("faster_whisper", reason="needs the voice extra (pip install 'mockint[voice]')")
-    from speech.clips import espeak  # tests/speech/clips.py
+    from clips import espeak  # tests/clips.py
 
     recording = espeak(CNN, tmp_path / "cnn.wav")
     child = spawn("interview", "-q", "cnn-explained", "--no-llm", "--no-followup", "--audio-in", str(recording))
