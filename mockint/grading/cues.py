@@ -137,6 +137,7 @@ BELITTLING_PREFIXES = (
     "busywork",
     "theatre",
     "slogan",
+    "homework",
     "ерунд",
     "бессмысл",
     "заморач",
@@ -194,6 +195,7 @@ BELITTLING_PHRASES = tuple(
         "changed nothing",
         "rounding error",
         "lipstick on a pig",
+        "lecture material",
         "не играет роли",
         "можно забыть",
     )
@@ -344,7 +346,7 @@ AVOIDING_PHRASES = (("stay", "away"), ("moved", "away"), ("move", "away"), ("mov
 COMMENT_OPENERS = frozenset(
     """
     also too just honestly really frankly mostly basically pretty quite largely totally completely simply
-    that that's thats it's its this these those they they're theyre it them all
+    that that's thats it's its this these those they they're theyre it them all sounds feels looks like
     но тоже также честно это просто
     """.split()
 )

@@ -232,6 +232,10 @@ class _Matcher:
             flags = found.get(sentence_index, 0)
             for window in _windows([by_sentence[sentence_index] for by_sentence in hits], variant.span):
                 raw = [sentence.content_raw[p] for p in window] if variant.content else window
+                if sentence.quoted and all(p in sentence.quoted for p in raw):
+                    # A phrase only inside quotation marks is mentioned, not said ("Oh, 'great for boilerplate
+                    # and tests', sure"; 'the classic "retrieval plus reranking" slide').
+                    continue
                 if variant.negative and sentence.scope_ends_between(raw[0], raw[-1]):
                     # "I don't merge until I read the diff" does not say "don't read".
                     continue
@@ -353,6 +357,15 @@ def _stated_checks(compiled: Compiled, matcher: _Matcher) -> dict[str, set[int]]
     return stated
 
 
+def _statements(compiled: Compiled, matcher: _Matcher) -> dict[int, int]:
+    """Per sentence, how many key points one of their checks states there whole."""
+    counts: dict[int, int] = {}
+    for sentences in _stated_checks(compiled, matcher).values():
+        for sentence in sentences:
+            counts[sentence] = counts.get(sentence, 0) + 1
+    return counts
+
+
 def _belittled_topics(plans: Sequence[Plan], matcher: _Matcher) -> set[int]:
     """Sentences that belittle a key point's topic ("sample-size planning is pointless: with enough traffic ..."):
     the rest of such a sentence argues the dismissal and earns the key point nothing. A negated topic still can
@@ -457,7 +470,13 @@ def analyse(answer: str, rubric: Rubric, *, by_meaning_too: bool = True, whole_a
     # A sentence that states a typical mistake ("the p-value is the probability that H0 is true") shares
     # words with the key point it gets wrong; it must not earn partial credit for it.
     salad = (
-        salad_sentences(doc, _touched(compiled, matcher), compiled.vocabulary)
+        salad_sentences(
+            doc,
+            _touched(compiled, matcher),
+            compiled.vocabulary,
+            stated=_statements(compiled, matcher),
+            summary_keys=compiled.summary_keys,
+        )
         if whole_answer and not compiled.lists_expected and may_hold_salad(doc)
         else set()
     )

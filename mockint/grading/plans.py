@@ -49,6 +49,8 @@ class Compiled:
     vocabulary_cyrillic: int
     vocabulary_latin: int
     question_keys: frozenset[str]  # of the question and title: a sentence made of them echoes the question
+    # Of the model answer: a sentence made of them is the rubric's own summary, dense by design.
+    summary_keys: frozenset[str]
     # Whether the model answer is itself a list of the rubric's terms ("push, pop, peek"): then a list is the
     # expected form of an answer, not a salad.
     lists_expected: bool
@@ -198,6 +200,7 @@ def compile_rubric(rubric: Rubric) -> Compiled:
         question_keys=frozenset(
             key for text in (rubric.question, rubric.title) for word in content_words(text) for key in text_keys(word)
         ),
+        summary_keys=frozenset(key for word in content_words(rubric.model_answer) for key in text_keys(word)),
         by_first_term={term: frozenset(ids) for term, ids in first.items()},
         unindexed=frozenset(unindexed),
         criterion_phrases=tuple(

@@ -5,6 +5,8 @@ Such a sentence earns no key point; an answer made mostly of them is capped (see
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from mockint.grading.sentence import Sentence
 from mockint.grading.text import Doc
 from mockint.grading.words import is_function_word, text_keys
@@ -14,6 +16,8 @@ _BARE_ITEM_WORDS = 3
 _BARE_ITEMS_MIN = 3
 _BARE_ITEMS_SHARE = 0.6
 _SALAD_KEY_POINTS = 3
+# A sentence stating this many key points at once is dense: see salad_sentences.
+_DENSE_KEY_POINTS = 4
 _SALAD_TERMS = 4
 _TERM_MAX_TOKENS = 3
 # Words between two terms may be other short items of the same list ("..., context, tests, review, ...").
@@ -73,7 +77,12 @@ def _listed(sentence: Sentence, previous_last: int, next_first: int, vocabulary:
 
 
 def salad_sentences(
-    doc: Doc, touched: dict[int, list[tuple[int, int, int]]], vocabulary: frozenset[str] = frozenset()
+    doc: Doc,
+    touched: dict[int, list[tuple[int, int, int]]],
+    vocabulary: frozenset[str] = frozenset(),
+    *,
+    stated: Mapping[int, int] | None = None,
+    summary_keys: frozenset[str] = frozenset(),
 ) -> set[int]:
     """Sentences that string the rubric's terms together without explaining them.
 
@@ -87,6 +96,10 @@ def salad_sentences(
         doc: The parsed answer.
         touched: Per sentence, ``(key point index, first token, last token)`` of each key point term found there.
         vocabulary: Word keys of the rubric: between two terms they are more of the list.
+        stated: Per sentence, how many key points one of their checks states there whole. With it, an answer
+            made mostly of sentences that each state four or more is a salad too.
+        summary_keys: Word keys of the rubric's model answer: a dense sentence made of them is that summary
+            said back, a correct answer, and not counted.
 
     Returns:
         Indexes of the salad sentences.
@@ -130,6 +143,20 @@ def salad_sentences(
     bare = [index for index in live if index in touched and _bare_item(doc.sentences[index])]
     if len(bare) >= _BARE_ITEMS_MIN and len(bare) >= _BARE_ITEMS_SHARE * len(live):
         salad.update(bare)
+    # Four or more key points stated in one sentence are named, not explained: an answer made mostly of such
+    # sentences ("The recommender leverages candidate generation and reranking with FashionCLIP embeddings,
+    # hard negatives and outfit triplets, where ... synergizes with CTR, stock and margin features ...") is a
+    # salad dressed as prose, however its terms are joined. Explaining takes sentences of their own.
+    crowded = [
+        index
+        for index in live
+        if stated is not None
+        and stated.get(index, 0) >= _DENSE_KEY_POINTS
+        and not _says_summary(doc.sentences[index], summary_keys)
+    ]
+    total = sum(len(doc.sentences[index].content_raw) for index in live)
+    if crowded and sum(len(doc.sentences[index].content_raw) for index in crowded) >= SALAD_SHARE * total:
+        salad.update(crowded)
     # Lists of terms said as sentences ("Ranker with CTR, stock, price, margin features. Images, text
     # attributes, category, season, material. Color dominance, monochrome similarity."): each may list the
     # examples of one key point, but an answer made of them explains nothing.
@@ -139,6 +166,17 @@ def salad_sentences(
     if len(listed) >= _BARE_ITEMS_MIN and words and in_lists >= _BARE_ITEMS_SHARE * words:
         salad.update(listed)
     return salad
+
+
+# Share of a sentence's content words that must be the model answer's for it to be that summary said back.
+_SUMMARY_SHARE = 0.8
+
+
+def _says_summary(sentence: Sentence, summary_keys: frozenset[str]) -> bool:
+    if not summary_keys or not sentence.content_raw:
+        return False
+    own = sum(1 for raw in sentence.content_raw if any(key in summary_keys for key in text_keys(sentence.words[raw])))
+    return own >= _SUMMARY_SHARE * len(sentence.content_raw)
 
 
 def _term_list(sentence: Sentence, vocabulary: frozenset[str]) -> bool:

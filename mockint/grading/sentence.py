@@ -7,7 +7,6 @@ cut off from a negation by the end of its scope (:meth:`Sentence.scope_ends_betw
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 
 from mockint.grading.cues import (
@@ -46,7 +45,7 @@ _MODAL_BEFORE_TO = frozenset(
     {"have", "has", "had", "need", "needs", "want", "wants", "ought", "going", "got", "able", "supposed", "used"}
 )
 _NONE_OF = frozenset({"none", "nothing", "ничего", "ни"})
-_SUBJECTS = frozenset({"we", "i", "мы", "я"})
+_SUBJECTS = frozenset({"we", "i", "i'd", "we'd", "i'll", "we'll", "мы", "я"})
 _CONJUNCTION_LIKE = frozenset({"that", "this", "это"})
 _CONTRACTED_COPULAS = frozenset({"it's", "they're", "that's"})
 # Words between a copula and its predicate ("is mostly just a formality", "are pure paranoia").
@@ -96,6 +95,7 @@ class Sentence:
         "cues",
         "excluded",
         "hearsay",
+        "quoted",
         "span",
         "text",
         "words",
@@ -120,6 +120,9 @@ class Sentence:
         # A view attributed to others ("people say ...", "you'll hear that ..."): a dismissal after it, in
         # this sentence or opening the next, is the speaker's verdict on all of it.
         self.hearsay = False
+        # Positions of words inside quotation marks: "great for boilerplate", "two-stage retrieval plus
+        # reranking" slide - named, as someone else's words, not said.
+        self.quoted: set[int] = set()
         self.not_only = False  # "not just ...", "not only ..."
         # "..., but honestly none of those matter": every clause before this one is dismissed.
         self.dismissed_before: int | None = None
@@ -214,9 +217,11 @@ class Sentence:
         for position in positions:
             word = self.words[position]
             # ", we avoided them", "- I skipped it": turning away from the topic's pronoun.
+            # ("I'd skip all that": the pronoun may follow "all").
             if word in _SUBJECTS and any(
-                after.startswith(AVOIDING_PREFIXES + BELITTLING_PREFIXES) and rest in ANAPHORS
-                for after, rest in itertools.pairwise(self.words[position + 1 : position + 4])
+                after.startswith(AVOIDING_PREFIXES + BELITTLING_PREFIXES)
+                and any(rest in ANAPHORS for rest in self.words[position + 2 + offset : position + 4 + offset])
+                for offset, after in enumerate(self.words[position + 1 : position + 4])
             ):
                 return True
             if word in COMMENT_OPENERS or word in BUT_WORDS or (word in STOPWORDS and not is_negation_cue(word)):

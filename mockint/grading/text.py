@@ -368,6 +368,21 @@ def _refuses_before(sentence: Sentence, clause: int) -> bool:
     )
 
 
+_BACK_REFERENCES = ANAPHORS | {"neither", "none", "ни"}
+
+
+def _dismisses_back(sentence: Sentence) -> bool:
+    """Whether a sentence's first clause dismisses what was said before it through a pronoun ("In my experience
+    neither mattered one bit", "Honestly, it never made a difference"), in the speaker's own voice."""
+    positions = [p for p, c in enumerate(sentence.clause) if c == 0]
+    words = sentence.words
+    if not any(p in positions for p in sentence.belittling):
+        return False
+    if any(words[p] in REPORTING_SUBJECTS or words[p].startswith(JUDGEMENT_PREFIXES) for p in positions):
+        return False
+    return any(words[p] in _BACK_REFERENCES for p in positions)
+
+
 def _mark_stance(sentence: Sentence) -> None:
     words = sentence.words
     for raw in sentence.content_raw:
@@ -424,6 +439,7 @@ def _mark_stance(sentence: Sentence) -> None:
             sentence.belittling.sort()
 
 
+_SAYING_MIN_WORDS = 3
 _QUOTE_RE = re.compile(r'"[^"\n]{1,200}"|«[^»\n]{1,200}»')
 
 
@@ -442,6 +458,7 @@ def parse(answer: str) -> Doc:
         # A quotation is one phrase ("the 'edges, then parts, then objects' idea is a myth"): its commas do
         # not open clauses.
         quoted = [match.span() for match in _QUOTE_RE.finditer(normalised)]
+        quoted_words: dict[tuple[int, int], list[int]] = {}
         for match in TOKEN_RE.finditer(normalised):
             punct = CLAUSE_PUNCT_RE.search(normalised, previous_end, match.start())
             while punct and any(start < punct.start() < end for start, end in quoted):
@@ -451,6 +468,7 @@ def parse(answer: str) -> Doc:
                 sentence.clause_sep[clause] = punct.group()
             previous_end = match.end()
             token = match.group()
+            in_quotes = next((span for span in quoted if span[0] < match.start() < span[1]), None)
             parts = token.split("-") if "-" in token and not token[0].isdigit() else [token]
             first_raw = len(sentence.words)
             first_content = -1
@@ -462,6 +480,8 @@ def parse(answer: str) -> Doc:
                 raw = len(sentence.words)
                 sentence.words.append(part)
                 sentence.clause.append(clause)
+                if in_quotes is not None:
+                    quoted_words.setdefault(in_quotes, []).append(raw)
                 keys = text_keys(part)
                 _add(doc.raw_index, keys, index, raw)
                 if is_negation_cue(part):
@@ -497,6 +517,11 @@ def parse(answer: str) -> Doc:
         ]
         sentence.cues = [cue for cue in sentence.cues if not _conditional(words, sentence.clause, cue)]
         _mark_stance(sentence)
+        # A quoted saying of three words or more is someone's words named, not the speaker's claim; a quoted
+        # term («Re-Ranking», "weight sharing") is the speaker's own, unless the sentence reports others.
+        for positions in quoted_words.values():
+            if len(positions) >= _SAYING_MIN_WORDS or sentence.hearsay:
+                sentence.quoted.update(positions)
         if words:
             doc.sentences.append(sentence)
     for index, sentence in enumerate(doc.sentences):
@@ -509,8 +534,11 @@ def parse(answer: str) -> Doc:
             and reply.clause_words.get(0, 0) <= COMMENT_MAX_WORDS
             and reply.opens_with_dismissal(0)
         ) or (
-            # "You'll hear that the filters are learned. It changes nothing about how you use the model."
-            question.hearsay and question.dismissed_before is None and reply.opens_with_dismissal(0)
+            # "You'll hear that the filters are learned. It changes nothing about how you use the model.",
+            # "People love to say the key idea is weight sharing ... In my experience neither mattered."
+            question.hearsay
+            and question.dismissed_before is None
+            and (reply.opens_with_dismissal(0) or _dismisses_back(reply))
         ):
             question.answered_no = True
     return doc

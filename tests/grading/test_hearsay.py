@@ -201,3 +201,76 @@ def test_a_mistake_after_i_e_is_quoted_whole() -> None:
     grade = grade_answer(answer, RUBRICS["ab-significance"])
     evidence = next(m.evidence for m in grade.mistakes if m.id == "pvalue-hypothesis-true")
     assert evidence == answer
+
+
+def test_a_salad_dressed_as_prose_is_a_salad() -> None:
+    answer = (
+        "Modern GenAI tools: autocomplete, boilerplate, hallucinated APIs, underspecified tasks, missing context, "
+        "data contracts, monitoring, tests, review of the diff, precise context and human accountability all "
+        "come together as one balanced productivity paradigm for engineering teams in production today."
+    )
+    assert grade_answer(answer, RUBRICS["genai-tools"]).score <= 0.3
+
+
+def test_the_rubrics_own_short_answer_said_back_is_not_a_salad() -> None:
+    rubric = RUBRICS["genai-tools"]
+    grade = grade_answer(rubric.model_answer, rubric)
+    assert not any("strings the rubric's terms" in warning for warning in grade.warnings)
+    assert grade.score > 0.3
+
+
+def test_a_dense_sentence_among_explaining_ones_keeps_its_credit() -> None:
+    answer = (
+        "Metrics move by chance, so we test whether a lift is more than noise. The p-value is the probability, "
+        "assuming no real difference, of a gap at least as large as the one we saw; below an alpha fixed in "
+        "advance we reject the null. Whether we get there depends on the effect size, the sample size we plan "
+        "with a power analysis, the variance of the metric and the design of the test. Broken randomization "
+        "is not fixed by running longer."
+    )
+    grade = grade_answer(answer, RUBRICS["ab-significance"])
+    assert not any("strings the rubric's terms" in warning for warning in grade.warnings)
+    assert grade.score >= 0.6
+
+
+@pytest.mark.parametrize(
+    ("question", "criterion", "answer"),
+    [
+        # A quoted saying is someone's words named, not the speaker's claim.
+        (
+            "genai-tools",
+            "useful-cases",
+            'Oh, "great for boilerplate, tests and refactors", sure, if you enjoy debugging what it made up.',
+        ),
+        (
+            "fashion-recommender",
+            "retrieval-vs-reranking",
+            'Ah, the classic "two-stage retrieval plus reranking" slide.',
+        ),
+        # A report, and a next sentence that dismisses it through a pronoun.
+        (
+            "cnn-explained",
+            "weight-sharing",
+            "People love to say the key idea is weight sharing, the same filter reused at every position. "
+            "In my experience neither mattered one bit.",
+        ),
+        # A question the next sentence turns down.
+        (
+            "cnn-explained",
+            "small-filter-slides",
+            "Do senior engineers really need the story about a small filter sliding over the image? I'd skip all that.",
+        ),
+        ("cnn-explained", "weight-sharing", "Weight sharing, receptive fields, hierarchies: that's lecture material."),
+        (
+            "ab-significance",
+            "test-design",
+            "Traffic allocation, duration, corrections for multiple testing: sounds like homework from a stats course.",
+        ),
+    ],
+)
+def test_mentions_and_dismissals_earn_nothing(question: str, criterion: str, answer: str) -> None:
+    assert verdict(question, criterion, answer) == "missed"
+
+
+def test_a_quoted_term_of_the_speakers_own_still_counts() -> None:
+    answer = 'We keep retrieval and "reranking" as two separate stages: a cheap candidate generator, then a ranker.'
+    assert verdict("fashion-recommender", "retrieval-vs-reranking", answer) == "met"
