@@ -65,6 +65,12 @@ INVERTING_VERBS = (
     "cure",
     "fix",
     "beat",
+    # "we haven't solved that", "never cracked it": the failure is admitted, not dismissed.
+    "solv",
+    "resolv",
+    "crack",
+    "overcom",
+    "mitigat",
     "заменит",
     "устран",
     "исправ",

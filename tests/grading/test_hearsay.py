@@ -274,3 +274,27 @@ def test_mentions_and_dismissals_earn_nothing(question: str, criterion: str, ans
 def test_a_quoted_term_of_the_speakers_own_still_counts() -> None:
     answer = 'We keep retrieval and "reranking" as two separate stages: a cheap candidate generator, then a ranker.'
     assert verdict("fashion-recommender", "retrieval-vs-reranking", answer) == "met"
+
+
+def test_a_failure_not_yet_solved_is_admitted_not_dismissed() -> None:
+    answer = "Known problem: recommendations skew towards same-colour combinations, and we haven't solved that."
+    grade = grade_answer(answer, RUBRICS["fashion-recommender"])
+    assert next(c.verdict for c in grade.criteria if c.id == "failure-mode") == "met"
+    assert "hide-failures" not in stated(answer, "fashion-recommender")
+
+
+def test_fixed_filters_with_only_their_combination_trained_are_filters_not_learned() -> None:
+    answer = (
+        "The kernels are standard Sobel and Gabor filters set up front, and the network learns how to combine them."
+    )
+    assert "filters-not-learned" in stated(answer, "cnn-explained")
+    history = "Classic computer vision used Sobel filters set up front; a CNN learns its own filters instead."
+    assert "filters-not-learned" not in stated(history, "cnn-explained")
+
+
+def test_own_weights_per_location_is_no_weight_sharing_even_beside_patterns() -> None:
+    answer = "Each location gets its own set of weights, so the network learns that sky patterns sit at the top."
+    assert "no-weight-sharing" in stated(answer, "cnn-explained")
+    assert "no-weight-sharing" not in stated(
+        "Each filter has its own set of weights for a different pattern, reused at every location.", "cnn-explained"
+    )
