@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from types import MappingProxyType
 
 from mockint.grading import meaning
 from mockint.grading.guards import AnswerFlags, Guard, _guards, mark_echoes
@@ -139,59 +140,70 @@ def _windows(positions: list[list[int]], span: int) -> Iterable[list[int]]:
             left += 1
 
 
-class _Matcher:
-    """Finds phrases in one answer, remembering each phrase's result (phrases recur across checks)."""
+_NOTHING: Mapping[int, int] = MappingProxyType({})
 
-    __slots__ = ("_compiled", "_concepts", "_doc", "_memo", "_typos", "candidates", "windows")
+
+class _Matcher:
+    """Finds phrases in one answer: every phrase the answer's words can hold is matched once, up front, and only
+    those found are kept (checks ask for many phrases per answer, of which most are absent)."""
+
+    __slots__ = ("_compiled", "_concepts", "_doc", "_near", "_typos", "found", "windows")
 
     def __init__(self, doc: Doc, compiled: Compiled) -> None:
         self._doc = doc
         self._compiled = compiled
-        self._memo: dict[int, dict[int, int]] = {}
-        self._concepts: dict[tuple[int, ...], dict[int, int]] = {}
+        self._concepts: dict[tuple[int, ...], Mapping[int, int]] = {}
         self._typos: dict[str, dict[int, list[int]] | None] = {}
-        # The phrases this answer's words can hold at all (see Compiled.by_first_term); others match nowhere.
-        first = compiled.by_first_term
-        candidates = set(compiled.unindexed)
-        for index in (doc.content_index, doc.raw_index):
-            for key in index:
-                found = first.get(key)
-                if found is not None:
-                    candidates.update(found)
-        self.candidates = candidates
+        # The rubric's terms that the answer misspells, with the keys it spells them as (rarely any).
+        self._near = doc.typo_neighbours(compiled.typo_forms, compiled.vocabulary, compiled.typo_near)
         # (phrase id, sentence) -> first and last token of the phrase's first un-negated occurrence there
         self.windows: dict[tuple[int, int], tuple[int, int]] = {}
-
-    def phrase(self, phrase_id: int) -> dict[int, int]:
-        """Sentence index -> UNNEGATED | NEGATED flags of the phrase's occurrences there."""
-        found = self._memo.get(phrase_id)
-        if found is None:
-            found = {}
-            if phrase_id not in self.candidates:
-                self._memo[phrase_id] = found
-                return found
-            doc = self._doc
-            for variant in self._compiled.variants[phrase_id]:
-                index = doc.content_index if variant.content else doc.raw_index
+        # The phrases this answer's words can hold at all (see Compiled.by_first_term); others match nowhere.
+        first = compiled.by_first_term
+        candidates: set[int] = set()
+        for keys in (doc.content_index, doc.raw_index, self._near):
+            for key in keys:
+                ids = first.get(key)
+                if ids is not None:
+                    candidates.update(ids)
+        # phrase id -> sentence index -> UNNEGATED | NEGATED | BELITTLED flags of its occurrences there; only the
+        # phrases that occur. What a phrase matches depends on the answer and the phrase alone (the sentences'
+        # marks are final once the matcher exists), so matching them in any order gives the same results.
+        self.found: dict[int, dict[int, int]] = {}
+        variants = compiled.variants
+        content_index, raw_index = doc.content_index, doc.raw_index
+        for phrase_id in candidates:
+            flags: dict[int, int] = {}
+            for variant in variants[phrase_id]:
                 exact = variant.exact_terms
-                if not exact or exact[0] in index:
-                    self._match_variant(phrase_id, variant, found)
-            self._memo[phrase_id] = found
-        return found
+                if not exact or exact[0] in (content_index if variant.content else raw_index):
+                    self._match_variant(phrase_id, variant, flags)
+            if flags:
+                self.found[phrase_id] = flags
 
-    def concept(self, phrase_ids: tuple[int, ...]) -> dict[int, int]:
+    def phrase(self, phrase_id: int) -> Mapping[int, int]:
+        """Sentence index -> UNNEGATED | NEGATED | BELITTLED flags of the phrase's occurrences there."""
+        return self.found.get(phrase_id, _NOTHING)
+
+    def concept(self, phrase_ids: tuple[int, ...]) -> Mapping[int, int]:
         """Sentence index -> flags of any of the concept's phrases there (remembered: checks, denials and the
         stance of topics all ask for the same concepts)."""
+        found = self.found
         if len(phrase_ids) == 1:
-            return self.phrase(phrase_ids[0])
+            return found.get(phrase_ids[0], _NOTHING)
         merged = self._concepts.get(phrase_ids)
         if merged is None:
-            merged = {}
-            memo = self._memo
-            for phrase_id in phrase_ids:
-                found = memo.get(phrase_id)
-                for sentence, flags in (self.phrase(phrase_id) if found is None else found).items():
-                    merged[sentence] = merged.get(sentence, 0) | flags
+            present = [found[phrase_id] for phrase_id in phrase_ids if phrase_id in found]
+            if not present:
+                merged = _NOTHING
+            elif len(present) == 1:
+                merged = present[0]
+            else:
+                union: dict[int, int] = {}
+                for flags_by_sentence in present:
+                    for sentence, flags in flags_by_sentence.items():
+                        union[sentence] = union.get(sentence, 0) | flags
+                merged = union
             self._concepts[phrase_ids] = merged
         return merged
 
@@ -203,7 +215,7 @@ class _Matcher:
         return hits
 
     def _find_typos(self, term: str) -> dict[int, list[int]] | None:
-        keys = self._doc.typo_keys(term, self._compiled.vocabulary)
+        keys = self._near.get(term)
         if not keys:
             return None
         merged: dict[int, list[int]] = {}
@@ -329,12 +341,12 @@ def _criterion(
 def _touched(compiled: Compiled, matcher: _Matcher) -> dict[int, list[tuple[int, int, int]]]:
     """Per sentence, the key points whose terms occur there un-negated: (key point index, first, last token)."""
     touched: dict[int, list[tuple[int, int, int]]] = {}
-    candidates = matcher.candidates
+    found = matcher.found
     for index, phrase_ids in enumerate(compiled.criterion_phrases):
         for phrase_id in phrase_ids:
-            if phrase_id not in candidates:
+            if phrase_id not in found:
                 continue
-            for sentence, flags in matcher.phrase(phrase_id).items():
+            for sentence, flags in found[phrase_id].items():
                 window = matcher.windows.get((phrase_id, sentence))
                 if flags & UNNEGATED and window is not None:
                     touched.setdefault(sentence, []).append((index, *window))

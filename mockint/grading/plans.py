@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from mockint.grading.cues import DISMISSIVE_VERBS
-from mockint.grading.text import typo_candidate
+from mockint.grading.text import typo_candidate, typo_forms
 from mockint.grading.words import STOPWORDS, TOKEN_RE, content_words, is_negation_cue, normalise, phrase_key, text_keys
 from mockint.models import Check, Mistake, Rubric
 
@@ -52,11 +52,15 @@ class Compiled:
     # Whether the model answer is itself a list of the rubric's terms ("push, pop, peek"): then a list is the
     # expected form of an answer, not a salad.
     lists_expected: bool
-    # Phrase ids by the first exact term of one of their variants, and those with a variant that has none (all
-    # its terms may be misspelt): an answer can only hold the phrases its words index here, so the matcher
-    # looks for no other (most phrases of a rubric are absent from any one answer).
+    # Phrase ids by the first exact term of each of their variants, or by its first term when all of them may be
+    # misspelt: an answer can only hold the phrases that its words, or the terms it misspells, index here, so
+    # the matcher looks for no other (most phrases of a rubric are absent from any one answer).
     by_first_term: dict[str, frozenset[int]]
-    unindexed: frozenset[int]
+    # The terms that may be found misspelt, by each of their one-deletion forms and by themselves (SymSpell):
+    # an answer's key is near a term when one of its own forms is listed here (see Doc.typo_neighbours).
+    typo_forms: dict[str, tuple[str, ...]]
+    # The typo terms near each answer key seen so far (filled by the matcher): answers reuse their words.
+    typo_near: dict[str, tuple[str, ...]]
     # Per key point, the distinct phrase ids of its checks.
     criterion_phrases: tuple[tuple[int, ...], ...]
 
@@ -180,13 +184,14 @@ def compile_rubric(rubric: Rubric) -> Compiled:
                     vocabulary.add(phrase_key(word))
     cyrillic = sum(1 for key in vocabulary if key.startswith("~"))
     first: dict[str, set[int]] = {}
-    unindexed: set[int] = set()
+    forms: dict[str, list[str]] = {}
     for index, alternatives in enumerate(variants):
         for variant in alternatives:
-            if variant.exact_terms:
-                first.setdefault(variant.exact_terms[0], set()).add(index)
-            else:
-                unindexed.add(index)
+            first.setdefault(variant.exact_terms[0] if variant.exact_terms else variant.terms[0], set()).add(index)
+            for term in variant.typo_terms:
+                for form in typo_forms(term):
+                    if term not in forms.setdefault(form, []):
+                        forms[form].append(term)
     return Compiled(
         variants=tuple(variants),
         criteria=criteria,
@@ -199,7 +204,8 @@ def compile_rubric(rubric: Rubric) -> Compiled:
             key for text in (rubric.question, rubric.title) for word in content_words(text) for key in text_keys(word)
         ),
         by_first_term={term: frozenset(ids) for term, ids in first.items()},
-        unindexed=frozenset(unindexed),
+        typo_forms={form: tuple(terms) for form, terms in forms.items()},
+        typo_near={},
         criterion_phrases=tuple(
             tuple(dict.fromkeys(p for plan in plans for concept in plan.concepts for p in concept))
             for _, plans in criteria

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 
 from mockint.grading.cues import (
@@ -90,54 +90,63 @@ def _deletions(key: str) -> set[str]:
 
 
 @lru_cache(maxsize=1 << 16)
-def _typo_forms(term: str) -> tuple[str, ...]:
-    # A rubric's terms are looked up in every answer: their deletion forms are worth keeping.
-    return (term, *_deletions(term))
+def typo_forms(key: str) -> tuple[str, ...]:
+    """A key and its one-deletion forms: two keys are one edit apart when their forms meet (SymSpell)."""
+    # Rubric terms and answer words recur across answers: their forms are worth keeping.
+    return (key, *_deletions(key))
 
 
 class Doc:
-    __slots__ = ("_typo_ends", "_typo_found", "_typo_index", "content_index", "raw_index", "sentences")
+    __slots__ = ("content_index", "raw_index", "sentences")
 
     def __init__(self) -> None:
         self.sentences: list[Sentence] = []
         self.content_index: _Index = {}
         self.raw_index: _Index = {}
-        self._typo_index: dict[str, set[str]] | None = None
-        # First two and last three letters of the answer's keys: a key one edit from a term of six letters or
-        # more keeps one of them, so most absent terms are ruled out without the deletion forms.
-        self._typo_ends: set[str] = set()
-        # A term recurs across a rubric's synonym lists; an answer is analysed against one rubric.
-        self._typo_found: dict[str, list[str]] = {}
 
-    def typo_keys(self, term: str, known: frozenset[str]) -> list[str]:
-        """Keys of the answer one edit (insertion, deletion, substitution, transposition) away from ``term``.
+    def typo_neighbours(
+        self, forms: Mapping[str, tuple[str, ...]], known: frozenset[str], near: dict[str, tuple[str, ...]]
+    ) -> dict[str, list[str]]:
+        """Per rubric term that the answer may misspell, the answer's keys one edit away from it (insertion,
+        deletion, substitution, transposition: their SymSpell forms meet), sorted; terms with none are left out.
 
-        A key that is itself a word of the rubric is a different word, not a typo of ``term``.
+        Args:
+            forms: The rubric's typo terms by each of their forms (``Compiled.typo_forms``).
+            known: The rubric's words: a key that is itself one is a different word, not a typo.
+            near: A cache of the terms near one key, for this rubric (filled here): an answer's words recur.
         """
-        if not typo_candidate(term):
-            return []
-        if self._typo_index is None:
-            # Symmetric deletions (SymSpell): two keys are one edit apart when they share a one-deletion form
-            # or one is a deletion of the other.
-            typo_index: dict[str, set[str]] = {}
-            for key in self.content_index:
-                if len(key) >= _TYPO_MIN_STEM - 1 and key.isascii() and key.isalpha():
-                    self._typo_ends.update((key[:2], "~" + key[-3:]))
-                    typo_index.setdefault(key, set()).add(key)
-                    for form in _deletions(key):
-                        typo_index.setdefault(form, set()).add(key)
-            self._typo_index = typo_index
-        if term[:2] not in self._typo_ends and "~" + term[-3:] not in self._typo_ends:
-            return []
-        cached = self._typo_found.get(term)
-        if cached is not None:
-            return cached
-        found: set[str] = set()
-        for form in _typo_forms(term):
-            found.update(self._typo_index.get(form, ()))
-        keys = sorted(key for key in found if key != term and key not in known and abs(len(key) - len(term)) <= 1)
-        self._typo_found[term] = keys
-        return keys
+        # One pass over the answer's keys, each looked up by its own forms, instead of a deletion index of the
+        # answer probed with every term's forms: most terms are near no key.
+        ends: set[str] = set()
+        found: dict[str, list[str]] = {}
+        for key in self.content_index:
+            if len(key) < _TYPO_MIN_STEM - 1 or not key.isascii() or not key.isalpha():
+                continue
+            # First two and last three letters of the answer's keys: a key one edit from a term of six letters or
+            # more keeps one of them, so a term that shares neither with any key of the answer is near none.
+            ends.add(key[:2])
+            ends.add("~" + key[-3:])
+            terms = near.get(key)
+            if terms is None:
+                terms = () if key in known else _near_terms(key, forms)
+                if len(near) < _NEAR_CACHE_MAX:
+                    near[key] = terms
+            for term in terms:
+                found.setdefault(term, []).append(key)
+        return {term: sorted(keys) for term, keys in found.items() if term[:2] in ends or "~" + term[-3:] in ends}
+
+
+# Keys of answers remembered per rubric with the terms they are near; past this many, found afresh each time.
+_NEAR_CACHE_MAX = 1 << 15
+
+
+def _near_terms(key: str, forms: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
+    terms: dict[str, None] = {}
+    for form in typo_forms(key):
+        for term in forms.get(form, ()):
+            if term != key and abs(len(key) - len(term)) <= 1:
+                terms[term] = None
+    return tuple(terms)
 
 
 def _add(index: _Index, keys: Iterable[str], sentence: int, position: int) -> None:
