@@ -85,6 +85,25 @@ _COMPILED: dict[str, Compiled] = {}
 _COMPILED_MAX = 256
 _COMPILED_LOCK = threading.Lock()
 
+# Rubric objects that nothing changes any more (see :func:`freeze_rubrics`), by id, held so that the id is not
+# reused, and what they compiled to: found by identity, without the dump.
+_FROZEN: dict[int, Rubric] = {}
+_FROZEN_COMPILED: dict[int, Compiled] = {}
+
+
+def freeze_rubrics(rubrics: Iterable[Rubric]) -> None:
+    """Promise that these rubric objects will not be edited again, so that their compiled checks are found by
+    identity rather than by content (about 50 microseconds an answer).
+
+    For a process that owns its rubrics outright, such as a grading worker with its own copy; an edited frozen
+    rubric would keep grading by its old checks.
+
+    Args:
+        rubrics: The rubrics; they are kept alive.
+    """
+    for rubric in rubrics:
+        _FROZEN[id(rubric)] = rubric
+
 
 def compiled_checks(rubric: Rubric) -> Compiled:
     """A rubric's checks compiled for matching, made once per distinct rubric content.
@@ -95,6 +114,15 @@ def compiled_checks(rubric: Rubric) -> Compiled:
     Returns:
         Its compiled phrases, checks and vocabulary.
     """
+    if _FROZEN.get(id(rubric)) is rubric:
+        found = _FROZEN_COMPILED.get(id(rubric))
+        if found is None:
+            found = _FROZEN_COMPILED[id(rubric)] = _compiled_by_content(rubric)
+        return found
+    return _compiled_by_content(rubric)
+
+
+def _compiled_by_content(rubric: Rubric) -> Compiled:
     key = rubric.model_dump_json()
     found = _COMPILED.get(key)
     if found is not None:

@@ -15,6 +15,7 @@ from mockint.grading.matching import (
     analyse,
     check_matches,
     compiled_checks,
+    freeze_rubrics,
     omission_committed,
 )
 from mockint.grading.words import content_words, word_key
@@ -311,6 +312,21 @@ def test_rubric_is_compiled_once_per_content_and_again_after_an_edit() -> None:
     rubric.criteria[0].checks[0].concepts[0].append("two-stage funnel")
     assert compiled_checks(rubric) is not compiled
     assert analyse("We use a two-stage funnel with reranking after it.", rubric).criteria[0].verdict != "missed"
+
+
+def test_a_frozen_rubric_is_compiled_once_and_found_by_identity(monkeypatch: pytest.MonkeyPatch) -> None:
+    rubric = make_rubric(SEPARATION)
+    freeze_rubrics([rubric])
+    compiled = compiled_checks(rubric)
+
+    def no_dump(*args: object, **kwargs: object) -> str:
+        raise AssertionError("a frozen rubric is not dumped")
+
+    monkeypatch.setattr(Rubric, "model_dump_json", no_dump)
+    assert compiled_checks(rubric) is compiled
+    monkeypatch.undo()
+    # An equal rubric that is not frozen is still found by its content.
+    assert compiled_checks(rubric.model_copy(deep=True)) is compiled
 
 
 def test_grading_leaves_a_rubric_equal_to_a_fresh_copy() -> None:
