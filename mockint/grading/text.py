@@ -302,15 +302,22 @@ def _dismisses_by_pronoun(sentence: Sentence, clause: int) -> bool:
     return False
 
 
+@lru_cache(maxsize=1 << 16)
+def _belittling_word(word: str) -> bool:
+    # Dozens of prefixes per word of every answer: each word is looked up once.
+    return word.startswith(BELITTLING_PREFIXES)
+
+
 def _mark_stance(sentence: Sentence) -> None:
     words = sentence.words
     for raw in sentence.content_raw:
         sentence.clause_words[sentence.clause[raw]] = sentence.clause_words.get(sentence.clause[raw], 0) + 1
     negators = set(sentence.cues)
     for position, word in enumerate(words):
-        if any(tuple(words[position : position + len(phrase)]) == phrase for phrase in _PHRASES_BY_FIRST.get(word, ())):
+        phrases = _PHRASES_BY_FIRST.get(word)
+        if phrases is not None and any(tuple(words[position : position + len(phrase)]) == phrase for phrase in phrases):
             sentence.belittling.append(position)
-        elif _starts_with(word, BELITTLING_PREFIXES) or (
+        elif _belittling_word(word) or (
             word == "over" and position + 1 < len(words) and _starts_with(words[position + 1], AFTER_OVER_PREFIXES)
         ):
             # "don't ignore variance", "you can't skip power analysis": a negated dismissal affirms.
@@ -337,6 +344,14 @@ def _mark_stance(sentence: Sentence) -> None:
                 sentence.comments.add(clause)
 
 
+@lru_cache(maxsize=1 << 16)
+def _word_facts(piece: str) -> tuple[str, bool, tuple[str, ...], bool, bool]:
+    """A token piece as a word of the sentence, whether it opens a clause, its keys, whether it is a negation
+    cue, whether it is a stop word: pure facts of the piece, looked up once per distinct piece."""
+    word = split_scripts(piece)
+    return word, word in CLAUSE_WORDS, text_keys(word), is_negation_cue(word), word in STOPWORDS
+
+
 def parse(answer: str) -> Doc:
     doc = Doc()
     for start, end in _sentence_spans(answer):
@@ -349,39 +364,43 @@ def parse(answer: str) -> Doc:
         normalised = normalise(text)
         clause = 0
         previous_end = 0
+        words, clauses, content_raw = sentence.words, sentence.clause, sentence.content_raw
+        raw_index, content_index = doc.raw_index, doc.content_index
         for match in TOKEN_RE.finditer(normalised):
-            punct = CLAUSE_PUNCT_RE.search(normalised, previous_end, match.start())
-            if punct:
-                clause += 1
-                sentence.clause_sep[clause] = punct.group()
-            previous_end = match.end()
+            token_start, token_end = match.span()
+            # Tokens are mostly one space apart, and a space opens no clause.
+            if token_start != previous_end + 1 or normalised[previous_end] != " ":
+                punct = CLAUSE_PUNCT_RE.search(normalised, previous_end, token_start)
+                if punct:
+                    clause += 1
+                    sentence.clause_sep[clause] = punct.group()
+            previous_end = token_end
             token = match.group()
             parts = token.split("-") if "-" in token and not token[0].isdigit() else [token]
-            first_raw = len(sentence.words)
+            first_raw = len(words)
             first_content = -1
-            for part in parts:
-                part = split_scripts(part)
-                if part in CLAUSE_WORDS:
+            for piece in parts:
+                part, opens_clause, keys, cue, stop = _word_facts(piece)
+                if opens_clause:
                     clause += 1
                     sentence.clause_sep[clause] = part
-                raw = len(sentence.words)
-                sentence.words.append(part)
-                sentence.clause.append(clause)
-                keys = text_keys(part)
-                _add(doc.raw_index, keys, index, raw)
-                if is_negation_cue(part):
+                raw = len(words)
+                words.append(part)
+                clauses.append(clause)
+                _add(raw_index, keys, index, raw)
+                if cue:
                     sentence.cues.append(raw)
-                if part not in STOPWORDS:
+                if not stop:
                     if first_content < 0:
-                        first_content = len(sentence.content_raw)
-                    _add(doc.content_index, keys, index, len(sentence.content_raw))
-                    sentence.content_raw.append(raw)
+                        first_content = len(content_raw)
+                    _add(content_index, keys, index, len(content_raw))
+                    content_raw.append(raw)
             if len(parts) > 1:
                 # "p-value" also stands for "pvalue", "re-rank" for "rerank".
                 joined = text_keys("".join(parts))
-                _add(doc.raw_index, joined, index, first_raw)
+                _add(raw_index, joined, index, first_raw)
                 if first_content >= 0:
-                    _add(doc.content_index, joined, index, first_content)
+                    _add(content_index, joined, index, first_content)
         words = sentence.words
         # "a CNN is not just cutting the image into tiles": not a negation of what follows, but it does deny a
         # mistake that is about "just" or "only" that.
