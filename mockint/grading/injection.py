@@ -83,6 +83,9 @@ INJECTION_PATTERNS = tuple(re.compile(pattern, re.MULTILINE) for _, pattern in _
 # All of them as one pattern, for a caller that wants the match itself.
 INJECTION_RE = re.compile("|".join(f"(?:{pattern.pattern})" for pattern in INJECTION_PATTERNS), re.MULTILINE)
 _INJECTION_CHECKS = tuple(zip((needles for needles, _ in _INJECTIONS), INJECTION_PATTERNS, strict=True))
+_ANY_INJECTION_NEEDLE = re.compile(
+    "|".join(re.escape(needle) for needle in dict.fromkeys(needle for needles, _ in _INJECTIONS for needle in needles))
+)
 
 
 def has_injection(text: str) -> bool:
@@ -95,10 +98,12 @@ def has_injection(text: str) -> bool:
     Returns:
         True when an injection pattern matches somewhere.
     """
-    return any(
-        any(needle in text for needle in needles) and pattern.search(text) is not None
-        for needles, pattern in _INJECTION_CHECKS
-    )
+    if _ANY_INJECTION_NEEDLE.search(text) is None:  # most sentences: one scan for all the needles
+        return False
+    for needles, pattern in _INJECTION_CHECKS:
+        if any(map(text.__contains__, needles)) and pattern.search(text) is not None:
+            return True
+    return False
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -195,7 +200,7 @@ def addresses_grader(text: str) -> bool:
 
 def _search(needles: tuple[str, ...], pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
     """``pattern.search(text)``, answered without searching when ``text`` holds none of its needles."""
-    return pattern.search(text) if any(needle in text for needle in needles) else None
+    return pattern.search(text) if any(map(text.__contains__, needles)) else None
 
 
 # A quote that talks to the grader, or carries verdicts as data, is about the grading of the answer, not about

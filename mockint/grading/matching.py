@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
@@ -143,7 +143,7 @@ def _compiled_by_content(rubric: Rubric) -> Compiled:
 # ---------------------------------------------------------------------------------------------------------
 
 
-def _windows(positions: list[list[int]], span: int) -> Iterable[list[int]]:
+def _windows(positions: list[list[int]], span: int) -> Iterator[list[int]]:
     """Token positions of each place where every term occurs within ``span`` of each other."""
     if len(positions) == 1:
         for position in positions[0]:
@@ -175,7 +175,7 @@ class _Matcher:
     """Finds phrases in one answer: every phrase the answer's words can hold is matched once, up front, and only
     those found are kept (checks ask for many phrases per answer, of which most are absent)."""
 
-    __slots__ = ("_compiled", "_concepts", "_doc", "_near", "_typos", "found", "windows")
+    __slots__ = ("_compiled", "_concepts", "_doc", "_near", "_plain", "_typos", "found", "windows")
 
     def __init__(self, doc: Doc, compiled: Compiled) -> None:
         self._doc = doc
@@ -186,6 +186,12 @@ class _Matcher:
         self._near = doc.typo_neighbours(compiled.typo_forms, compiled.vocabulary, compiled.typo_near)
         # (phrase id, sentence) -> first and last token of the phrase's first un-negated occurrence there
         self.windows: dict[tuple[int, int], tuple[int, int]] = {}
+        # Per sentence: nothing in it can negate or belittle a term (no negation cue, stance word, dismissing
+        # comment or clause, and no dismissive reply to it), so Sentence.negated and .belittled are False there.
+        self._plain = [
+            not (s.cues or s.belittling or s.comments or s.answered_no or s.dismissed_before is not None)
+            for s in doc.sentences
+        ]
         # The phrases this answer's words can hold at all (see Compiled.by_first_term); others match nowhere.
         first = compiled.by_first_term
         candidates: set[int] = set()
@@ -200,11 +206,16 @@ class _Matcher:
         self.found: dict[int, dict[int, int]] = {}
         variants = compiled.variants
         content_index, raw_index = doc.content_index, doc.raw_index
+        near = self._near
         for phrase_id in candidates:
             flags: dict[int, int] = {}
             for variant in variants[phrase_id]:
-                exact = variant.exact_terms
-                if not exact or exact[0] in (content_index if variant.content else raw_index):
+                # Most variants of a candidate lack one of their terms (as written, or misspelt where it may be).
+                index = content_index if variant.content else raw_index
+                for term in variant.terms:
+                    if term not in index and (term not in near or term not in variant.typo_terms):
+                        break
+                else:
                     self._match_variant(phrase_id, variant, flags)
             if flags:
                 self.found[phrase_id] = flags
@@ -269,8 +280,21 @@ class _Matcher:
             sentence = self._doc.sentences[sentence_index]
             if sentence.excluded:
                 continue
+            if len(hits) == 1:
+                windows: Iterator[list[int]] = ([position] for position in hits[0][sentence_index])
+            else:
+                windows = _windows([by_sentence[sentence_index] for by_sentence in hits], variant.span)
+            if self._plain[sentence_index] and not variant.negative:
+                # Nothing in the sentence negates or belittles: every occurrence is un-negated, and the first one
+                # is the window kept.
+                first = next(windows, None)
+                if first is not None:
+                    raw = [sentence.content_raw[p] for p in first] if variant.content else first
+                    found[sentence_index] = found.get(sentence_index, 0) | UNNEGATED
+                    self.windows.setdefault((phrase_id, sentence_index), (raw[0], raw[-1]))
+                continue
             flags = found.get(sentence_index, 0)
-            for window in _windows([by_sentence[sentence_index] for by_sentence in hits], variant.span):
+            for window in windows:
                 raw = [sentence.content_raw[p] for p in window] if variant.content else window
                 if variant.negative and sentence.scope_ends_between(raw[0], raw[-1]):
                     # "I don't merge until I read the diff" does not say "don't read".
@@ -311,23 +335,33 @@ def _evaluate(
     Sentences in ``blocked`` (they state a mistake that denies this key point) never match. With ``stance`` (a
     key point's check) a belittled mention does not count; a mistake's detector counts it.
     """
+    concepts = [matcher.concept(concept) for concept in plan.concepts]
+    occurring = sum(1 for flags_by_sentence in concepts if flags_by_sentence)
+    if occurring < len(concepts) and (partial_from is None or len(concepts) < 2 or 2 * occurring <= len(concepts)):
+        # A concept found nowhere fails the match, and partial credit needs more than half of them: settled
+        # before the exclusions are gathered (most checks end here).
+        return _NO_MATCH
+    phrases = matcher.found
     for phrase_id in plan.unless:
-        if any(flags & UNNEGATED for flags in matcher.phrase(phrase_id).values()):
+        unless = phrases.get(phrase_id)
+        if unless is not None and any(flags & UNNEGATED for flags in unless.values()):
             return _NO_MATCH
     excluded: set[int] = set(blocked)
     for phrase_id in plan.exclude:
         # "that's the model's fault, not my prompt": a negated exclusion excludes nothing.
-        excluded.update(s for s, flags in matcher.phrase(phrase_id).items() if flags & (UNNEGATED | BELITTLED))
+        exclusion = phrases.get(phrase_id)
+        if exclusion is not None:
+            excluded.update(s for s, flags in exclusion.items() if flags & (UNNEGATED | BELITTLED))
     # A check that ignores negation ignores stance too; a mistake's detector counts a belittled mention.
     accept = UNNEGATED if plan.negation else UNNEGATED | NEGATED | BELITTLED
     if not stance:
         accept |= BELITTLED
     # Per concept, the sentences where it counts, in answer order.
     found: list[list[int]] = []
-    for concept in plan.concepts:
-        found.append(sorted(s for s, flags in matcher.concept(concept).items() if flags & accept and s not in excluded))
+    for flags_by_sentence in concepts:
+        found.append(sorted(s for s, flags in flags_by_sentence.items() if flags & accept and s not in excluded))
         if not found[-1] and partial_from is None:
-            # Without partial credit to look for, one absent concept settles it (most checks fail here).
+            # Without partial credit to look for, one absent concept settles it.
             return _NO_MATCH
     if all(found):
         if plan.answer_scope:
