@@ -331,11 +331,17 @@ def _mark_stance(sentence: Sentence) -> None:
             _starts_with(after, IMPORTANCE_PREFIXES) for after in words[position + 1 : position + 4]
         ):
             sentence.belittling.append(position)
+    # Without "neither" or "none" no clause opens with "none of those"; without a belittling word no clause
+    # dismisses by a pronoun: most sentences, spared a look at each clause.
+    none_of = "neither" in words or not _NONE_OF.isdisjoint(words)
     for clause, separator in sentence.clause_sep.items():
         if (
             clause
             and sentence.dismissed_before is None
-            and (_opens_with_none_of(sentence, clause) or _dismisses_by_pronoun(sentence, clause))
+            and (
+                (none_of and _opens_with_none_of(sentence, clause))
+                or (sentence.belittling and _dismisses_by_pronoun(sentence, clause))
+            )
         ):
             sentence.dismissed_before = clause
         limit = COMMENT_MAX_WORDS if separator in COMMENT_SEPARATORS else COMMA_COMMENT_MAX_WORDS
@@ -387,13 +393,25 @@ def parse(answer: str) -> Doc:
                 raw = len(words)
                 words.append(part)
                 clauses.append(clause)
-                _add(raw_index, keys, index, raw)
+                # _add, inlined: two calls for every word of every answer.
+                for key in keys:
+                    by_sentence = raw_index.get(key)
+                    if by_sentence is None:
+                        raw_index[key] = {index: [raw]}
+                    else:
+                        by_sentence.setdefault(index, []).append(raw)
                 if cue:
                     sentence.cues.append(raw)
                 if not stop:
+                    ordinal = len(content_raw)
                     if first_content < 0:
-                        first_content = len(content_raw)
-                    _add(content_index, keys, index, len(content_raw))
+                        first_content = ordinal
+                    for key in keys:
+                        by_sentence = content_index.get(key)
+                        if by_sentence is None:
+                            content_index[key] = {index: [ordinal]}
+                        else:
+                            by_sentence.setdefault(index, []).append(ordinal)
                     content_raw.append(raw)
             if len(parts) > 1:
                 # "p-value" also stands for "pvalue", "re-rank" for "rerank".
