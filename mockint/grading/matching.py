@@ -15,8 +15,8 @@ from types import MappingProxyType
 from mockint.grading import meaning
 from mockint.grading.guards import AnswerFlags, Guard, _guards, mark_echoes
 from mockint.grading.injection import mark_injections
-from mockint.grading.plans import Compiled, Plan, Variant, compile_rubric, is_dismissal
-from mockint.grading.reporting import avoids, counterfactual, limits, rejects, reports
+from mockint.grading.plans import COMPILED_FROM, Compiled, Plan, Variant, compile_rubric
+from mockint.grading.reporting import avoids, counterfactual, rejects, reports
 from mockint.grading.salad import may_hold_salad, salad_sentences, salad_share
 from mockint.grading.sentence import BELITTLED, NEGATED, UNNEGATED
 from mockint.grading.text import COUNTERFACTUALS, Doc, parse
@@ -78,10 +78,12 @@ class Analysis:
 # ---------------------------------------------------------------------------------------------------------
 
 
-# Compiled rubrics by their content (the JSON of the rubric): the same rubric graded again, or loaded again, is
-# compiled once, and a rubric edited in place (a check's phrases, a key point added) is compiled anew, because
-# its content is its key. Dumping a rubric costs about 50 microseconds; compiling one, milliseconds.
-_COMPILED: dict[str, Compiled] = {}
+# Compiled rubrics by their content (the JSON of the fields they are compiled from): the same rubric graded
+# again, or loaded again, is compiled once, and a rubric edited in place (a check's phrases, a key point added)
+# is compiled anew, because its content is its key. Dumping those fields costs about 40 microseconds;
+# compiling a rubric, milliseconds.
+_COMPILED: dict[bytes, Compiled] = {}
+_COMPILED_FROM: set[str] = set(COMPILED_FROM)
 _COMPILED_MAX = 256
 _COMPILED_LOCK = threading.Lock()
 
@@ -123,7 +125,7 @@ def compiled_checks(rubric: Rubric) -> Compiled:
 
 
 def _compiled_by_content(rubric: Rubric) -> Compiled:
-    key = rubric.model_dump_json()
+    key = rubric.__pydantic_serializer__.to_json(rubric, include=_COMPILED_FROM)
     found = _COMPILED.get(key)
     if found is not None:
         return found
@@ -519,9 +521,10 @@ def analyse(answer: str, rubric: Rubric, *, by_meaning_too: bool = True, whole_a
     not_only = frozenset(index for index, sentence in enumerate(doc.sentences) if sentence.not_only)
     # "I avoid treating p < 0.05 as proof" turns away from a claim; "I avoid AI assistants" is the dismissal.
     avoiding = frozenset(index for index, sentence in enumerate(doc.sentences) if avoids(sentence))
-    for (mistake_id, detectors, *_), mistake in zip(compiled.mistakes, rubric.mistakes, strict=True):
-        unstated = not_stated | (not_only if limits(mistake.text) else frozenset())
-        if not is_dismissal(mistake):
+    kinds = compiled.mistake_kinds
+    for (mistake_id, detectors, *_), (limited, dismissal) in zip(compiled.mistakes, kinds, strict=True):
+        unstated = not_stated | (not_only if limited else frozenset())
+        if not dismissal:
             unstated |= avoiding
         for plan in detectors:
             outcome = _evaluate(plan, matcher, None, unstated)

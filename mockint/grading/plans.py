@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from mockint.grading.cues import DISMISSIVE_VERBS
+from mockint.grading.reporting import limits
 from mockint.grading.text import typo_candidate, typo_forms
 from mockint.grading.words import STOPWORDS, TOKEN_RE, content_words, is_negation_cue, normalise, phrase_key, text_keys
 from mockint.models import Check, Mistake, Rubric
@@ -63,6 +64,9 @@ class Compiled:
     typo_near: dict[str, tuple[str, ...]]
     # Per key point, the distinct phrase ids of its checks.
     criterion_phrases: tuple[tuple[int, ...], ...]
+    # Per mistake: whether it is about "just" or "only" something (reporting.limits), and whether it is a
+    # dismissal (is_dismissal); facts of its text, decided once.
+    mistake_kinds: tuple[tuple[bool, bool], ...]
 
 
 def _phrase_variants(phrase: str) -> tuple[Variant, ...]:
@@ -144,7 +148,12 @@ def is_dismissal(mistake: Mistake) -> bool:
     return bool(words) and words[0].startswith(DISMISSIVE_VERBS)
 
 
+# The fields of a rubric that its compiled form is made from (matching keys its cache by their content).
+COMPILED_FROM = frozenset({"title", "question", "model_answer", "tips", "criteria", "mistakes"})
+
+
 def compile_rubric(rubric: Rubric) -> Compiled:
+    """The rubric's checks compiled for matching; made from the fields in :data:`COMPILED_FROM` alone."""
     phrase_ids: dict[str, int] = {}
     variants: list[tuple[Variant, ...]] = []
 
@@ -210,4 +219,5 @@ def compile_rubric(rubric: Rubric) -> Compiled:
             tuple(dict.fromkeys(p for plan in plans for concept in plan.concepts for p in concept))
             for _, plans in criteria
         ),
+        mistake_kinds=tuple((limits(m.text), is_dismissal(m)) for m in rubric.mistakes),
     )
