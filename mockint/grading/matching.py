@@ -282,11 +282,18 @@ class _Matcher:
             sentence = self._doc.sentences[sentence_index]
             if sentence.excluded:
                 continue
+            plain = self._plain[sentence_index] and not variant.negative
             if len(hits) == 1:
-                windows: Iterator[list[int]] = ([position] for position in hits[0][sentence_index])
+                positions = hits[0][sentence_index]
+                if plain:  # as below, where the first window of one term is its first position
+                    position = sentence.content_raw[positions[0]] if variant.content else positions[0]
+                    found[sentence_index] = found.get(sentence_index, 0) | UNNEGATED
+                    self.windows.setdefault((phrase_id, sentence_index), (position, position))
+                    continue
+                windows: Iterator[list[int]] = ([position] for position in positions)
             else:
                 windows = _windows([by_sentence[sentence_index] for by_sentence in hits], variant.span)
-            if self._plain[sentence_index] and not variant.negative:
+            if plain:
                 # Nothing in the sentence negates or belittles: every occurrence is un-negated, and the first one
                 # is the window kept.
                 first = next(windows, None)
