@@ -31,7 +31,8 @@ from typing import TYPE_CHECKING, Any
 from mockint.batch.answers import Record, error_grade
 from mockint.errors import InputError, MockintError
 from mockint.files import MAX_ERROR_MESSAGES, replace_lone_surrogates
-from mockint.grading import grade_answer
+from mockint.grading import grade_answer, semantic
+from mockint.grading.matching import freeze_rubrics
 from mockint.judge.wrappers import CircuitBreakerJudge
 from mockint.models import Grade
 from mockint.render import grade_to_json
@@ -251,6 +252,12 @@ def _init_worker(rubrics: RubricSet) -> None:
     import signal
 
     _worker_rubrics = rubrics
+    # This process's rubrics are its own copy (forked or unpickled), and grading does not change them: their
+    # compiled checks can be found by identity instead of by a dump of each rubric per answer.
+    freeze_rubrics(rubrics.values())
+    # The meaning layer's passes cap BLAS at one thread each; a process that only grades keeps the cap between
+    # them rather than setting and lifting it per answer.
+    semantic.hold_blas_cap()
     # Ctrl-C reaches the whole process group; the parent stops the run and leaves a resumable output.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # A worker blocked on its task queue would outlive a parent killed outright (SIGKILL, SIGTERM). The parent

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from mockint.errors import JudgeError
@@ -121,8 +122,10 @@ def _grader_kind(used_judge: bool, results: Sequence[CriterionResult | MistakeRe
 _WORD = re.compile(r"[^\W\d_]{5,}")
 
 
-def _content_words(text: str) -> set[str]:
-    return {word[:6] for word in _WORD.findall(text.casefold())}
+@lru_cache(maxsize=4096)
+def _content_words(text: str) -> frozenset[str]:
+    # A rubric's tips and key points are looked at for every answer that misses something.
+    return frozenset(word[:6] for word in _WORD.findall(text.casefold()))
 
 
 def relevant_tips(rubric: Rubric, missed: Sequence[str], mistakes: Sequence[str]) -> list[str]:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
-from mockint.grading.injection import INJECTION_RE
+from mockint.grading.injection import has_injection
 from mockint.grading.salad import SALAD_SHARE
 from mockint.grading.text import Doc
 from mockint.grading.words import CYRILLIC_RE, TOKEN_RE, is_function_word, normalise, text_keys
@@ -112,23 +113,29 @@ def _strip_accents(word: str) -> str:
     return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
 
 
+_CONTROL_CATEGORIES = frozenset({"Cc", "Co", "Cn", "Cs"})
+_NEUTRAL, _REAL, _UNREAL = 0, 1, 2
+
+
+@lru_cache(maxsize=65536)
+def _word_kind(word: str) -> int:
+    """Whether a word of the answer is real, unreal (random letters) or neutral; judged once per word."""
+    if any(char.isdigit() for char in word) or (word.isupper() and 2 <= len(word) <= 6) or len(word) == 1:
+        # Numbers, identifiers, acronyms (NDCG, BM25) and single letters (the n of "O(n log n)") count as
+        # words but say nothing about noise.
+        return _NEUTRAL
+    return _REAL if _real_word(word) else _UNREAL
+
+
 def _garbage_message(visible: str, answer: str, credited: bool) -> str | None:
-    controls = sum(1 for char in visible if unicodedata.category(char) in ("Cc", "Co", "Cn", "Cs"))
-    alphanumeric = sum(1 for char in visible if char.isalnum())
+    # Per distinct character, not per character: an answer has a few dozen of them.
+    characters = Counter(visible)
+    controls = sum(n for char, n in characters.items() if unicodedata.category(char) in _CONTROL_CATEGORIES)
+    alphanumeric = sum(n for char, n in characters.items() if char.isalnum())
     if controls / len(visible) > 0.1 or alphanumeric / len(visible) < 0.5:
         return "answer is mostly symbols or binary data, not words"
-    real = 0
-    unreal = 0
-    neutral = 0
-    for word in _LETTER_WORD_RE.findall(unicodedata.normalize("NFKC", answer)):
-        if any(char.isdigit() for char in word) or (word.isupper() and 2 <= len(word) <= 6) or len(word) == 1:
-            # Numbers, identifiers, acronyms (NDCG, BM25) and single letters (the n of "O(n log n)") count as
-            # words but say nothing about noise.
-            neutral += 1
-        elif _real_word(word):
-            real += 1
-        else:
-            unreal += 1
+    kinds = Counter(map(_word_kind, _LETTER_WORD_RE.findall(unicodedata.normalize("NFKC", answer))))
+    real, unreal, neutral = kinds[_REAL], kinds[_UNREAL], kinds[_NEUTRAL]
     if real < unreal:
         return "answer is mostly random letters, not words"
     # A terse answer that states a key point ("push", "at main") answers a short question; only a terse
@@ -151,17 +158,26 @@ _GLUE_WORDS = frozenset(
 )
 
 
+@lru_cache(maxsize=65536)
+def _listless_word(word: str) -> bool:
+    """Whether a word marks running text rather than a list of terms (a function or glue word)."""
+    return is_function_word(word) or word in _GLUE_WORDS
+
+
 def _is_keyword_list(doc: Doc, answer: str) -> bool:
     words = [word for sentence in doc.sentences for word in sentence.words if not word[0].isdigit()]
     if len(words) < 6:
         return False
-    function_share = sum(1 for word in words if is_function_word(word) or word in _GLUE_WORDS) / len(words)
+    function_share = sum(map(_listless_word, words)) / len(words)
     if function_share < 0.12:
         return True
-    # A bulleted or comma-separated list of short items with hardly any function words.
+    # A bulleted or comma-separated list of short items with hardly any function words (the share first: most
+    # answers have plenty, and need not be split into items).
+    if function_share >= 0.25:
+        return False
     items = [TOKEN_RE.findall(item) for item in _LIST_ITEM_SPLIT_RE.split(normalise(answer))]
     items = [item for item in items if item]
-    return len(items) >= 4 and all(len(item) <= 3 for item in items) and function_share < 0.25
+    return len(items) >= 4 and all(len(item) <= 3 for item in items)
 
 
 def _is_off_topic(doc: Doc, compiled: Compiled) -> bool:
@@ -226,7 +242,7 @@ def _guards(
                 Guard("off_topic", "answer does not address the question: no key point and few of its terms", 0.1)
             )
     normalised = normalise(answer)
-    if flags.injection or INJECTION_RE.search(normalised):
+    if flags.injection or has_injection(normalised):
         guards.append(
             Guard(
                 "injection",

@@ -12,46 +12,98 @@ import re
 from mockint.grading.text import Doc
 from mockint.grading.words import normalise
 
-INJECTION_PATTERNS = tuple(
-    re.compile(pattern, re.MULTILINE)
-    for pattern in (
-        # English
+# Each pattern with words that any text it matches contains (its needles; a literal part of every branch): a
+# text without one of them is not searched with it. Most sentences contain none, and searching is the cost.
+_INJECTIONS: tuple[tuple[tuple[str, ...], str], ...] = (
+    # English
+    (
+        ("ignore", "disregard", "forget", "override"),
         r"\b(?:ignore|disregard|forget|override)\s+(?:(?:all|any|the|your|my|these|those|previous|prior|"
         r"preceding|above|earlier|original|system|grading|scoring|marking)\s+){0,4}"
         r"(?:instructions?|rubrics?|prompts?|guidelines|criteria|rules)\b",
-        r"\b(?:previous|prior|above|earlier|preceding)\s+instructions\b",
+    ),
+    (("instructions",), r"\b(?:previous|prior|above|earlier|preceding)\s+instructions\b"),
+    (
+        ("mark", "point", "credit"),
         r"\b(?:give|award|assign|grant)(?:s|ing)?\s+(?:me\s+|us\s+|this\s+(?:answer\s+|response\s+)?|it\s+|"
         r"my\s+answer\s+|the\s+answer\s+)?(?:a\s+|the\s+)?(?:full|maximum|max|maximal|perfect|top|all\s+the)\s+"
         r"(?:marks?|points?|credit)\b",
+    ),
+    (
+        ("score", "grade", "rating", "mark"),
         r"\b(?:give|award|assign|grant)\s+(?:me|this(?:\s+answer|\s+response)?|my\s+answer)\s+(?:a\s+|the\s+)?"
         r"(?:full|maximum|max|perfect|top|highest)\s+(?:scores?|grades?|ratings?|marks?)\b",
+    ),
+    (
+        ("score", "grade", "rate", "mark"),
         r"\b(?:score|grade|rate|mark)\s+(?:this|me|my\s+answer|this\s+answer|this\s+response|it)\s+"
         r"(?:as\s+|at\s+|with\s+)?(?:a\s+)?(?:10\s*/\s*10|100\s*/\s*100|10\s+out\s+of\s+10|100\s*%|"
         r"full\s+marks|perfect|maximum|max\b)",
+    ),
+    (
+        ("you",),
         r"\byou\s+are\s+(?:now\s+)?(?:the|a|an|my)\s+(?:grader|judge|evaluator|examiner|grading\s+"
         r"(?:model|assistant|system)|language\s+model|llm|ai)\b",
+    ),
+    (
+        ("dear", "hey", "hello", "attention", "note"),
         r"\b(?:dear|hey|hello|attention|note\s+to(?:\s+the)?)\s+(?:grader|judge|evaluator|examiner|llm|ai|"
         r"assistant)\b",
+    ),
+    (
+        ("system",),
         r"\b(?:ignore|reveal|print|show|override|disregard|forget|leak|repeat|new|your)\s+(?:the\s+|your\s+)?"
         r"system\s+(?:prompt|message|instructions?)\b",
-        r"^\s*(?:system|system\s+prompt|assistant)\s*:",
-        r"</?\s*answer\b[^>]*>",
-        r"</?\s*(?:system|instructions?|rubric|grader|judge)\s*>",
-        r"<\|im_(?:start|end)\|>|\[/?inst\]",
-        # Russian
-        r"(?:про)?игнорир\w*\s+(?:\w+\s+){0,3}?(?:инструкци|указани|правил|рубрик|критери|промпт)",
-        r"забуд\w*\s+(?:\w+\s+){0,3}?(?:инструкци|указани|правил|рубрик|критери|промпт)",
-        r"(?:предыдущ|прошл)\w*\s+(?:инструкци|указани)",
+    ),
+    (("system", "assistant"), r"^\s*(?:system|system\s+prompt|assistant)\s*:"),
+    (("<",), r"</?\s*answer\b[^>]*>"),
+    (("<",), r"</?\s*(?:system|instructions?|rubric|grader|judge)\s*>"),
+    (("<|im_", "inst]"), r"<\|im_(?:start|end)\|>|\[/?inst\]"),
+    # Russian
+    (("игнорир",), r"(?:про)?игнорир\w*\s+(?:\w+\s+){0,3}?(?:инструкци|указани|правил|рубрик|критери|промпт)"),
+    (("забуд",), r"забуд\w*\s+(?:\w+\s+){0,3}?(?:инструкци|указани|правил|рубрик|критери|промпт)"),
+    (("инструкци", "указани"), r"(?:предыдущ|прошл)\w*\s+(?:инструкци|указани)"),
+    (
+        ("балл", "оценк", "отметк"),
         r"(?:постав|выстав|дай|начисл|присв)\w*\s+(?:\w+\s+){0,3}?(?:максимальн|наивысш|высш|полн)\w*\s+"
         r"(?:балл|оценк|отметк)",
+    ),
+    (
+        ("10", "десяти", "ста"),
         r"(?:оцени|постав|дай)\w*\s+(?:\w+\s+){0,3}?(?:10|100|десять|сто)\s*(?:из|/)\s*(?:10|100|десяти|ста)\b",
+    ),
+    (
+        ("ты",),
         r"\bты\s+(?:-\s+)?(?:теперь\s+)?(?:оценщик|грейдер|судья|экзаменатор|проверяющ|ассистент|"
         r"языков\w*\s+модель)",
-        r"(?:игнорир|покажи|раскрой|забудь)\w*\s+(?:\w+\s+)?системн\w*\s+(?:промпт|инструкци|сообщени)",
-    )
+    ),
+    (("системн",), r"(?:игнорир|покажи|раскрой|забудь)\w*\s+(?:\w+\s+)?системн\w*\s+(?:промпт|инструкци|сообщени)"),
 )
-# All of them as one pattern: one scan of a text instead of one per pattern (the guards scan every sentence).
+INJECTION_PATTERNS = tuple(re.compile(pattern, re.MULTILINE) for _, pattern in _INJECTIONS)
+# All of them as one pattern, for a caller that wants the match itself.
 INJECTION_RE = re.compile("|".join(f"(?:{pattern.pattern})" for pattern in INJECTION_PATTERNS), re.MULTILINE)
+_INJECTION_CHECKS = tuple(zip((needles for needles, _ in _INJECTIONS), INJECTION_PATTERNS, strict=True))
+_ANY_INJECTION_NEEDLE = re.compile(
+    "|".join(re.escape(needle) for needle in dict.fromkeys(needle for needles, _ in _INJECTIONS for needle in needles))
+)
+
+
+def has_injection(text: str) -> bool:
+    """Whether :data:`INJECTION_RE` finds anything in ``text`` (each pattern is searched only where its needles
+    are: the same answer, far sooner than one scan of the combined pattern).
+
+    Args:
+        text: Normalised text (see :func:`~mockint.grading.words.normalise`).
+
+    Returns:
+        True when an injection pattern matches somewhere.
+    """
+    if _ANY_INJECTION_NEEDLE.search(text) is None:  # most sentences: one scan for all the needles
+        return False
+    for needles, pattern in _INJECTION_CHECKS:
+        if any(map(text.__contains__, needles)) and pattern.search(text) is not None:
+            return True
+    return False
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -77,6 +129,19 @@ _DIRECTIVE_RE = re.compile(
     r"override|disregard|output|return|note|update|instructions?|regard|regarded)\b|"
     r"засчита|отмет|считай|считать|постав|выстав|оцени|игнорир|инструкци|примечани"
 )
+# Needles of the patterns below, as for the injection patterns: every match contains one of them.
+_ADDRESSEE_NEEDLES = (
+    *("grad", "evaluat", "assess", "examiner", "marker", "scorer", "rubric", "judge", "scoring", "reviewer bot"),
+    *("marking", "who", "оценщик", "проверяющ", "грейдер", "рубрик", "экзаменатор", "асессор", "оценивающ"),
+    *("систем", "автоматическ"),
+)
+_GRADE_WORDS_NEEDLES = (
+    *("mark", "score", "points", "grade", "credit", "criteri", "key point", "rubric item", "10", "no mistakes"),
+    *("as satisfied", "as met", "as complete", "as correct", "as fully", "as perfect", "as excellent"),
+    *("as covered", "as addressed", "no errors", "verdict", " балл", "все критерии", "пункты", "не отмечай"),
+    "как выполненн",
+)
+_SYSTEM_NEEDLES = ("system", "admin", "developer", "operator")
 _SELF_RE = re.compile(
     r"\b(?:this|my|the following|the above) (?:answer|response|submission|reply)\b|\bthe (?:answer|response) "
     r"below\b|этот ответ|мой ответ|данный ответ|ответ ниже"
@@ -119,19 +184,26 @@ def addresses_grader(text: str) -> bool:
         True when it is an instruction or a claim addressed to whoever grades the answer.
     """
     normalised = normalise(text)
-    if _SYSTEM_RE.search(normalised) or INJECTION_RE.search(normalised):
+    if _search(_SYSTEM_NEEDLES, _SYSTEM_RE, normalised) is not None or has_injection(normalised):
         return True
-    grade_match = _GRADE_WORDS_RE.search(normalised)
-    grade_words = grade_match is not None
+    grade_match = _search(_GRADE_WORDS_NEEDLES, _GRADE_WORDS_RE, normalised)
+    addressee = _search(_ADDRESSEE_NEEDLES, _ADDRESSEE_RE, normalised) is not None
+    # Neither the grader nor grade words: a directive or the answer itself alone addresses no one (most
+    # sentences end here, unsearched for those).
+    if grade_match is None and not addressee:
+        return False
+    if grade_match is not None and addressee:
+        return True
     # "the highest score" is grade words, not also a directive to score.
     rest = (
         normalised if grade_match is None else normalised[: grade_match.start()] + " " + normalised[grade_match.end() :]
     )
-    directive = _DIRECTIVE_RE.search(rest) is not None
-    myself = _SELF_RE.search(normalised) is not None
-    if _ADDRESSEE_RE.search(normalised):
-        return directive or myself or grade_words
-    return grade_words and (directive or myself)
+    return _DIRECTIVE_RE.search(rest) is not None or _SELF_RE.search(normalised) is not None
+
+
+def _search(needles: tuple[str, ...], pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    """``pattern.search(text)``, answered without searching when ``text`` holds none of its needles."""
+    return pattern.search(text) if any(map(text.__contains__, needles)) else None
 
 
 # A quote that talks to the grader, or carries verdicts as data, is about the grading of the answer, not about

@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from types import MappingProxyType
 
 from mockint.grading import meaning
 from mockint.grading.guards import AnswerFlags, Guard, _guards, mark_echoes
 from mockint.grading.injection import mark_injections
-from mockint.grading.plans import Compiled, Plan, Variant, compile_rubric, is_dismissal
-from mockint.grading.reporting import avoids, counterfactual, limits, rejects, reports
+from mockint.grading.plans import COMPILED_FROM, Compiled, Plan, Variant, compile_rubric
+from mockint.grading.reporting import avoids, counterfactual, rejects, reports
 from mockint.grading.salad import may_hold_salad, salad_sentences, salad_share
 from mockint.grading.sentence import BELITTLED, NEGATED, UNNEGATED
 from mockint.grading.text import COUNTERFACTUALS, Doc, parse
@@ -77,12 +78,33 @@ class Analysis:
 # ---------------------------------------------------------------------------------------------------------
 
 
-# Compiled rubrics by their content (the JSON of the rubric): the same rubric graded again, or loaded again, is
-# compiled once, and a rubric edited in place (a check's phrases, a key point added) is compiled anew, because
-# its content is its key. Dumping a rubric costs about 50 microseconds; compiling one, milliseconds.
-_COMPILED: dict[str, Compiled] = {}
+# Compiled rubrics by their content (the JSON of the fields they are compiled from): the same rubric graded
+# again, or loaded again, is compiled once, and a rubric edited in place (a check's phrases, a key point added)
+# is compiled anew, because its content is its key. Dumping those fields costs about 40 microseconds;
+# compiling a rubric, milliseconds.
+_COMPILED: dict[bytes, Compiled] = {}
+_COMPILED_FROM: set[str] = set(COMPILED_FROM)
 _COMPILED_MAX = 256
 _COMPILED_LOCK = threading.Lock()
+
+# Rubric objects that nothing changes any more (see :func:`freeze_rubrics`), by id, held so that the id is not
+# reused, and what they compiled to: found by identity, without the dump.
+_FROZEN: dict[int, Rubric] = {}
+_FROZEN_COMPILED: dict[int, Compiled] = {}
+
+
+def freeze_rubrics(rubrics: Iterable[Rubric]) -> None:
+    """Promise that these rubric objects will not be edited again, so that their compiled checks are found by
+    identity rather than by content (about 50 microseconds an answer).
+
+    For a process that owns its rubrics outright, such as a grading worker with its own copy; an edited frozen
+    rubric would keep grading by its old checks.
+
+    Args:
+        rubrics: The rubrics; they are kept alive.
+    """
+    for rubric in rubrics:
+        _FROZEN[id(rubric)] = rubric
 
 
 def compiled_checks(rubric: Rubric) -> Compiled:
@@ -94,7 +116,16 @@ def compiled_checks(rubric: Rubric) -> Compiled:
     Returns:
         Its compiled phrases, checks and vocabulary.
     """
-    key = rubric.model_dump_json()
+    if _FROZEN.get(id(rubric)) is rubric:
+        found = _FROZEN_COMPILED.get(id(rubric))
+        if found is None:
+            found = _FROZEN_COMPILED[id(rubric)] = _compiled_by_content(rubric)
+        return found
+    return _compiled_by_content(rubric)
+
+
+def _compiled_by_content(rubric: Rubric) -> Compiled:
+    key = rubric.__pydantic_serializer__.to_json(rubric, include=_COMPILED_FROM)
     found = _COMPILED.get(key)
     if found is not None:
         return found
@@ -114,7 +145,7 @@ def compiled_checks(rubric: Rubric) -> Compiled:
 # ---------------------------------------------------------------------------------------------------------
 
 
-def _windows(positions: list[list[int]], span: int) -> Iterable[list[int]]:
+def _windows(positions: list[list[int]], span: int) -> Iterator[list[int]]:
     """Token positions of each place where every term occurs within ``span`` of each other."""
     if len(positions) == 1:
         for position in positions[0]:
@@ -139,59 +170,81 @@ def _windows(positions: list[list[int]], span: int) -> Iterable[list[int]]:
             left += 1
 
 
-class _Matcher:
-    """Finds phrases in one answer, remembering each phrase's result (phrases recur across checks)."""
+_NOTHING: Mapping[int, int] = MappingProxyType({})
 
-    __slots__ = ("_compiled", "_concepts", "_doc", "_memo", "_typos", "candidates", "windows")
+
+class _Matcher:
+    """Finds phrases in one answer: every phrase the answer's words can hold is matched once, up front, and only
+    those found are kept (checks ask for many phrases per answer, of which most are absent)."""
+
+    __slots__ = ("_compiled", "_concepts", "_doc", "_near", "_plain", "_typos", "found", "windows")
 
     def __init__(self, doc: Doc, compiled: Compiled) -> None:
         self._doc = doc
         self._compiled = compiled
-        self._memo: dict[int, dict[int, int]] = {}
-        self._concepts: dict[tuple[int, ...], dict[int, int]] = {}
+        self._concepts: dict[tuple[int, ...], Mapping[int, int]] = {}
         self._typos: dict[str, dict[int, list[int]] | None] = {}
-        # The phrases this answer's words can hold at all (see Compiled.by_first_term); others match nowhere.
-        first = compiled.by_first_term
-        candidates = set(compiled.unindexed)
-        for index in (doc.content_index, doc.raw_index):
-            for key in index:
-                found = first.get(key)
-                if found is not None:
-                    candidates.update(found)
-        self.candidates = candidates
+        # The rubric's terms that the answer misspells, with the keys it spells them as (rarely any).
+        self._near = doc.typo_neighbours(compiled.typo_forms, compiled.vocabulary, compiled.typo_near)
         # (phrase id, sentence) -> first and last token of the phrase's first un-negated occurrence there
         self.windows: dict[tuple[int, int], tuple[int, int]] = {}
+        # Per sentence: nothing in it can negate or belittle a term (no negation cue, stance word, dismissing
+        # comment or clause, and no dismissive reply to it), so Sentence.negated and .belittled are False there.
+        self._plain = [
+            not (s.cues or s.belittling or s.comments or s.answered_no or s.dismissed_before is not None or s.quoted)
+            for s in doc.sentences
+        ]
+        # The phrases this answer's words can hold at all (see Compiled.by_first_term); others match nowhere.
+        first = compiled.by_first_term
+        candidates: set[int] = set()
+        for keys in (doc.content_index, doc.raw_index, self._near):
+            for key in keys:
+                ids = first.get(key)
+                if ids is not None:
+                    candidates.update(ids)
+        # phrase id -> sentence index -> UNNEGATED | NEGATED | BELITTLED flags of its occurrences there; only the
+        # phrases that occur. What a phrase matches depends on the answer and the phrase alone (the sentences'
+        # marks are final once the matcher exists), so matching them in any order gives the same results.
+        self.found: dict[int, dict[int, int]] = {}
+        variants = compiled.variants
+        content_index, raw_index = doc.content_index, doc.raw_index
+        near = self._near
+        for phrase_id in candidates:
+            flags: dict[int, int] = {}
+            for variant in variants[phrase_id]:
+                # Most variants of a candidate lack one of their terms (as written, or misspelt where it may be).
+                index = content_index if variant.content else raw_index
+                for term in variant.terms:
+                    if term not in index and (term not in near or term not in variant.typo_terms):
+                        break
+                else:
+                    self._match_variant(phrase_id, variant, flags)
+            if flags:
+                self.found[phrase_id] = flags
 
-    def phrase(self, phrase_id: int) -> dict[int, int]:
-        """Sentence index -> UNNEGATED | NEGATED flags of the phrase's occurrences there."""
-        found = self._memo.get(phrase_id)
-        if found is None:
-            found = {}
-            if phrase_id not in self.candidates:
-                self._memo[phrase_id] = found
-                return found
-            doc = self._doc
-            for variant in self._compiled.variants[phrase_id]:
-                index = doc.content_index if variant.content else doc.raw_index
-                exact = variant.exact_terms
-                if not exact or exact[0] in index:
-                    self._match_variant(phrase_id, variant, found)
-            self._memo[phrase_id] = found
-        return found
+    def phrase(self, phrase_id: int) -> Mapping[int, int]:
+        """Sentence index -> UNNEGATED | NEGATED | BELITTLED flags of the phrase's occurrences there."""
+        return self.found.get(phrase_id, _NOTHING)
 
-    def concept(self, phrase_ids: tuple[int, ...]) -> dict[int, int]:
+    def concept(self, phrase_ids: tuple[int, ...]) -> Mapping[int, int]:
         """Sentence index -> flags of any of the concept's phrases there (remembered: checks, denials and the
         stance of topics all ask for the same concepts)."""
+        found = self.found
         if len(phrase_ids) == 1:
-            return self.phrase(phrase_ids[0])
+            return found.get(phrase_ids[0], _NOTHING)
         merged = self._concepts.get(phrase_ids)
         if merged is None:
-            merged = {}
-            memo = self._memo
-            for phrase_id in phrase_ids:
-                found = memo.get(phrase_id)
-                for sentence, flags in (self.phrase(phrase_id) if found is None else found).items():
-                    merged[sentence] = merged.get(sentence, 0) | flags
+            present = [found[phrase_id] for phrase_id in phrase_ids if phrase_id in found]
+            if not present:
+                merged = _NOTHING
+            elif len(present) == 1:
+                merged = present[0]
+            else:
+                union: dict[int, int] = {}
+                for flags_by_sentence in present:
+                    for sentence, flags in flags_by_sentence.items():
+                        union[sentence] = union.get(sentence, 0) | flags
+                merged = union
             self._concepts[phrase_ids] = merged
         return merged
 
@@ -203,7 +256,7 @@ class _Matcher:
         return hits
 
     def _find_typos(self, term: str) -> dict[int, list[int]] | None:
-        keys = self._doc.typo_keys(term, self._compiled.vocabulary)
+        keys = self._near.get(term)
         if not keys:
             return None
         merged: dict[int, list[int]] = {}
@@ -229,8 +282,28 @@ class _Matcher:
             sentence = self._doc.sentences[sentence_index]
             if sentence.excluded:
                 continue
+            plain = self._plain[sentence_index] and not variant.negative
+            if len(hits) == 1:
+                positions = hits[0][sentence_index]
+                if plain:  # as below, where the first window of one term is its first position
+                    position = sentence.content_raw[positions[0]] if variant.content else positions[0]
+                    found[sentence_index] = found.get(sentence_index, 0) | UNNEGATED
+                    self.windows.setdefault((phrase_id, sentence_index), (position, position))
+                    continue
+                windows: Iterator[list[int]] = ([position] for position in positions)
+            else:
+                windows = _windows([by_sentence[sentence_index] for by_sentence in hits], variant.span)
+            if plain:
+                # Nothing in the sentence negates or belittles: every occurrence is un-negated, and the first one
+                # is the window kept.
+                first = next(windows, None)
+                if first is not None:
+                    raw = [sentence.content_raw[p] for p in first] if variant.content else first
+                    found[sentence_index] = found.get(sentence_index, 0) | UNNEGATED
+                    self.windows.setdefault((phrase_id, sentence_index), (raw[0], raw[-1]))
+                continue
             flags = found.get(sentence_index, 0)
-            for window in _windows([by_sentence[sentence_index] for by_sentence in hits], variant.span):
+            for window in windows:
                 raw = [sentence.content_raw[p] for p in window] if variant.content else window
                 if sentence.quoted and all(p in sentence.quoted for p in raw):
                     # A phrase only inside quotation marks is mentioned, not said ("Oh, 'great for boilerplate
@@ -275,23 +348,33 @@ def _evaluate(
     Sentences in ``blocked`` (they state a mistake that denies this key point) never match. With ``stance`` (a
     key point's check) a belittled mention does not count; a mistake's detector counts it.
     """
+    concepts = [matcher.concept(concept) for concept in plan.concepts]
+    occurring = sum(1 for flags_by_sentence in concepts if flags_by_sentence)
+    if occurring < len(concepts) and (partial_from is None or len(concepts) < 2 or 2 * occurring <= len(concepts)):
+        # A concept found nowhere fails the match, and partial credit needs more than half of them: settled
+        # before the exclusions are gathered (most checks end here).
+        return _NO_MATCH
+    phrases = matcher.found
     for phrase_id in plan.unless:
-        if any(flags & UNNEGATED for flags in matcher.phrase(phrase_id).values()):
+        unless = phrases.get(phrase_id)
+        if unless is not None and any(flags & UNNEGATED for flags in unless.values()):
             return _NO_MATCH
     excluded: set[int] = set(blocked)
     for phrase_id in plan.exclude:
         # "that's the model's fault, not my prompt": a negated exclusion excludes nothing.
-        excluded.update(s for s, flags in matcher.phrase(phrase_id).items() if flags & (UNNEGATED | BELITTLED))
+        exclusion = phrases.get(phrase_id)
+        if exclusion is not None:
+            excluded.update(s for s, flags in exclusion.items() if flags & (UNNEGATED | BELITTLED))
     # A check that ignores negation ignores stance too; a mistake's detector counts a belittled mention.
     accept = UNNEGATED if plan.negation else UNNEGATED | NEGATED | BELITTLED
     if not stance:
         accept |= BELITTLED
     # Per concept, the sentences where it counts, in answer order.
     found: list[list[int]] = []
-    for concept in plan.concepts:
-        found.append(sorted(s for s, flags in matcher.concept(concept).items() if flags & accept and s not in excluded))
+    for flags_by_sentence in concepts:
+        found.append(sorted(s for s, flags in flags_by_sentence.items() if flags & accept and s not in excluded))
         if not found[-1] and partial_from is None:
-            # Without partial credit to look for, one absent concept settles it (most checks fail here).
+            # Without partial credit to look for, one absent concept settles it.
             return _NO_MATCH
     if all(found):
         if plan.answer_scope:
@@ -333,12 +416,12 @@ def _criterion(
 def _touched(compiled: Compiled, matcher: _Matcher) -> dict[int, list[tuple[int, int, int]]]:
     """Per sentence, the key points whose terms occur there un-negated: (key point index, first, last token)."""
     touched: dict[int, list[tuple[int, int, int]]] = {}
-    candidates = matcher.candidates
+    found = matcher.found
     for index, phrase_ids in enumerate(compiled.criterion_phrases):
         for phrase_id in phrase_ids:
-            if phrase_id not in candidates:
+            if phrase_id not in found:
                 continue
-            for sentence, flags in matcher.phrase(phrase_id).items():
+            for sentence, flags in found[phrase_id].items():
                 window = matcher.windows.get((phrase_id, sentence))
                 if flags & UNNEGATED and window is not None:
                     touched.setdefault(sentence, []).append((index, *window))
@@ -458,9 +541,10 @@ def analyse(answer: str, rubric: Rubric, *, by_meaning_too: bool = True, whole_a
     not_only = frozenset(index for index, sentence in enumerate(doc.sentences) if sentence.not_only)
     # "I avoid treating p < 0.05 as proof" turns away from a claim; "I avoid AI assistants" is the dismissal.
     avoiding = frozenset(index for index, sentence in enumerate(doc.sentences) if avoids(sentence))
-    for (mistake_id, detectors, *_), mistake in zip(compiled.mistakes, rubric.mistakes, strict=True):
-        unstated = not_stated | (not_only if limits(mistake.text) else frozenset())
-        if not is_dismissal(mistake):
+    kinds = compiled.mistake_kinds
+    for (mistake_id, detectors, *_), (limited, dismissal) in zip(compiled.mistakes, kinds, strict=True):
+        unstated = not_stated | (not_only if limited else frozenset())
+        if not dismissal:
             unstated |= avoiding
         for plan in detectors:
             outcome = _evaluate(plan, matcher, None, unstated)

@@ -9,7 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from mockint.grading.cues import DISMISSIVE_VERBS
-from mockint.grading.text import typo_candidate
+from mockint.grading.reporting import limits
+from mockint.grading.text import typo_candidate, typo_forms
 from mockint.grading.words import STOPWORDS, TOKEN_RE, content_words, is_negation_cue, normalise, phrase_key, text_keys
 from mockint.models import Check, Mistake, Rubric
 
@@ -54,13 +55,20 @@ class Compiled:
     # Whether the model answer is itself a list of the rubric's terms ("push, pop, peek"): then a list is the
     # expected form of an answer, not a salad.
     lists_expected: bool
-    # Phrase ids by the first exact term of one of their variants, and those with a variant that has none (all
-    # its terms may be misspelt): an answer can only hold the phrases its words index here, so the matcher
-    # looks for no other (most phrases of a rubric are absent from any one answer).
+    # Phrase ids by the first exact term of each of their variants, or by its first term when all of them may be
+    # misspelt: an answer can only hold the phrases that its words, or the terms it misspells, index here, so
+    # the matcher looks for no other (most phrases of a rubric are absent from any one answer).
     by_first_term: dict[str, frozenset[int]]
-    unindexed: frozenset[int]
+    # The terms that may be found misspelt, by each of their one-deletion forms and by themselves (SymSpell):
+    # an answer's key is near a term when one of its own forms is listed here (see Doc.typo_neighbours).
+    typo_forms: dict[str, tuple[str, ...]]
+    # The typo terms near each answer key seen so far (filled by the matcher): answers reuse their words.
+    typo_near: dict[str, tuple[str, ...]]
     # Per key point, the distinct phrase ids of its checks.
     criterion_phrases: tuple[tuple[int, ...], ...]
+    # Per mistake: whether it is about "just" or "only" something (reporting.limits), and whether it is a
+    # dismissal (is_dismissal); facts of its text, decided once.
+    mistake_kinds: tuple[tuple[bool, bool], ...]
 
 
 def _phrase_variants(phrase: str) -> tuple[Variant, ...]:
@@ -142,7 +150,12 @@ def is_dismissal(mistake: Mistake) -> bool:
     return bool(words) and words[0].startswith(DISMISSIVE_VERBS)
 
 
+# The fields of a rubric that its compiled form is made from (matching keys its cache by their content).
+COMPILED_FROM = frozenset({"title", "question", "model_answer", "tips", "criteria", "mistakes"})
+
+
 def compile_rubric(rubric: Rubric) -> Compiled:
+    """The rubric's checks compiled for matching; made from the fields in :data:`COMPILED_FROM` alone."""
     phrase_ids: dict[str, int] = {}
     variants: list[tuple[Variant, ...]] = []
 
@@ -182,13 +195,14 @@ def compile_rubric(rubric: Rubric) -> Compiled:
                     vocabulary.add(phrase_key(word))
     cyrillic = sum(1 for key in vocabulary if key.startswith("~"))
     first: dict[str, set[int]] = {}
-    unindexed: set[int] = set()
+    forms: dict[str, list[str]] = {}
     for index, alternatives in enumerate(variants):
         for variant in alternatives:
-            if variant.exact_terms:
-                first.setdefault(variant.exact_terms[0], set()).add(index)
-            else:
-                unindexed.add(index)
+            first.setdefault(variant.exact_terms[0] if variant.exact_terms else variant.terms[0], set()).add(index)
+            for term in variant.typo_terms:
+                for form in typo_forms(term):
+                    if term not in forms.setdefault(form, []):
+                        forms[form].append(term)
     return Compiled(
         variants=tuple(variants),
         criteria=criteria,
@@ -202,9 +216,11 @@ def compile_rubric(rubric: Rubric) -> Compiled:
         ),
         summary_keys=frozenset(key for word in content_words(rubric.model_answer) for key in text_keys(word)),
         by_first_term={term: frozenset(ids) for term, ids in first.items()},
-        unindexed=frozenset(unindexed),
+        typo_forms={form: tuple(terms) for form, terms in forms.items()},
+        typo_near={},
         criterion_phrases=tuple(
             tuple(dict.fromkeys(p for plan in plans for concept in plan.concepts for p in concept))
             for _, plans in criteria
         ),
+        mistake_kinds=tuple((limits(m.text), is_dismissal(m)) for m in rubric.mistakes),
     )

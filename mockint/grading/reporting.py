@@ -11,6 +11,9 @@ than a missed one.
 
 from __future__ import annotations
 
+import itertools
+from functools import lru_cache
+
 from mockint.grading.cues import (
     AVOIDING_PHRASES,
     AVOIDING_PREFIXES,
@@ -40,10 +43,26 @@ _WOULD = frozenset({"would", "бы"})
 _COUNTERFACTUAL_WORDS = COUNTERFACTUALS - _WOULD
 
 
+# Each word of every sentence is tested against these prefixes: once per distinct word.
+@lru_cache(maxsize=1 << 16)
+def _reporting_word(word: str) -> bool:
+    return word.startswith(REPORTING_PREFIXES)
+
+
+@lru_cache(maxsize=1 << 16)
+def _rejecting_word(word: str) -> bool:
+    return word.startswith(REJECTING_PREFIXES)
+
+
+@lru_cache(maxsize=1 << 16)
+def _avoiding_word(word: str) -> bool:
+    return word.startswith(AVOIDING_PREFIXES)
+
+
 def reports(sentence: Sentence) -> bool:
     """Whether a sentence names a misconception as one, or attributes a view to others ("people think ...")."""
     words = sentence.words
-    if sentence.hearsay or any(word.startswith(REPORTING_PREFIXES) for word in words):
+    if sentence.hearsay or any(map(_reporting_word, words)):
         return True
     return any(
         first in REPORTING_SUBJECTS and any(word in REPORTING_VERBS for word in words[position + 1 : position + 4])
@@ -60,7 +79,7 @@ def rejects(sentence: Sentence) -> bool:
     """
     words = sentence.words
     for position, word in enumerate(words):
-        if not word.startswith(REJECTING_PREFIXES):
+        if not _rejecting_word(word):
             continue
         before = position - 1
         while before >= 0 and words[before] in _BETWEEN:
@@ -79,9 +98,9 @@ def rejects(sentence: Sentence) -> bool:
 def avoids(sentence: Sentence) -> bool:
     """Whether a sentence turns away from something ("I avoid ...", "we moved away from ...", "no longer ...")."""
     words = sentence.words
-    if any(word.startswith(AVOIDING_PREFIXES) for word in words):
+    if any(map(_avoiding_word, words)):
         return True
-    return any(tuple(words[position : position + 2]) in AVOIDING_PHRASES for position in range(len(words) - 1))
+    return any(pair in AVOIDING_PHRASES for pair in itertools.pairwise(words))
 
 
 def counterfactual(sentence: Sentence) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 
 from mockint.grading.cues import (
@@ -93,54 +93,63 @@ def _deletions(key: str) -> set[str]:
 
 
 @lru_cache(maxsize=1 << 16)
-def _typo_forms(term: str) -> tuple[str, ...]:
-    # A rubric's terms are looked up in every answer: their deletion forms are worth keeping.
-    return (term, *_deletions(term))
+def typo_forms(key: str) -> tuple[str, ...]:
+    """A key and its one-deletion forms: two keys are one edit apart when their forms meet (SymSpell)."""
+    # Rubric terms and answer words recur across answers: their forms are worth keeping.
+    return (key, *_deletions(key))
 
 
 class Doc:
-    __slots__ = ("_typo_ends", "_typo_found", "_typo_index", "content_index", "raw_index", "sentences")
+    __slots__ = ("content_index", "raw_index", "sentences")
 
     def __init__(self) -> None:
         self.sentences: list[Sentence] = []
         self.content_index: _Index = {}
         self.raw_index: _Index = {}
-        self._typo_index: dict[str, set[str]] | None = None
-        # First two and last three letters of the answer's keys: a key one edit from a term of six letters or
-        # more keeps one of them, so most absent terms are ruled out without the deletion forms.
-        self._typo_ends: set[str] = set()
-        # A term recurs across a rubric's synonym lists; an answer is analysed against one rubric.
-        self._typo_found: dict[str, list[str]] = {}
 
-    def typo_keys(self, term: str, known: frozenset[str]) -> list[str]:
-        """Keys of the answer one edit (insertion, deletion, substitution, transposition) away from ``term``.
+    def typo_neighbours(
+        self, forms: Mapping[str, tuple[str, ...]], known: frozenset[str], near: dict[str, tuple[str, ...]]
+    ) -> dict[str, list[str]]:
+        """Per rubric term that the answer may misspell, the answer's keys one edit away from it (insertion,
+        deletion, substitution, transposition: their SymSpell forms meet), sorted; terms with none are left out.
 
-        A key that is itself a word of the rubric is a different word, not a typo of ``term``.
+        Args:
+            forms: The rubric's typo terms by each of their forms (``Compiled.typo_forms``).
+            known: The rubric's words: a key that is itself one is a different word, not a typo.
+            near: A cache of the terms near one key, for this rubric (filled here): an answer's words recur.
         """
-        if not typo_candidate(term):
-            return []
-        if self._typo_index is None:
-            # Symmetric deletions (SymSpell): two keys are one edit apart when they share a one-deletion form
-            # or one is a deletion of the other.
-            typo_index: dict[str, set[str]] = {}
-            for key in self.content_index:
-                if len(key) >= _TYPO_MIN_STEM - 1 and key.isascii() and key.isalpha():
-                    self._typo_ends.update((key[:2], "~" + key[-3:]))
-                    typo_index.setdefault(key, set()).add(key)
-                    for form in _deletions(key):
-                        typo_index.setdefault(form, set()).add(key)
-            self._typo_index = typo_index
-        if term[:2] not in self._typo_ends and "~" + term[-3:] not in self._typo_ends:
-            return []
-        cached = self._typo_found.get(term)
-        if cached is not None:
-            return cached
-        found: set[str] = set()
-        for form in _typo_forms(term):
-            found.update(self._typo_index.get(form, ()))
-        keys = sorted(key for key in found if key != term and key not in known and abs(len(key) - len(term)) <= 1)
-        self._typo_found[term] = keys
-        return keys
+        # One pass over the answer's keys, each looked up by its own forms, instead of a deletion index of the
+        # answer probed with every term's forms: most terms are near no key.
+        ends: set[str] = set()
+        found: dict[str, list[str]] = {}
+        for key in self.content_index:
+            if len(key) < _TYPO_MIN_STEM - 1 or not key.isascii() or not key.isalpha():
+                continue
+            # First two and last three letters of the answer's keys: a key one edit from a term of six letters or
+            # more keeps one of them, so a term that shares neither with any key of the answer is near none.
+            ends.add(key[:2])
+            ends.add("~" + key[-3:])
+            terms = near.get(key)
+            if terms is None:
+                terms = () if key in known else _near_terms(key, forms)
+                if len(near) < _NEAR_CACHE_MAX:
+                    near[key] = terms
+            for term in terms:
+                found.setdefault(term, []).append(key)
+        return {term: sorted(keys) for term, keys in found.items() if term[:2] in ends or "~" + term[-3:] in ends}
+
+
+# Keys of answers remembered per rubric with the terms they are near; past this many, found afresh each time.
+_NEAR_CACHE_MAX = 1 << 15
+
+
+def _near_terms(key: str, forms: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
+    terms: dict[str, None] = {}
+    for form in typo_forms(key):
+        for term in forms.get(form, ()):
+            if term != key and abs(len(key) - len(term)) <= 1:
+                terms[term] = None
+    return tuple(terms)
 
 
 def _add(index: _Index, keys: Iterable[str], sentence: int, position: int) -> None:
@@ -316,6 +325,10 @@ def _dismisses_by_pronoun(sentence: Sentence, clause: int) -> bool:
     return False
 
 
+# The second words of HEARSAY_PAIRS: a sentence with none of them (and no reporting subject) reports nothing.
+_HEARSAY_SECONDS = frozenset(second for _, second in HEARSAY_PAIRS)
+
+
 def _attribution_clause(sentence: Sentence) -> int | None:
     """The clause that attributes a view to others ("people say ...", "you'll hear that ...", "X gets mentioned
     a lot"), if any."""
@@ -383,15 +396,22 @@ def _dismisses_back(sentence: Sentence) -> bool:
     return any(words[p] in _BACK_REFERENCES for p in positions)
 
 
+@lru_cache(maxsize=1 << 16)
+def _belittling_word(word: str) -> bool:
+    # Dozens of prefixes per word of every answer: each word is looked up once.
+    return word.startswith(BELITTLING_PREFIXES)
+
+
 def _mark_stance(sentence: Sentence) -> None:
     words = sentence.words
     for raw in sentence.content_raw:
         sentence.clause_words[sentence.clause[raw]] = sentence.clause_words.get(sentence.clause[raw], 0) + 1
     negators = set(sentence.cues)
     for position, word in enumerate(words):
-        if any(tuple(words[position : position + len(phrase)]) == phrase for phrase in _PHRASES_BY_FIRST.get(word, ())):
+        phrases = _PHRASES_BY_FIRST.get(word)
+        if phrases is not None and any(tuple(words[position : position + len(phrase)]) == phrase for phrase in phrases):
             sentence.belittling.append(position)
-        elif _starts_with(word, BELITTLING_PREFIXES) or (
+        elif _belittling_word(word) or (
             word == "over" and position + 1 < len(words) and _starts_with(words[position + 1], AFTER_OVER_PREFIXES)
         ):
             # "don't ignore variance", "you can't skip power analysis": a negated dismissal affirms.
@@ -405,14 +425,17 @@ def _mark_stance(sentence: Sentence) -> None:
             _starts_with(after, IMPORTANCE_PREFIXES) for after in words[position + 1 : position + 4]
         ):
             sentence.belittling.append(position)
+    # Without "neither" or "none" no clause opens with "none of those"; without a belittling word no clause
+    # dismisses by a pronoun: most sentences, spared a look at each clause.
+    none_of = "neither" in words or not _NONE_OF.isdisjoint(words)
     for clause, separator in sentence.clause_sep.items():
         if (
             clause
             and sentence.dismissed_before is None
             and (
-                _opens_with_none_of(sentence, clause)
-                or _dismisses_by_pronoun(sentence, clause)
-                or _refuses_before(sentence, clause)
+                (none_of and _opens_with_none_of(sentence, clause))
+                or (sentence.belittling and _dismisses_by_pronoun(sentence, clause))
+                or (clause == sentence.clause[-1] and _refuses_before(sentence, clause))
             )
         ):
             sentence.dismissed_before = clause
@@ -423,7 +446,11 @@ def _mark_stance(sentence: Sentence) -> None:
     # "People say 'give it precise context and review the diff', but that's lipstick on a pig", "You'll hear
     # that the filters are learned - honestly, that's noise; it changes nothing": a view reported, then
     # dismissed in the speaker's own later clause, is dismissed whole, however long the report.
-    attributed = _attribution_clause(sentence)
+    attributed = (
+        _attribution_clause(sentence)
+        if not (REPORTING_SUBJECTS.isdisjoint(words) and _HEARSAY_SECONDS.isdisjoint(words))
+        else None
+    )
     if attributed is not None:
         sentence.hearsay = True
         later = sorted(c for c in sentence.clause_sep if c > attributed and _speaker_dismisses(sentence, c))
@@ -443,6 +470,14 @@ _SAYING_MIN_WORDS = 3
 _QUOTE_RE = re.compile(r'"[^"\n]{1,200}"|«[^»\n]{1,200}»')
 
 
+@lru_cache(maxsize=1 << 16)
+def _word_facts(piece: str) -> tuple[str, bool, tuple[str, ...], bool, bool]:
+    """A token piece as a word of the sentence, whether it opens a clause, its keys, whether it is a negation
+    cue, whether it is a stop word: pure facts of the piece, looked up once per distinct piece."""
+    word = split_scripts(piece)
+    return word, word in CLAUSE_WORDS, text_keys(word), is_negation_cue(word), word in STOPWORDS
+
+
 def parse(answer: str) -> Doc:
     doc = Doc()
     for start, end in _sentence_spans(answer):
@@ -457,46 +492,64 @@ def parse(answer: str) -> Doc:
         previous_end = 0
         # A quotation is one phrase ("the 'edges, then parts, then objects' idea is a myth"): its commas do
         # not open clauses.
-        quoted = [match.span() for match in _QUOTE_RE.finditer(normalised)]
+        quoted = (
+            [match.span() for match in _QUOTE_RE.finditer(normalised)] if '"' in normalised or "«" in normalised else []
+        )
         quoted_words: dict[tuple[int, int], list[int]] = {}
+        words, clauses, content_raw = sentence.words, sentence.clause, sentence.content_raw
+        raw_index, content_index = doc.raw_index, doc.content_index
         for match in TOKEN_RE.finditer(normalised):
-            punct = CLAUSE_PUNCT_RE.search(normalised, previous_end, match.start())
-            while punct and any(start < punct.start() < end for start, end in quoted):
-                punct = CLAUSE_PUNCT_RE.search(normalised, punct.end(), match.start())
-            if punct:
-                clause += 1
-                sentence.clause_sep[clause] = punct.group()
-            previous_end = match.end()
+            token_start, token_end = match.span()
+            # Tokens are mostly one space apart, and a space opens no clause.
+            if token_start != previous_end + 1 or normalised[previous_end] != " ":
+                punct = CLAUSE_PUNCT_RE.search(normalised, previous_end, token_start)
+                while punct and quoted and any(start < punct.start() < end for start, end in quoted):
+                    punct = CLAUSE_PUNCT_RE.search(normalised, punct.end(), token_start)
+                if punct:
+                    clause += 1
+                    sentence.clause_sep[clause] = punct.group()
+            previous_end = token_end
             token = match.group()
-            in_quotes = next((span for span in quoted if span[0] < match.start() < span[1]), None)
+            in_quotes = next((span for span in quoted if span[0] < token_start < span[1]), None) if quoted else None
             parts = token.split("-") if "-" in token and not token[0].isdigit() else [token]
-            first_raw = len(sentence.words)
+            first_raw = len(words)
             first_content = -1
-            for part in parts:
-                part = split_scripts(part)
-                if part in CLAUSE_WORDS:
+            for piece in parts:
+                part, opens_clause, keys, cue, stop = _word_facts(piece)
+                if opens_clause:
                     clause += 1
                     sentence.clause_sep[clause] = part
-                raw = len(sentence.words)
-                sentence.words.append(part)
-                sentence.clause.append(clause)
+                raw = len(words)
+                words.append(part)
+                clauses.append(clause)
                 if in_quotes is not None:
                     quoted_words.setdefault(in_quotes, []).append(raw)
-                keys = text_keys(part)
-                _add(doc.raw_index, keys, index, raw)
-                if is_negation_cue(part):
+                # _add, inlined: two calls for every word of every answer.
+                for key in keys:
+                    by_sentence = raw_index.get(key)
+                    if by_sentence is None:
+                        raw_index[key] = {index: [raw]}
+                    else:
+                        by_sentence.setdefault(index, []).append(raw)
+                if cue:
                     sentence.cues.append(raw)
-                if part not in STOPWORDS:
+                if not stop:
+                    ordinal = len(content_raw)
                     if first_content < 0:
-                        first_content = len(sentence.content_raw)
-                    _add(doc.content_index, keys, index, len(sentence.content_raw))
-                    sentence.content_raw.append(raw)
+                        first_content = ordinal
+                    for key in keys:
+                        by_sentence = content_index.get(key)
+                        if by_sentence is None:
+                            content_index[key] = {index: [ordinal]}
+                        else:
+                            by_sentence.setdefault(index, []).append(ordinal)
+                    content_raw.append(raw)
             if len(parts) > 1:
                 # "p-value" also stands for "pvalue", "re-rank" for "rerank".
                 joined = text_keys("".join(parts))
-                _add(doc.raw_index, joined, index, first_raw)
+                _add(raw_index, joined, index, first_raw)
                 if first_content >= 0:
-                    _add(doc.content_index, joined, index, first_content)
+                    _add(content_index, joined, index, first_content)
         words = sentence.words
         # "a CNN is not just cutting the image into tiles": not a negation of what follows, but it does deny a
         # mistake that is about "just" or "only" that.

@@ -33,8 +33,8 @@ sys.path.insert(0, str(HERE.parent))  # for fake_openai
 
 import mockint.batch.run  # noqa: E402
 from mockint.batch.answers import Record  # noqa: E402
+from mockint.batch.grade import SPARE_WORKERS  # noqa: E402
 from mockint.batch.run import grade_records  # noqa: E402
-from mockint.cli.grade import SPARE_WORKERS  # noqa: E402
 from mockint.grading import grade_answer  # noqa: E402
 from mockint.judge import CircuitBreakerJudge, OpenAIJudge  # noqa: E402
 from mockint.judge.ratelimit import RequestLimiter  # noqa: E402

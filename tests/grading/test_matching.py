@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from mockint.grading import matching
 from mockint.grading.evidence import find_quote
 from mockint.grading.guards import INJECTION_CAP
 from mockint.grading.matching import (
@@ -15,6 +16,7 @@ from mockint.grading.matching import (
     analyse,
     check_matches,
     compiled_checks,
+    freeze_rubrics,
     omission_committed,
 )
 from mockint.grading.words import content_words, word_key
@@ -311,6 +313,30 @@ def test_rubric_is_compiled_once_per_content_and_again_after_an_edit() -> None:
     rubric.criteria[0].checks[0].concepts[0].append("two-stage funnel")
     assert compiled_checks(rubric) is not compiled
     assert analyse("We use a two-stage funnel with reranking after it.", rubric).criteria[0].verdict != "missed"
+
+
+def test_a_frozen_rubric_is_compiled_once_and_found_by_identity(monkeypatch: pytest.MonkeyPatch) -> None:
+    rubric = make_rubric(SEPARATION)
+    freeze_rubrics([rubric])
+    compiled = compiled_checks(rubric)
+
+    def by_content(rubric: Rubric) -> Any:
+        raise AssertionError("a frozen rubric is not dumped to find its compiled checks")
+
+    monkeypatch.setattr(matching, "_compiled_by_content", by_content)
+    assert compiled_checks(rubric) is compiled
+    monkeypatch.undo()
+    # An equal rubric that is not frozen is still found by its content.
+    assert compiled_checks(rubric.model_copy(deep=True)) is compiled
+
+
+def test_the_compiled_checks_are_keyed_by_the_fields_they_are_made_from() -> None:
+    rubric = make_rubric(SEPARATION)
+    compiled = compiled_checks(rubric)
+    # Fields that the checks are not compiled from share the compiled form ...
+    assert compiled_checks(rubric.model_copy(update={"id": "another-id", "topic": "another"})) is compiled
+    # ... and an edit of a field they are made from does not.
+    assert compiled_checks(rubric.model_copy(update={"model_answer": "Push, pop, peek."})) is not compiled
 
 
 def test_grading_leaves_a_rubric_equal_to_a_fresh_copy() -> None:

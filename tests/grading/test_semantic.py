@@ -253,6 +253,27 @@ def test_blas_threads_are_restored(encoder: semantic.Encoder) -> None:
     assert before == after
 
 
+@needs_model
+def test_a_held_blas_cap_stays_between_passes(encoder: semantic.Encoder, monkeypatch: pytest.MonkeyPatch) -> None:
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+
+    def blas_threads() -> list[int]:
+        return [info["num_threads"] for info in threadpoolctl.threadpool_info() if info["user_api"] == "blas"]
+
+    before = blas_threads()
+    monkeypatch.setattr(semantic, "_blas_held", True)
+    try:
+        encoder.embed(["A text embedded while a grading worker holds the BLAS cap."])
+        assert all(threads == 1 for threads in blas_threads())
+        encoder.embed(["Another text, in a second pass under the same cap."])
+        assert all(threads == 1 for threads in blas_threads())
+    finally:
+        if semantic._blas_limiter is not None:
+            semantic._blas_limiter.restore_original_limits()
+        monkeypatch.setattr(semantic, "_blas_limiter", None)
+    assert blas_threads() == before
+
+
 def test_supports_latin_script_only() -> None:
     supports = semantic.Encoder.supports
     assert supports("A small filter slides across the image.")
