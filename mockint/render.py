@@ -39,9 +39,53 @@ _GRADE_KEYS = (
 )
 
 
+# The csv columns of a recorded answer's ``speech`` figures, in place of one ``speech`` column: name -> figure.
+SPEECH_COLUMNS = {
+    "speech_seconds": "seconds",
+    "speech_wpm": "wpm",
+    "speech_fillers": "filler_count",
+    "speech_long_pauses": "long_pauses",
+}
+
+
+def recorded_speech(extra: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """How a recorded answer was said (its ``speech`` figures), from its grade's ``extra``; ``None`` for a typed
+    answer, whose own ``speech`` column (if it has one) is the input's, passed through."""
+    speech = extra.get("speech")
+    return speech if "stt_model" in extra and isinstance(speech, Mapping) else None
+
+
+def speech_line(speech: Mapping[str, Any]) -> str:
+    """The ``speech`` figures in one line: ``"1:05 · 142 wpm · 3 filler words · 1 long pause"`` (the time against
+    the limit when there is one; no pause figure without word timestamps)."""
+
+    def clock(value: Any) -> str:
+        whole = int(round(float(value)))
+        return f"{whole // 60}:{whole % 60:02d}"
+
+    parts = []
+    seconds, limit = speech.get("seconds"), speech.get("time_limit")
+    if isinstance(seconds, int | float):
+        parts.append(clock(seconds) + (f" of {clock(limit)}" if isinstance(limit, int | float) else ""))
+    wpm = speech.get("wpm")
+    if isinstance(wpm, int | float):
+        parts.append(f"{wpm:.0f} wpm")
+    fillers = speech.get("filler_count")
+    if isinstance(fillers, int):
+        parts.append(f"{fillers} filler word{'' if fillers == 1 else 's'}")
+    pauses = speech.get("long_pauses")
+    if isinstance(pauses, int):
+        parts.append(f"{pauses} long pause{'' if pauses == 1 else 's'}")
+    return " · ".join(parts)
+
+
+def _speech_cells(speech: Mapping[str, Any] | None) -> list[str]:
+    return [_cell(speech.get(figure)) if speech is not None else "" for figure in SPEECH_COLUMNS.values()]
+
+
 def grade_to_json(grade: Grade) -> dict[str, Any]:
     """The grade as the JSON object of the grade output contract (keys in contract order; a recorded answer adds
-    ``transcript`` and ``stt_model``)."""
+    ``transcript``, ``stt_model`` and ``speech``)."""
     data = grade.model_dump(mode="json")
     record = {key: data[key] for key in _GRADE_KEYS}
     if grade.judges is not None:  # several judges: the contract's documented additions
@@ -50,6 +94,10 @@ def grade_to_json(grade: Grade) -> dict[str, Any]:
     if "stt_model" in grade.extra:  # a recorded answer: what was graded, and what heard it (kept in extra too)
         record["transcript"] = grade.extra.get("transcript")
         record["stt_model"] = grade.extra["stt_model"]
+        speech = recorded_speech(grade.extra)
+        if speech is not None:  # top-level only: extra stays the input's columns, transcript and stt_model
+            record["speech"] = speech
+            record["extra"] = {key: value for key, value in record["extra"].items() if key != "speech"}
     return record
 
 
@@ -83,7 +131,8 @@ def _names(grade: Grade, verdict: str) -> str:
 
 
 class CsvWriter:
-    """A spreadsheet row per grade; pass-through columns taken from the first record."""
+    """A spreadsheet row per grade; pass-through columns taken from the first record (a recorded answer's
+    ``speech`` figures as the :data:`SPEECH_COLUMNS`)."""
 
     _BASE = [
         "id",
@@ -111,10 +160,16 @@ class CsvWriter:
 
     def write(self, grade: Grade) -> None:
         """Write one grade as a CSV row (the header before the first)."""
+        speech = recorded_speech(grade.extra)
         if self._extra_columns is None:
             self._extra_columns = [key for key in grade.extra if key not in self._BASE]
+            if speech is not None:
+                at = self._extra_columns.index("speech")
+                self._extra_columns[at : at + 1] = SPEECH_COLUMNS
             self._writer.writerow([_safe(name) for name in [*self._BASE, *self._extra_columns, "other_columns"]])
         known = set(self._extra_columns)
+        if speech is not None and "speech_wpm" in known:
+            known.add("speech")
         others = {k: v for k, v in grade.extra.items() if k not in known}
         cells = [
             grade.id or "",
@@ -132,11 +187,15 @@ class CsvWriter:
             grade.fallback or "",
             _number(grade.calibrated_score),
             "" if grade.stability is None else f"{grade.stability:.4f}",
-            *(_cell(grade.extra.get(key)) for key in self._extra_columns),
+            *self._extra_cells(grade, speech),
             json.dumps(others, ensure_ascii=False) if others else "",
         ]
         self._writer.writerow([_safe(cell) for cell in cells])
         self._stream.flush()
+
+    def _extra_cells(self, grade: Grade, speech: Mapping[str, Any] | None) -> list[str]:
+        figures = dict(zip(SPEECH_COLUMNS, _speech_cells(speech), strict=True))
+        return [figures[key] if key in figures else _cell(grade.extra.get(key)) for key in self._extra_columns or ()]
 
     def close(self) -> None:
         """Nothing to finish: every row is complete."""
@@ -149,10 +208,12 @@ class GradebookColumns:
     Attributes:
         extra: The input's other columns (e.g. the candidate's name), in order of first appearance.
         rubrics: The rubrics of the questions answered, in order of first appearance.
+        speech: Whether an answer was recorded: its ``speech`` figures become the :data:`SPEECH_COLUMNS`.
     """
 
     extra: tuple[str, ...] = ()
     rubrics: tuple[Rubric, ...] = ()
+    speech: bool = False
 
     @classmethod
     def collect(
@@ -161,17 +222,20 @@ class GradebookColumns:
         """The columns for answers given as ``(question_id, extra columns)``; unknown questions get none."""
         extra: dict[str, None] = {}
         questions: dict[str, Rubric] = {}
+        speech = False
         for question_id, columns in answers:
             extra.update(dict.fromkeys(columns))
+            speech = speech or recorded_speech(columns) is not None
             if question_id is not None and question_id not in questions and question_id in rubrics:
                 questions[question_id] = rubrics[question_id]
-        return cls(tuple(extra), tuple(questions.values()))
+        return cls(tuple(extra), tuple(questions.values()), speech)
 
 
 class GradebookWriter:
     """A gradebook for a spreadsheet: a row per answer, a column per key point (verdict) and per mistake (0/1).
 
-    Columns: ``id``, ``question_id``, the input's extra columns, ``score``, ``calibrated_score``, ``grader``,
+    Columns: ``id``, ``question_id``, the input's extra columns (a recorded answer's ``speech`` figures as the
+    :data:`SPEECH_COLUMNS`), ``score``, ``calibrated_score``, ``grader``,
     ``error``, then per question ``QUESTION/KEY_POINT`` (``met``, ``partial``, ``missed``) for each key point and
     ``QUESTION/mistake:MISTAKE`` (``1`` committed, ``0`` not) for each typical mistake; a cell is blank where the
     answer's question has no such column. An extra column named like one of the first ones is ``input.NAME``.
@@ -185,9 +249,16 @@ class GradebookWriter:
         self._stream = stream
         self._writer = csv.writer(stream)
         self._extra = columns.extra
+        self._speech = columns.speech
         taken = {*self._FIRST, *self._SCORES}
         self._cells: list[tuple[str, str, str]] = []  # (question, kind, id) per key point or mistake column
-        names = [*self._FIRST, *(f"input.{key}" if key in taken else key for key in self._extra), *self._SCORES]
+        names = [*self._FIRST]
+        for key in self._extra:
+            if key == "speech" and self._speech:
+                names += SPEECH_COLUMNS
+            else:
+                names.append(f"input.{key}" if key in taken else key)
+        names += self._SCORES
         for rubric in columns.rubrics:
             for criterion in rubric.criteria:
                 self._cells.append((rubric.id, "criterion", criterion.id))
@@ -205,7 +276,7 @@ class GradebookWriter:
         cells = [
             grade.id or "",
             grade.question_id or "",
-            *(_cell(grade.extra.get(key)) for key in self._extra),
+            *self._extra_cells(grade),
             "" if grade.score is None else f"{grade.score:.4f}",
             _number(grade.calibrated_score),
             grade.grader or "",
@@ -220,6 +291,15 @@ class GradebookWriter:
             cells.append(value)
         self._writer.writerow([_safe(cell) for cell in cells])
         self._stream.flush()
+
+    def _extra_cells(self, grade: Grade) -> list[str]:
+        cells: list[str] = []
+        for key in self._extra:
+            if key == "speech" and self._speech:
+                cells += _speech_cells(recorded_speech(grade.extra))
+            else:
+                cells.append(_cell(grade.extra.get(key)))
+        return cells
 
     def close(self) -> None:
         """Nothing to finish: every row is complete."""
@@ -279,6 +359,9 @@ def grade_markdown(grade: Grade) -> str:
     model = f", model {grade.model}" if grade.model else ""
     calibrated = "" if grade.calibrated_score is None else f" · calibrated {grade.calibrated_score:g}"
     lines = [title, "", f"**Score {grade.score:.2f}**{calibrated} ({grade.grader}{model})", ""]
+    speech = recorded_speech(grade.extra)
+    if speech is not None:
+        lines += [f"How it was said: {speech_line(speech)} ({md_inline(str(grade.extra['stt_model']))})", ""]
     if grade.judges is not None:
         lines += [f"Judges: {md_inline(judges_line(grade))}", ""]
     lines += ["| key point | verdict | evidence | source |", "|---|---|---|---|"]

@@ -2,7 +2,7 @@
 
 A recorded answer gives ``audio`` (a path relative to the file) instead of ``answer``: it is transcribed as it
 is read (:mod:`mockint.batch.audio`; the next records' recordings in the background when the engine has several
-workers), and its record keeps ``transcript`` and ``stt_model`` in ``extra``.
+workers), and its record keeps ``transcript``, ``stt_model`` and ``speech`` (how it was said) in ``extra``.
 
 Each line (CSV: each row) becomes one :class:`Record`: a parsed answer, or the one-line reason it cannot be
 graded, naming its file, line and field. :func:`error_grade` is that record's output line.
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from mockint.batch.audio import AudioAnswers
+from mockint.batch.audio import AudioAnswers, speech_figures
 from mockint.errors import ConfigError, InputError, SpeechError
 from mockint.files import (
     DEFAULT_MAX_ANSWER_CHARS,
@@ -126,7 +126,12 @@ def _record_from_mapping(
             transcript = answers.transcribe(folder / recording.strip(), question_id)
         except (SpeechError, ConfigError) as exc:
             return fail(f"audio: {exc}")
-        extra = {**extra, "transcript": transcript.text, "stt_model": transcript.stt_model}
+        extra = {
+            **extra,
+            "transcript": transcript.text,
+            "stt_model": transcript.stt_model,
+            "speech": speech_figures(transcript),
+        }
         data = {**data, "answer": transcript.text}
     text = data["answer"]
     if not isinstance(text, str):

@@ -2,8 +2,9 @@
 
 :class:`AudioAnswers` turns such a record's recording into the text that is graded, with the engine that
 ``MOCKINT_STT_*`` choose (:func:`~mockint.speech.build_transcriber`, built on the first recording so that a
-file without audio never loads an engine). The record keeps ``transcript`` and ``stt_model`` in its ``extra``,
-and so in its output line (where they are also top-level fields). A missing or undecodable recording, or one in
+file without audio never loads an engine). The record keeps ``transcript``, ``stt_model`` and ``speech`` (how it
+was said, :func:`speech_figures`) in its ``extra``; its output line has all three as top-level fields, and
+``transcript`` and ``stt_model`` under ``extra`` too. A missing or undecodable recording, or one in
 which nothing was heard, is an error record on its line; it is never graded as an empty answer.
 
 **Concurrently.** The reader (:func:`~mockint.batch.answers.read_answers`) looks :attr:`AudioAnswers.window`
@@ -25,7 +26,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mockint.errors import SpeechError
 
@@ -33,7 +34,31 @@ if TYPE_CHECKING:
     from mockint.speech.cache import TranscriptCache
     from mockint.speech.transcript import Transcriber, Transcript
 
-__all__ = ["AudioAnswers"]
+__all__ = ["AudioAnswers", "speech_figures"]
+
+# The pause figures of :func:`~mockint.speech.delivery.delivery_json`: without word timestamps they are unknown.
+_PAUSE_FIGURES = ("long_pauses", "longest_pause")
+
+
+def speech_figures(transcript: Transcript, time_limit: float | None = None) -> dict[str, Any]:
+    """How a recorded answer was said, as the ``speech`` object of its output line.
+
+    The interview's figures (:func:`~mockint.speech.delivery.assess`, shaped by
+    :func:`~mockint.speech.delivery.delivery_json`): ``seconds``, ``time_limit``, ``words``, ``wpm``, ``fillers``,
+    ``filler_count``, ``filler_rate``, ``long_pauses``, ``longest_pause``, ``timestamps`` and ``advice``. Without
+    word timestamps (``timestamps`` false) the two pause figures are left out rather than given as zero.
+
+    Args:
+        transcript: The recording's transcript (a cached one keeps the duration and the word timestamps).
+        time_limit: The question's soft time limit in seconds, if any.
+    """
+    from mockint.speech.delivery import assess, delivery_json
+
+    figures = delivery_json(assess(transcript, time_limit=time_limit))
+    if not figures["timestamps"]:
+        for name in _PAUSE_FIGURES:
+            del figures[name]
+    return figures
 
 
 class AudioAnswers:

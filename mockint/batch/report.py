@@ -231,7 +231,10 @@ class ReportBuilder:
             if isinstance(m, Mapping)
         ]
         score = data.get("score")
-        extra = data.get("extra")
+        extra = data.get("extra") if isinstance(data.get("extra"), Mapping) else {}
+        speech = data.get("speech")
+        if isinstance(speech, Mapping) and isinstance(extra, Mapping) and "stt_model" in extra:
+            extra = {**extra, "speech": speech}  # a recorded answer's figures, top-level in the output line
         self._add(
             data.get("id") if isinstance(data.get("id"), str) else None,
             data.get("question_id") if isinstance(data.get("question_id"), str) else None,

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mockint.files import shorten
-from mockint.render import MD_SPECIAL, md_cell, md_inline
+from mockint.render import MD_SPECIAL, md_cell, md_inline, recorded_speech, speech_line
 from mockint.review.queue import (
     DISAGREE_WEIGHT,
     FALLBACK_WEIGHT,
@@ -179,12 +179,19 @@ def review_need(
 
 
 def short_extra(extra: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
-    """The first :data:`MAX_EXTRA_COLUMNS` extra columns, each value as text of :data:`MAX_EXTRA_CHARS` at most."""
+    """The first :data:`MAX_EXTRA_COLUMNS` extra columns, each value as text of :data:`MAX_EXTRA_CHARS` at most (a
+    recorded answer's ``speech`` figures as one line, :func:`~mockint.render.speech_line`)."""
     out: list[tuple[str, str]] = []
+    speech = recorded_speech(extra)
     for key, value in extra.items():
         if len(out) == MAX_EXTRA_COLUMNS:
             break
-        text = value if isinstance(value, str) else "" if value is None else json.dumps(value, ensure_ascii=False)
+        if key == "speech" and speech is not None:
+            text = speech_line(speech)
+        elif isinstance(value, str):
+            text = value
+        else:
+            text = "" if value is None else json.dumps(value, ensure_ascii=False)
         out.append((str(key)[:MAX_EXTRA_CHARS], shorten(text, MAX_EXTRA_CHARS)))
     return tuple(out)
 

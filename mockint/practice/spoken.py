@@ -25,9 +25,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from mockint.errors import InputError, SpeechError
+from mockint.speech.delivery import delivery_json
 
 if TYPE_CHECKING:
     from mockint.models import Rubric
@@ -295,31 +296,3 @@ def open_audio_answers(
     if isinstance(transcriber, WhisperTranscriber):
         transcriber.load()  # a missing extra or model fails here, before a question is asked
     return AudioAnswers(files, transcriber)
-
-
-def delivery_json(delivery: Delivery) -> dict[str, Any]:
-    """How an answer was said, as stored in the history (``answers.delivery``) and shown by ``history show``.
-
-    Args:
-        delivery: The figures (:func:`mockint.speech.delivery.assess`).
-
-    Returns:
-        ``seconds``, ``time_limit``, ``words``, ``wpm`` (rounded to 0.1), ``fillers`` (filler -> count),
-        ``filler_count``, ``filler_rate`` (per 100 words, rounded to 0.1), ``long_pauses``, ``longest_pause``
-        (seconds or ``None``), ``timestamps`` and ``advice`` (the four lines).
-    """
-    longest = max((pause.seconds for pause in delivery.pauses), default=None)
-    rate = 100.0 * delivery.filler_count / delivery.words if delivery.words else None
-    return {
-        "seconds": round(delivery.seconds, 2) if delivery.seconds is not None else None,
-        "time_limit": delivery.time_limit,
-        "words": delivery.words,
-        "wpm": round(delivery.wpm, 1) if delivery.wpm is not None else None,
-        "fillers": dict(delivery.fillers),
-        "filler_count": delivery.filler_count,
-        "filler_rate": round(rate, 1) if rate is not None else None,
-        "long_pauses": len(delivery.pauses),
-        "longest_pause": round(longest, 2) if longest is not None else None,
-        "timestamps": delivery.timestamps,
-        "advice": list(delivery.advice),
-    }

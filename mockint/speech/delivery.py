@@ -11,6 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from mockint.speech.transcript import Transcript, Word
 
@@ -23,6 +24,7 @@ __all__ = [
     "Pause",
     "assess",
     "count_fillers",
+    "delivery_json",
     "long_pauses",
     "speaking_seconds",
     "word_count",
@@ -209,6 +211,35 @@ def assess(transcript: Transcript, *, time_limit: float | None = None) -> Delive
         timestamps=timestamps,
         advice=advice,
     )
+
+
+def delivery_json(delivery: Delivery) -> dict[str, Any]:
+    """How an answer was said, as stored in the history (``answers.delivery``), shown by ``history show``,
+    and given as ``speech`` in the records of ``mockint grade``.
+
+    Args:
+        delivery: The figures (:func:`mockint.speech.delivery.assess`).
+
+    Returns:
+        ``seconds``, ``time_limit``, ``words``, ``wpm`` (rounded to 0.1), ``fillers`` (filler -> count),
+        ``filler_count``, ``filler_rate`` (per 100 words, rounded to 0.1), ``long_pauses``, ``longest_pause``
+        (seconds or ``None``), ``timestamps`` and ``advice`` (the four lines).
+    """
+    longest = max((pause.seconds for pause in delivery.pauses), default=None)
+    rate = 100.0 * delivery.filler_count / delivery.words if delivery.words else None
+    return {
+        "seconds": round(delivery.seconds, 2) if delivery.seconds is not None else None,
+        "time_limit": delivery.time_limit,
+        "words": delivery.words,
+        "wpm": round(delivery.wpm, 1) if delivery.wpm is not None else None,
+        "fillers": dict(delivery.fillers),
+        "filler_count": delivery.filler_count,
+        "filler_rate": round(rate, 1) if rate is not None else None,
+        "long_pauses": len(delivery.pauses),
+        "longest_pause": round(longest, 2) if longest is not None else None,
+        "timestamps": delivery.timestamps,
+        "advice": list(delivery.advice),
+    }
 
 
 def clock(seconds: float) -> str:

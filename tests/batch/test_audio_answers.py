@@ -154,7 +154,7 @@ def test_a_text_answer_gains_no_speech_fields(tmp_path: Path) -> None:
     answers = tmp_path / "answers.jsonl"
     answers.write_text('{"id": "1", "question_id": "cnn-explained", "answer": "filters slide"}\n', encoding="utf-8")
     (graded,), _ = grade(answers)
-    assert "transcript" not in graded and "stt_model" not in graded
+    assert "transcript" not in graded and "stt_model" not in graded and "speech" not in graded
 
 
 class Gathering:
@@ -230,3 +230,89 @@ def test_the_cache_key_is_the_audio_the_engine_the_model_the_prompt_and_the_lang
     assert cache.get(base) == kept and (cache.stats.hits, cache.stats.misses) == (1, 1)
     next((tmp_path / "transcripts").rglob("*.json")).write_text("{not json", encoding="utf-8")
     assert cache.get(base) is None  # a damaged entry is a miss
+
+
+# -- how it was said: the speech figures -----------------------------------------------------------------------
+
+SAID = "Um, a CNN slides learned filters over the image, you know, and uh pooling shrinks it."
+# 16 words: 8 from 0.0 s to 1.5 s, a silence of 2.5 s after "the", 8 more from 4.0 s to 8.0 s.
+SAID_WORDS = [
+    *((word, 0.2 * n, 0.2 * n + 0.1) for n, word in enumerate("Um, a CNN slides learned filters over the".split())),
+    *((word, 4.0 + 0.5 * n, 4.0 + 0.5 * n + 0.4) for n, word in enumerate("image, you know, and uh pooling".split())),
+    ("shrinks", 7.0, 7.4),
+    ("it.", 7.5, 8.0),
+]
+
+
+def said(folder: Path, seconds: float = 9.0) -> Path:
+    write_silent_wav(folder / "a.wav", seconds=seconds)
+    answers = folder / "answers.jsonl"
+    answers.write_text('{"id": "1", "question_id": "cnn-explained", "audio": "a.wav"}\n', encoding="utf-8")
+    return answers
+
+
+def test_a_recorded_answer_has_the_speech_figures_and_a_warm_cache_gives_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answers = said(tmp_path)
+    with FakeSpeech(text=SAID, words=SAID_WORDS, duration=9.0) as server:
+        monkeypatch.setenv("MOCKINT_STT_BASE_URL", server.base_url)
+        (graded,), errors = grade(answers)
+        (again,), _ = grade(answers)
+        assert len(server.requests) == 1  # the second run's transcript came from MOCKINT_HOME/transcripts
+    assert errors == [] and graded["transcript"] == SAID
+    speech = graded["speech"]
+    assert isinstance(speech, dict)
+    # By hand: 16 words from the first word's start (0.0 s) to the last one's end (8.0 s) is 120 per minute;
+    # "Um", "you know" (no object) and "uh" are 3 fillers, 18.75 per 100 words; one silence of 2.5 s.
+    assert {key: value for key, value in speech.items() if key != "advice"} == {
+        "seconds": 8.0,
+        "time_limit": None,
+        "words": 16,
+        "wpm": 120.0,
+        "fillers": {"um": 1, "uh": 1, "you know": 1},
+        "filler_count": 3,
+        "filler_rate": 18.8,
+        "long_pauses": 1,
+        "longest_pause": 2.5,
+        "timestamps": True,
+    }
+    assert len(speech["advice"]) == 4 and speech["advice"][3].startswith("Pauses: 1 pause of 2 s or more")
+    assert "speech" not in graded["extra"]  # type: ignore[operator]  # top-level only
+    assert again["speech"] == speech  # the cached transcript keeps the duration and the word timestamps
+
+
+def test_without_word_timestamps_the_pause_figures_are_left_out_and_the_recording_length_is_the_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answers = said(tmp_path, seconds=4.0)
+    with FakeSpeech(text=SAID, words=SAID_WORDS, verbose=False) as server:  # a json-only server (vLLM)
+        monkeypatch.setenv("MOCKINT_STT_BASE_URL", server.base_url)
+        (graded,), errors = grade(answers)
+    speech = graded["speech"]
+    assert errors == [] and isinstance(speech, dict)
+    assert (speech["seconds"], speech["wpm"], speech["filler_count"]) == (4.0, 240.0, 3)  # 16 words in 4 s
+    assert speech["timestamps"] is False and "long_pauses" not in speech and "longest_pause" not in speech
+
+
+def test_the_csv_has_the_speech_columns_and_md_a_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import csv
+
+    answers = said(tmp_path)
+    with answers.open("a", encoding="utf-8") as more:
+        more.write('{"id": "2", "question_id": "cnn-explained", "answer": "A CNN slides learned filters."}\n')
+    outputs = {}
+    with FakeSpeech(text=SAID, words=SAID_WORDS) as server:
+        monkeypatch.setenv("MOCKINT_STT_BASE_URL", server.base_url)
+        for fmt in ("csv", "md", "gradebook"):
+            stream = io.StringIO()
+            grade_files([answers], settings=load_settings(no_llm=True), output_format=fmt, stdout=stream)
+            outputs[fmt] = stream.getvalue()
+    recorded, typed = csv.DictReader(io.StringIO(outputs["csv"]))
+    columns = ["speech_seconds", "speech_wpm", "speech_fillers", "speech_long_pauses"]
+    assert [recorded[name] for name in columns] == ["8.0", "120.0", "3", "1"]
+    assert [typed[name] for name in columns] == ["", "", "", ""] and "speech" not in recorded
+    assert recorded["transcript"] == SAID and recorded["other_columns"] == ""
+    assert "How it was said: 0:08 · 120 wpm · 3 filler words · 1 long pause (openai/whisper-1)" in outputs["md"]
+    (book,) = [row for row in csv.DictReader(io.StringIO(outputs["gradebook"])) if row["id"] == "1"]
+    assert [book[name] for name in columns] == ["8.0", "120.0", "3", "1"]
