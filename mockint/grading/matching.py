@@ -13,6 +13,7 @@ from functools import lru_cache
 from types import MappingProxyType
 
 from mockint.grading import meaning
+from mockint.grading.denials import belittled_topics, denial, elsewhere, stated_checks, statements
 from mockint.grading.guards import AnswerFlags, Guard, _guards, mark_echoes
 from mockint.grading.injection import mark_injections
 from mockint.grading.plans import COMPILED_FROM, Compiled, Plan, Variant, compile_rubric
@@ -428,76 +429,6 @@ def _touched(compiled: Compiled, matcher: _Matcher) -> dict[int, list[tuple[int,
     return touched
 
 
-def _stated_checks(compiled: Compiled, matcher: _Matcher) -> dict[str, set[int]]:
-    """Per key point, the sentences where one of its checks matches whole, whatever the stance."""
-    stated: dict[str, set[int]] = {}
-    for criterion_id, plans in compiled.criteria:
-        for plan in plans:
-            if plan.answer_scope:
-                continue
-            found = [matcher.concept(concept) for concept in plan.concepts]
-            stated.setdefault(criterion_id, set()).update(set(found[0]).intersection(*found[1:]))
-    return stated
-
-
-def _statements(compiled: Compiled, matcher: _Matcher) -> dict[int, int]:
-    """Per sentence, how many key points one of their checks states there whole."""
-    counts: dict[int, int] = {}
-    for sentences in _stated_checks(compiled, matcher).values():
-        for sentence in sentences:
-            counts[sentence] = counts.get(sentence, 0) + 1
-    return counts
-
-
-def _belittled_topics(plans: Sequence[Plan], matcher: _Matcher) -> set[int]:
-    """Sentences that belittle a key point's topic ("sample-size planning is pointless: with enough traffic ..."):
-    the rest of such a sentence argues the dismissal and earns the key point nothing. A negated topic still can
-    ("the p-value is not the chance H0 is true, but ...")."""
-    belittled: set[int] = set()
-    for plan in plans:
-        if plan.negation and plan.concepts:
-            topic = matcher.concept(plan.concepts[0])
-            belittled.update(s for s, flags in topic.items() if flags & BELITTLED and not flags & UNNEGATED)
-    return belittled
-
-
-def _elsewhere(stated: dict[str, set[int]], criterion_id: str) -> set[int]:
-    return {sentence for other, sentences in stated.items() if other != criterion_id for sentence in sentences}
-
-
-def _denial(plans: Sequence[Plan], matcher: _Matcher, hypothetical: frozenset[int], elsewhere: set[int]) -> int | None:
-    """The first sentence that states a key point's check only to negate or belittle it, if any.
-
-    A sentence about what would happen ("without weight sharing it would need far more weights") denies nothing.
-    ``elsewhere`` are the sentences that state another key point's check whole.
-    """
-    for plan in plans:
-        if not plan.negation:
-            continue
-        found = [matcher.concept(concept) for concept in plan.concepts]
-        common = set() if plan.answer_scope else set(found[0]).intersection(*found[1:])
-        dismissed = [s for s in sorted(common) if any(flags.get(s, 0) & (NEGATED | BELITTLED) for flags in found)]
-        # The first concept names the topic ("hard negatives"; the rest qualify it): dismissing it is enough,
-        # unless the sentence states another key point whole that shares the topic word ("a small filter
-        # sliding over the image - a simplification" dismisses the sliding filter, not that filters are learned).
-        dismissed += [s for s, flags in found[0].items() if not flags & UNNEGATED and s not in elsewhere]
-        # An answer-wide check's concepts are parts said anywhere ("retrieval ... a separate ranker"): belittling
-        # any one of them ("a separate ranking model on top is overengineering") denies the key point too (a
-        # negated one need not: "there's no ranker that can score millions of items in real time").
-        if plan.answer_scope:
-            dismissed += [
-                s
-                for part in found[1:]
-                for s, flags in part.items()
-                # Not subject to ``elsewhere``: a whole part of this key point, not a topic word it may share.
-                if flags & BELITTLED and not flags & UNNEGATED
-            ]
-        dismissed = [s for s in dismissed if s not in hypothetical]
-        if dismissed:
-            return min(dismissed)
-    return None
-
-
 # ---------------------------------------------------------------------------------------------------------
 # Public API
 # ---------------------------------------------------------------------------------------------------------
@@ -553,12 +484,13 @@ def analyse(answer: str, rubric: Rubric, *, by_meaning_too: bool = True, whole_a
                 break
     # A sentence that states a typical mistake ("the p-value is the probability that H0 is true") shares
     # words with the key point it gets wrong; it must not earn partial credit for it.
+    stated = stated_checks(compiled, matcher)
     salad = (
         salad_sentences(
             doc,
             _touched(compiled, matcher),
             compiled.vocabulary,
-            stated=_statements(compiled, matcher),
+            stated=statements(stated),
             summary_keys=compiled.summary_keys,
         )
         if whole_answer and not compiled.lists_expected and may_hold_salad(doc)
@@ -568,7 +500,7 @@ def analyse(answer: str, rubric: Rubric, *, by_meaning_too: bool = True, whole_a
     # ... and no credit at all for a key point that the mistake denies ("more traffic fixes any bias"), nor
     # from a sentence that only strings the rubric's terms together.
     blocked: dict[str, set[int]] = {
-        cid: set(salad) | _belittled_topics(plans, matcher) for cid, plans in compiled.criteria
+        cid: set(salad) | belittled_topics(plans, matcher) for cid, plans in compiled.criteria
     }
     for mistake_id, _, _, denies, _ in compiled.mistakes:
         if mistake_id in detected:
@@ -591,14 +523,13 @@ def analyse(answer: str, rubric: Rubric, *, by_meaning_too: bool = True, whole_a
             )
     verdicts: dict[str, Verdict] = {match.id: match.verdict for match in criteria}
     plans_by_id = dict(compiled.criteria)
-    stated_checks = _stated_checks(compiled, matcher)
     mistakes: list[MistakeMatch] = []
     for mistake_id, _, omission_of, _, dismissed in compiled.mistakes:
         sentence = detected.get(mistake_id)
         if sentence is None:
             # Dismissing a key point the answer does not otherwise make states the mistake of dismissing it.
             denials = (
-                _denial(plans_by_id[ref], matcher, reported | not_stated, _elsewhere(stated_checks, ref))
+                denial(plans_by_id[ref], matcher, reported | not_stated, elsewhere(stated, ref))
                 for ref in dismissed
                 if verdicts.get(ref) != "met"
             )

@@ -298,6 +298,17 @@ def _opens_with_none_of(sentence: Sentence, clause: int) -> bool:
     )
 
 
+def _others_or_judged(sentence: Sentence, positions: Sequence[int]) -> bool:
+    """Whether others are the subject among these words ("teams often skip it" reports a mistake) or a word
+    judges the dismissal ("skipping it is a mistake" affirms); the "error" of "a rounding error" is part of
+    a dismissal, not a judgement of it."""
+    words = sentence.words
+    return any(
+        words[p] in REPORTING_SUBJECTS or (words[p].startswith(JUDGEMENT_PREFIXES) and p - 1 not in sentence.belittling)
+        for p in positions
+    )
+
+
 def _dismisses_by_pronoun(sentence: Sentence, clause: int) -> bool:
     """Whether a later clause dismisses what came before through a pronoun: "..., but I don't think it's
     needed", "..., but I wouldn't bother with them", "..., but I doubt they are important". Not when others are
@@ -305,7 +316,7 @@ def _dismisses_by_pronoun(sentence: Sentence, clause: int) -> bool:
     positions = [p for p, c in enumerate(sentence.clause) if c == clause]
     words = sentence.words
     # "- skipping that is a classic mistake" judges the dismissal, and affirms.
-    if any(words[p] in REPORTING_SUBJECTS or words[p].startswith(JUDGEMENT_PREFIXES) for p in positions):
+    if _others_or_judged(sentence, positions):
         return False
     # Not "that" or "this": "... and ignores that nearby pixels form patterns" is a conjunction.
     anaphors = [p for p in positions if words[p] in ANAPHORS and words[p] not in _CONJUNCTION_LIKE]
@@ -347,12 +358,7 @@ def _speaker_dismisses(sentence: Sentence, clause: int) -> bool:
     subject, and not a judgement of the dismissal ("skipping it is a mistake")."""
     positions = [p for p, c in enumerate(sentence.clause) if c == clause]
     words = sentence.words
-    if any(
-        words[p] in REPORTING_SUBJECTS
-        # (the "error" of "a rounding error" is part of the dismissal, not a judgement of it)
-        or (words[p].startswith(JUDGEMENT_PREFIXES) and p - 1 not in sentence.belittling)
-        for p in positions
-    ):
+    if _others_or_judged(sentence, positions):
         return False
     return any(p in positions for p in sentence.belittling) or any(
         words[p].startswith(REJECTING_PREFIXES) for p in positions
@@ -389,9 +395,7 @@ def _dismisses_back(sentence: Sentence) -> bool:
     neither mattered one bit", "Honestly, it never made a difference"), in the speaker's own voice."""
     positions = [p for p, c in enumerate(sentence.clause) if c == 0]
     words = sentence.words
-    if not any(p in positions for p in sentence.belittling):
-        return False
-    if any(words[p] in REPORTING_SUBJECTS or words[p].startswith(JUDGEMENT_PREFIXES) for p in positions):
+    if not any(p in positions for p in sentence.belittling) or _others_or_judged(sentence, positions):
         return False
     return any(words[p] in _BACK_REFERENCES for p in positions)
 
