@@ -85,7 +85,9 @@ def denial(plans: Sequence[Plan], matcher: Concepts, hypothetical: frozenset[int
                 for part in found[1:]
                 for s, flags in part.items()
                 # Not subject to ``elsewhere``: a whole part of this key point, not a topic word it may share.
-                if flags & BELITTLED and not flags & UNNEGATED
+                # Another, plain mention of the part in the same sentence ("we didn't split candidate generation
+                # and ranking: a ranking stage seemed unnecessary") does not take the dismissal back.
+                if flags & BELITTLED
             ]
         dismissed = [s for s in dismissed if s not in hypothetical]
         if dismissed:

@@ -298,3 +298,16 @@ def test_own_weights_per_location_is_no_weight_sharing_even_beside_patterns() ->
     assert "no-weight-sharing" not in stated(
         "Each filter has its own set of weights for a different pattern, reused at every location.", "cnn-explained"
     )
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "We show the cosine neighbours directly: we didn't split candidate generation and ranking, a ranking stage "
+        "seemed like unnecessary complexity.",
+        "Then just show those neighbours; a separate ranking model on top is overengineering, the similarity "
+        "already is the ranking.",
+    ],
+)
+def test_a_dismissed_part_of_the_stage_split_states_the_mistake_beside_a_plain_mention(answer: str) -> None:
+    assert "no-stage-split" in stated(answer, "fashion-recommender")
