@@ -5,7 +5,7 @@ Such a sentence earns no key point; an answer made mostly of them is capped (see
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 from mockint.grading.sentence import Sentence
 from mockint.grading.text import Doc
@@ -109,7 +109,17 @@ def salad_sentences(
         if len({criterion for criterion, _, _ in items}) < _SALAD_KEY_POINTS:
             continue
         sentence = doc.sentences[index]
-        terms = _terms(items)
+        # Terms: the occurrences of key point phrases, one inside another counted once ("candidate generation"
+        # may stand for two key points, but it is one term).
+        terms: list[tuple[int, int, set[int]]] = []  # first, last, the key points it names
+        for criterion, first, last in sorted(items, key=lambda item: (item[1], -item[2])):
+            # A phrase found spread over running text ("outfit ... end up close together") is not a bare term.
+            if last - first >= _TERM_MAX_TOKENS:
+                continue
+            if terms and first >= terms[-1][0] and last <= terms[-1][1]:
+                terms[-1][2].add(criterion)
+                continue
+            terms.append((first, last, {criterion}))
         if len(terms) < _SALAD_TERMS:
             continue
         inside = {position for first, last, _ in terms for position in range(first, last + 1)}
@@ -120,10 +130,15 @@ def salad_sentences(
         )
         if explaining > _SALAD_EXPLAINING_WORDS or _action_items(sentence, inside) >= _ACTION_ITEMS:
             continue
-        # A run of terms that follow each other as items of one list, naming several key points (a list of
-        # examples of one key point, "CTR, stock, margin", is an explanation).
-        if _lists_terms(sentence, terms, vocabulary, _SALAD_TERMS, _SALAD_KEY_POINTS):
-            salad.add(index)
+        # The longest run of terms that follow each other as items of one list, naming several key points
+        # (a list of examples of one key point, "CTR, stock, margin", is an explanation).
+        run: list[tuple[int, int, set[int]]] = terms[:1]
+        for term in terms[1:]:
+            run = [*run, term] if _listed(sentence, run[-1][1], term[0], vocabulary) else [term]
+            named = set().union(*(criteria for _, _, criteria in run))
+            if len(run) >= _SALAD_TERMS and len(named) >= _SALAD_KEY_POINTS:
+                salad.add(index)
+                break
     live = [index for index, sentence in enumerate(doc.sentences) if not sentence.excluded]
     bare = [index for index in live if index in touched and _bare_item(doc.sentences[index])]
     if len(bare) >= _BARE_ITEMS_MIN and len(bare) >= _BARE_ITEMS_SHARE * len(live):
@@ -138,10 +153,6 @@ def salad_sentences(
         if stated is not None
         and stated.get(index, 0) >= _DENSE_KEY_POINTS
         and not _says_summary(doc.sentences[index], summary_keys)
-        # ... with some of them listed ("..., hard negatives and outfit triplets, ..."): one sentence that
-        # explains four steps in turn ("Embed each item ..., train it on outfits where ..., and search ...")
-        # lists none of them.
-        and _lists_terms(doc.sentences[index], _terms(touched.get(index, ())), vocabulary, 3, 2)
     ]
     total = sum(len(doc.sentences[index].content_raw) for index in live)
     if crowded and sum(len(doc.sentences[index].content_raw) for index in crowded) >= SALAD_SHARE * total:
@@ -185,34 +196,6 @@ def _term_list(sentence: Sentence, vocabulary: frozenset[str]) -> bool:
         return False
     known = sum(1 for raw in sentence.content_raw if any(key in vocabulary for key in text_keys(sentence.words[raw])))
     return known >= _BARE_ITEMS_SHARE * len(sentence.content_raw)
-
-
-def _terms(items: Iterable[tuple[int, int, int]]) -> list[tuple[int, int, set[int]]]:
-    """The occurrences of key point phrases as ``(first, last, key points named)``, one inside another counted
-    once ("candidate generation" may stand for two key points, but it is one term)."""
-    terms: list[tuple[int, int, set[int]]] = []
-    for criterion, first, last in sorted(items, key=lambda item: (item[1], -item[2])):
-        # A phrase found spread over running text ("outfit ... end up close together") is not a bare term.
-        if last - first >= _TERM_MAX_TOKENS:
-            continue
-        if terms and first >= terms[-1][0] and last <= terms[-1][1]:
-            terms[-1][2].add(criterion)
-            continue
-        terms.append((first, last, {criterion}))
-    return terms
-
-
-def _lists_terms(
-    sentence: Sentence, terms: list[tuple[int, int, set[int]]], vocabulary: frozenset[str], length: int, key_points: int
-) -> bool:
-    """Whether ``length`` or more terms follow each other as items of one list, naming ``key_points`` or more."""
-    run: list[tuple[int, int, set[int]]] = terms[:1]
-    for term in terms[1:]:
-        run = [*run, term] if _listed(sentence, run[-1][1], term[0], vocabulary) else [term]
-        named = set().union(*(criteria for _, _, criteria in run))
-        if len(run) >= length and len(named) >= key_points:
-            return True
-    return False
 
 
 def _action_items(sentence: Sentence, inside: set[int]) -> int:
