@@ -40,7 +40,24 @@ DEFAULT_TTS_VOICE = "alloy"
 Engine = Literal["openai", "local"]
 
 
-class SttSettings(BaseModel):
+class _SpeechServer(BaseModel):
+    """What both speech servers' settings hold: where the server is, its key, and the judge's HTTP limits."""
+
+    model_config = ConfigDict(frozen=True)
+
+    base_url: str | None = None
+    api_key: SecretStr | None = None
+    timeout: float
+    max_attempts: int
+
+    def key_for_client(self) -> str:
+        """The key to hand to the SDK: the real one, or a placeholder for a keyless local server."""
+        if self.api_key is not None:
+            return self.api_key.get_secret_value()
+        return LOCAL_PLACEHOLDER_KEY
+
+
+class SttSettings(_SpeechServer):
     """How recordings are transcribed.
 
     Attributes:
@@ -53,20 +70,8 @@ class SttSettings(BaseModel):
         max_attempts: HTTP attempts per recording, retries included (``MOCKINT_MAX_ATTEMPTS``).
     """
 
-    model_config = ConfigDict(frozen=True)
-
     engine: Engine
-    base_url: str | None = None
-    api_key: SecretStr | None = None
     model: str = DEFAULT_STT_MODEL
-    timeout: float
-    max_attempts: int
-
-    def key_for_client(self) -> str:
-        """The key to hand to the SDK: the real one, or a placeholder for a keyless local server."""
-        if self.api_key is not None:
-            return self.api_key.get_secret_value()
-        return LOCAL_PLACEHOLDER_KEY
 
 
 def _first(env: Mapping[str, str], *names: str) -> str | None:
@@ -75,6 +80,17 @@ def _first(env: Mapping[str, str], *names: str) -> str | None:
         if value:
             return value
     return None
+
+
+def _base_url(env: Mapping[str, str], *names: str) -> str | None:
+    """The first of ``names`` that is set, checked to be an ``http(s)://`` URL (the error names that variable)."""
+    source = next((name for name in names if env.get(name, "").strip()), None)
+    if source is None:
+        return None
+    base_url = env[source].strip()
+    if not base_url.lower().startswith(("http://", "https://")):
+        raise ConfigError(f"{source} must start with http:// or https://; set e.g. {source}=http://localhost:8000/v1")
+    return base_url
 
 
 def load_stt_settings(env: Mapping[str, str] | None = None) -> SttSettings:
@@ -92,11 +108,8 @@ def load_stt_settings(env: Mapping[str, str] | None = None) -> SttSettings:
     """
     env = os.environ if env is None else env
     shared = load_settings(env=env)
-    base_url = _first(env, "MOCKINT_STT_BASE_URL", "OPENAI_BASE_URL")
+    base_url = _base_url(env, "MOCKINT_STT_BASE_URL", "OPENAI_BASE_URL")
     key = _first(env, "MOCKINT_STT_API_KEY", "OPENAI_API_KEY")
-    source = "MOCKINT_STT_BASE_URL" if env.get("MOCKINT_STT_BASE_URL", "").strip() else "OPENAI_BASE_URL"
-    if base_url is not None and not base_url.lower().startswith(("http://", "https://")):
-        raise ConfigError(f"{source} must start with http:// or https://; set e.g. {source}=http://localhost:8000/v1")
     chosen = (env.get("MOCKINT_STT_ENGINE", "").strip().lower()) or None
     if chosen is not None and chosen not in ("openai", "local"):
         raise ConfigError(
@@ -120,7 +133,7 @@ def load_stt_settings(env: Mapping[str, str] | None = None) -> SttSettings:
     )
 
 
-class TtsSettings(BaseModel):
+class TtsSettings(_SpeechServer):
     """The OpenAI-compatible ``audio/speech`` server that reads questions aloud (``mockint interview --tts openai``).
 
     Attributes:
@@ -133,20 +146,8 @@ class TtsSettings(BaseModel):
         max_attempts: HTTP attempts per question, retries included (``MOCKINT_MAX_ATTEMPTS``).
     """
 
-    model_config = ConfigDict(frozen=True)
-
-    base_url: str | None = None
-    api_key: SecretStr | None = None
     model: str = DEFAULT_TTS_MODEL
     voice: str = DEFAULT_TTS_VOICE
-    timeout: float
-    max_attempts: int
-
-    def key_for_client(self) -> str:
-        """The key to hand to the SDK: the real one, or a placeholder for a keyless local server."""
-        if self.api_key is not None:
-            return self.api_key.get_secret_value()
-        return LOCAL_PLACEHOLDER_KEY
 
 
 def load_tts_settings(env: Mapping[str, str] | None = None) -> TtsSettings:
@@ -164,17 +165,13 @@ def load_tts_settings(env: Mapping[str, str] | None = None) -> TtsSettings:
     """
     env = os.environ if env is None else env
     shared = load_settings(env=env)
-    names = ("MOCKINT_TTS_BASE_URL", "MOCKINT_STT_BASE_URL", "OPENAI_BASE_URL")
-    base_url = _first(env, *names)
+    base_url = _base_url(env, "MOCKINT_TTS_BASE_URL", "MOCKINT_STT_BASE_URL", "OPENAI_BASE_URL")
     key = _first(env, "MOCKINT_TTS_API_KEY", "MOCKINT_STT_API_KEY", "OPENAI_API_KEY")
     if base_url is None and key is None:
         raise ConfigError(
             "--tts openai needs a speech server: set MOCKINT_TTS_BASE_URL (e.g. http://localhost:8000/v1) or "
             "MOCKINT_TTS_API_KEY (OpenAI), or choose --tts espeak"
         )
-    source = next(name for name in names if env.get(name, "").strip()) if base_url is not None else ""
-    if base_url is not None and not base_url.lower().startswith(("http://", "https://")):
-        raise ConfigError(f"{source} must start with http:// or https://; set e.g. {source}=http://localhost:8000/v1")
     return TtsSettings(
         base_url=base_url,
         api_key=SecretStr(key) if key is not None else None,
