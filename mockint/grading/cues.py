@@ -6,6 +6,7 @@ Word lists only (English and Russian); :mod:`mockint.grading.text` applies them 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 NEGATION_CUES = frozenset(
     """
@@ -202,6 +203,25 @@ BELITTLING_PHRASES = tuple(
         "rounding error",
         "lipstick on a pig",
         "lecture material",
+        # Comparative dismissal: "X matters far less than people think" ("less than 0.05" is no dismissal).
+        "matters less",
+        "matter less",
+        "mattered less",
+        "matters far less",
+        "matter far less",
+        "matters much less",
+        "matter much less",
+        "less than people think",
+        "less than you think",
+        "less than people assume",
+        "less than people believe",
+        "less than most people think",
+        "less important",
+        "less relevant",
+        "less of an issue",
+        "less of a concern",
+        "not as important as",
+        "overvalued",
         "не играет роли",
         "можно забыть",
     )
@@ -296,6 +316,22 @@ REPORTING_VERBS = frozenset(
     obsesses start считают думают путают забывают игнорируют любят говорят пишут
     """.split()
 )
+# "X matters far less than people think", "not as simple as many assume": others' view as the measure of a
+# comparison, said in the speaker's own voice, not reported.
+_COMPARING = frozenset({"than", "as", "чем"})
+
+
+def reports_view_at(words: Sequence[str], position: int) -> bool:
+    """Whether ``words[position]`` opens a report of others' view: a reporting subject with a reporting verb
+    within three words ("people say", "many teams still believe"), not compared with ("less than people think").
+    """
+    return (
+        words[position] in REPORTING_SUBJECTS
+        and not (position and words[position - 1] in _COMPARING)
+        and any(after in REPORTING_VERBS for after in words[position + 1 : position + 4])
+    )
+
+
 # A view said to be heard or often said, with no one named: "you'll hear that ...", "X gets mentioned a lot".
 HEARSAY_PAIRS = frozenset(
     {

@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
 from mockint.grading.injection import has_injection
-from mockint.grading.salad import SALAD_SHARE
+from mockint.grading.salad import RELATION_RE, SALAD_SHARE
 from mockint.grading.text import Doc
 from mockint.grading.words import CYRILLIC_RE, TOKEN_RE, is_function_word, normalise, text_keys
 
@@ -168,7 +168,8 @@ def _is_keyword_list(doc: Doc, answer: str) -> bool:
     words = [word for sentence in doc.sentences for word in sentence.words if not word[0].isdigit()]
     if len(words) < 6:
         return False
-    function_share = sum(map(_listless_word, words)) / len(words)
+    relations = len(RELATION_RE.findall(answer))
+    function_share = (sum(map(_listless_word, words)) + relations) / (len(words) + relations)
     if function_share < 0.12:
         return True
     # A bulleted or comma-separated list of short items with hardly any function words (the share first: most

@@ -21,8 +21,7 @@ from mockint.grading.cues import (
     ONLY_WORDS,
     REJECTING_PREFIXES,
     REPORTING_PREFIXES,
-    REPORTING_SUBJECTS,
-    REPORTING_VERBS,
+    reports_view_at,
 )
 from mockint.grading.sentence import Sentence
 from mockint.grading.text import COUNTERFACTUALS
@@ -64,10 +63,7 @@ def reports(sentence: Sentence) -> bool:
     words = sentence.words
     if sentence.hearsay or any(map(_reporting_word, words)):
         return True
-    return any(
-        first in REPORTING_SUBJECTS and any(word in REPORTING_VERBS for word in words[position + 1 : position + 4])
-        for position, first in enumerate(words)
-    )
+    return any(reports_view_at(words, position) for position in range(len(words)))
 
 
 def rejects(sentence: Sentence) -> bool:

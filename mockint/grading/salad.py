@@ -5,6 +5,7 @@ Such a sentence earns no key point; an answer made mostly of them is capped (see
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from mockint.grading.sentence import Sentence
@@ -24,6 +25,11 @@ _TERM_MAX_TOKENS = 3
 _LIST_ITEM_WORDS = 2
 # Words other than the terms a salad may hold ("... all matter a lot here", "those are the big themes").
 _SALAD_EXPLAINING_WORDS = 3
+
+
+# Relations written as symbols in terse notes ("p -> P(data | H0)", "randomization ≠ fixed by time", "p < 0.05"):
+# each says how two terms relate, as a verb or preposition would in running text; a list of terms has none.
+RELATION_RE = re.compile(r"-+>|<-+|=>|[→←⇒≠≈=<>|]")
 
 
 def may_hold_salad(doc: Doc) -> bool:
@@ -188,6 +194,8 @@ def _term_list(sentence: Sentence, vocabulary: frozenset[str]) -> bool:
     # Items of a list are cut by punctuation and hold no function words but the list's own "and" ("...,
     # чтобы понять, что новая версия лучше" is short clauses, not a list).
     if any(separator not in _LIST_SEPARATORS for separator in sentence.clause_sep.values()):
+        return False
+    if RELATION_RE.search(sentence.text):
         return False
     glue = sum(
         1 for raw, word in enumerate(sentence.words) if raw not in set(sentence.content_raw) and word not in _LIST_GLUE

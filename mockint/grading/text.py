@@ -36,10 +36,10 @@ from mockint.grading.cues import (
     ONLY_WORDS,
     REJECTING_PREFIXES,
     REPORTING_SUBJECTS,
-    REPORTING_VERBS,
     SOFT_BUT_FILLERS,
     SOFT_NEGATIONS,
     TOPIC_QUESTION_MAX_WORDS,
+    reports_view_at,
 )
 from mockint.grading.sentence import (
     _CONJUNCTION_LIKE,
@@ -257,6 +257,12 @@ _ANSWERS_WHY = frozenset({"because", "since", "потому", "так"})
 _OPENERS = frozenset({"but", "and", "so", "then", "но", "и", "а", "так"})
 
 
+def _lead_clause(sentence: Sentence) -> int:
+    """The first clause that says something: "Honestly, I skip all of that" opens with its second."""
+    fillers = [sentence.words[p] for p, c in enumerate(sentence.clause) if c == 0]
+    return 1 if 1 in sentence.clause_sep and fillers and all(word in COMMENT_OPENERS for word in fillers) else 0
+
+
 def _rhetorical(sentence: Sentence) -> bool:
     if not sentence.text.rstrip().endswith("?"):
         return False
@@ -345,7 +351,7 @@ def _attribution_clause(sentence: Sentence) -> int | None:
     a lot"), if any."""
     words = sentence.words
     for position, word in enumerate(words):
-        if word in REPORTING_SUBJECTS and any(after in REPORTING_VERBS for after in words[position + 1 : position + 4]):
+        if reports_view_at(words, position):
             return sentence.clause[position]
         if (word, words[position + 1] if position + 1 < len(words) else "") in HEARSAY_PAIRS:
             return sentence.clause[position]
@@ -370,19 +376,26 @@ def _speaker_dismisses(sentence: Sentence, clause: int) -> bool:
 _REFUSING_SUBJECTS = frozenset({"i", "we", "я", "мы"})
 _REFUSALS = frozenset({"don't", "dont", "didn't", "didnt", "won't", "wont", "never", "не"})
 _AFTER_REFUSAL = frozenset({"bother", "do", "anymore", "either", "really", "делаю", "делаем"})
+# "..., but nobody bothers": no one at all doing it refuses it as plainly as "we don't".
+_NOBODY = frozenset({"nobody", "никто"})
+_NOBODY_DOES = frozenset({"bothers", "does", "cares", "checks", "не"})
+# Openers of a refusing clause that say how often or how frankly ("but in practice we never bother").
+_REFUSAL_OPENERS = frozenset(
+    {"so", "and", "in", "practice", "reality", "frankly", "actually", "usually", "realistically", "поэтому", "и"}
+)
 
 
 def _refuses_before(sentence: Sentence, clause: int) -> bool:
     words = [sentence.words[p] for p, c in enumerate(sentence.clause) if c == clause]
-    while words and (
-        words[0] in BUT_WORDS or words[0] in SOFT_BUT_FILLERS or words[0] in {"so", "and", "поэтому", "и"}
-    ):
+    while words and (words[0] in BUT_WORDS or words[0] in SOFT_BUT_FILLERS or words[0] in _REFUSAL_OPENERS):
         words = words[1:]
     return (
         clause == sentence.clause[-1]
         and len(words) >= 2
-        and words[0] in _REFUSING_SUBJECTS
-        and words[1] in _REFUSALS
+        and (
+            (words[0] in _REFUSING_SUBJECTS and words[1] in _REFUSALS)
+            or (words[0] in _NOBODY and words[1] in _NOBODY_DOES)
+        )
         and all(word in _AFTER_REFUSAL for word in words[2:])
     )
 
@@ -586,10 +599,11 @@ def parse(answer: str) -> Doc:
         if _rhetorical(sentence) and not set(following) & _ANSWERS_WHY:
             sentence.answered_no = True
     for question, reply in itertools.pairwise(doc.sentences):
+        lead = _lead_clause(reply)
         if (
             question.text.endswith("?")
-            and reply.clause_words.get(0, 0) <= COMMENT_MAX_WORDS
-            and reply.opens_with_dismissal(0)
+            and reply.clause_words.get(lead, 0) <= COMMENT_MAX_WORDS
+            and reply.opens_with_dismissal(lead)
         ) or (
             # "You'll hear that the filters are learned. It changes nothing about how you use the model.",
             # "People love to say the key idea is weight sharing ... In my experience neither mattered."
@@ -598,4 +612,9 @@ def parse(answer: str) -> Doc:
             and (reply.opens_with_dismissal(0) or _dismisses_back(reply))
         ):
             question.answered_no = True
+    # "Filters slide over the image? Learned weights? A hierarchy? Honestly, I skip all of that": a run of
+    # questions answered together by the dismissal after the last of them.
+    for index in range(len(doc.sentences) - 1, 0, -1):
+        if doc.sentences[index].answered_no and doc.sentences[index - 1].text.endswith("?"):
+            doc.sentences[index - 1].answered_no = True
     return doc

@@ -1,0 +1,102 @@
+"""Dismissals in fresh forms and terse notes (grading/cues.py, text.py, reporting.py, salad.py, guards.py):
+comparative dismissal, concession then refusal, a checklist of questions turned down together, relations
+written as symbols. Written from general shapes of interview talk, in words of their own."""
+
+from __future__ import annotations
+
+import pytest
+
+from mockint.grading import grade_answer
+from mockint.grading.text import parse
+from mockint.rubrics import load_rubrics
+
+RUBRICS = load_rubrics()
+
+
+def stated(question: str, answer: str) -> set[str]:
+    """The typical mistakes the answer states, with a quote as evidence."""
+    return {m.id for m in grade_answer(answer, RUBRICS[question]).mistakes if m.committed and m.evidence}
+
+
+def verdict(question: str, criterion: str, answer: str) -> str:
+    grade = grade_answer(answer, RUBRICS[question])
+    return next(c.verdict for c in grade.criteria if c.id == criterion)
+
+
+@pytest.mark.parametrize(
+    ("question", "criterion", "mistake", "answer"),
+    [
+        # "less than people think" measures the point against others' view; it reports no one.
+        (
+            "cnn-explained",
+            "weight-sharing",
+            "no-weight-sharing",
+            "Weight sharing matters far less than people think; we just stack layers.",
+        ),
+        ("ab-significance", "variance", "forget-variance-randomization", "Variance is less important than you think."),
+        # A concession, then a refusal opened by how it goes in practice, or by nobody doing it.
+        (
+            "ab-significance",
+            "sample-size",
+            "no-power-planning",
+            "Sure, sample size and power planning exist, but in practice we never bother.",
+        ),
+        (
+            "ab-significance",
+            "sample-size",
+            "no-power-planning",
+            "Sample size and power planning exist, but in practice nobody bothers.",
+        ),
+    ],
+)
+def test_a_comparative_or_conceded_dismissal_denies_the_point_and_states_the_mistake(
+    question: str, criterion: str, mistake: str, answer: str
+) -> None:
+    assert verdict(question, criterion, answer) == "missed"
+    assert mistake in stated(question, answer)
+
+
+def test_below_a_threshold_is_not_a_comparative_dismissal() -> None:
+    answer = "If the p-value is less than 0.05, chosen in advance, we reject the null hypothesis at that level."
+    assert verdict("ab-significance", "alpha-threshold", answer) == "met"
+
+
+def test_people_believing_something_is_still_a_report_without_a_comparison() -> None:
+    # Not "than people think": the view is theirs, so it states no mistake of the speaker.
+    assert "no-weight-sharing" not in stated("cnn-explained", "People think weight sharing is overrated.")
+
+
+def test_a_checklist_of_questions_is_turned_down_together() -> None:
+    answer = (
+        "Filters slide over the image? Learned weights? A hierarchy of features? Honestly, I skip all of that "
+        "when I explain it."
+    )
+    grade = grade_answer(answer, RUBRICS["cnn-explained"])
+    assert all(c.verdict == "missed" for c in grade.criteria)
+    assert grade.score <= 0.1
+
+
+def test_a_filler_clause_does_not_hide_the_dismissal_after_it() -> None:
+    doc = parse("Is a hierarchy of features needed for this explanation? Honestly, I skip all of that.")
+    assert doc.sentences[0].answered_no
+
+
+def test_a_question_followed_by_an_answer_is_not_turned_down() -> None:
+    doc = parse("Why do we need pooling? Honestly, it grows the receptive field and shrinks the maps.")
+    assert not doc.sentences[0].answered_no
+
+
+def test_terse_notes_with_relations_written_as_symbols_are_not_a_bare_list() -> None:
+    answer = (
+        "noise vs real lift. alpha fixed upfront, 0.05. drivers: effect size, n (power calc before), variance "
+        "(CUPED). design: split, duration, multiple testing -> correction. broken randomization ≠ fixed by more "
+        "time."
+    )
+    grade = grade_answer(answer, RUBRICS["ab-significance"])
+    assert not [warning for warning in grade.warnings if "keywords" in warning or "strings" in warning]
+    assert grade.score >= 0.6
+
+
+def test_a_list_of_terms_with_arrows_and_no_explanation_is_still_a_salad() -> None:
+    answer = "p-value -> alpha, effect size, sample size, variance, randomization, test design."
+    assert grade_answer(answer, RUBRICS["ab-significance"]).score <= 0.3
