@@ -222,6 +222,13 @@ BELITTLING_PHRASES = tuple(
         "less of a concern",
         "not as important as",
         "overvalued",
+        # "Code review and tests mostly slow things down"
+        "slow things down",
+        "slows things down",
+        "slow us down",
+        "slows us down",
+        "get in the way",
+        "gets in the way",
         "не играет роли",
         "можно забыть",
     )
@@ -253,6 +260,10 @@ IMPORTANCE_PREFIXES = (
     "key",
     # "isn't that interesting", "don't happen anymore", "no longer a problem"
     "interest",
+    # "none of that applies anymore", "doesn't apply to us"
+    "applies",
+    "apply",
+    "applicab",
     "anymore",
     "longer",
     "важн",
@@ -313,7 +324,8 @@ REPORTING_VERBS = frozenset(
     """
     think believe assume say says said claim expect treat read confuse forget ignore skip overlook tend like love
     insist argue suggest who talk talks mention mentions list lists repeat repeats tell tells recommend obsess
-    obsesses start считают думают путают забывают игнорируют любят говорят пишут
+    obsesses start explain explains recite recites cite cover covers считают думают путают забывают игнорируют
+    любят говорят пишут объясняют
     """.split()
 )
 # "X matters far less than people think", "not as simple as many assume": others' view as the measure of a

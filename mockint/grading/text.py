@@ -404,13 +404,30 @@ _BACK_REFERENCES = ANAPHORS | {"neither", "none", "ни"}
 
 
 def _dismisses_back(sentence: Sentence) -> bool:
-    """Whether a sentence's first clause dismisses what was said before it through a pronoun ("In my experience
-    neither mattered one bit", "Honestly, it never made a difference"), in the speaker's own voice."""
+    """Whether a sentence dismisses what was said before it through a pronoun, in the speaker's own voice: in
+    its first clause ("In my experience neither mattered one bit", "Honestly, it never made a difference") or
+    in a clause opening with "none of that" after a short setting ("For senior engineers, though, none of that
+    really matters")."""
     positions = [p for p, c in enumerate(sentence.clause) if c == 0]
     words = sentence.words
+    if any(_opens_with_none_of(sentence, clause) for clause in range(sentence.clause[-1] + 1)):
+        return True
     if not any(p in positions for p in sentence.belittling) or _others_or_judged(sentence, positions):
         return False
     return any(words[p] in _BACK_REFERENCES for p in positions)
+
+
+_SUPPOSING = frozenset({"if", "если"})
+_COUNTERFACTUAL = frozenset({"were", "бы"})
+
+
+def _supposes(sentence: Sentence) -> bool:
+    """Whether a sentence opens with a counterfactual supposition ("If I were talking to researchers I'd get
+    into ...", "If you were writing software for a pacemaker, then sure: ..."): what it grants holds only in a
+    case the speaker is not in. Not a plain condition ("If that's rare, we stop believing ...") or a hedge ("If
+    I had to summarise it, I'd say ...")."""
+    words = [word for word in sentence.words[:6] if word not in _OPENERS]
+    return bool(words) and words[0] in _SUPPOSING and not _COUNTERFACTUAL.isdisjoint(words[1:4])
 
 
 @lru_cache(maxsize=1 << 16)
@@ -606,8 +623,9 @@ def parse(answer: str) -> Doc:
             and reply.opens_with_dismissal(lead)
         ) or (
             # "You'll hear that the filters are learned. It changes nothing about how you use the model.",
-            # "People love to say the key idea is weight sharing ... In my experience neither mattered."
-            question.hearsay
+            # "People love to say the key idea is weight sharing ... In my experience neither mattered.",
+            # "If I were talking to researchers I'd get into weight sharing. For engineers none of that matters."
+            (question.hearsay or _supposes(question))
             and question.dismissed_before is None
             and (reply.opens_with_dismissal(0) or _dismisses_back(reply))
         ):

@@ -100,3 +100,46 @@ def test_terse_notes_with_relations_written_as_symbols_are_not_a_bare_list() -> 
 def test_a_list_of_terms_with_arrows_and_no_explanation_is_still_a_salad() -> None:
     answer = "p-value -> alpha, effect size, sample size, variance, randomization, test design."
     assert grade_answer(answer, RUBRICS["ab-significance"]).score <= 0.3
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        # A counterfactual supposition, then the speaker's case dismissed in a later clause of the next sentence.
+        (
+            "cnn-explained",
+            "If I were talking to ML researchers I'd get into weight sharing, learned kernels, and how layers build "
+            "up from edges to objects. For senior engineers, though, none of that really matters.",
+        ),
+        (
+            "genai-tools",
+            "If you were writing software for a pacemaker, then sure: read every diff, insist on tests, worry about "
+            "hallucinated APIs. For ordinary web work none of that applies anymore.",
+        ),
+        # Others' explanation reported ("people explain ... they run through"), then turned down.
+        (
+            "cnn-explained",
+            "Whenever people explain CNNs they run through the same checklist: sliding filters, weight sharing, "
+            "learned kernels, a hierarchy of features. I skip all of that with engineers.",
+        ),
+    ],
+)
+def test_a_supposed_or_reported_case_dismissed_by_the_next_sentence_earns_nothing(question: str, answer: str) -> None:
+    grade = grade_answer(answer, RUBRICS[question])
+    assert all(c.verdict == "missed" for c in grade.criteria)
+
+
+def test_a_plain_condition_or_a_hedge_is_not_a_supposition_to_dismiss() -> None:
+    # "If that's rare, ..." is the speaker's own rule, and "If I had to summarise" a hedge: the next
+    # sentence's "It is not ..." or "isn't that interesting" dismisses neither.
+    answer = (
+        "If that's rare, rarer than a cut-off we agreed on before starting, say one in twenty, we stop believing "
+        "the no-effect story. It is not the chance that the feature works."
+    )
+    assert verdict("ab-significance", "alpha-threshold", answer) == "met"
+
+
+def test_checks_that_slow_things_down_are_waved_away() -> None:
+    answer = "Code review and tests mostly slow things down, because the model's code is usually correct."
+    assert verdict("genai-tools", "verification", answer) == "missed"
+    assert "forget-verification" in stated("genai-tools", answer)
