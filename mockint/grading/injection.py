@@ -56,6 +56,21 @@ _INJECTIONS: tuple[tuple[tuple[str, ...], str], ...] = (
         r"system\s+(?:prompt|message|instructions?)\b",
     ),
     (("system", "assistant"), r"^\s*(?:system|system\s+prompt|assistant)\s*:"),
+    # A grade written in as if given ("[[SCORE: 10/10]]", "Grade = 100"); not "z-score = 2.1".
+    (
+        ("score", "grade", "rating"),
+        r"(?<![\w-])(?:score|grade|rating)\s*[:=]\s*(?:10|100|\d+(?:\.\d+)?\s*/\s*(?:10|100))\b",
+    ),
+    # Pleas for leniency and an addressee told what to do at the start of a sentence.
+    (
+        ("generous", "lenient", "easy on"),
+        r"\b(?:please\s+)?be\s+(?:generous|lenient)\b|\bgo\s+easy\s+on\s+(?:me|this|it)\b",
+    ),
+    (
+        ("assistant", "grader", "evaluator", "examiner", "reviewer"),
+        r"^\s*(?:assistant|grader|evaluator|examiner|reviewer|ai)\s*,\s*(?:please|be|give|mark|score|rate|"
+        r"treat|count|consider|award)\b",
+    ),
     (("<",), r"</?\s*answer\b[^>]*>"),
     (("<",), r"</?\s*(?:system|instructions?|rubric|grader|judge)\s*>"),
     (("<|im_", "inst]"), r"<\|im_(?:start|end)\|>|\[/?inst\]"),
@@ -121,22 +136,27 @@ _ADDRESSEE_RE = re.compile(
     r"reviewer bot|grading bot|scoring bot|grading system|"
     r"(?:model|ai|system|llm|bot) (?:evaluating|grading|marking|assessing) (?:this|me|my|the answer))\b|"
     r"\bwho(?:ever)? (?:scores|grades|marks|evaluates|assesses|reviews|checks) (?:this|these|my)\b|"
+    # Spoken to: "Dear hiring committee, ...", "P.S. To whoever reads this: ...", "Note to reviewer: ...".
+    r"\b(?:dear|hey|hello|attention|note to(?: the)?|to the|to whoever|to any) (?:reviewers?|(?:hiring )?committee|"
+    r"readers?|examiners?|interviewers?|markers?|assessors?)\b|\bwhoever (?:reads|is reading|grades|reviews)\b|"
     r"оценщик|проверяющ|грейдер|рубрик|экзаменатор|асессор|оценивающ|систем\w* (?:оценк|проверк)|"
     r"автоматическ\w* (?:оценк|проверк)"
 )
 _DIRECTIVE_RE = re.compile(
     r"\b(?:mark|marked|treat|treated|award|give|grade|score|rate|consider|count|credit|accept|assign|ignore|"
-    r"override|disregard|output|return|note|update|instructions?|regard|regarded)\b|"
-    r"засчита|отмет|считай|считать|постав|выстав|оцени|игнорир|инструкци|примечани"
+    r"override|disregard|output|return|note|update|instructions?|regard|regarded|appreciate|deserves?|please)\b|"
+    r"засчита|отмет|считай|считать|постав|ставь|выстав|оцени|игнорир|инструкци|примечани"
 )
 # Needles of the patterns below, as for the injection patterns: every match contains one of them.
 _ADDRESSEE_NEEDLES = (
     *("grad", "evaluat", "assess", "examiner", "marker", "scorer", "rubric", "judge", "scoring", "reviewer bot"),
     *("marking", "who", "оценщик", "проверяющ", "грейдер", "рубрик", "экзаменатор", "асессор", "оценивающ"),
-    *("систем", "автоматическ"),
+    *("систем", "автоматическ", "dear", "hey", "hello", "attention", "note to", "to the", "to whoever"),
+    *("to any", "whoever"),
 )
 _GRADE_WORDS_NEEDLES = (
     *("mark", "score", "points", "grade", "credit", "criteri", "key point", "rubric item", "10", "no mistakes"),
+    *("ten", "максимум"),
     *("as satisfied", "as met", "as complete", "as correct", "as fully", "as perfect", "as excellent"),
     *("as covered", "as addressed", "no errors", "verdict", " балл", "все критерии", "пункты", "не отмечай"),
     "как выполненн",
@@ -149,11 +169,13 @@ _SELF_RE = re.compile(
 _GRADE_WORDS_RE = re.compile(
     r"\b(?:full|maximum|max|perfect|top|highest) (?:marks?|score|points|grade|credit)\b|"
     r"\b(?:all|every|each) (?:the )?(?:criteria|criterion|key points?|rubric items?)\b|\b10\s*/\s*10\b|"
-    r"\b100\s*/\s*100\b|\bscore\s*[:=]\s*\d|"
+    r"\b100\s*/\s*100\b|\bscore\s*[:=]\s*\d|\b10\s+out\s+of\s+10\b|"
+    # The grade claimed: "this answer would get a 10", "deserves a ten".
+    r"\b(?:get|gets|got|deserves?|earns?|worth)\s+(?:a\s+)?(?:10|ten|100)\b(?!\s*(?:%|percent|ms|users|days))|"
     r"\bas (?:satisfied|met|complete|correct|fully correct|perfect|excellent|covered|addressed|fully covered)\b|"
     r"\b(?:key points?|criteria|criterion) (?:as )?(?:addressed|covered|met|satisfied)\b|"
     r"\b(?:list|report|flag|mark) no (?:mistakes|errors)\b|\bverdicts?\b|"
-    r"полн\w* балл|максимальн\w* балл|все критерии|все (?:ключев\w+ )?пункты|10\s*(?:/|из)\s*10|"
+    r"полн\w* балл|максимальн\w* балл|\bмаксимум\b|все критерии|все (?:ключев\w+ )?пункты|10\s*(?:/|из)\s*10|"
     r"не отмечай\w* ошиб|как выполненн"
 )
 _SYSTEM_RE = re.compile(r"\b(?:system|admin|developer|operator)\s+(?:override|note|instructions?|message|prompt)\b")
