@@ -7,7 +7,8 @@ it) in the candidate's own words, with that window as evidence.
 
 The layer only adds credit, and only where the lexical layers left the sentence free to give it: never from a
 sentence that is excluded (addressed to the grader, an echo of the question, a salad of terms), that states a
-typical mistake, or that negates or belittles anything (an embedding does not see "not"), and never from a
+typical mistake, that negates or belittles anything (an embedding does not see "not") or that the stance rules
+turned away (a question answered "no", a reported view, a dismissal later in the sentence), and never from a
 sentence the English-only model cannot read (so a Russian answer keeps exactly its lexical grade).
 """
 
@@ -58,6 +59,19 @@ def _adds_to(sentence: Sentence, question_keys: frozenset[str]) -> bool:
     return any(not any(key in question_keys for key in text_keys(sentence.words[raw])) for raw in sentence.content_raw)
 
 
+def _turned_away(sentence: Sentence) -> bool:
+    """Whether the stance rules turned a sentence away from its terms, which an embedding does not see: a
+    question answered "no", others' view reported, a dismissal later in it or a comment on it, or a saying in
+    quotes ("Hard negatives from similar categories, we avoided them", "Effect size and sample size? Overrated")."""
+    return bool(
+        sentence.answered_no
+        or sentence.hearsay
+        or sentence.dismissed_before is not None
+        or sentence.comments
+        or sentence.quoted
+    )
+
+
 def _windows(
     doc: Doc, blocked: set[int], readable: Sequence[bool], question_keys: frozenset[str]
 ) -> list[tuple[int, ...]]:
@@ -69,6 +83,7 @@ def _windows(
         and not sentence.excluded
         and not sentence.cues
         and not sentence.belittling
+        and not _turned_away(sentence)
         and _adds_to(sentence, question_keys)
     ]
     windows: list[tuple[int, ...]] = [(index,) for index in eligible]

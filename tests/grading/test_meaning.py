@@ -61,3 +61,20 @@ def test_mockint_semantic_off_turns_it_off(monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_restating_the_question_earns_nothing_by_meaning() -> None:
     assert set(verdicts(AB.question).values()) == {"missed"}
+
+
+FASHION: Rubric = load_rubrics()["fashion-recommender"]
+
+
+@pytest.mark.parametrize(
+    ("criterion", "answer"),
+    [
+        # a comment clause turning the topic down
+        ("hard-negatives", "Hard negatives taken from similar categories, we avoided them."),
+        # a topic question answered "no" by the sentence after it
+        ("failure-mode", "Failure modes like colour dominance? I would not bring that up at all, it is overrated."),
+    ],
+)
+def test_a_sentence_the_stance_rules_turned_away_is_not_upgraded_by_meaning(criterion: str, answer: str) -> None:
+    analysis = matching.analyse(answer, FASHION)
+    assert next(c.verdict for c in analysis.criteria if c.id == criterion) == "missed"
