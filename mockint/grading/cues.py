@@ -144,6 +144,10 @@ BELITTLING_PREFIXES = (
     "busywork",
     "theatre",
     "slogan",
+    # "I find it a bit of a cliché", "a platitude", "that's old-school thinking"
+    "clich",
+    "platitud",
+    "trite",
     "homework",
     "ерунд",
     "бессмысл",
@@ -222,6 +226,9 @@ BELITTLING_PHRASES = tuple(
         "less of a concern",
         "not as important as",
         "overvalued",
+        "old school",
+        "not now",
+        "not anymore",
         # "Code review and tests mostly slow things down"
         "slow things down",
         "slows things down",
@@ -356,6 +363,12 @@ HEARSAY_PAIRS = frozenset(
         ("gets", "mentioned"),
         ("is", "mentioned"),
         ("are", "mentioned"),
+        # "colour dominance was mentioned by someone in the team", "it got raised in a review"
+        ("was", "mentioned"),
+        ("were", "mentioned"),
+        ("got", "mentioned"),
+        ("was", "raised"),
+        ("got", "raised"),
         ("get", "talked"),
         ("gets", "talked"),
         ("often", "said"),
