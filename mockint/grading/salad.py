@@ -129,10 +129,13 @@ def salad_sentences(
         if len(terms) < _SALAD_TERMS:
             continue
         inside = {position for first, last, _ in terms for position in range(first, last + 1)}
+        summing = _summing_up(sentence)
         explaining = sum(
             1
             for raw in sentence.content_raw
-            if raw not in inside and sentence.clause_words.get(sentence.clause[raw], 0) > _LIST_ITEM_WORDS
+            if raw not in inside
+            and sentence.clause_words.get(sentence.clause[raw], 0) > _LIST_ITEM_WORDS
+            and sentence.clause[raw] not in summing
         )
         if explaining > _SALAD_EXPLAINING_WORDS or _action_items(sentence, inside) >= _ACTION_ITEMS:
             continue
@@ -204,6 +207,21 @@ def _term_list(sentence: Sentence, vocabulary: frozenset[str]) -> bool:
         return False
     known = sum(1 for raw in sentence.content_raw if any(key in vocabulary for key in text_keys(sentence.words[raw])))
     return known >= _BARE_ITEMS_SHARE * len(sentence.content_raw)
+
+
+_ALL_OF = frozenset({"all", "все", "всё"})
+_SUMMED = frozenset({"that", "this", "these", "those", "of", "это", "эти"})
+
+
+def _summing_up(sentence: Sentence) -> set[int]:
+    """Clauses that sum up a list by pointing back at it ("... - so we combined all that in one pipeline"): they
+    explain none of its items, however many words they hold."""
+    words = sentence.words
+    return {
+        sentence.clause[position]
+        for position in range(len(words) - 1)
+        if words[position] in _ALL_OF and words[position + 1] in _SUMMED and position > 0
+    }
 
 
 def _action_items(sentence: Sentence, inside: set[int]) -> int:

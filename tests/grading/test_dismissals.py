@@ -143,3 +143,20 @@ def test_checks_that_slow_things_down_are_waved_away() -> None:
     answer = "Code review and tests mostly slow things down, because the model's code is usually correct."
     assert verdict("genai-tools", "verification", answer) == "missed"
     assert "forget-verification" in stated("genai-tools", answer)
+
+
+def test_a_list_summed_up_by_a_clause_pointing_back_at_it_is_a_salad() -> None:
+    answer = (
+        "FashionCLIP, embeddings, FAISS, triplet loss, hard negatives, outfits, CatBoost reranker, CTR, color "
+        "dominance - so we combined all that in a multimodal pipeline and it recommended compatible items."
+    )
+    assert grade_answer(answer, RUBRICS["fashion-recommender"]).score <= 0.3
+
+
+def test_all_that_after_sentences_that_explain_keeps_their_credit() -> None:
+    answer = (
+        "Retrieval narrows the catalogue with embeddings from photos and attributes, and a separate reranker then "
+        "orders the shortlist by CTR, stock and margin. All that is trained on pairs from stylists' outfits, with "
+        "hard negatives mined from similar categories."
+    )
+    assert grade_answer(answer, RUBRICS["fashion-recommender"]).score >= 0.5
