@@ -286,11 +286,20 @@ for _phrase in BELITTLING_PHRASES:
     _PHRASES_BY_FIRST.setdefault(_phrase[0], []).append(_phrase)
 
 
+# What "none of that" is said not to do: matter, be needed ... or change anything.
+_NONE_OF_HEADS = (*IMPORTANCE_PREFIXES, "chang", "affect")
+
+
 def _opens_with_none_of(sentence: Sentence, clause: int) -> bool:
     """Whether a clause opens, after "but" and fillers, with "none of those" ("..., but honestly none of those
     matter much in practice", "..., ни одно из этого не важно")."""
     words = [sentence.words[p] for p, c in enumerate(sentence.clause) if c == clause]
-    while words and (words[0] in BUT_WORDS or words[0] in SOFT_BUT_FILLERS or words[0] in COMMENT_OPENERS):
+    while words and (
+        words[0] in BUT_WORDS
+        or words[0] in SOFT_BUT_FILLERS
+        or words[0] in COMMENT_OPENERS
+        or words[0] in _REFUSAL_OPENERS  # "In practice none of that changes decisions"
+    ):
         words = words[1:]
     if words[:1] == ["neither"]:  # "..., but honestly neither matters much"
         rest = words[1:5]
@@ -298,8 +307,9 @@ def _opens_with_none_of(sentence: Sentence, clause: int) -> bool:
         rest = words[3:7]
     else:
         return False
-    # "none of those matter", not "none of those can be skipped" (a denied dismissal affirms).
-    return any(word.startswith(IMPORTANCE_PREFIXES) for word in rest) and not any(
+    # "none of those matter", "none of that changes decisions", not "none of those can be skipped" (a denied
+    # dismissal affirms).
+    return any(word.startswith(_NONE_OF_HEADS) for word in rest) and not any(
         word.startswith(BELITTLING_PREFIXES) for word in words[3:]
     )
 
@@ -310,9 +320,19 @@ def _others_or_judged(sentence: Sentence, positions: Sequence[int]) -> bool:
     a dismissal, not a judgement of it."""
     words = sentence.words
     return any(
-        words[p] in REPORTING_SUBJECTS or (words[p].startswith(JUDGEMENT_PREFIXES) and p - 1 not in sentence.belittling)
+        (words[p] in REPORTING_SUBJECTS and not _after_preposition(words, p))
+        or (words[p].startswith(JUDGEMENT_PREFIXES) and p - 1 not in sentence.belittling)
         for p in positions
     )
+
+
+_PREPOSITIONS = frozenset({"for", "to", "with", "by", "of", "at", "among", "для", "с", "у"})
+
+
+def _after_preposition(words: Sequence[str], position: int) -> bool:
+    """Whether a word is the object of a preposition, one modifier allowed between ("for senior engineers I'd
+    skip them": the engineers are who it is for, not who skips)."""
+    return any(words[before] in _PREPOSITIONS for before in range(max(0, position - 2), position))
 
 
 def _dismisses_by_pronoun(sentence: Sentence, clause: int) -> bool:

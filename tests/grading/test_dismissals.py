@@ -160,3 +160,34 @@ def test_all_that_after_sentences_that_explain_keeps_their_credit() -> None:
         "hard negatives mined from similar categories."
     )
     assert grade_answer(answer, RUBRICS["fashion-recommender"]).score >= 0.5
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        # reported, then "none of that" after how it goes in practice
+        (
+            "ab-significance",
+            "Yes, textbooks say the p-value is the probability of data this extreme under the null hypothesis, and "
+            "people obsess over effect size, sample size and variance. In practice none of that changes decisions.",
+        ),
+        # the people it is for are not who dismisses it
+        (
+            "cnn-explained",
+            "Weight sharing, learned filters, hierarchy: those are the textbook talking points, but for senior "
+            "engineers I'd skip them.",
+        ),
+        # dismissal words of everyday speech
+        ("fashion-recommender", "Hard negatives from similar categories are a rabbit hole."),
+        ("fashion-recommender", "A reranker is something you add for the slide deck."),
+        ("cnn-explained", "The edges, then parts, then objects hierarchy has been debunked."),
+        ("cnn-explained", "Weight sharing and locality are implementation details."),
+    ],
+)
+def test_everyday_dismissals_earn_nothing(question: str, answer: str) -> None:
+    grade = grade_answer(answer, RUBRICS[question])
+    assert all(c.verdict == "missed" for c in grade.criteria)
+
+
+def test_refactoring_legacy_code_is_a_use_not_a_dismissal() -> None:
+    assert verdict("genai-tools", "useful-cases", "They help with boilerplate and refactoring legacy code.") == "met"
