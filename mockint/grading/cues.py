@@ -151,6 +151,8 @@ BELITTLING_PREFIXES = (
     # "the edges-parts-objects hierarchy has been debunked", "an oversimplification"
     "debunk",
     "oversimplif",
+    # "mining hard negatives is fiddly and just adds label noise"
+    "fiddly",
     "homework",
     "ерунд",
     "бессмысл",
@@ -257,6 +259,12 @@ BELITTLING_PHRASES = tuple(
         "slow you down",
         "slows you down",
         "not something to present",
+        "adds label noise",
+        "just adds noise",
+        # "we never saw a reason for a separate ranking stage"
+        "never saw a reason",
+        "saw no reason",
+        "see no reason",
         # "Code review and tests mostly slow things down"
         "slow things down",
         "slows things down",

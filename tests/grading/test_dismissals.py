@@ -191,3 +191,48 @@ def test_everyday_dismissals_earn_nothing(question: str, answer: str) -> None:
 
 def test_refactoring_legacy_code_is_a_use_not_a_dismissal() -> None:
     assert verdict("genai-tools", "useful-cases", "They help with boilerplate and refactoring legacy code.") == "met"
+
+
+@pytest.mark.parametrize(
+    ("question", "mistake", "answer"),
+    [
+        # Mistakes said indirectly: a rule of thumb, a team practice, a decision.
+        (
+            "fashion-recommender",
+            "hide-failures",
+            "About what didn't work: my rule of thumb is not to dwell on that; it only invites doubt.",
+        ),
+        (
+            "fashion-recommender",
+            "only-embeddings",
+            "For compatibility we took the pretrained FashionCLIP embeddings as they were, with no outfit labels.",
+        ),
+        (
+            "fashion-recommender",
+            "no-stage-split",
+            "We never saw a reason for a separate candidate generation and ranking split.",
+        ),
+        (
+            "ab-significance",
+            "magic-five-percent",
+            "Our rule: p below 0.05 means the feature works and we ship.",
+        ),
+        (
+            "ab-significance",
+            "no-power-planning",
+            "We'd launch, check the dashboard every morning, and stop the test the first day it crossed significance.",
+        ),
+        (
+            "ab-significance",
+            "forget-variance-randomization",
+            "We put twenty metrics on the scorecard and treat any of them with p < 0.05 as a real finding.",
+        ),
+    ],
+)
+def test_a_mistake_said_as_a_practice_or_a_rule_of_thumb_is_stated(question: str, mistake: str, answer: str) -> None:
+    assert mistake in stated(question, answer)
+
+
+def test_mining_hard_negatives_called_fiddly_is_not_credited() -> None:
+    answer = "Mining hard negatives from similar categories is fiddly and just adds label noise."
+    assert verdict("fashion-recommender", "hard-negatives", answer) == "missed"
