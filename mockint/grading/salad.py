@@ -115,6 +115,11 @@ def salad_sentences(
         if len({criterion for criterion, _, _ in items}) < _SALAD_KEY_POINTS:
             continue
         sentence = doc.sentences[index]
+        # Examples in brackets ("when the context they need (other modules, constraints) isn't given") are an
+        # aside of the item before them, not more items of the sentence's own list.
+        aside = _in_brackets(sentence)
+        if aside:
+            items = [item for item in items if sentence.clause[item[1]] not in aside]
         # Terms: the occurrences of key point phrases, one inside another counted once ("candidate generation"
         # may stand for two key points, but it is one term).
         terms: list[tuple[int, int, set[int]]] = []  # first, last, the key points it names
@@ -175,6 +180,20 @@ def salad_sentences(
     if len(listed) >= _BARE_ITEMS_MIN and words and in_lists >= _BARE_ITEMS_SHARE * words:
         salad.update(listed)
     return salad
+
+
+def _in_brackets(sentence: Sentence) -> set[int]:
+    """The clauses inside round brackets: from one opened by "(" up to the one that ")" closes."""
+    inside: set[int] = set()
+    open_at: int | None = None
+    for clause in sorted(sentence.clause_sep):
+        separator = sentence.clause_sep[clause]
+        if separator == "(":
+            open_at = clause
+        elif separator == ")" and open_at is not None:
+            inside.update(range(open_at, clause))
+            open_at = None
+    return inside
 
 
 # Share of a sentence's content words that must be the model answer's for it to be that summary said back.

@@ -236,3 +236,16 @@ def test_a_mistake_said_as_a_practice_or_a_rule_of_thumb_is_stated(question: str
 def test_mining_hard_negatives_called_fiddly_is_not_credited() -> None:
     answer = "Mining hard negatives from similar categories is fiddly and just adds label noise."
     assert verdict("fashion-recommender", "hard-negatives", answer) == "missed"
+
+
+def test_examples_in_brackets_are_an_aside_not_more_items_of_a_list() -> None:
+    answer = (
+        "They fail predictably: when the task is underspecified, when the context they need (other modules, "
+        "constraints, conventions) isn't given, and when correctness needs domain judgment."
+    )
+    assert verdict("genai-tools", "fail-underspecified", answer) == "met"
+
+
+def test_a_salad_with_examples_in_brackets_is_still_a_salad() -> None:
+    answer = "Retrieval (embeddings, ANN), reranking (CTR, stock), hard negatives, outfit positives, colour dominance."
+    assert grade_answer(answer, RUBRICS["fashion-recommender"]).score <= 0.3
