@@ -153,11 +153,16 @@ BELITTLING_PREFIXES = (
     "oversimplif",
     # "mining hard negatives is fiddly and just adds label noise"
     "fiddly",
+    # "это самоуспокоение" (complacency), "самообман", "только тормозит" (only slows things down)
+    "самоуспокоен",
+    "самообман",
+    "тормозит",
     "homework",
     "ерунд",
     "бессмысл",
     "заморач",
-    "формальн",
+    # "формальность" (a formality), not "формальный способ" (a formal method)
+    "формальност",
     "неважн",
     "второстепенн",
     "бесполезн",
@@ -253,6 +258,7 @@ BELITTLING_PHRASES = tuple(
         "legacy practice",
         "legacy practices",
         "legacy thinking",
+        "legacy процесс",
         "simplification for",
         "mostly a simplification",
         "just a simplification",
@@ -405,6 +411,12 @@ HEARSAY_PAIRS = frozenset(
         ("got", "mentioned"),
         ("was", "raised"),
         ("got", "raised"),
+        # "Часто говорят, что ...", "Принято считать, что ...", "Считается, что ..."
+        ("часто", "говорят"),
+        ("обычно", "говорят"),
+        ("говорят", "что"),
+        ("принято", "считать"),
+        ("считается", "что"),
         ("get", "talked"),
         ("gets", "talked"),
         ("often", "said"),

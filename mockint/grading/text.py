@@ -260,7 +260,13 @@ _OPENERS = frozenset({"but", "and", "so", "then", "но", "и", "а", "так"})
 def _lead_clause(sentence: Sentence) -> int:
     """The first clause that says something: "Honestly, I skip all of that" opens with its second."""
     fillers = [sentence.words[p] for p, c in enumerate(sentence.clause) if c == 0]
-    return 1 if 1 in sentence.clause_sep and fillers and all(word in COMMENT_OPENERS for word in fillers) else 0
+    return 1 if 1 in sentence.clause_sep and fillers and all(word in _LEAD_FILLERS for word in fillers) else 0
+
+
+# Openers that only say whose view follows: "Honestly, ...", "In my view, ...", "По-моему, ...".
+_LEAD_FILLERS = COMMENT_OPENERS | frozenset(
+    {"in", "my", "view", "opinion", "imo", "imho", "personally", "по", "моему", "мнению", "на", "мой", "взгляд"}
+)
 
 
 def _rhetorical(sentence: Sentence) -> bool:
@@ -647,7 +653,7 @@ def parse(answer: str) -> Doc:
             # "If I were talking to researchers I'd get into weight sharing. For engineers none of that matters."
             (question.hearsay or _supposes(question))
             and question.dismissed_before is None
-            and (reply.opens_with_dismissal(0) or _dismisses_back(reply))
+            and (reply.opens_with_dismissal(lead) or _dismisses_back(reply))
         ):
             question.answered_no = True
     # "Filters slide over the image? Learned weights? A hierarchy? Honestly, I skip all of that": a run of

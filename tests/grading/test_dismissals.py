@@ -249,3 +249,24 @@ def test_examples_in_brackets_are_an_aside_not_more_items_of_a_list() -> None:
 def test_a_salad_with_examples_in_brackets_is_still_a_salad() -> None:
     answer = "Retrieval (embeddings, ANN), reranking (CTR, stock), hard negatives, outfit positives, colour dominance."
     assert grade_answer(answer, RUBRICS["fashion-recommender"]).score <= 0.3
+
+
+def test_a_russian_report_dismissed_in_the_speakers_view_earns_nothing() -> None:
+    answer = (
+        "Часто говорят, что ИИ-инструменты полезны для шаблонного кода и что нужно давать им точный контекст. "
+        "По-моему, это самоуспокоение."
+    )
+    grade = grade_answer(answer, RUBRICS["genai-tools"])
+    assert verdict("genai-tools", "useful-cases", answer) == "missed"
+    assert verdict("genai-tools", "precise-context", answer) == "missed"
+    assert grade.score <= 0.1
+
+
+def test_a_formal_method_is_not_a_formality() -> None:
+    answer = "Нужна статистическая значимость — формальный способ отличить реальный эффект от шума."
+    assert verdict("ab-significance", "noise-vs-effect", answer) == "met"
+
+
+def test_running_once_taken_for_proof_forgets_verification_in_russian() -> None:
+    answer = "Если код запустился и на паре примеров выдал правдоподобный результат, для меня этого достаточно."
+    assert "forget-verification" in stated("genai-tools", answer)
