@@ -266,6 +266,12 @@ BELITTLING_PHRASES = tuple(
         "slows you down",
         "not something to present",
         "adds label noise",
+        # "hallucinations are basically solved", "nothing left for a human to check"
+        "basically solved",
+        "largely solved",
+        "a solved problem",
+        "nothing left for a human",
+        "nothing left to check",
         "just adds noise",
         # "we never saw a reason for a separate ranking stage"
         "never saw a reason",
