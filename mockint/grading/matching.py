@@ -18,7 +18,7 @@ from mockint.grading.guards import AnswerFlags, Guard, _guards, mark_echoes
 from mockint.grading.injection import mark_injections
 from mockint.grading.plans import COMPILED_FROM, Compiled, Plan, Variant, compile_rubric
 from mockint.grading.reporting import avoids, counterfactual, rejects, reports
-from mockint.grading.salad import may_hold_salad, salad_sentences, salad_share
+from mockint.grading.salad import SALAD_SHARE, may_hold_salad, salad_sentences, salad_share
 from mockint.grading.sentence import BELITTLED, NEGATED, UNNEGATED
 from mockint.grading.text import COUNTERFACTUALS, Doc, parse
 from mockint.models import Check, Criterion, Mistake, Rubric, Verdict
@@ -414,6 +414,34 @@ def _criterion(
     return CriterionMatch(criterion_id, "missed", None)
 
 
+def _named_in_lists(
+    criteria: tuple[CriterionMatch, ...],
+    compiled: Compiled,
+    matcher: _Matcher,
+    doc: Doc,
+    salad: set[int],
+    mistaken: set[int],
+    blocked: Mapping[str, set[int]],
+    stating: set[int],
+) -> tuple[CriterionMatch, ...]:
+    """Half credit for a key point only a list sentence names, in an answer that explains elsewhere.
+
+    "Failure modes: vague specs, missing context, implicit constraints" among sentences that explain names
+    its points without explaining them: partial, not nothing. An answer made mostly of such lists is a salad,
+    capped by the guards, and never reaches here; a list sentence that states a mistake still earns nothing.
+    """
+    lists = {doc.sentences[index].text for index in salad - stating}
+    named: list[CriterionMatch] = []
+    for match, (criterion_id, plans) in zip(criteria, compiled.criteria, strict=True):
+        if match.verdict == "missed":
+            others = frozenset((blocked.get(criterion_id, set()) - salad) | (salad & stating))
+            again = _criterion(criterion_id, plans, matcher, doc, mistaken - (salad - stating), others)
+            if again.verdict != "missed" and again.evidence in lists:
+                match = CriterionMatch(criterion_id, "partial", again.evidence)
+        named.append(match)
+    return tuple(named)
+
+
 def _touched(compiled: Compiled, matcher: _Matcher) -> dict[int, list[tuple[int, int, int]]]:
     """Per sentence, the key points whose terms occur there un-negated: (key point index, first, last token)."""
     touched: dict[int, list[tuple[int, int, int]]] = {}
@@ -510,6 +538,8 @@ def analyse(answer: str, rubric: Rubric, *, by_meaning_too: bool = True, whole_a
         _criterion(cid, plans, matcher, doc, mistaken, frozenset(blocked.get(cid, ())))
         for cid, plans in compiled.criteria
     )
+    if salad and salad_share(doc, salad) < SALAD_SHARE:
+        criteria = _named_in_lists(criteria, compiled, matcher, doc, salad, mistaken, blocked, set(detected.values()))
     layers: tuple[str, ...] = ("lexical",)
     if by_meaning_too:
         upgraded = meaning.by_meaning(

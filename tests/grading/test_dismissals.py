@@ -292,3 +292,22 @@ def test_a_problem_called_solved_or_a_check_left_to_no_one_is_dismissed(
 def test_being_on_the_hook_is_accountability() -> None:
     answer = "I treat everything as a draft, and I'm the one on the hook if it breaks, not the tool."
     assert verdict("genai-tools", "humans-accountable", answer) == "met"
+
+
+def test_a_list_sentence_among_explaining_ones_names_its_points_for_half_credit() -> None:
+    answer = (
+        "A convolutional layer slides a small filter, say 3x3, across the image and computes a weighted sum of "
+        "the pixels under it at every position, so it picks up local patterns like edges. A fully connected layer "
+        "would wire every pixel to every neuron instead, which is expensive. "
+        "Also: weight sharing, learned filters, pooling, hierarchy."
+    )
+    verdicts = {c.id: c.verdict for c in grade_answer(answer, RUBRICS["cnn-explained"]).criteria}
+    assert verdicts["small-filter-slides"] == "met"
+    assert verdicts["weight-sharing"] == "partial"
+    assert verdicts["hierarchy"] == "partial"
+
+
+def test_an_answer_made_mostly_of_lists_earns_no_half_credit() -> None:
+    answer = "Failure modes: vague specs, missing context, implicit constraints, domain judgment, hallucinated APIs."
+    grade = grade_answer(answer, RUBRICS["genai-tools"])
+    assert grade.score <= 0.3
