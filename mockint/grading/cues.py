@@ -109,8 +109,6 @@ BELITTLING_PREFIXES = (
     "pointless",
     "overkill",
     "buzzword",
-    "outdated",
-    "obsolete",
     "nah",
     "overengineer",
     "overcomplicat",
@@ -237,6 +235,17 @@ BELITTLING_PHRASES = tuple(
         "not as important as",
         "overvalued",
         "old school",
+        # Said of something, not describing it: "that's an outdated mindset", "review is obsolete"; not
+        # "it suggests outdated APIs" (a symptom of hallucination).
+        "is outdated",
+        "are outdated",
+        "outdated mindset",
+        "outdated thinking",
+        "outdated advice",
+        "outdated idea",
+        "is obsolete",
+        "are obsolete",
+        "obsolete now",
         "not now",
         "not anymore",
         # "hard negatives are a rabbit hole", "a reranker is something you add for the slide deck",
@@ -379,7 +388,8 @@ REPORTING_VERBS = frozenset(
     """
     think believe assume say says said claim expect treat read confuse forget ignore skip overlook tend like love
     insist argue suggest who talk talks mention mentions list lists repeat repeats tell tells recommend obsess
-    obsesses start explain explains recite recites cite cover covers считают думают путают забывают игнорируют
+    obsesses start explain explains recite recites cite cover covers saying claiming insisting telling
+    считают думают путают забывают игнорируют
     любят говорят пишут объясняют
     """.split()
 )

@@ -311,3 +311,9 @@ def test_an_answer_made_mostly_of_lists_earns_no_half_credit() -> None:
     answer = "Failure modes: vague specs, missing context, implicit constraints, domain judgment, hallucinated APIs."
     grade = grade_answer(answer, RUBRICS["genai-tools"])
     assert grade.score <= 0.3
+
+
+def test_outdated_describing_an_api_is_no_dismissal_but_an_outdated_mindset_is() -> None:
+    assert verdict("genai-tools", "hallucinated-apis", "It hallucinates made-up methods and outdated APIs.") == "met"
+    answer = "People keep saying verification is non-negotiable. That's an outdated mindset."
+    assert verdict("genai-tools", "verification", answer) == "missed"
