@@ -151,6 +151,9 @@ BELITTLING_PREFIXES = (
     "oversimplif",
     # "mining hard negatives is fiddly and just adds label noise"
     "fiddly",
+    # "the formal definition is pedantry", "the hierarchy is a nice cartoon for slide decks"
+    "pedant",
+    "cartoon",
     # "это самоуспокоение" (complacency), "самообман", "только тормозит" (only slows things down)
     "самоуспокоен",
     "самообман",
@@ -275,6 +278,18 @@ BELITTLING_PHRASES = tuple(
         "slows you down",
         "not something to present",
         "adds label noise",
+        # "what statisticians fuss over, but they don't really change the outcome", "a minor memory optimisation"
+        "fuss over",
+        "fuss about",
+        "don't really change",
+        "doesn't really change",
+        "don't change the outcome",
+        "doesn't change the outcome",
+        "minor optimisation",
+        "minor optimization",
+        "minor memory",
+        "minor tweak",
+        "make a big deal",
         # "hallucinations are basically solved", "nothing left for a human to check"
         "basically solved",
         "largely solved",

@@ -361,11 +361,25 @@ def _dismisses_by_pronoun(sentence: Sentence, clause: int) -> bool:
                 return True
             # "they are overrated", "it's pointless": said of the pronoun; not "they can skip monitoring",
             # where the pronoun does the skipping.
-            if anaphor < cue <= anaphor + ANAPHOR_REACH and (
-                words[anaphor] in _CONTRACTED_COPULAS or not _COPULAS.isdisjoint(words[anaphor + 1 : cue])
+            if (
+                anaphor < cue <= anaphor + ANAPHOR_REACH
+                and (
+                    words[anaphor] in _CONTRACTED_COPULAS
+                    or not _COPULAS.isdisjoint(words[anaphor + 1 : cue])
+                    # "those details don't matter": not mattering is said of the pronoun's phrase (not "leaving it
+                    # on longer won't help", which is said of the leaving)
+                    or (is_negation_cue(words[cue]) and _starts_with_any(words[cue + 1 : cue + 3], _MATTERING))
+                )
             ):
                 return True
     return False
+
+
+_MATTERING = ("matter", "important", "relevan", "necessar", "essential", "crucial", "critical")
+
+
+def _starts_with_any(words: Sequence[str], prefixes: tuple[str, ...]) -> bool:
+    return any(word.startswith(prefixes) for word in words)
 
 
 # The second words of HEARSAY_PAIRS: a sentence with none of them (and no reporting subject) reports nothing.

@@ -317,3 +317,42 @@ def test_outdated_describing_an_api_is_no_dismissal_but_an_outdated_mindset_is()
     assert verdict("genai-tools", "hallucinated-apis", "It hallucinates made-up methods and outdated APIs.") == "met"
     answer = "People keep saying verification is non-negotiable. That's an outdated mindset."
     assert verdict("genai-tools", "verification", answer) == "missed"
+
+
+@pytest.mark.parametrize(
+    ("question", "criterion", "answer"),
+    [
+        ("ab-significance", "variance", "Effect size and variance are what statisticians fuss over."),
+        ("cnn-explained", "weight-sharing", "Weight sharing is a minor memory optimisation."),
+        ("cnn-explained", "hierarchy", "The hierarchy of features is a nice cartoon."),
+        (
+            "fashion-recommender",
+            "hard-negatives",
+            "We had hard negatives from similar categories, but honestly those details don't matter.",
+        ),
+    ],
+)
+def test_more_everyday_dismissals_earn_nothing(question: str, criterion: str, answer: str) -> None:
+    assert verdict(question, criterion, answer) == "missed"
+
+
+def test_longer_not_helping_a_broken_split_is_the_point_not_a_dismissal() -> None:
+    answer = "If the assignment is skewed or the logging is bad, leaving the test on longer won't help."
+    assert "forget-variance-randomization" not in stated("ab-significance", answer)
+
+
+@pytest.mark.parametrize(
+    ("question", "mistake", "answer"),
+    [
+        ("ab-significance", "pvalue-hypothesis-true", "So one minus p is your confidence that the treatment wins."),
+        ("ab-significance", "forget-variance-randomization", "More traffic irons out any bias in the split."),
+        (
+            "cnn-explained",
+            "filters-not-learned",
+            "You pick a set of edge and blur filters, and the network only learns how to combine their outputs.",
+        ),
+        ("genai-tools", "production-without-review", "Code review for generated production code is mostly theatre."),
+    ],
+)
+def test_more_mistakes_in_plain_words_are_stated(question: str, mistake: str, answer: str) -> None:
+    assert mistake in stated(question, answer)
