@@ -431,6 +431,8 @@ HEARSAY_PAIRS = frozenset(
         ("will", "hear"),
         ("you", "hear"),
         ("often", "hear"),
+        ("i", "hear"),
+        ("we", "hear"),
         ("always", "hear"),
         ("get", "mentioned"),
         ("gets", "mentioned"),

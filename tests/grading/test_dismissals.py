@@ -356,3 +356,19 @@ def test_longer_not_helping_a_broken_split_is_the_point_not_a_dismissal() -> Non
 )
 def test_more_mistakes_in_plain_words_are_stated(question: str, mistake: str, answer: str) -> None:
     assert mistake in stated(question, answer)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "We just used embeddings and cosine similarity. Negatives were random catalogue items, which is standard.",
+        "we had one CLIP model, embeddings, cosine, done.",
+    ],
+)
+def test_embeddings_as_the_whole_method_beside_random_negatives_is_only_embeddings(answer: str) -> None:
+    assert "only-embeddings" in stated("fashion-recommender", answer)
+
+
+def test_a_complaint_i_hear_is_reported_not_made() -> None:
+    answer = 'A complaint I hear a lot: "the model wrote garbage, these tools are useless."'
+    assert "vague-prompts-blame-model" not in stated("genai-tools", answer)
