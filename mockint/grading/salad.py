@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 
 from mockint.grading.sentence import Sentence
 from mockint.grading.text import Doc
@@ -65,17 +66,89 @@ _LIST_GLUE = frozenset({"and", "or", "a", "an", "the", "и", "или", "а та�
 _LIST_SEPARATORS = frozenset({",", ";", ":", "-", "(", ")"})
 
 
-def _listed(sentence: Sentence, previous_last: int, next_first: int, vocabulary: frozenset[str]) -> bool:
+# Connectives that relate terms without saying how ("which in turn brings us to", "come into play alongside",
+# "are all connected to", "all play a role in the bigger picture", "there's"): between terms they are glue, and
+# they explain nothing.
+_FILLER_PHRASES = tuple(
+    tuple(phrase.split())
+    for phrase in (
+        "which in turn brings us to",
+        "brings us to",
+        "in turn",
+        "and therefore to",
+        "and therefore",
+        "come into play",
+        "comes into play",
+        "alongside",
+        "as well as",
+        "are all connected to",
+        "all connected to",
+        "connected to",
+        "belong to the same picture",
+        "the same picture",
+        "the bigger picture",
+        "the big picture",
+        "play a role in",
+        "play a role",
+        "plays a role",
+        "in that sense",
+        "go hand in hand",
+        "goes hand in hand",
+        "tie into",
+        "ties into",
+        "there are",
+        "there is",
+        "there's",
+        "moreover",
+        "furthermore",
+        "all matter",
+        "all important",
+        "are all",
+        "also",
+        "together",
+        "overall",
+        "so overall",
+        "in this context",
+        "и так далее",
+        "а также",
+        "всё это",
+    )
+)
+_FILLER_BY_FIRST: dict[str, list[tuple[str, ...]]] = {}
+for _filler in _FILLER_PHRASES:
+    _FILLER_BY_FIRST.setdefault(_filler[0], []).append(_filler)
+
+
+def _filler_positions(sentence: Sentence) -> set[int]:
+    """Token positions inside connective filler phrases (see _FILLER_PHRASES)."""
+    words = sentence.words
+    found: set[int] = set()
+    for start, word in enumerate(words):
+        for phrase in _FILLER_BY_FIRST.get(word, ()):
+            if tuple(words[start : start + len(phrase)]) == phrase:
+                found.update(range(start, start + len(phrase)))
+    return found
+
+
+def _listed(
+    sentence: Sentence,
+    previous_last: int,
+    next_first: int,
+    vocabulary: frozenset[str],
+    filler: AbstractSet[int] = frozenset(),
+) -> bool:
     """Whether two terms are neighbouring items of a list: separated by a comma or a conjunction, with only
-    conjunctions, articles, other short items or other rubric words between them (not "of", "to", a verb)."""
+    conjunctions, articles, connective filler, other short items or other rubric words between them (not "of",
+    "to", a verb)."""
     gap = range(previous_last + 1, next_first)
     if next_first <= previous_last:
         return True
     separated = sentence.clause[previous_last] != sentence.clause[next_first] or any(
-        sentence.words[position] in _LIST_GLUE for position in gap
+        sentence.words[position] in _LIST_GLUE or position in filler for position in gap
     )
     return separated and all(
         sentence.words[position] in _LIST_GLUE
+        or position in filler
         or sentence.clause_words.get(sentence.clause[position], 0) <= _LIST_ITEM_WORDS
         or any(key in vocabulary for key in text_keys(sentence.words[position]))
         for position in gap
@@ -135,10 +208,12 @@ def salad_sentences(
             continue
         inside = {position for first, last, _ in terms for position in range(first, last + 1)}
         summing = _summing_up(sentence)
+        filler = _filler_positions(sentence)
         explaining = sum(
             1
             for raw in sentence.content_raw
             if raw not in inside
+            and raw not in filler
             and sentence.clause_words.get(sentence.clause[raw], 0) > _LIST_ITEM_WORDS
             and sentence.clause[raw] not in summing
         )
@@ -148,7 +223,7 @@ def salad_sentences(
         # (a list of examples of one key point, "CTR, stock, margin", is an explanation).
         run: list[tuple[int, int, set[int]]] = terms[:1]
         for term in terms[1:]:
-            run = [*run, term] if _listed(sentence, run[-1][1], term[0], vocabulary) else [term]
+            run = [*run, term] if _listed(sentence, run[-1][1], term[0], vocabulary, filler) else [term]
             named = set().union(*(criteria for _, _, criteria in run))
             if len(run) >= _SALAD_TERMS and len(named) >= _SALAD_KEY_POINTS:
                 salad.add(index)

@@ -372,3 +372,22 @@ def test_embeddings_as_the_whole_method_beside_random_negatives_is_only_embeddin
 def test_a_complaint_i_hear_is_reported_not_made() -> None:
     answer = 'A complaint I hear a lot: "the model wrote garbage, these tools are useless."'
     assert "vague-prompts-blame-model" not in stated("genai-tools", answer)
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        (
+            "ab-significance",
+            "Similarly, effect size, sample size, variance, power and test design all play a role in the bigger "
+            "picture.",
+        ),
+        (
+            "cnn-explained",
+            "There are filters, there are kernels, there's weight sharing, there's pooling, there's the whole idea "
+            "of hierarchy.",
+        ),
+    ],
+)
+def test_terms_joined_by_connective_filler_are_a_salad(question: str, answer: str) -> None:
+    assert grade_answer(answer, RUBRICS[question]).score <= 0.3
