@@ -229,6 +229,14 @@ def salad_sentences(
                 salad.add(index)
                 break
     live = [index for index, sentence in enumerate(doc.sentences) if not sentence.excluded]
+    # An outline with nothing under its headings ("1. Sliding small filter (kernel, 3x3)", "### 3. Hallucinated
+    # APIs", a table of "Component | Keywords | covered"): headings name key points, they do not explain them.
+    outline = [index for index in live if _outline_item(doc.sentences[index])]
+    outline_words = sum(len(doc.sentences[index].content_raw) for index in outline)
+    all_words = sum(len(doc.sentences[index].content_raw) for index in live)
+    headed = [index for index in outline if index in touched]
+    if len(headed) >= _BARE_ITEMS_MIN and all_words and outline_words >= _OUTLINE_SHARE * all_words:
+        salad.update(headed)
     bare = [index for index in live if index in touched and _bare_item(doc.sentences[index])]
     if len(bare) >= _BARE_ITEMS_MIN and len(bare) >= _BARE_ITEMS_SHARE * len(live):
         salad.update(bare)
@@ -316,6 +324,33 @@ def _summing_up(sentence: Sentence) -> set[int]:
         for position in range(len(words) - 1)
         if words[position] in _ALL_OF and words[position + 1] in _SUMMED and position > 0
     }
+
+
+# Words that make a clause of a line: a subject pronoun or an auxiliary ("we mine them", "it is", "didn't").
+_CLAUSE_MARKERS = frozenset(
+    """
+    i we you they he she it it's they're we're i'm is are was were be been has have had do does did don't
+    doesn't didn't can can't will won't would should must may might мы я они он она оно это был была были
+    было есть
+    """.split()
+)
+# An outline's items are short; a longer item is a sentence without its verb.
+_OUTLINE_ITEM_WORDS = 6
+# Share of the answer's content words in such items that makes the answer an outline and nothing more.
+_OUTLINE_SHARE = 0.6
+
+
+def _outline_item(sentence: Sentence) -> bool:
+    """A heading, a table row, or a short list item with no clause of its own (no subject pronoun or
+    auxiliary); numbers of items are not counted as words."""
+    if not sentence.outline:
+        return False
+    if sentence.text.startswith(("#", "|")):
+        return True
+    if not _CLAUSE_MARKERS.isdisjoint(sentence.words):
+        return False
+    words = sum(1 for raw in sentence.content_raw if not sentence.words[raw][:1].isdigit())
+    return words <= _OUTLINE_ITEM_WORDS
 
 
 def _action_items(sentence: Sentence, inside: set[int]) -> int:

@@ -95,6 +95,7 @@ class Sentence:
         "cues",
         "excluded",
         "hearsay",
+        "outline",
         "quoted",
         "span",
         "text",
@@ -123,6 +124,8 @@ class Sentence:
         # Positions of words inside quotation marks: "great for boilerplate", "two-stage retrieval plus
         # reranking" slide - named, as someone else's words, not said.
         self.quoted: set[int] = set()
+        # A line of an outline: a Markdown heading, a table row or a list item, as written.
+        self.outline = False
         self.not_only = False  # "not just ...", "not only ..."
         # "..., but honestly none of those matter": every clause before this one is dismissed.
         self.dismissed_before: int | None = None

@@ -169,11 +169,15 @@ _ABBREVIATION_RE = re.compile(
 _LIST_END_RE = re.compile(r"(?<![^\W\d_])(?:etc|т\.\s?д|т\.\s?п|и\s?др)\.$", re.IGNORECASE)
 
 
+# "1. Sliding filter", "### 2. Where they fail": the number of a list item or heading at the start of a line.
+_ITEM_NUMBER_RE = re.compile(r"(?:^|\n)[ \t]*(?:#{1,6}[ \t]*)?\d{1,2}\.$")
+
+
 def _abbreviation_at(answer: str, match: re.Match[str]) -> bool:
     if match.group() != ".":
         return False
     before = answer[max(0, match.start() - 8) : match.end()]
-    if _ABBREVIATION_RE.search(before):
+    if _ABBREVIATION_RE.search(before) or _ITEM_NUMBER_RE.search(answer, max(0, match.start() - 12), match.end()):
         return True
     following = answer[match.end() :].lstrip()
     return bool(_LIST_END_RE.search(before)) and bool(following) and not following[0].isupper()
@@ -560,6 +564,8 @@ def parse(answer: str) -> Doc:
             continue
         sentence = Sentence(text)
         sentence.span = (start, end)
+        written = answer[start:end].lstrip()
+        sentence.outline = written[:1] in ("#", "|") or _BULLET_RE.match(written) is not None
         index = len(doc.sentences)
         normalised = normalise(text)
         clause = 0

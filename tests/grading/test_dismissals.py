@@ -391,3 +391,47 @@ def test_a_complaint_i_hear_is_reported_not_made() -> None:
 )
 def test_terms_joined_by_connective_filler_are_a_salad(question: str, answer: str) -> None:
     assert grade_answer(answer, RUBRICS[question]).score <= 0.3
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        (
+            "cnn-explained",
+            "Outline:\n1. Sliding small filter (kernel, 3x3)\n2. Learned filters\n3. Local weighted sum\n"
+            "4. Weight sharing\n5. Hierarchy of features\n6. Pooling and receptive field",
+        ),
+        (
+            "genai-tools",
+            "## My view\n### 1. Useful cases\n### 2. Where they fail: underspecified tasks\n### 3. Hallucinated APIs\n"
+            "### 4. Verification: tests, diff review\n### 5. Human accountability",
+        ),
+        (
+            "fashion-recommender",
+            "| Component | Keywords |\n|---|---|\n| Candidate generation | retrieval, multimodal embedding |\n"
+            "| Reranking | ranker, CTR, stock |\n| Negatives | hard negatives, similar categories |\n"
+            "| Failure | color dominance |",
+        ),
+    ],
+)
+def test_an_outline_with_nothing_under_its_headings_is_a_salad(question: str, answer: str) -> None:
+    assert grade_answer(answer, RUBRICS[question]).score <= 0.3
+
+
+def test_a_bulleted_answer_whose_items_explain_keeps_its_credit() -> None:
+    answer = (
+        "- Retrieval: one multimodal embedding space for the catalogue; for an item we run ANN search only in "
+        "complementary categories.\n"
+        "- Reranker: a separate LightGBM model orders the candidates by similarity, CTR, stock and margin.\n"
+        "- Labels: items from the same stylist outfit are positive pairs, trained with triplets.\n"
+        "- Negatives: random ones were too easy, so we mined hard negatives from similar categories.\n"
+        "- Didn't work: the model loves monochrome looks; colour dominance is still not solved."
+    )
+    assert grade_answer(answer, RUBRICS["fashion-recommender"]).score >= 0.6
+
+
+def test_a_numbered_item_keeps_its_number_in_its_sentence() -> None:
+    assert [s.text for s in parse("1. Sliding filter\n2. Weight sharing").sentences] == [
+        "Sliding filter",
+        "Weight sharing",
+    ]
