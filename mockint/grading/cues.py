@@ -290,6 +290,22 @@ BELITTLING_PHRASES = tuple(
         "minor memory",
         "minor tweak",
         "make a big deal",
+        # Irony: "all very important, if you're writing a thesis", "wonderful ideas I'd never be caught wasting a
+        # sprint on", "sure, if you like jargon", "great in theory", "all very wholesome"
+        "writing a thesis",
+        "nice ideas",
+        "nice idea",
+        "wonderful ideas",
+        "lovely ideas",
+        "if you like jargon",
+        "wasting a sprint",
+        "great in theory",
+        "nice in theory",
+        "fine in theory",
+        "very wholesome",
+        "sounds nice",
+        "lovely story",
+        "nice story",
         # "hallucinations are basically solved", "nothing left for a human to check"
         "basically solved",
         "largely solved",

@@ -261,6 +261,44 @@ _ANSWERS_WHY = frozenset({"because", "since", "потому", "так"})
 _OPENERS = frozenset({"but", "and", "so", "then", "но", "и", "а", "так"})
 
 
+# Frames that present terms as things mentioned rather than claims made.
+_MENTION_FRAMES: tuple[tuple[str, ...], ...] = tuple(
+    tuple(frame.split())
+    for frame in (
+        "terms like",
+        "buzzwords like",
+        "concepts like",
+        "keywords like",
+        "often come up",
+        "often comes up",
+        "come up in this context",
+        "are often mentioned",
+        "is often mentioned",
+        "a topic people talk about",
+        "topics people talk about",
+        "the catechism",
+        "the mantra",
+        "the textbook line",
+        "the textbook version",
+        "textbook answers say",
+        "textbook answer is",
+    )
+)
+_MENTION_FIRST = frozenset(frame[0] for frame in _MENTION_FRAMES)
+
+
+def _mentions_terms(words: Sequence[str]) -> bool:
+    if _MENTION_FIRST.isdisjoint(words):
+        return False
+    return any(
+        tuple(words[start : start + len(frame)]) == frame
+        for start, word in enumerate(words)
+        if word in _MENTION_FIRST
+        for frame in _MENTION_FRAMES
+        if frame[0] == word
+    )
+
+
 def _lead_clause(sentence: Sentence) -> int:
     """The first clause that says something: "Honestly, I skip all of that" opens with its second."""
     fillers = [sentence.words[p] for p, c in enumerate(sentence.clause) if c == 0]
@@ -655,6 +693,10 @@ def parse(answer: str) -> Doc:
         for positions in quoted_words.values():
             if len(positions) >= _SAYING_MIN_WORDS or sentence.hearsay:
                 sentence.quoted.update(positions)
+        # "Terms like effect size and variance often come up", "I know the catechism: ...": the sentence names
+        # terms as things said, and says nothing of them itself.
+        if _mentions_terms(words):
+            sentence.quoted.update(range(len(words)))
         if words:
             doc.sentences.append(sentence)
     for index, sentence in enumerate(doc.sentences):

@@ -435,3 +435,35 @@ def test_a_numbered_item_keeps_its_number_in_its_sentence() -> None:
         "Sliding filter",
         "Weight sharing",
     ]
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("ab-significance", "Terms like effect size, sample size and variance often come up in this context."),
+        ("genai-tools", "Things like hallucinations, verification and accountability are often mentioned here."),
+        (
+            "genai-tools",
+            "Look, I know the catechism: use them for boilerplate, review the diff, keep humans accountable.",
+        ),
+    ],
+)
+def test_terms_presented_as_things_mentioned_earn_nothing(question: str, answer: str) -> None:
+    assert all(c.verdict == "missed" for c in grade_answer(answer, RUBRICS[question]).criteria)
+
+
+@pytest.mark.parametrize(
+    ("question", "criterion", "answer"),
+    [
+        (
+            "ab-significance",
+            "variance",
+            "Variance reduction and multiple testing corrections: wonderful ideas I'd never be caught wasting a "
+            "sprint on.",
+        ),
+        ("cnn-explained", "weight-sharing", "Weight sharing? Great in theory."),
+        ("fashion-recommender", "hard-negatives", "Outfit-based positives, triplets, hard negatives: all nice ideas."),
+    ],
+)
+def test_ironic_praise_dismisses(question: str, criterion: str, answer: str) -> None:
+    assert verdict(question, criterion, answer) == "missed"
