@@ -458,8 +458,7 @@ def test_terms_presented_as_things_mentioned_earn_nothing(question: str, answer:
         (
             "ab-significance",
             "variance",
-            "Variance reduction and multiple testing corrections: wonderful ideas I'd never be caught wasting a "
-            "sprint on.",
+            "Variance reduction and multiple testing corrections: wonderful ideas, for someone else's sprint.",
         ),
         ("cnn-explained", "weight-sharing", "Weight sharing? Great in theory."),
         ("fashion-recommender", "hard-negatives", "Outfit-based positives, triplets, hard negatives: all nice ideas."),
