@@ -13,38 +13,37 @@ from functools import lru_cache
 from mockint.grading.cues import (
     AFTER_OVER_PREFIXES,
     ALWAYS_NEGATING,
-    ANAPHOR_REACH,
-    ANAPHORS,
     BELITTLING_PHRASES,
     BELITTLING_PREFIXES,
-    BUT_WORDS,
     CANCELLING_CUES,
     CLAUSE_PUNCT_RE,
     CLAUSE_WORDS,
     COMMA_COMMENT_MAX_WORDS,
     COMMENT_HEADS,
     COMMENT_MAX_WORDS,
-    COMMENT_OPENERS,
     COMMENT_SEPARATORS,
     HARM_PREFIXES,
-    HEARSAY_PAIRS,
     IDIOMS_AFTER_NO,
     IMPORTANCE_PREFIXES,
-    JUDGEMENT_PREFIXES,
     NEGATION_REACH,
     NOT_A_NEGATION_BEFORE,
     ONLY_WORDS,
     REJECTING_PREFIXES,
     REPORTING_SUBJECTS,
-    SOFT_BUT_FILLERS,
     SOFT_NEGATIONS,
     TOPIC_QUESTION_MAX_WORDS,
-    reports_view_at,
+)
+from mockint.grading.discourse import (
+    HEARSAY_SECONDS,
+    attribution_clause,
+    dismisses_by_pronoun,
+    mark_replies,
+    mentions_terms,
+    opens_with_none_of,
+    refuses_before,
+    speaker_dismisses,
 )
 from mockint.grading.sentence import (
-    _CONJUNCTION_LIKE,
-    _CONTRACTED_COPULAS,
-    _COPULAS,
     _NONE_OF,
     Sentence,
 )
@@ -252,78 +251,6 @@ def _conditional(words: Sequence[str], clause: Sequence[int], cue: int) -> bool:
     return any(word in _CONSEQUENCE_WORDS or is_negation_cue(word) for word in later)
 
 
-# "But why would you want the same weights everywhere?", "why learn the kernels at all when ...?", "зачем
-# писать длинные промпты?": a "why" question with one of these, not answered by the next sentence
-# ("Because ..."), dismisses what it asks about. "Why not ...?" recommends it, and is not one.
-_WHY = frozenset({"why", "зачем"})
-_RHETORICAL_MARKERS = frozenset({"would", "should", "bother", "even", "ever", "waste", "when", "all", "need", "нужно"})
-_ANSWERS_WHY = frozenset({"because", "since", "потому", "так"})
-_OPENERS = frozenset({"but", "and", "so", "then", "но", "и", "а", "так"})
-
-
-# Frames that present terms as things mentioned rather than claims made.
-_MENTION_FRAMES: tuple[tuple[str, ...], ...] = tuple(
-    tuple(frame.split())
-    for frame in (
-        "terms like",
-        "buzzwords like",
-        "concepts like",
-        "keywords like",
-        "often come up",
-        "often comes up",
-        "come up in this context",
-        "are often mentioned",
-        "is often mentioned",
-        "a topic people talk about",
-        "topics people talk about",
-        "the catechism",
-        "the mantra",
-        "the textbook line",
-        "the textbook version",
-        "textbook answers say",
-        "textbook answer is",
-    )
-)
-_MENTION_FIRST = frozenset(frame[0] for frame in _MENTION_FRAMES)
-
-
-def _mentions_terms(words: Sequence[str]) -> bool:
-    if _MENTION_FIRST.isdisjoint(words):
-        return False
-    return any(
-        tuple(words[start : start + len(frame)]) == frame
-        for start, word in enumerate(words)
-        if word in _MENTION_FIRST
-        for frame in _MENTION_FRAMES
-        if frame[0] == word
-    )
-
-
-def _lead_clause(sentence: Sentence) -> int:
-    """The first clause that says something: "Honestly, I skip all of that" opens with its second."""
-    fillers = [sentence.words[p] for p, c in enumerate(sentence.clause) if c == 0]
-    return 1 if 1 in sentence.clause_sep and fillers and all(word in _LEAD_FILLERS for word in fillers) else 0
-
-
-# Openers that only say whose view follows: "Honestly, ...", "In my view, ...", "По-моему, ...".
-_LEAD_FILLERS = COMMENT_OPENERS | frozenset(
-    {"in", "my", "view", "opinion", "imo", "imho", "personally", "по", "моему", "мнению", "на", "мой", "взгляд"}
-)
-
-
-def _rhetorical(sentence: Sentence) -> bool:
-    if not sentence.text.rstrip().endswith("?"):
-        return False
-    words = sentence.words
-    first = next((position for position, word in enumerate(words) if word not in _OPENERS), None)
-    if first is None or words[first] not in _WHY:
-        return False
-    if words[first] == "зачем":
-        return True
-    rest = words[first + 1 :]
-    return bool(rest) and rest[0] not in {"not", "don't", "dont"} and not _RHETORICAL_MARKERS.isdisjoint(rest)
-
-
 def _starts_with(word: str, prefixes: tuple[str, ...]) -> bool:
     return word.startswith(prefixes)
 
@@ -332,184 +259,6 @@ def _starts_with(word: str, prefixes: tuple[str, ...]) -> bool:
 _PHRASES_BY_FIRST: dict[str, list[tuple[str, ...]]] = {}
 for _phrase in BELITTLING_PHRASES:
     _PHRASES_BY_FIRST.setdefault(_phrase[0], []).append(_phrase)
-
-
-# What "none of that" is said not to do: matter, be needed ... or change anything.
-_NONE_OF_HEADS = (*IMPORTANCE_PREFIXES, "chang", "affect")
-
-
-def _opens_with_none_of(sentence: Sentence, clause: int) -> bool:
-    """Whether a clause opens, after "but" and fillers, with "none of those" ("..., but honestly none of those
-    matter much in practice", "..., ни одно из этого не важно")."""
-    words = [sentence.words[p] for p, c in enumerate(sentence.clause) if c == clause]
-    while words and (
-        words[0] in BUT_WORDS
-        or words[0] in SOFT_BUT_FILLERS
-        or words[0] in COMMENT_OPENERS
-        or words[0] in _REFUSAL_OPENERS  # "In practice none of that changes decisions"
-    ):
-        words = words[1:]
-    if words[:1] == ["neither"]:  # "..., but honestly neither matters much"
-        rest = words[1:5]
-    elif len(words) >= 3 and words[0] in _NONE_OF and words[1] in ("of", "из") and words[2] in ANAPHORS:
-        rest = words[3:7]
-    else:
-        return False
-    # "none of those matter", "none of that changes decisions", not "none of those can be skipped" (a denied
-    # dismissal affirms).
-    return any(word.startswith(_NONE_OF_HEADS) for word in rest) and not any(
-        word.startswith(BELITTLING_PREFIXES) for word in words[3:]
-    )
-
-
-def _others_or_judged(sentence: Sentence, positions: Sequence[int]) -> bool:
-    """Whether others are the subject among these words ("teams often skip it" reports a mistake) or a word
-    judges the dismissal ("skipping it is a mistake" affirms); the "error" of "a rounding error" is part of
-    a dismissal, not a judgement of it."""
-    words = sentence.words
-    return any(
-        (words[p] in REPORTING_SUBJECTS and not _after_preposition(words, p))
-        or (words[p].startswith(JUDGEMENT_PREFIXES) and p - 1 not in sentence.belittling)
-        for p in positions
-    )
-
-
-_PREPOSITIONS = frozenset({"for", "to", "with", "by", "of", "at", "among", "для", "с", "у"})
-
-
-def _after_preposition(words: Sequence[str], position: int) -> bool:
-    """Whether a word is the object of a preposition, one modifier allowed between ("for senior engineers I'd
-    skip them": the engineers are who it is for, not who skips)."""
-    return any(words[before] in _PREPOSITIONS for before in range(max(0, position - 2), position))
-
-
-def _dismisses_by_pronoun(sentence: Sentence, clause: int) -> bool:
-    """Whether a later clause dismisses what came before through a pronoun: "..., but I don't think it's
-    needed", "..., but I wouldn't bother with them", "..., but I doubt they are important". Not when others are
-    its subject ("..., but teams often skip it" reports a mistake, and does not make it)."""
-    positions = [p for p, c in enumerate(sentence.clause) if c == clause]
-    words = sentence.words
-    # "- skipping that is a classic mistake" judges the dismissal, and affirms.
-    if _others_or_judged(sentence, positions):
-        return False
-    # Not "that" or "this": "... and ignores that nearby pixels form patterns" is a conjunction.
-    anaphors = [p for p in positions if words[p] in ANAPHORS and words[p] not in _CONJUNCTION_LIKE]
-    for cue in sentence.belittling:
-        if cue not in positions:
-            continue
-        for anaphor in anaphors:
-            # "skip it", "wouldn't bother with them", "I doubt they ...": the pronoun is what is dismissed.
-            if cue < anaphor <= cue + ANAPHOR_REACH:
-                return True
-            # "they are overrated", "it's pointless": said of the pronoun; not "they can skip monitoring",
-            # where the pronoun does the skipping.
-            if (
-                anaphor < cue <= anaphor + ANAPHOR_REACH
-                and (
-                    words[anaphor] in _CONTRACTED_COPULAS
-                    or not _COPULAS.isdisjoint(words[anaphor + 1 : cue])
-                    # "those details don't matter": not mattering is said of the pronoun's phrase (not "leaving it
-                    # on longer won't help", which is said of the leaving)
-                    or (is_negation_cue(words[cue]) and _starts_with_any(words[cue + 1 : cue + 3], _MATTERING))
-                )
-            ):
-                return True
-    return False
-
-
-_MATTERING = ("matter", "important", "relevan", "necessar", "essential", "crucial", "critical")
-
-
-def _starts_with_any(words: Sequence[str], prefixes: tuple[str, ...]) -> bool:
-    return any(word.startswith(prefixes) for word in words)
-
-
-# The second words of HEARSAY_PAIRS: a sentence with none of them (and no reporting subject) reports nothing.
-_HEARSAY_SECONDS = frozenset(second for _, second in HEARSAY_PAIRS)
-
-
-def _attribution_clause(sentence: Sentence) -> int | None:
-    """The clause that attributes a view to others ("people say ...", "you'll hear that ...", "X gets mentioned
-    a lot"), if any."""
-    words = sentence.words
-    for position, word in enumerate(words):
-        if reports_view_at(words, position):
-            return sentence.clause[position]
-        if (word, words[position + 1] if position + 1 < len(words) else "") in HEARSAY_PAIRS:
-            return sentence.clause[position]
-    return None
-
-
-def _speaker_dismisses(sentence: Sentence, clause: int) -> bool:
-    """Whether a clause dismisses or rejects, in the speaker's own voice ("..., but honestly that's overrated",
-    "- that picture is a misleading detail"): a belittling word or a rejecting one, with no one else its
-    subject, and not a judgement of the dismissal ("skipping it is a mistake")."""
-    positions = [p for p, c in enumerate(sentence.clause) if c == clause]
-    words = sentence.words
-    if _others_or_judged(sentence, positions):
-        return False
-    return any(p in positions for p in sentence.belittling) or any(
-        words[p].startswith(REJECTING_PREFIXES) for p in positions
-    )
-
-
-# "..., you might as well write it yourself, so I don't": a last clause of only a subject and a negated
-# auxiliary refuses what the clauses before it say.
-_REFUSING_SUBJECTS = frozenset({"i", "we", "я", "мы"})
-_REFUSALS = frozenset({"don't", "dont", "didn't", "didnt", "won't", "wont", "never", "не"})
-_AFTER_REFUSAL = frozenset({"bother", "do", "anymore", "either", "really", "делаю", "делаем"})
-# "..., but nobody bothers": no one at all doing it refuses it as plainly as "we don't".
-_NOBODY = frozenset({"nobody", "никто"})
-_NOBODY_DOES = frozenset({"bothers", "does", "cares", "checks", "не"})
-# Openers of a refusing clause that say how often or how frankly ("but in practice we never bother").
-_REFUSAL_OPENERS = frozenset(
-    {"so", "and", "in", "practice", "reality", "frankly", "actually", "usually", "realistically", "поэтому", "и"}
-)
-
-
-def _refuses_before(sentence: Sentence, clause: int) -> bool:
-    words = [sentence.words[p] for p, c in enumerate(sentence.clause) if c == clause]
-    while words and (words[0] in BUT_WORDS or words[0] in SOFT_BUT_FILLERS or words[0] in _REFUSAL_OPENERS):
-        words = words[1:]
-    return (
-        clause == sentence.clause[-1]
-        and len(words) >= 2
-        and (
-            (words[0] in _REFUSING_SUBJECTS and words[1] in _REFUSALS)
-            or (words[0] in _NOBODY and words[1] in _NOBODY_DOES)
-        )
-        and all(word in _AFTER_REFUSAL for word in words[2:])
-    )
-
-
-_BACK_REFERENCES = ANAPHORS | {"neither", "none", "ни"}
-
-
-def _dismisses_back(sentence: Sentence) -> bool:
-    """Whether a sentence dismisses what was said before it through a pronoun, in the speaker's own voice: in
-    its first clause ("In my experience neither mattered one bit", "Honestly, it never made a difference") or
-    in a clause opening with "none of that" after a short setting ("For senior engineers, though, none of that
-    really matters")."""
-    positions = [p for p, c in enumerate(sentence.clause) if c == 0]
-    words = sentence.words
-    if any(_opens_with_none_of(sentence, clause) for clause in range(sentence.clause[-1] + 1)):
-        return True
-    if not any(p in positions for p in sentence.belittling) or _others_or_judged(sentence, positions):
-        return False
-    return any(words[p] in _BACK_REFERENCES for p in positions)
-
-
-_SUPPOSING = frozenset({"if", "если"})
-_COUNTERFACTUAL = frozenset({"were", "бы"})
-
-
-def _supposes(sentence: Sentence) -> bool:
-    """Whether a sentence opens with a counterfactual supposition ("If I were talking to researchers I'd get
-    into ...", "If you were writing software for a pacemaker, then sure: ..."): what it grants holds only in a
-    case the speaker is not in. Not a plain condition ("If that's rare, we stop believing ...") or a hedge ("If
-    I had to summarise it, I'd say ...")."""
-    words = [word for word in sentence.words[:6] if word not in _OPENERS]
-    return bool(words) and words[0] in _SUPPOSING and not _COUNTERFACTUAL.isdisjoint(words[1:4])
 
 
 @lru_cache(maxsize=1 << 16)
@@ -549,9 +298,9 @@ def _mark_stance(sentence: Sentence) -> None:
             clause
             and sentence.dismissed_before is None
             and (
-                (none_of and _opens_with_none_of(sentence, clause))
-                or (sentence.belittling and _dismisses_by_pronoun(sentence, clause))
-                or (clause == sentence.clause[-1] and _refuses_before(sentence, clause))
+                (none_of and opens_with_none_of(sentence, clause))
+                or (sentence.belittling and dismisses_by_pronoun(sentence, clause))
+                or (clause == sentence.clause[-1] and refuses_before(sentence, clause))
             )
         ):
             sentence.dismissed_before = clause
@@ -563,13 +312,13 @@ def _mark_stance(sentence: Sentence) -> None:
     # that the filters are learned - honestly, that's noise; it changes nothing": a view reported, then
     # dismissed in the speaker's own later clause, is dismissed whole, however long the report.
     attributed = (
-        _attribution_clause(sentence)
-        if not (REPORTING_SUBJECTS.isdisjoint(words) and _HEARSAY_SECONDS.isdisjoint(words))
+        attribution_clause(sentence)
+        if not (REPORTING_SUBJECTS.isdisjoint(words) and HEARSAY_SECONDS.isdisjoint(words))
         else None
     )
     if attributed is not None:
         sentence.hearsay = True
-        later = sorted(c for c in sentence.clause_sep if c > attributed and _speaker_dismisses(sentence, c))
+        later = sorted(c for c in sentence.clause_sep if c > attributed and speaker_dismisses(sentence, c))
         if later and (sentence.dismissed_before is None or sentence.dismissed_before < later[-1]):
             sentence.dismissed_before = later[-1]
             # ... and what the dismissing clause says it of ("but that sliding-window picture is a misleading
@@ -695,32 +444,9 @@ def parse(answer: str) -> Doc:
                 sentence.quoted.update(positions)
         # "Terms like effect size and variance often come up", "I know the catechism: ...": the sentence names
         # terms as things said, and says nothing of them itself.
-        if _mentions_terms(words):
+        if mentions_terms(words):
             sentence.quoted.update(range(len(words)))
         if words:
             doc.sentences.append(sentence)
-    for index, sentence in enumerate(doc.sentences):
-        following = doc.sentences[index + 1].words[:1] if index + 1 < len(doc.sentences) else []
-        if _rhetorical(sentence) and not set(following) & _ANSWERS_WHY:
-            sentence.answered_no = True
-    for question, reply in itertools.pairwise(doc.sentences):
-        lead = _lead_clause(reply)
-        if (
-            question.text.endswith("?")
-            and reply.clause_words.get(lead, 0) <= COMMENT_MAX_WORDS
-            and reply.opens_with_dismissal(lead)
-        ) or (
-            # "You'll hear that the filters are learned. It changes nothing about how you use the model.",
-            # "People love to say the key idea is weight sharing ... In my experience neither mattered.",
-            # "If I were talking to researchers I'd get into weight sharing. For engineers none of that matters."
-            (question.hearsay or _supposes(question))
-            and question.dismissed_before is None
-            and (reply.opens_with_dismissal(lead) or _dismisses_back(reply))
-        ):
-            question.answered_no = True
-    # "Filters slide over the image? Learned weights? A hierarchy? Honestly, I skip all of that": a run of
-    # questions answered together by the dismissal after the last of them.
-    for index in range(len(doc.sentences) - 1, 0, -1):
-        if doc.sentences[index].answered_no and doc.sentences[index - 1].text.endswith("?"):
-            doc.sentences[index - 1].answered_no = True
+    mark_replies(doc)
     return doc
