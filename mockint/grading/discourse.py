@@ -29,7 +29,7 @@ from mockint.grading.cues import (
     reports_view_at,
 )
 from mockint.grading.sentence import _CONJUNCTION_LIKE, _CONTRACTED_COPULAS, _COPULAS, _NONE_OF, Sentence
-from mockint.grading.words import is_negation_cue
+from mockint.grading.words import PhraseIndex, is_negation_cue
 
 if TYPE_CHECKING:
     from mockint.grading.text import Doc
@@ -44,7 +44,7 @@ _OPENERS = frozenset({"but", "and", "so", "then", "но", "и", "а", "так"})
 
 
 # Frames that present terms as things mentioned rather than claims made.
-_MENTION_FRAMES: tuple[tuple[str, ...], ...] = tuple(
+_MENTION_FRAMES = PhraseIndex(
     tuple(frame.split())
     for frame in (
         "terms like",
@@ -66,19 +66,11 @@ _MENTION_FRAMES: tuple[tuple[str, ...], ...] = tuple(
         "textbook answer is",
     )
 )
-_MENTION_FIRST = frozenset(frame[0] for frame in _MENTION_FRAMES)
 
 
 def mentions_terms(words: Sequence[str]) -> bool:
-    if _MENTION_FIRST.isdisjoint(words):
-        return False
-    return any(
-        tuple(words[start : start + len(frame)]) == frame
-        for start, word in enumerate(words)
-        if word in _MENTION_FIRST
-        for frame in _MENTION_FRAMES
-        if frame[0] == word
-    )
+    """Whether a sentence's words hold a frame that names terms as things mentioned."""
+    return _MENTION_FRAMES.found_in(words)
 
 
 def _lead_clause(sentence: Sentence) -> int:

@@ -11,7 +11,7 @@ from collections.abc import Set as AbstractSet
 
 from mockint.grading.sentence import Sentence
 from mockint.grading.text import Doc
-from mockint.grading.words import is_function_word, text_keys
+from mockint.grading.words import PhraseIndex, is_function_word, text_keys
 
 # Items of a bulleted or semicolon list of bare terms have at most this many content words.
 _BARE_ITEM_WORDS = 3
@@ -69,7 +69,7 @@ _LIST_SEPARATORS = frozenset({",", ";", ":", "-", "(", ")"})
 # Connectives that relate terms without saying how ("which in turn brings us to", "come into play alongside",
 # "are all connected to", "all play a role in the bigger picture", "there's"): between terms they are glue, and
 # they explain nothing.
-_FILLER_PHRASES = tuple(
+_FILLERS = PhraseIndex(
     tuple(phrase.split())
     for phrase in (
         "which in turn brings us to",
@@ -114,20 +114,6 @@ _FILLER_PHRASES = tuple(
         "всё это",
     )
 )
-_FILLER_BY_FIRST: dict[str, list[tuple[str, ...]]] = {}
-for _filler in _FILLER_PHRASES:
-    _FILLER_BY_FIRST.setdefault(_filler[0], []).append(_filler)
-
-
-def _filler_positions(sentence: Sentence) -> set[int]:
-    """Token positions inside connective filler phrases (see _FILLER_PHRASES)."""
-    words = sentence.words
-    found: set[int] = set()
-    for start, word in enumerate(words):
-        for phrase in _FILLER_BY_FIRST.get(word, ()):
-            if tuple(words[start : start + len(phrase)]) == phrase:
-                found.update(range(start, start + len(phrase)))
-    return found
 
 
 def _listed(
@@ -208,7 +194,7 @@ def salad_sentences(
             continue
         inside = {position for first, last, _ in terms for position in range(first, last + 1)}
         summing = _summing_up(sentence)
-        filler = _filler_positions(sentence)
+        filler = _FILLERS.positions(sentence.words)
         explaining = sum(
             1
             for raw in sentence.content_raw

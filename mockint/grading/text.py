@@ -50,6 +50,7 @@ from mockint.grading.sentence import (
 from mockint.grading.words import (
     STOPWORDS,
     TOKEN_RE,
+    PhraseIndex,
     is_negation_cue,
     normalise,
     split_scripts,
@@ -256,9 +257,7 @@ def _starts_with(word: str, prefixes: tuple[str, ...]) -> bool:
 
 
 # The belittling phrases by their first word: most words open none, and are passed over at once.
-_PHRASES_BY_FIRST: dict[str, list[tuple[str, ...]]] = {}
-for _phrase in BELITTLING_PHRASES:
-    _PHRASES_BY_FIRST.setdefault(_phrase[0], []).append(_phrase)
+_BELITTLING = PhraseIndex(BELITTLING_PHRASES)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -273,8 +272,7 @@ def _mark_stance(sentence: Sentence) -> None:
         sentence.clause_words[sentence.clause[raw]] = sentence.clause_words.get(sentence.clause[raw], 0) + 1
     negators = set(sentence.cues)
     for position, word in enumerate(words):
-        phrases = _PHRASES_BY_FIRST.get(word)
-        if phrases is not None and any(tuple(words[position : position + len(phrase)]) == phrase for phrase in phrases):
+        if _BELITTLING.at(words, position) is not None:
             sentence.belittling.append(position)
         elif _belittling_word(word) or (
             word == "over" and position + 1 < len(words) and _starts_with(words[position + 1], AFTER_OVER_PREFIXES)

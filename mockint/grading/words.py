@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 import snowballstemmer
@@ -248,3 +249,35 @@ def word_key(word: str) -> str:
     """
     normalised = normalise(word).strip()
     return phrase_key(normalised.replace("-", "") if not normalised[:1].isdigit() else normalised)
+
+
+class PhraseIndex:
+    """Phrases of whole words (``("rabbit", "hole")``), indexed by their first word: a sentence's words are
+    looked up one by one, and most open no phrase at all."""
+
+    __slots__ = ("_by_first",)
+
+    def __init__(self, phrases: Iterable[tuple[str, ...]]) -> None:
+        self._by_first: dict[str, list[tuple[str, ...]]] = {}
+        for phrase in phrases:
+            self._by_first.setdefault(phrase[0], []).append(phrase)
+
+    def at(self, words: Sequence[str], start: int) -> tuple[str, ...] | None:
+        """The first phrase of the index that ``words`` hold from ``start`` on, if any."""
+        for phrase in self._by_first.get(words[start], ()):
+            if tuple(words[start : start + len(phrase)]) == phrase:
+                return phrase
+        return None
+
+    def positions(self, words: Sequence[str]) -> set[int]:
+        """The positions of ``words`` inside any phrase of the index."""
+        found: set[int] = set()
+        for start, word in enumerate(words):
+            for phrase in self._by_first.get(word, ()):
+                if tuple(words[start : start + len(phrase)]) == phrase:
+                    found.update(range(start, start + len(phrase)))
+        return found
+
+    def found_in(self, words: Sequence[str]) -> bool:
+        """Whether ``words`` hold any phrase of the index."""
+        return any(self.at(words, start) is not None for start, word in enumerate(words) if word in self._by_first)
