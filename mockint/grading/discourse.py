@@ -106,13 +106,7 @@ def opens_with_none_of(sentence: Sentence, clause: int) -> bool:
     """Whether a clause opens, after "but" and fillers, with "none of those" ("..., but honestly none of those
     matter much in practice", "..., ни одно из этого не важно")."""
     words = [sentence.words[p] for p, c in enumerate(sentence.clause) if c == clause]
-    while words and (
-        words[0] in BUT_WORDS
-        or words[0] in SOFT_BUT_FILLERS
-        or words[0] in COMMENT_OPENERS
-        or words[0] in _REFUSAL_OPENERS  # "In practice none of that changes decisions"
-    ):
-        words = words[1:]
+    words = _after_openers(words, _NONE_OF_OPENERS)
     if words[:1] == ["neither"]:  # "..., but honestly neither matters much"
         rest = words[1:5]
     elif len(words) >= 3 and words[0] in _NONE_OF and words[1] in ("of", "из") and words[2] in ANAPHORS:
@@ -229,12 +223,23 @@ _NOBODY_DOES = frozenset({"bothers", "does", "cares", "checks", "не"})
 _REFUSAL_OPENERS = frozenset(
     {"so", "and", "in", "practice", "reality", "frankly", "actually", "usually", "realistically", "поэтому", "и"}
 )
+# What may open a clause before "none of that" ("but honestly", "In practice none of that changes decisions",
+# "that's ...") or before a refusal ("but in practice we never bother"; not "it", "they": the subject counts).
+_NONE_OF_OPENERS = BUT_WORDS | SOFT_BUT_FILLERS | COMMENT_OPENERS | _REFUSAL_OPENERS
+_REFUSAL_LEAD = BUT_WORDS | SOFT_BUT_FILLERS | _REFUSAL_OPENERS
+
+
+def _after_openers(words: list[str], openers: frozenset[str]) -> list[str]:
+    """The words of a clause after the openers it starts with."""
+    start = 0
+    while start < len(words) and words[start] in openers:
+        start += 1
+    return words[start:]
 
 
 def refuses_before(sentence: Sentence, clause: int) -> bool:
     words = [sentence.words[p] for p, c in enumerate(sentence.clause) if c == clause]
-    while words and (words[0] in BUT_WORDS or words[0] in SOFT_BUT_FILLERS or words[0] in _REFUSAL_OPENERS):
-        words = words[1:]
+    words = _after_openers(words, _REFUSAL_LEAD)
     return (
         clause == sentence.clause[-1]
         and len(words) >= 2
