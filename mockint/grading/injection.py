@@ -67,7 +67,7 @@ _INJECTIONS: tuple[tuple[tuple[str, ...], str], ...] = (
         r"\b(?:please\s+)?be\s+(?:generous|lenient)\b|\bgo\s+easy\s+on\s+(?:me|this|it)\b",
     ),
     (
-        ("assistant", "grader", "evaluator", "examiner", "reviewer"),
+        ("assistant", "grader", "evaluator", "examiner", "reviewer", "ai"),
         r"^\s*(?:assistant|grader|evaluator|examiner|reviewer|ai)\s*,\s*(?:please|be|give|mark|score|rate|"
         r"treat|count|consider|award)\b",
     ),
