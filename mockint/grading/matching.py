@@ -18,7 +18,7 @@ from mockint.grading.guards import AnswerFlags, Guard, _guards, mark_echoes
 from mockint.grading.injection import mark_injections
 from mockint.grading.plans import COMPILED_FROM, Compiled, Plan, Variant, compile_rubric
 from mockint.grading.reporting import avoids, counterfactual, rejects, reports
-from mockint.grading.salad import SALAD_SHARE, may_hold_salad, salad_sentences, salad_share
+from mockint.grading.salad import SALAD_SHARE, crowded, may_hold_salad, salad_sentences, salad_share
 from mockint.grading.sentence import BELITTLED, NEGATED, UNNEGATED
 from mockint.grading.text import COUNTERFACTUALS, Doc, parse
 from mockint.models import Check, Criterion, Mistake, Rubric, Verdict
@@ -513,15 +513,18 @@ def analyse(answer: str, rubric: Rubric, *, by_meaning_too: bool = True, whole_a
     # A sentence that states a typical mistake ("the p-value is the probability that H0 is true") shares
     # words with the key point it gets wrong; it must not earn partial credit for it.
     stated = stated_checks(compiled, matcher)
+    whole = statements(stated)
+    listy = whole_answer and not compiled.lists_expected and may_hold_salad(doc)
     salad = (
         salad_sentences(
             doc,
             _touched(compiled, matcher),
             compiled.vocabulary,
-            stated=statements(stated),
+            stated=whole,
             summary_keys=compiled.summary_keys,
+            listy=listy,
         )
-        if whole_answer and not compiled.lists_expected and may_hold_salad(doc)
+        if listy or (whole_answer and not compiled.lists_expected and crowded(whole))
         else set()
     )
     mistaken = set(detected.values()) | salad

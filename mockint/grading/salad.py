@@ -20,6 +20,8 @@ _BARE_ITEMS_SHARE = 0.6
 _SALAD_KEY_POINTS = 3
 # A sentence stating this many key points at once is dense: see salad_sentences.
 _DENSE_KEY_POINTS = 4
+# ... and, in an answer without list shapes, lists this many of their terms one after another.
+_CROWDED_LIST = 3
 _SALAD_TERMS = 4
 _TERM_MAX_TOKENS = 3
 # Words between two terms may be other short items of the same list ("..., context, tests, review, ...").
@@ -36,17 +38,35 @@ RELATION_RE = re.compile(r"-+>|<-+|=>|[→←⇒≠≈=<>|]")
 def may_hold_salad(doc: Doc) -> bool:
     """A cheap test before :func:`salad_sentences`: is any sentence list-shaped, or are there bare items?
 
-    A salad sentence has at least two short comma-separated items; a bare list has three bare items. Most
-    answers have neither, and then their key point terms need not be located.
+    A salad sentence has at least two short comma-separated items, or a long run of words without a function
+    word; a bare list has three bare items, an outline three short items or headings. Most answers have none of
+    these, and then their key point terms need not be located.
     """
     bare = 0
+    outline = 0
     for sentence in doc.sentences:
         if sentence.excluded:
             continue
         if sum(1 for words in sentence.clause_words.values() if words <= _LIST_ITEM_WORDS) >= 2:
             return True
+        if _telegraphic(sentence):
+            return True
         bare += _bare_item(sentence)
-    return bare >= _BARE_ITEMS_MIN
+        outline += _outline_item(sentence)
+    return bare >= _BARE_ITEMS_MIN or outline >= _BARE_ITEMS_MIN
+
+
+def crowded(stated: Mapping[int, int]) -> bool:
+    """A second cheap test: does some sentence state four or more key points at once?
+
+    Such a sentence may be a salad dressed as prose, its terms joined by long clauses rather than commas
+    ("A CNN leverages kernels, weight sharing and pooling within a hierarchical receptive-field paradigm, so
+    that ..."), which :func:`may_hold_salad` does not look for.
+
+    Args:
+        stated: Per sentence, how many key points one of their checks states there whole.
+    """
+    return any(count >= _DENSE_KEY_POINTS for count in stated.values())
 
 
 def _bare_item(sentence: Sentence) -> bool:
@@ -129,8 +149,12 @@ def _listed(
     gap = range(previous_last + 1, next_first)
     if next_first <= previous_last:
         return True
-    separated = sentence.clause[previous_last] != sentence.clause[next_first] or any(
-        sentence.words[position] in _LIST_GLUE or position in filler for position in gap
+    # Terms side by side in a long run without function words ("effect size sample size power variance CUPED
+    # randomization ...") are a list written without its commas.
+    separated = (
+        sentence.clause[previous_last] != sentence.clause[next_first]
+        or any(sentence.words[position] in _LIST_GLUE or position in filler for position in gap)
+        or _telegraphic(sentence)
     )
     return separated and all(
         sentence.words[position] in _LIST_GLUE
@@ -148,6 +172,7 @@ def salad_sentences(
     *,
     stated: Mapping[int, int] | None = None,
     summary_keys: frozenset[str] = frozenset(),
+    listy: bool = True,
 ) -> set[int]:
     """Sentences that string the rubric's terms together without explaining them.
 
@@ -165,36 +190,26 @@ def salad_sentences(
             made mostly of sentences that each state four or more is a salad too.
         summary_keys: Word keys of the rubric's model answer: a dense sentence made of them is that summary
             said back, a correct answer, and not counted.
+        listy: Whether :func:`may_hold_salad` found list shapes in the answer; without them a sentence that
+            states four or more key points is a salad only when it lists three of their terms.
 
     Returns:
         Indexes of the salad sentences.
     """
     salad: set[int] = set()
+    # Per sentence, how many listed terms of at least three key points follow each other.
+    listed_terms: dict[int, int] = {}
     for index, items in touched.items():
         if len({criterion for criterion, _, _ in items}) < _SALAD_KEY_POINTS:
             continue
         sentence = doc.sentences[index]
-        # Examples in brackets ("when the context they need (other modules, constraints) isn't given") are an
-        # aside of the item before them, not more items of the sentence's own list.
-        aside = _in_brackets(sentence)
-        if aside:
-            items = [item for item in items if sentence.clause[item[1]] not in aside]
-        # Terms: the occurrences of key point phrases, one inside another counted once ("candidate generation"
-        # may stand for two key points, but it is one term).
-        terms: list[tuple[int, int, set[int]]] = []  # first, last, the key points it names
-        for criterion, first, last in sorted(items, key=lambda item: (item[1], -item[2])):
-            # A phrase found spread over running text ("outfit ... end up close together") is not a bare term.
-            if last - first >= _TERM_MAX_TOKENS:
-                continue
-            if terms and first >= terms[-1][0] and last <= terms[-1][1]:
-                terms[-1][2].add(criterion)
-                continue
-            terms.append((first, last, {criterion}))
+        terms = _terms(sentence, items)
+        filler = _FILLERS.positions(sentence.words)
+        listed_terms[index] = _longest_list(sentence, terms, vocabulary, filler)
         if len(terms) < _SALAD_TERMS:
             continue
         inside = {position for first, last, _ in terms for position in range(first, last + 1)}
         summing = _summing_up(sentence)
-        filler = _FILLERS.positions(sentence.words)
         explaining = sum(
             1
             for raw in sentence.content_raw
@@ -205,15 +220,8 @@ def salad_sentences(
         )
         if explaining > _SALAD_EXPLAINING_WORDS or _action_items(sentence, inside) >= _ACTION_ITEMS:
             continue
-        # The longest run of terms that follow each other as items of one list, naming several key points
-        # (a list of examples of one key point, "CTR, stock, margin", is an explanation).
-        run: list[tuple[int, int, set[int]]] = terms[:1]
-        for term in terms[1:]:
-            run = [*run, term] if _listed(sentence, run[-1][1], term[0], vocabulary, filler) else [term]
-            named = set().union(*(criteria for _, _, criteria in run))
-            if len(run) >= _SALAD_TERMS and len(named) >= _SALAD_KEY_POINTS:
-                salad.add(index)
-                break
+        if listed_terms[index] >= _SALAD_TERMS:
+            salad.add(index)
     live = [index for index, sentence in enumerate(doc.sentences) if not sentence.excluded]
     # An outline with nothing under its headings ("1. Sliding small filter (kernel, 3x3)", "### 3. Hallucinated
     # APIs", a table of "Component | Keywords | covered"): headings name key points, they do not explain them.
@@ -236,6 +244,13 @@ def salad_sentences(
         if stated is not None
         and stated.get(index, 0) >= _DENSE_KEY_POINTS
         and not _says_summary(doc.sentences[index], summary_keys)
+        # "set alpha before starting, use a sample size calculator with the expected effect size, then run
+        # the t-test": steps of a procedure, each an action, explain how the points are used.
+        and _steps(doc.sentences[index]) < _ACTION_ITEMS
+        # Crowded prose without list-shaped sentences elsewhere is a salad only if it lists terms ("leverages
+        # kernels, weight sharing and pooling within ..."); "a small stencil dragged over every spot of the
+        # picture, tuned during training, the same stencil reused everywhere" describes each point.
+        and (listy or listed_terms.get(index, 0) >= _CROWDED_LIST)
     ]
     total = sum(len(doc.sentences[index].content_raw) for index in live)
     if crowded and sum(len(doc.sentences[index].content_raw) for index in crowded) >= SALAD_SHARE * total:
@@ -249,6 +264,180 @@ def salad_sentences(
     if len(listed) >= _BARE_ITEMS_MIN and words and in_lists >= _BARE_ITEMS_SHARE * words:
         salad.update(listed)
     return salad
+
+
+# Verbs that open a step of a procedure, said as an instruction ("set alpha", "then run the test") or, in
+# Russian, in the first person plural ("задаём альфу", "считаем размер выборки"), and the words that may
+# come before them ("then", "first", "and").
+_STEP_VERBS = frozenset(
+    {
+        "set",
+        "use",
+        "run",
+        "compute",
+        "calculate",
+        "compare",
+        "check",
+        "pick",
+        "choose",
+        "train",
+        "fit",
+        "plan",
+        "estimate",
+        "measure",
+        "split",
+        "collect",
+        "build",
+        "apply",
+        "start",
+        "stop",
+        "wait",
+        "define",
+        "write",
+        "review",
+        "give",
+        "ask",
+        "break",
+        "decide",
+        "fix",
+        "retrieve",
+        "rerank",
+        "rank",
+        "score",
+        "sort",
+        "filter",
+        "mine",
+        "sample",
+        "embed",
+        "encode",
+        "label",
+        "evaluate",
+        "validate",
+        "verify",
+        "test",
+        "read",
+        "keep",
+        "add",
+        "feed",
+        "slide",
+        "multiply",
+        "sum",
+        "pool",
+        "stack",
+        "randomize",
+        "randomise",
+        "launch",
+        "ship",
+        "reject",
+        "look",
+        "take",
+        "get",
+        "make",
+        "do",
+        "let",
+        "задаём",
+        "задаем",
+        "считаем",
+        "запускаем",
+        "сравниваем",
+        "проверяем",
+        "выбираем",
+        "обучаем",
+        "берём",
+        "берем",
+        "ждём",
+        "ждем",
+        "смотрим",
+        "собираем",
+        "делим",
+        "оцениваем",
+        "фиксируем",
+        "отвергаем",
+        "планируем",
+        "используем",
+        "применяем",
+        "пишем",
+        "даём",
+        "даем",
+        "ранжируем",
+    }
+)
+_STEP_OPENERS = frozenset(
+    {
+        "then",
+        "and",
+        "first",
+        "next",
+        "finally",
+        "after",
+        "that",
+        "afterwards",
+        "we",
+        "you",
+        "i",
+        "to",
+        "затем",
+        "потом",
+        "и",
+        "сначала",
+        "после",
+        "этого",
+        "дальше",
+        "наконец",
+        "мы",
+    }
+)
+
+
+def _steps(sentence: Sentence) -> int:
+    """How many clauses of the sentence open with the verb of a step ("set alpha = 0.05 before starting, use
+    a sample size calculator ..., then run the t-test"): a procedure, not a string of terms."""
+    steps = 0
+    seen: set[int] = set()
+    for position, word in enumerate(sentence.words):
+        clause = sentence.clause[position]
+        if clause in seen or word in _STEP_OPENERS:
+            continue
+        seen.add(clause)
+        steps += word in _STEP_VERBS
+    return steps
+
+
+def _terms(sentence: Sentence, items: list[tuple[int, int, int]]) -> list[tuple[int, int, set[int]]]:
+    """The key point terms of a sentence in order: ``(first, last, key points)``, one phrase inside another
+    counted once ("candidate generation" may stand for two key points, but it is one term)."""
+    # Examples in brackets ("when the context they need (other modules, constraints) isn't given") are an
+    # aside of the item before them, not more items of the sentence's own list.
+    aside = _in_brackets(sentence)
+    if aside:
+        items = [item for item in items if sentence.clause[item[1]] not in aside]
+    terms: list[tuple[int, int, set[int]]] = []
+    for criterion, first, last in sorted(items, key=lambda item: (item[1], -item[2])):
+        # A phrase found spread over running text ("outfit ... end up close together") is not a bare term.
+        if last - first >= _TERM_MAX_TOKENS:
+            continue
+        if terms and first >= terms[-1][0] and last <= terms[-1][1]:
+            terms[-1][2].add(criterion)
+            continue
+        terms.append((first, last, {criterion}))
+    return terms
+
+
+def _longest_list(
+    sentence: Sentence,
+    terms: list[tuple[int, int, set[int]]],
+    vocabulary: frozenset[str],
+    filler: AbstractSet[int],
+) -> int:
+    """The most terms that follow each other as items of one list while naming three or more key points (a
+    list of examples of one key point, "CTR, stock, margin", is an explanation); 0 when no run names three."""
+    longest = 0
+    run: list[tuple[int, int, set[int]]] = terms[:1]
+    for term in terms[1:]:
+        run = [*run, term] if _listed(sentence, run[-1][1], term[0], vocabulary, filler) else [term]
+        if len(set().union(*(criteria for _, _, criteria in run))) >= _SALAD_KEY_POINTS:
+            longest = max(longest, len(run))
+    return longest
 
 
 def _in_brackets(sentence: Sentence) -> set[int]:
@@ -269,8 +458,32 @@ def _in_brackets(sentence: Sentence) -> set[int]:
 _SUMMARY_SHARE = 0.8
 
 
+# Running prose puts a function word among every few words; the longest run without one inside a clause of
+# the labelled development answers is 11 words ("classical computer vision people hand crafted filters like
+# sobel edge detectors"). A run this long is terms side by side, a list written without its commas.
+_TELEGRAPHIC_RUN = 14
+
+
+def _telegraphic(sentence: Sentence) -> bool:
+    """Whether a clause of the sentence runs 14 or more words without a function word."""
+    run = 0
+    previous = -1
+    for position, word in enumerate(sentence.words):
+        if sentence.clause[position] != previous:
+            run = 0
+            previous = sentence.clause[position]
+        run = 0 if is_function_word(word) else run + 1
+        if run >= _TELEGRAPHIC_RUN:
+            return True
+    return False
+
+
 def _says_summary(sentence: Sentence, summary_keys: frozenset[str]) -> bool:
     if not summary_keys or not sentence.content_raw:
+        return False
+    # "Retrieval reranking FashionCLIP embeddings hard negatives ...: that is the recommender" says the model
+    # answer's terms, not the model answer.
+    if _telegraphic(sentence):
         return False
     own = sum(1 for raw in sentence.content_raw if any(key in summary_keys for key in text_keys(sentence.words[raw])))
     return own >= _SUMMARY_SHARE * len(sentence.content_raw)

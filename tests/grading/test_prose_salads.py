@@ -1,0 +1,93 @@
+"""Salads that the list-shaped pretests let through (grading/salad.py): prose that crowds four or more key
+points into one sentence, terms side by side without commas, and an outline of items too long to be bare.
+Each answer is in words of my own, not taken from a labelled set."""
+
+from __future__ import annotations
+
+from mockint.grading import grade_answer
+from mockint.grading.denials import stated_checks, statements
+from mockint.grading.matching import _Matcher, compiled_checks
+from mockint.grading.salad import crowded, may_hold_salad
+from mockint.grading.text import parse
+from mockint.rubrics import load_rubrics
+
+RUBRICS = load_rubrics()
+SALAD = "answer strings the rubric's terms together without explaining them"
+
+
+def test_a_salad_dressed_as_prose_with_long_clauses_is_capped() -> None:
+    # No two short comma-separated items, so the list pretest alone would not look: four key points are crowded
+    # into one sentence, three of their terms are listed, and nothing is explained.
+    answer = (
+        "The CNN harnesses learned kernels, shared weights and pooling-driven receptive fields in a layered "
+        "hierarchy, so locality and filters synergise into features, unlike a fully connected design."
+    )
+    grade = grade_answer(answer, RUBRICS["cnn-explained"])
+    assert grade.score <= 0.3
+    assert SALAD in grade.warnings
+
+
+def test_a_dense_sentence_that_describes_each_point_is_not_a_salad() -> None:
+    # The issue's paraphrase states four key points in one sentence, but lists none of their terms.
+    answer = (
+        "A small stencil dragged over every spot of the picture, tuned during training rather than designed by "
+        "hand, the same stencil reused everywhere, instead of wiring every pixel to every neuron."
+    )
+    rubric = RUBRICS["cnn-explained"]
+    compiled = compiled_checks(rubric)
+    doc = parse(answer)
+    assert crowded(statements(stated_checks(compiled, _Matcher(doc, compiled))))
+    assert SALAD not in grade_answer(answer, rubric).warnings
+
+
+def test_terms_side_by_side_without_commas_are_a_list() -> None:
+    answer = (
+        "Retrieval reranking FashionCLIP embeddings ANN hard negatives outfit triplets CTR stock price margin "
+        "colour dominance monochrome similarity: that is the recommender."
+    )
+    assert may_hold_salad(parse(answer))
+    grade = grade_answer(answer, RUBRICS["fashion-recommender"])
+    assert grade.score <= 0.3
+    assert SALAD in grade.warnings
+
+
+def test_a_long_run_of_words_without_function_words_is_rare_in_prose() -> None:
+    # Eleven words in a row without a function word are still prose; fourteen and more are a list.
+    prose = "Classical computer vision people hand crafted filters like Sobel edge detectors for years."
+    assert not may_hold_salad(parse(prose))
+
+
+def test_an_outline_of_items_too_long_to_be_bare_is_a_salad() -> None:
+    answer = (
+        "- FashionCLIP candidate reranking with negatives\n- outfit embedding triplets across categories\n"
+        "- colour dominance CTR stock margin\n- multimodal retrieval of adjacent labels"
+    )
+    assert may_hold_salad(parse(answer))
+    assert grade_answer(answer, RUBRICS["fashion-recommender"]).score <= 0.3
+
+
+def test_steps_of_a_procedure_that_name_four_points_are_not_a_salad() -> None:
+    answer = (
+        "Our routine: pick alpha = 0.05 up front, compute the sample size from the expected effect size and the "
+        "metric's variance, then run the test to the planned end and compare the p-value with alpha."
+    )
+    grade = grade_answer(answer, RUBRICS["ab-significance"])
+    assert SALAD not in grade.warnings
+    assert grade.score > 0.3
+    met = {c.id for c in grade.criteria if c.verdict == "met"}
+    assert {"alpha-threshold", "sample-size", "effect-size", "variance"} <= met
+
+
+def test_a_russian_procedure_is_not_a_salad() -> None:
+    answer = (
+        "Мы задаём точный контекст, затем разбиваем задачу на шаги, проверяем код тестами и ревью диффа, и "
+        "человек отвечает за прод."
+    )
+    grade = grade_answer(answer, RUBRICS["genai-tools"])
+    assert SALAD not in grade.warnings
+    assert grade.score > 0.3
+
+
+def test_the_crowded_pretest_counts_key_points_stated_whole() -> None:
+    assert crowded({0: 4})
+    assert not crowded({0: 3, 1: 3})
