@@ -154,6 +154,12 @@ BELITTLING_PREFIXES = (
     # "the formal definition is pedantry", "the hierarchy is a nice cartoon for slide decks"
     "pedant",
     "cartoon",
+    # "the failure-mode section is cosmetic", "decorative", "a distraction", "nitpicking", "an afterthought"
+    "cosmetic",
+    "decorativ",
+    "distraction",
+    "nitpick",
+    "afterthought",
     # "это самоуспокоение" (complacency), "самообман", "только тормозит" (only slows things down)
     "самоуспокоен",
     "самообман",
@@ -217,6 +223,10 @@ BELITTLING_PHRASES = tuple(
         "changed nothing",
         "rounding error",
         "lipstick on a pig",
+        "window dressing",
+        "for show",
+        "lip service",
+        "a sideshow",
         "lecture material",
         # Comparative dismissal: "X matters far less than people think" ("less than 0.05" is no dismissal).
         "matters less",

@@ -248,7 +248,9 @@ class Sentence:
                 for cue in self.belittling
             ):
                 return True
-            following = self.words[position + 1 : position + 4]
+            # Within the clause: in ": it is not for show, it catches invented APIs" the next clause's "it" is
+            # no pronoun of a negated verb.
+            following = [self.words[p] for p in range(position + 1, position + 4) if p in positions]
             # ": none of that is how it works", ": ничего из этого": the comment denies the list before it.
             denied_dismissal = any(self.words[p].startswith(BELITTLING_PREFIXES + INVERTING_VERBS) for p in positions)
             if word in _NONE_OF and following[:1] in (["of"], ["из"]) and not denied_dismissal:

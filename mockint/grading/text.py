@@ -272,13 +272,14 @@ def _mark_stance(sentence: Sentence) -> None:
         sentence.clause_words[sentence.clause[raw]] = sentence.clause_words.get(sentence.clause[raw], 0) + 1
     negators = set(sentence.cues)
     for position, word in enumerate(words):
-        if _BELITTLING.at(words, position) is not None:
-            sentence.belittling.append(position)
-        elif _belittling_word(word) or (
-            word == "over" and position + 1 < len(words) and _starts_with(words[position + 1], AFTER_OVER_PREFIXES)
+        if (
+            _BELITTLING.at(words, position) is not None
+            or _belittling_word(word)
+            or (word == "over" and position + 1 < len(words) and _starts_with(words[position + 1], AFTER_OVER_PREFIXES))
         ):
-            # "don't ignore variance", "you can't skip power analysis": a negated dismissal affirms.
-            # ("none of those can be skipped" too: a negation in its clause within the usual reach).
+            # "don't ignore variance", "you can't skip power analysis", "the review is not for show": a negated
+            # dismissal affirms ("none of those can be skipped" too: a negation in its clause within the usual
+            # reach).
             if not any(
                 position - NEGATION_REACH <= cue < position and sentence.clause[cue] == sentence.clause[position]
                 for cue in negators

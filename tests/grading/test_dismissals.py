@@ -466,3 +466,29 @@ def test_terms_presented_as_things_mentioned_earn_nothing(question: str, answer:
 )
 def test_ironic_praise_dismisses(question: str, criterion: str, answer: str) -> None:
     assert verdict(question, criterion, answer) == "missed"
+
+
+@pytest.mark.parametrize(
+    ("question", "criterion", "answer"),
+    [
+        ("fashion-recommender", "failure-mode", "Colour dominance and the rest of the failure story are cosmetic."),
+        ("genai-tools", "verification", "Reviewing the diff is window dressing; the tests are for show."),
+        ("cnn-explained", "weight-sharing", "Weight sharing is a distraction; what counts is depth."),
+        ("genai-tools", "humans-accountable", "Human accountability for production gets lip service and little else."),
+    ],
+)
+def test_window_dressing_and_cosmetics_earn_nothing(question: str, criterion: str, answer: str) -> None:
+    assert verdict(question, criterion, answer) == "missed"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "The diff review is not for show, it catches invented APIs.",
+        # A negated verb's pronoun is looked for in its own clause, not in the next one ("it catches").
+        "I never skip the diff review: it is not for show, it catches invented APIs.",
+    ],
+)
+def test_a_negated_dismissal_phrase_affirms(answer: str) -> None:
+    assert verdict("genai-tools", "verification", answer) == "met"
+    assert "forget-verification" not in stated("genai-tools", answer)
