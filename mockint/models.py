@@ -176,6 +176,11 @@ class Rubric(_FromFile):
         title: Short human title.
         question: What the interviewer asks.
         topic: Broad topic, e.g. ``ml-system-design``.
+        subject: Words or phrases that an answer about this question names (for a fashion recommender "outfit",
+            "clothes", "shoes"; for a CNN "image", "convolution"), in every language answers come in. An answer
+            of twelve or more content words that names none of them answers another question, whatever terms it
+            reuses, and is capped (see :mod:`mockint.grading.guards`). Leave it empty when answers may refer to
+            the subject only by pronoun ("they are great for boilerplate" about coding assistants).
         tags: Free-form tags.
         source: The documents (and sections) the rubric was derived from.
         model_answer: The document's short answer.
@@ -189,6 +194,7 @@ class Rubric(_FromFile):
     title: str = Field(min_length=1)
     question: str = Field(min_length=1)
     topic: str = ""
+    subject: list[str] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
     source: list[SourceRef] = Field(default_factory=list)
     model_answer: str = Field(min_length=1)

@@ -181,6 +181,19 @@ def _is_keyword_list(doc: Doc, answer: str) -> bool:
     return len(items) >= 4 and all(len(item) <= 3 for item in items)
 
 
+# An answer of this many content words that never names the question's subject (the rubric's ``subject``:
+# "outfit", "clothes", "image", "experiment") answers another question, whatever terms it reuses ("to find
+# duplicate listings I'd compute image and text embeddings, ANN candidates, hard negatives ..."). Shorter
+# answers are notes that may leave the subject implied. Capped as a salad is: it may hold real knowledge, of
+# something else.
+SUBJECT_MIN_WORDS = 12
+SUBJECT_CAP = 0.3
+
+
+def _content_words(doc: Doc) -> int:
+    return sum(len(sentence.content_raw) for sentence in doc.sentences if not sentence.excluded)
+
+
 def _is_off_topic(doc: Doc, compiled: Compiled) -> bool:
     words = {
         word
@@ -207,11 +220,13 @@ class AnswerFlags:
         injection: Some text is addressed to the grader.
         echo: Some sentence restates the question.
         salad_share: Share of the answer's content words in sentences that string terms together.
+        subject_named: The answer names one of the rubric's ``subject`` words (True when it has none).
     """
 
     injection: bool = False
     echo: bool = False
     salad_share: float = 0.0
+    subject_named: bool = True
 
 
 # An answer that tries to talk the grader into a grade gets at most this, whatever else it says: a person
@@ -241,6 +256,14 @@ def _guards(
         elif not credited and _is_off_topic(doc, compiled):
             guards.append(
                 Guard("off_topic", "answer does not address the question: no key point and few of its terms", 0.1)
+            )
+        elif not flags.subject_named and _content_words(doc) >= SUBJECT_MIN_WORDS:
+            guards.append(
+                Guard(
+                    "off_topic",
+                    "answer never names what the question is about (none of the rubric's subject words)",
+                    SUBJECT_CAP,
+                )
             )
     normalised = normalise(answer)
     if flags.injection or has_injection(normalised):

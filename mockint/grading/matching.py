@@ -573,7 +573,9 @@ def analyse(answer: str, rubric: Rubric, *, by_meaning_too: bool = True, whole_a
             omitted = bool(omission_of) and all(verdicts.get(ref) == "missed" for ref in omission_of)
             mistakes.append(MistakeMatch(mistake_id, omitted, None))
     credited = any(match.verdict != "missed" for match in criteria)
-    flags = AnswerFlags(injected, echoed, salad_share(doc, salad))
+    subject = compiled.subject
+    named = subject is None or not whole_answer or _evaluate(subject, matcher, None).matched
+    flags = AnswerFlags(injected, echoed, salad_share(doc, salad), named)
     guards = _guards(answer, doc, compiled, credited, flags) if whole_answer else ()
     return Analysis(criteria, tuple(mistakes), guards, layers)
 

@@ -69,6 +69,8 @@ class Compiled:
     # Per mistake: whether it is about "just" or "only" something (reporting.limits), and whether it is a
     # dismissal (is_dismissal); facts of its text, decided once.
     mistake_kinds: tuple[tuple[bool, bool], ...]
+    # The rubric's subject words as one concept anywhere in the answer, negated or not; None without them.
+    subject: Plan | None = None
 
 
 def _phrase_variants(phrase: str) -> tuple[Variant, ...]:
@@ -151,7 +153,7 @@ def is_dismissal(mistake: Mistake) -> bool:
 
 
 # The fields of a rubric that its compiled form is made from (matching keys its cache by their content).
-COMPILED_FROM = frozenset({"title", "question", "model_answer", "tips", "criteria", "mistakes"})
+COMPILED_FROM = frozenset({"title", "question", "model_answer", "tips", "criteria", "mistakes", "subject"})
 
 
 def compile_rubric(rubric: Rubric) -> Compiled:
@@ -176,6 +178,8 @@ def compile_rubric(rubric: Rubric) -> Compiled:
         )
 
     criteria = tuple((c.id, tuple(plan(check) for check in c.checks)) for c in rubric.criteria)
+    # "not about clothes" still names the subject: an answer that denies it is about it.
+    subject = plan(Check(concepts=[list(rubric.subject)], scope="answer", negation=False)) if rubric.subject else None
     mistakes = tuple(
         (
             m.id,
@@ -223,4 +227,5 @@ def compile_rubric(rubric: Rubric) -> Compiled:
             for _, plans in criteria
         ),
         mistake_kinds=tuple((limits(m.text), is_dismissal(m)) for m in rubric.mistakes),
+        subject=subject,
     )
