@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -47,6 +47,50 @@ class _DepthLimitedLoader(yaml.SafeLoader):
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
+
+
+# libyaml's parser and composer, when PyYAML was built with it: about five times faster than the pure-Python
+# loader, which matters at start-up (every `mockint` run reads the rubrics). Its composer is C and cannot count
+# depth as it goes, so the depth is checked on its event stream first (see _check_depth).
+_FAST_LOADER: type[yaml.SafeLoader] | None = getattr(yaml, "CSafeLoader", None)
+_OPENING = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+_CLOSING = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+_NODES = (yaml.MappingStartEvent, yaml.SequenceStartEvent, yaml.ScalarEvent, yaml.AliasEvent)
+
+
+def _check_depth(text: str, loader: type[yaml.SafeLoader]) -> None:
+    """Refuse a document nested deeper than :data:`MAX_YAML_DEPTH`, counted as the composer counts (every node
+    one level below its collection), before anything is composed."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=loader):
+            if isinstance(event, _NODES) and depth + 1 > MAX_YAML_DEPTH:
+                raise _TooDeep(cast("yaml.Mark", event.start_mark))
+            if isinstance(event, _OPENING):
+                depth += 1
+            elif isinstance(event, _CLOSING):
+                depth -= 1
+    except yaml.MarkedYAMLError as exc:
+        # libyaml refuses a flow collection nested past its own limit while scanning ahead of the events.
+        if "nesting depth" in (exc.problem or ""):
+            raise _TooDeep(exc.problem_mark) from None
+        raise
+
+
+def _load_yaml(text: str) -> tuple[yaml.Node | None, Any]:
+    """The document's root node (for line numbers in errors) and its data, refusing deep nesting."""
+    loader: yaml.SafeLoader
+    if _FAST_LOADER is not None:
+        _check_depth(text, _FAST_LOADER)
+        loader = _FAST_LOADER(text)
+    else:
+        loader = _DepthLimitedLoader(text)
+    try:
+        root = loader.get_single_node()
+        # Built from the node already composed, not parsed a second time.
+        return root, loader.construct_document(root) if root is not None else None
+    finally:
+        loader.dispose()
 
 
 def default_rubrics_dir() -> Path:
@@ -143,11 +187,8 @@ def parse_rubric(text: str, path: Path | str = "<rubric>") -> Rubric:
     Raises:
         RubricError: The YAML is malformed or does not match the rubric schema.
     """
-    loader = _DepthLimitedLoader(text)
     try:
-        root = loader.get_single_node()
-        # Built from the node already composed, not parsed a second time.
-        data: Any = loader.construct_document(root) if root is not None else None
+        root, data = _load_yaml(text)
     except _TooDeep as exc:
         line = f":{exc.mark.line + 1}" if exc.mark is not None else ""
         raise RubricError(
@@ -161,8 +202,6 @@ def parse_rubric(text: str, path: Path | str = "<rubric>") -> Rubric:
         raise RubricError(f"{path}{line}: invalid YAML: {problem}; fix the syntax on that line") from None
     except yaml.YAMLError as exc:
         raise RubricError(f"{path}: invalid YAML: {exc}; fix the syntax") from None
-    finally:
-        loader.dispose()
     if not isinstance(data, dict):
         raise RubricError(
             f"{path}: a rubric must be a YAML mapping with id, title, question, ...; see `mockint rubric schema`"

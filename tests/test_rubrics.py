@@ -203,3 +203,29 @@ def test_deeply_nested_bank_line_is_a_one_line_error(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "RecursionError" not in result.output
     assert result.stderr.strip().splitlines()[-1].startswith(f"mockint: error: {bank}:1: ")
+
+
+def test_without_libyaml_the_pure_python_loader_reads_and_refuses_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import mockint.rubrics as rubrics_module
+
+    fast = {rubric.id: rubric for rubric in load_rubrics().values()}
+    monkeypatch.setattr(rubrics_module, "_FAST_LOADER", None)
+    slow = {rubric.id: rubric for rubric in load_rubrics().values()}
+    assert slow == fast
+    path = write(tmp_path, DEEP_CRITERIA)
+    with pytest.raises(RubricError) as info:
+        load_rubric(path)
+    assert str(info.value).startswith(f"{path}:5: ") and "nested more than" in str(info.value)
+
+
+def test_block_nesting_past_the_limit_is_refused_before_composing(tmp_path: Path) -> None:
+    # Block style, one level per line: libyaml has no limit of its own here, the event scan refuses it.
+    lines = ["id: deep", "title: t", "question: q", "model_answer: m", "criteria:"]
+    lines += [" " * (2 * level) + "- " for level in range(1, 40)]
+    path = tmp_path / "block.yaml"
+    path.write_text("\n".join(lines) + "x\n", encoding="utf-8")
+    with pytest.raises(RubricError) as info:
+        load_rubric(path)
+    assert "nested more than" in str(info.value) and "\n" not in str(info.value)

@@ -495,7 +495,10 @@ def test_a_negated_dismissal_phrase_affirms(answer: str) -> None:
 
 
 def test_giving_up_the_no_effect_belief_below_the_cutoff_is_the_rejection_not_a_magic_line() -> None:
-    answer = "If chance alone would rarely give a gap this big, below the 5% we fixed up front, we stop believing the no-effect story."
+    answer = (
+        "If chance alone would rarely give a gap this big, below the 5% we fixed up front, we stop believing the "
+        "no-effect story."
+    )
     assert "magic-five-percent" not in stated("ab-significance", answer)
     assert "magic-five-percent" in stated(
         "ab-significance", "If p is above 0.05 the feature has no effect, so we drop it."
