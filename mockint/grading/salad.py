@@ -218,7 +218,11 @@ def salad_sentences(
             and sentence.clause_words.get(sentence.clause[raw], 0) > _LIST_ITEM_WORDS
             and sentence.clause[raw] not in summing
         )
-        if explaining > _SALAD_EXPLAINING_WORDS or _action_items(sentence, inside) >= _ACTION_ITEMS:
+        if (
+            explaining > _SALAD_EXPLAINING_WORDS
+            or _action_items(sentence, inside) >= _ACTION_ITEMS
+            or _steps(sentence) >= _ACTION_ITEMS
+        ):
             continue
         if listed_terms[index] >= _SALAD_TERMS:
             salad.add(index)
@@ -372,6 +376,10 @@ _STEP_OPENERS = frozenset(
         "after",
         "that",
         "afterwards",
+        # "..., but we give it the exact context, check the code with tests": a step after a conjunction
+        "but",
+        "so",
+        "also",
         "we",
         "you",
         "i",
@@ -384,6 +392,10 @@ _STEP_OPENERS = frozenset(
         "этого",
         "дальше",
         "наконец",
+        "но",
+        "а",
+        "также",
+        "поэтому",
         "мы",
     }
 )

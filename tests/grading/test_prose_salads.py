@@ -4,6 +4,8 @@ Each answer is in words of my own, not taken from a labelled set."""
 
 from __future__ import annotations
 
+import pytest
+
 from mockint.grading import grade_answer
 from mockint.grading.denials import stated_checks, statements
 from mockint.grading.matching import _Matcher, compiled_checks
@@ -66,26 +68,28 @@ def test_an_outline_of_items_too_long_to_be_bare_is_a_salad() -> None:
     assert grade_answer(answer, RUBRICS["fashion-recommender"]).score <= 0.3
 
 
-def test_steps_of_a_procedure_that_name_four_points_are_not_a_salad() -> None:
-    answer = (
-        "Our routine: pick alpha = 0.05 up front, compute the sample size from the expected effect size and the "
-        "metric's variance, then run the test to the planned end and compare the p-value with alpha."
-    )
-    grade = grade_answer(answer, RUBRICS["ab-significance"])
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        (
+            "ab-significance",
+            "Our routine: pick alpha = 0.05 up front, compute the sample size from the expected effect size and the "
+            "metric's variance, then run the test to the planned end and compare the p-value with alpha.",
+        ),
+        (
+            "genai-tools",
+            "Для бойлерплейта ассистент полезен, но мы даём ему точный контекст, проверяем код тестами и ревью "
+            "диффа, а за прод отвечаю я.",
+        ),
+    ],
+)
+def test_steps_of_a_procedure_that_name_four_points_are_not_a_salad(question: str, answer: str) -> None:
+    rubric = RUBRICS[question]
+    compiled = compiled_checks(rubric)
+    assert crowded(statements(stated_checks(compiled, _Matcher(parse(answer), compiled))))
+    grade = grade_answer(answer, rubric)
     assert SALAD not in grade.warnings
-    assert grade.score > 0.3
-    met = {c.id for c in grade.criteria if c.verdict == "met"}
-    assert {"alpha-threshold", "sample-size", "effect-size", "variance"} <= met
-
-
-def test_a_russian_procedure_is_not_a_salad() -> None:
-    answer = (
-        "Мы задаём точный контекст, затем разбиваем задачу на шаги, проверяем код тестами и ревью диффа, и "
-        "человек отвечает за прод."
-    )
-    grade = grade_answer(answer, RUBRICS["genai-tools"])
-    assert SALAD not in grade.warnings
-    assert grade.score > 0.3
+    assert sum(1 for c in grade.criteria if c.verdict == "met") >= 4
 
 
 def test_the_crowded_pretest_counts_key_points_stated_whole() -> None:
