@@ -142,10 +142,11 @@ def _listed(
     next_first: int,
     vocabulary: frozenset[str],
     filler: AbstractSet[int] = frozenset(),
+    telegraphic: bool = False,
 ) -> bool:
     """Whether two terms are neighbouring items of a list: separated by a comma or a conjunction, with only
     conjunctions, articles, connective filler, other short items or other rubric words between them (not "of",
-    "to", a verb)."""
+    "to", a verb). In a ``telegraphic`` sentence (:func:`_telegraphic`) terms side by side are listed too."""
     gap = range(previous_last + 1, next_first)
     if next_first <= previous_last:
         return True
@@ -154,7 +155,7 @@ def _listed(
     separated = (
         sentence.clause[previous_last] != sentence.clause[next_first]
         or any(sentence.words[position] in _LIST_GLUE or position in filler for position in gap)
-        or _telegraphic(sentence)
+        or telegraphic
     )
     return separated and all(
         sentence.words[position] in _LIST_GLUE
@@ -197,15 +198,15 @@ def salad_sentences(
         Indexes of the salad sentences.
     """
     salad: set[int] = set()
-    # Per sentence, how many listed terms of at least three key points follow each other.
-    listed_terms: dict[int, int] = {}
+    # Per sentence naming three or more key points: its terms and its connective filler.
+    named: dict[int, tuple[list[tuple[int, int, set[int]]], AbstractSet[int]]] = {}
     for index, items in touched.items():
         if len({criterion for criterion, _, _ in items}) < _SALAD_KEY_POINTS:
             continue
         sentence = doc.sentences[index]
         terms = _terms(sentence, items)
         filler = _FILLERS.positions(sentence.words)
-        listed_terms[index] = _longest_list(sentence, terms, vocabulary, filler)
+        named[index] = (terms, filler)
         if len(terms) < _SALAD_TERMS:
             continue
         inside = {position for first, last, _ in terms for position in range(first, last + 1)}
@@ -224,7 +225,7 @@ def salad_sentences(
             or _steps(sentence) >= _ACTION_ITEMS
         ):
             continue
-        if listed_terms[index] >= _SALAD_TERMS:
+        if _longest_list(sentence, terms, filler, vocabulary) >= _SALAD_TERMS:
             salad.add(index)
     live = [index for index, sentence in enumerate(doc.sentences) if not sentence.excluded]
     # An outline with nothing under its headings ("1. Sliding small filter (kernel, 3x3)", "### 3. Hallucinated
@@ -254,7 +255,10 @@ def salad_sentences(
         # Crowded prose without list-shaped sentences elsewhere is a salad only if it lists terms ("leverages
         # kernels, weight sharing and pooling within ..."); "a small stencil dragged over every spot of the
         # picture, tuned during training, the same stencil reused everywhere" describes each point.
-        and (listy or listed_terms.get(index, 0) >= _CROWDED_LIST)
+        and (
+            listy
+            or (index in named and _longest_list(doc.sentences[index], *named[index], vocabulary) >= _CROWDED_LIST)
+        )
     ]
     total = sum(len(doc.sentences[index].content_raw) for index in live)
     if crowded and sum(len(doc.sentences[index].content_raw) for index in crowded) >= SALAD_SHARE * total:
@@ -438,15 +442,17 @@ def _terms(sentence: Sentence, items: list[tuple[int, int, int]]) -> list[tuple[
 def _longest_list(
     sentence: Sentence,
     terms: list[tuple[int, int, set[int]]],
-    vocabulary: frozenset[str],
     filler: AbstractSet[int],
+    vocabulary: frozenset[str],
 ) -> int:
     """The most terms that follow each other as items of one list while naming three or more key points (a
     list of examples of one key point, "CTR, stock, margin", is an explanation); 0 when no run names three."""
     longest = 0
+    telegraphic = _telegraphic(sentence)
     run: list[tuple[int, int, set[int]]] = terms[:1]
     for term in terms[1:]:
-        run = [*run, term] if _listed(sentence, run[-1][1], term[0], vocabulary, filler) else [term]
+        listed = _listed(sentence, run[-1][1], term[0], vocabulary, filler, telegraphic)
+        run = [*run, term] if listed else [term]
         if len(set().union(*(criteria for _, _, criteria in run))) >= _SALAD_KEY_POINTS:
             longest = max(longest, len(run))
     return longest
