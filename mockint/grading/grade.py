@@ -77,7 +77,7 @@ def _deterministic_mistake(
     # A detector hit carries its evidence; an omission is judged on the final (reconciled) key points.
     if match.committed and match.evidence is not None:
         return True, match.evidence
-    if omission_of and all(final.get(ref) == "missed" for ref in omission_of):
+    if matching.omitted(omission_of, final):
         return True, None
     return False, None
 

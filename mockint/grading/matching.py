@@ -570,8 +570,7 @@ def analyse(answer: str, rubric: Rubric, *, by_meaning_too: bool = True, whole_a
         if sentence is not None:
             mistakes.append(MistakeMatch(mistake_id, True, doc.sentences[sentence].text))
         else:
-            omitted = bool(omission_of) and all(verdicts.get(ref) == "missed" for ref in omission_of)
-            mistakes.append(MistakeMatch(mistake_id, omitted, None))
+            mistakes.append(MistakeMatch(mistake_id, omitted(omission_of, verdicts), None))
     credited = any(match.verdict != "missed" for match in criteria)
     subject = compiled.subject
     named = subject is None or not whole_answer or _evaluate(subject, matcher, None).matched
@@ -619,4 +618,9 @@ def omission_committed(mistake: Mistake, verdicts: Mapping[str, Verdict]) -> boo
     Returns:
         True when ``omission_of`` is non-empty and every key point listed there is ``missed``.
     """
-    return bool(mistake.omission_of) and all(verdicts.get(ref) == "missed" for ref in mistake.omission_of)
+    return omitted(mistake.omission_of, verdicts)
+
+
+def omitted(omission_of: Sequence[str], verdicts: Mapping[str, Verdict]) -> bool:
+    """:func:`omission_committed` for a mistake's ``omission_of`` alone (the grader's one rule for omissions)."""
+    return bool(omission_of) and all(verdicts.get(ref) == "missed" for ref in omission_of)
