@@ -578,3 +578,23 @@ DISMISSIVE_VERBS = (
     "пропуска",
     "скрыва",
 )
+
+# Verbs that open a step of a procedure ("set alpha", "then run the test", "задаём альфу"): steps explain how the
+# points are used, and are no salad (see mockint.grading.salad).
+STEP_VERBS = frozenset(
+    """
+    set use run compute calculate compare check pick choose train fit plan estimate measure split collect build
+    apply start stop wait define write review give ask break decide fix retrieve rerank rank score sort filter mine
+    sample embed encode label evaluate validate verify test read keep add feed slide multiply sum pool stack
+    randomize randomise launch ship reject look take get make do let задаём задаем считаем запускаем сравниваем
+    проверяем выбираем обучаем берём берем ждём ждем смотрим собираем делим оцениваем фиксируем отвергаем планируем
+    используем применяем пишем даём даем ранжируем
+    """.split()
+)
+# What may come before a step's verb: "then", "first", "we", a conjunction ("..., but we give it the context").
+STEP_OPENERS = frozenset(
+    """
+    then first and next finally after that afterwards but so also we you i to затем потом и сначала после этого
+    дальше наконец но а также поэтому мы
+    """.split()
+)

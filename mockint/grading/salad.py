@@ -9,6 +9,7 @@ import re
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 
+from mockint.grading.cues import STEP_OPENERS, STEP_VERBS
 from mockint.grading.sentence import Sentence
 from mockint.grading.text import Doc
 from mockint.grading.words import PhraseIndex, is_function_word, text_keys
@@ -274,137 +275,6 @@ def salad_sentences(
     return salad
 
 
-# Verbs that open a step of a procedure, said as an instruction ("set alpha", "then run the test") or, in
-# Russian, in the first person plural ("задаём альфу", "считаем размер выборки"), and the words that may
-# come before them ("then", "first", "and").
-_STEP_VERBS = frozenset(
-    {
-        "set",
-        "use",
-        "run",
-        "compute",
-        "calculate",
-        "compare",
-        "check",
-        "pick",
-        "choose",
-        "train",
-        "fit",
-        "plan",
-        "estimate",
-        "measure",
-        "split",
-        "collect",
-        "build",
-        "apply",
-        "start",
-        "stop",
-        "wait",
-        "define",
-        "write",
-        "review",
-        "give",
-        "ask",
-        "break",
-        "decide",
-        "fix",
-        "retrieve",
-        "rerank",
-        "rank",
-        "score",
-        "sort",
-        "filter",
-        "mine",
-        "sample",
-        "embed",
-        "encode",
-        "label",
-        "evaluate",
-        "validate",
-        "verify",
-        "test",
-        "read",
-        "keep",
-        "add",
-        "feed",
-        "slide",
-        "multiply",
-        "sum",
-        "pool",
-        "stack",
-        "randomize",
-        "randomise",
-        "launch",
-        "ship",
-        "reject",
-        "look",
-        "take",
-        "get",
-        "make",
-        "do",
-        "let",
-        "задаём",
-        "задаем",
-        "считаем",
-        "запускаем",
-        "сравниваем",
-        "проверяем",
-        "выбираем",
-        "обучаем",
-        "берём",
-        "берем",
-        "ждём",
-        "ждем",
-        "смотрим",
-        "собираем",
-        "делим",
-        "оцениваем",
-        "фиксируем",
-        "отвергаем",
-        "планируем",
-        "используем",
-        "применяем",
-        "пишем",
-        "даём",
-        "даем",
-        "ранжируем",
-    }
-)
-_STEP_OPENERS = frozenset(
-    {
-        "then",
-        "and",
-        "first",
-        "next",
-        "finally",
-        "after",
-        "that",
-        "afterwards",
-        # "..., but we give it the exact context, check the code with tests": a step after a conjunction
-        "but",
-        "so",
-        "also",
-        "we",
-        "you",
-        "i",
-        "to",
-        "затем",
-        "потом",
-        "и",
-        "сначала",
-        "после",
-        "этого",
-        "дальше",
-        "наконец",
-        "но",
-        "а",
-        "также",
-        "поэтому",
-        "мы",
-    }
-)
-
-
 def _steps(sentence: Sentence) -> int:
     """How many clauses of the sentence open with the verb of a step ("set alpha = 0.05 before starting, use
     a sample size calculator ..., then run the t-test"): a procedure, not a string of terms."""
@@ -412,10 +282,10 @@ def _steps(sentence: Sentence) -> int:
     seen: set[int] = set()
     for position, word in enumerate(sentence.words):
         clause = sentence.clause[position]
-        if clause in seen or word in _STEP_OPENERS:
+        if clause in seen or word in STEP_OPENERS:
             continue
         seen.add(clause)
-        steps += word in _STEP_VERBS
+        steps += word in STEP_VERBS
     return steps
 
 
