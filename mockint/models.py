@@ -203,6 +203,18 @@ class Rubric(_FromFile):
     tips: list[str] = Field(default_factory=list)
     examples: list[Example] = Field(default_factory=list)
 
+    @field_validator("subject", mode="before")
+    @classmethod
+    def _subject_shorthand(cls, value: Any) -> Any:
+        return _as_phrase_list(value)
+
+    @field_validator("subject")
+    @classmethod
+    def _subject_not_blank(cls, value: list[str]) -> list[str]:
+        if any(not phrase.strip() for phrase in value):
+            raise ValueError("has an empty phrase; give words an answer about the question names, or leave it out")
+        return value
+
     @model_validator(mode="after")
     def _cross_references(self) -> Rubric:
         criterion_ids = [c.id for c in self.criteria]

@@ -143,6 +143,7 @@ def test_broken_rubric_in_cli_is_one_line(tmp_path: Path, examples_file: Path) -
 
 # -- hostile rubric files: deep nesting and size ----------------------------------------------------------------
 
+ROOT_RUBRICS = Path(__file__).resolve().parent.parent / "rubrics"
 DEEP_CRITERIA = "id: deep\ntitle: Deep\nquestion: Q?\nmodel_answer: A.\ncriteria: " + "[" * 5000 + "]" * 5000 + "\n"
 
 
@@ -229,3 +230,24 @@ def test_block_nesting_past_the_limit_is_refused_before_composing(tmp_path: Path
     with pytest.raises(RubricError) as info:
         load_rubric(path)
     assert "nested more than" in str(info.value) and "\n" not in str(info.value)
+
+
+def test_an_empty_subject_phrase_is_a_one_line_error_naming_the_field(tmp_path: Path) -> None:
+    text = (
+        (ROOT_RUBRICS / "cnn-explained.yaml")
+        .read_text(encoding="utf-8")
+        .replace("subject: [CNN,", 'subject: ["", CNN,')
+    )
+    path = write(tmp_path, text)
+    with pytest.raises(RubricError) as info:
+        load_rubric(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}:") and "subject: has an empty phrase" in message and "\n" not in message
+
+
+def test_a_single_subject_word_may_stand_for_the_list(tmp_path: Path) -> None:
+    text = (ROOT_RUBRICS / "cnn-explained.yaml").read_text(encoding="utf-8")
+    start = text.index("subject: [")
+    end = text.index("]", start) + 1
+    rubric = load_rubric(write(tmp_path, text[:start] + "subject: image" + text[end:]))
+    assert rubric.subject == ["image"]
