@@ -70,3 +70,17 @@ def test_editing_the_subject_recompiles_the_rubric() -> None:
     assert compiled_checks(widened) is not compiled_checks(rubric)
     assert NEVER_NAMED not in grade_answer(HELP_DESK, widened).warnings
     assert NEVER_NAMED in grade_answer(HELP_DESK, rubric).warnings
+
+
+def test_garments_alone_name_the_subject() -> None:
+    answer = (
+        "Candidates come from an embedding search over photos and descriptions, so for a hoodie we pull boots, "
+        "jeans and a coat from neighbouring categories; a reranker then orders them by click-through and stock."
+    )
+    assert NEVER_NAMED not in grade_answer(answer, RUBRICS["fashion-recommender"]).warnings
+
+
+def test_words_that_name_other_things_too_are_not_subject_words() -> None:
+    # "top" (of a ranking) and "bag" (of words) are not clothes here: they are left out of the subject words.
+    answer = HELP_DESK + " A bag-of-words baseline ranked the top ten articles well."
+    assert NEVER_NAMED in grade_answer(answer, RUBRICS["fashion-recommender"]).warnings
