@@ -190,10 +190,6 @@ SUBJECT_MIN_WORDS = 12
 SUBJECT_CAP = 0.3
 
 
-def _content_words(doc: Doc) -> int:
-    return sum(len(sentence.content_raw) for sentence in doc.sentences if not sentence.excluded)
-
-
 def _is_off_topic(doc: Doc, compiled: Compiled) -> bool:
     words = {
         word
@@ -257,7 +253,7 @@ def _guards(
             guards.append(
                 Guard("off_topic", "answer does not address the question: no key point and few of its terms", 0.1)
             )
-        elif not flags.subject_named and _content_words(doc) >= SUBJECT_MIN_WORDS:
+        elif not flags.subject_named and doc.content_words() >= SUBJECT_MIN_WORDS:
             guards.append(
                 Guard(
                     "off_topic",

@@ -232,8 +232,8 @@ def salad_sentences(
     # An outline with nothing under its headings ("1. Sliding small filter (kernel, 3x3)", "### 3. Hallucinated
     # APIs", a table of "Component | Keywords | covered"): headings name key points, they do not explain them.
     outline = [index for index in live if _outline_item(doc.sentences[index])]
-    outline_words = sum(len(doc.sentences[index].content_raw) for index in outline)
-    all_words = sum(len(doc.sentences[index].content_raw) for index in live)
+    outline_words = doc.content_words(outline)
+    all_words = doc.content_words()
     headed = [index for index in outline if index in touched]
     if len(headed) >= _BARE_ITEMS_MIN and all_words and outline_words >= _OUTLINE_SHARE * all_words:
         salad.update(headed)
@@ -261,16 +261,13 @@ def salad_sentences(
             or (index in named and _longest_list(doc.sentences[index], *named[index], vocabulary) >= _CROWDED_LIST)
         )
     ]
-    total = sum(len(doc.sentences[index].content_raw) for index in live)
-    if crowded and sum(len(doc.sentences[index].content_raw) for index in crowded) >= SALAD_SHARE * total:
+    if crowded and doc.content_words(crowded) >= SALAD_SHARE * all_words:
         salad.update(crowded)
     # Lists of terms said as sentences ("Ranker with CTR, stock, price, margin features. Images, text
     # attributes, category, season, material. Color dominance, monochrome similarity."): each may list the
     # examples of one key point, but an answer made of them explains nothing.
     listed = [index for index in live if index in touched and _term_list(doc.sentences[index], vocabulary)]
-    words = sum(len(doc.sentences[index].content_raw) for index in live)
-    in_lists = sum(len(doc.sentences[index].content_raw) for index in listed)
-    if len(listed) >= _BARE_ITEMS_MIN and words and in_lists >= _BARE_ITEMS_SHARE * words:
+    if len(listed) >= _BARE_ITEMS_MIN and all_words and doc.content_words(listed) >= _BARE_ITEMS_SHARE * all_words:
         salad.update(listed)
     return salad
 
@@ -459,6 +456,6 @@ def _action_items(sentence: Sentence, inside: set[int]) -> int:
 
 def salad_share(doc: Doc, salad: set[int]) -> float:
     """The share of the answer's content words (outside excluded sentences) that are in salad sentences."""
-    total = sum(len(s.content_raw) for s in doc.sentences if not s.excluded)
-    in_salad = sum(len(doc.sentences[index].content_raw) for index in salad)
+    total = doc.content_words()
+    in_salad = doc.content_words(salad)
     return in_salad / total if total else 0.0

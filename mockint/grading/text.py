@@ -107,6 +107,12 @@ class Doc:
         self.content_index: _Index = {}
         self.raw_index: _Index = {}
 
+    def content_words(self, indexes: Iterable[int] | None = None) -> int:
+        """How many content words the given sentences hold; without indexes, every sentence not excluded."""
+        if indexes is None:
+            return sum(len(sentence.content_raw) for sentence in self.sentences if not sentence.excluded)
+        return sum(len(self.sentences[index].content_raw) for index in indexes)
+
     def typo_neighbours(
         self, forms: Mapping[str, tuple[str, ...]], known: frozenset[str], near: dict[str, tuple[str, ...]]
     ) -> dict[str, list[str]]:

@@ -3,6 +3,8 @@ is about answers another question, whatever terms it reuses. Answers in words of
 
 from __future__ import annotations
 
+import pytest
+
 from mockint.grading import grade_answer
 from mockint.grading.guards import SUBJECT_CAP
 from mockint.grading.matching import compiled_checks
@@ -36,14 +38,6 @@ def test_the_same_answer_about_outfits_is_not_capped() -> None:
     assert grade.score > SUBJECT_CAP
 
 
-def test_a_russian_answer_names_the_subject_in_russian() -> None:
-    answer = (
-        "Сначала генерация кандидатов по эмбеддингам, потом отдельный ранкер с CTR и остатками, а позитивы "
-        "берём из образов, которые собрали стилисты, и hard negatives из соседних категорий."
-    )
-    assert NEVER_NAMED not in grade_answer(answer, RUBRICS["fashion-recommender"]).warnings
-
-
 def test_a_short_note_may_leave_the_subject_implied() -> None:
     note = "Two stages: cheap retrieval by embeddings, then a reranker with CTR and stock."
     assert NEVER_NAMED not in grade_answer(note, RUBRICS["fashion-recommender"]).warnings
@@ -72,11 +66,18 @@ def test_editing_the_subject_recompiles_the_rubric() -> None:
     assert NEVER_NAMED in grade_answer(HELP_DESK, rubric).warnings
 
 
-def test_garments_alone_name_the_subject() -> None:
-    answer = (
+@pytest.mark.parametrize(
+    "answer",
+    [
+        # In Russian ("образов", "стилисты").
+        "Сначала генерация кандидатов по эмбеддингам, потом отдельный ранкер с CTR и остатками, а позитивы "
+        "берём из образов, которые собрали стилисты, и hard negatives из соседних категорий.",
+        # By garments alone.
         "Candidates come from an embedding search over photos and descriptions, so for a hoodie we pull boots, "
-        "jeans and a coat from neighbouring categories; a reranker then orders them by click-through and stock."
-    )
+        "jeans and a coat from neighbouring categories; a reranker then orders them by click-through and stock.",
+    ],
+)
+def test_an_answer_that_names_the_subject_in_its_own_words_is_not_capped(answer: str) -> None:
     assert NEVER_NAMED not in grade_answer(answer, RUBRICS["fashion-recommender"]).warnings
 
 
