@@ -197,18 +197,26 @@ def _counts(truth: Sequence[bool], predicted: Sequence[bool]) -> dict[str, float
     return {"tp": tp, "fp": fp, "fn": fn, "precision": precision, "recall": recall, "f1": f1}
 
 
-def mistake_statistics(graded: Sequence[Graded]) -> dict[str, Any] | None:
+def mistake_statistics(graded: Sequence[Graded], omissions: frozenset[str] = frozenset()) -> dict[str, Any] | None:
     """Precision, recall and F1 of mockint's typical mistakes against the human ``mistakes`` labels.
 
     Every (answer, rubric mistake) pair of the records that have ``mistakes`` counts once (micro-average).
     ``stated`` counts a mistake as predicted only when it was committed with evidence, i.e. said in the answer;
     omissions are cited without evidence, and human labels are about what the answer says. ``all_committed``
-    counts every committed mistake.
+    counts every committed mistake. ``commission`` is ``stated`` over the mistakes that have no omission form:
+    a human label of a mistake such as "ignore power and sample size planning" does not say whether the answer
+    said it or only left the key point out, so only mistakes that must be said measure the finding of
+    mistakes of commission cleanly.
+
+    Args:
+        graded: The graded records.
+        omissions: ``question_id/mistake id`` of the mistakes with an omission form (``omission_of``).
 
     Returns:
-        ``answers``, ``pairs``, ``stated`` and ``all_committed`` (each ``tp``, ``fp``, ``fn``, ``precision``,
-        ``recall``, ``f1``), and ``per_mistake``: one row per ``question_id/mistake id`` with ``n`` (answers
-        labelled), the ``stated`` counts and scores, and ``all_committed``; ``None`` when no record has labels.
+        ``answers``, ``pairs``, ``stated``, ``all_committed`` and ``commission`` (each ``tp``, ``fp``, ``fn``,
+        ``precision``, ``recall``, ``f1``), and ``per_mistake``: one row per ``question_id/mistake id`` with
+        ``n`` (answers labelled), the ``stated`` counts and scores, and ``all_committed``; ``None`` when no
+        record has labels.
     """
     labelled = [g for g in graded if g.record.mistakes is not None]
     if not labelled:
@@ -226,11 +234,18 @@ def mistake_statistics(graded: Sequence[Graded]) -> dict[str, Any] | None:
     ]
     # Micro-average: pool every pair, so a mistake counts as often as it was labelled.
     truth_all, stated_all, committed_all = ([flag for lists in pairs.values() for flag in lists[i]] for i in range(3))
+    said = [
+        (truth_flag, stated_flag)
+        for key, (truth, stated, _) in pairs.items()
+        if key not in omissions
+        for truth_flag, stated_flag in zip(truth, stated, strict=True)
+    ]
     return {
         "answers": len(labelled),
         "pairs": len(truth_all),
         "stated": _counts(truth_all, stated_all),
         "all_committed": _counts(truth_all, committed_all),
+        "commission": _counts([truth for truth, _ in said], [stated for _, stated in said]),
         "per_mistake": rows,
     }
 
@@ -378,7 +393,15 @@ def evaluate(
         disagreements=disagreements,
         seconds=seconds,
         questions=question_statistics(graded),
-        mistakes=mistake_statistics(graded),
+        mistakes=mistake_statistics(
+            graded,
+            frozenset(
+                f"{record.question_id}/{mistake.id}"
+                for record, rubric in todo
+                for mistake in rubric.mistakes
+                if mistake.omission_of
+            ),
+        ),
         kinds=kind_statistics(graded),
     )
 
@@ -400,6 +423,7 @@ def _mistake_lines(stats: dict[str, Any]) -> list[str]:
         f"typical mistakes vs human labels ({stats['answers']} answers, {stats['pairs']} answer-mistake pairs)",
         f"  stated (committed with evidence)  {_counts_text(stats['stated'])}",
         f"  every committed mistake           {_counts_text(stats['all_committed'])}",
+        f"  commission (no omission form)     {_counts_text(stats['commission'])}",
     ]
     scored = [row for row in stats["per_mistake"] if row["f1"] is not None]
     worst = sorted(scored, key=lambda row: (row["f1"], -(row["fp"] + row["fn"]), row["id"]))[:_WORST_MISTAKES]

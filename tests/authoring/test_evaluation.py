@@ -183,6 +183,19 @@ def test_mistake_statistics_hand_computed() -> None:
     assert (m2["id"], m2["n"], m2["tp"], m2["fp"], m2["fn"], m2["f1"]) == ("q/m2", 3, 0, 0, 1, 0.0)
     assert m2["precision"] is None and m2["all_committed"]["tp"] == 1 and m2["all_committed"]["fp"] == 1
     assert mistake_statistics(graded[3:]) is None
+    # Without omission forms, commission is stated; with q/m2 an omission form, only m1's 3 pairs count:
+    # tp 1 (the first answer), fp 1 (the second), fn 0 -> precision 1/2, recall 1, F1 2/3.
+    assert stats["commission"] == stats["stated"]
+    commission = mistake_statistics(graded, frozenset({"q/m2"}))
+    assert commission is not None and commission["stated"] == stats["stated"]
+    assert commission["commission"] == {
+        "tp": 1,
+        "fp": 1,
+        "fn": 0,
+        "precision": 0.5,
+        "recall": 1.0,
+        "f1": pytest.approx(2 / 3),
+    }
 
 
 def test_question_and_kind_statistics_hand_computed() -> None:
@@ -265,6 +278,10 @@ def test_eval_mistakes_kinds_and_questions_json(ab_labels: Path) -> None:
     assert everything["tp"] >= 1 and everything["fp"] >= 0 and everything["fn"] <= 1
     assert everything["tp"] + everything["fn"] == 2  # the human labels do not change
     assert sum(r["all_committed"]["fp"] for r in rows.values()) == everything["fp"]
+    # Commission leaves out the two mistakes with an omission form (power planning; variance, randomization):
+    # a1's p-value mistake is still a tp and a3's labelled magic 5% still a fn.
+    commission = mistakes["commission"]
+    assert (commission["tp"], commission["fp"], commission["fn"]) == (1, 0, 1)
     kinds = report["kinds"]
     assert list(kinds) == ["confidently-wrong", "off-topic"]
     assert kinds["off-topic"]["n"] == 2 and kinds["off-topic"]["human"] == 0.0
