@@ -406,8 +406,8 @@ REPORTING_PREFIXES = (
     "fallac",
     "wrongly",
     "incorrect",
-    "confus",
-    "conflat",
+    "confusion",  # the verbs only where reporting._names_confusion says
+    "conflation",
     "tempting",
     "naive",
     "ошибк",

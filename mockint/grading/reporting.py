@@ -12,6 +12,7 @@ than a missed one.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from functools import lru_cache
 
 from mockint.grading.cues import (
@@ -25,7 +26,7 @@ from mockint.grading.cues import (
 )
 from mockint.grading.sentence import Sentence
 from mockint.grading.text import COUNTERFACTUALS
-from mockint.grading.words import TOKEN_RE, normalise
+from mockint.grading.words import TOKEN_RE, is_negation_cue, normalise
 
 # Copulas (and "be" after a modal: "would be wrong") that a judging word follows as the predicate.
 _COPULAS = frozenset({"is", "are", "was", "were", "be", "seems", "sounds", "это", "—"})
@@ -58,10 +59,27 @@ def _avoiding_word(word: str) -> bool:
     return word.startswith(AVOIDING_PREFIXES)
 
 
+# "Don't confuse ... with ...", "people get confused by p-values", "Conflating the two is ...": the verbs name a
+# confusion only after a negation or "get", or as the gerund the sentence opens with; elsewhere they are said of
+# something ("hard negatives just confuse the model" is the candidate's own claim).
+_CONFUSING = ("confus", "conflat")
+_GETS = frozenset({"get", "gets", "got", "getting"})
+
+
+def _names_confusion(words: Sequence[str]) -> bool:
+    for position, word in enumerate(words):
+        if not word.startswith(_CONFUSING):
+            continue
+        before = words[max(0, position - 2) : position]
+        if position == 0 or any(is_negation_cue(w) or w in _GETS for w in before):
+            return True
+    return False
+
+
 def reports(sentence: Sentence) -> bool:
     """Whether a sentence names a misconception as one, or attributes a view to others ("people think ...")."""
     words = sentence.words
-    if sentence.hearsay or any(map(_reporting_word, words)):
+    if sentence.hearsay or any(map(_reporting_word, words)) or _names_confusion(words):
         return True
     return any(reports_view_at(words, position) for position in range(len(words)))
 

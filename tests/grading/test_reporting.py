@@ -83,6 +83,27 @@ def test_reporting_avoiding_and_counterfactuals() -> None:
     assert not limits("Forget weight sharing across positions.")
 
 
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("Don't confuse the p-value with the chance that the hypothesis is true.", True),
+        ("A lot of people get confused by p-values.", True),
+        ("Confusing statistical and practical significance is the classic slip.", True),
+        ("A common confusion is reading p as the chance the variant wins.", True),
+        # Said of something, the verb is the candidate's own claim.
+        ("Small samples confuse everything, and the p-value is the chance the variant really wins.", False),
+        ("Hard negatives just confuse the model, so random ones are all you need.", False),
+    ],
+)
+def test_confusing_reports_a_misconception_only_when_it_names_one(text: str, named: bool) -> None:
+    assert reports(sentence(text)) is named
+
+
+def test_a_claim_that_something_confuses_still_states_its_mistake() -> None:
+    answer = "Small samples confuse everything, and the p-value is the probability that our hypothesis is true."
+    assert "pvalue-hypothesis-true" in stated(grade_answer(answer, RUBRICS["ab-significance"]))
+
+
 def test_a_rhetorical_why_dismisses_what_it_asks_about() -> None:
     answer = "But why would you want the same weights everywhere? Each position should get its own kernel."
     assert verdict("cnn-explained", "weight-sharing", answer) == "missed"
