@@ -182,6 +182,10 @@ BELITTLING_PREFIXES = (
     "пропуска",
     "вредн",
 )
+# Dismissive only when said of something, as a predicate that ends its clause or is followed by a function word
+# ("review is obsolete", "I find that mindset outdated and too cautious"), not before the noun they describe
+# ("it suggests outdated APIs", "an obsolete library version").
+PREDICATIVE_BELITTLING = frozenset({"outdated", "obsolete", "antiquated", "old-fashioned", "устарело", "устарел"})
 # Belittling said in several words ("a nice-to-have", "beside the point", "makes no difference").
 BELITTLING_PHRASES = tuple(
     tuple(phrase.split())
@@ -248,17 +252,12 @@ BELITTLING_PHRASES = tuple(
         "not as important as",
         "overvalued",
         "old school",
-        # Said of something, not describing it: "that's an outdated mindset", "review is obsolete"; not
-        # "it suggests outdated APIs" (a symptom of hallucination).
-        "is outdated",
-        "are outdated",
+        # An attitude called outdated ("that's an outdated mindset"); not "it suggests outdated APIs" (a symptom
+        # of hallucination). Said as a predicate, see PREDICATIVE_BELITTLING.
         "outdated mindset",
         "outdated thinking",
         "outdated advice",
         "outdated idea",
-        "is obsolete",
-        "are obsolete",
-        "obsolete now",
         "not now",
         "not anymore",
         # "hard negatives are a rabbit hole", "a reranker is something you add for the slide deck",

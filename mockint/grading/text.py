@@ -28,6 +28,7 @@ from mockint.grading.cues import (
     NEGATION_REACH,
     NOT_A_NEGATION_BEFORE,
     ONLY_WORDS,
+    PREDICATIVE_BELITTLING,
     REJECTING_PREFIXES,
     REPORTING_SUBJECTS,
     SOFT_NEGATIONS,
@@ -51,6 +52,7 @@ from mockint.grading.words import (
     STOPWORDS,
     TOKEN_RE,
     PhraseIndex,
+    is_function_word,
     is_negation_cue,
     normalise,
     split_scripts,
@@ -262,6 +264,9 @@ def _starts_with(word: str, prefixes: tuple[str, ...]) -> bool:
     return word.startswith(prefixes)
 
 
+# Adverbs that may follow a predicate: "review is obsolete now", "outdated already".
+_AFTER_PREDICATE = frozenset({"now", "already", "anyway", "nowadays", "today", "сейчас", "уже"})
+
 # The belittling phrases by their first word: most words open none, and are passed over at once.
 _BELITTLING = PhraseIndex(BELITTLING_PHRASES)
 
@@ -270,6 +275,20 @@ _BELITTLING = PhraseIndex(BELITTLING_PHRASES)
 def _belittling_word(word: str) -> bool:
     # Dozens of prefixes per word of every answer: each word is looked up once.
     return word.startswith(BELITTLING_PREFIXES)
+
+
+def _predicative(sentence: Sentence, position: int) -> bool:
+    """Whether a word of PREDICATIVE_BELITTLING is said of something: nothing of its clause follows it but
+    function words ("... is obsolete", "find that mindset outdated and too cautious"; not "outdated APIs")."""
+    if sentence.words[position] not in PREDICATIVE_BELITTLING:
+        return False
+    after = position + 1
+    return (
+        after == len(sentence.words)
+        or sentence.clause[after] != sentence.clause[position]
+        or is_function_word(sentence.words[after])
+        or sentence.words[after] in _AFTER_PREDICATE
+    )
 
 
 def _mark_stance(sentence: Sentence) -> None:
@@ -281,6 +300,7 @@ def _mark_stance(sentence: Sentence) -> None:
         if (
             _BELITTLING.at(words, position) is not None
             or _belittling_word(word)
+            or _predicative(sentence, position)
             or (word == "over" and position + 1 < len(words) and _starts_with(words[position + 1], AFTER_OVER_PREFIXES))
         ):
             # "don't ignore variance", "you can't skip power analysis", "the review is not for show": a negated

@@ -503,3 +503,21 @@ def test_giving_up_the_no_effect_belief_below_the_cutoff_is_the_rejection_not_a_
     assert "magic-five-percent" in stated(
         "ab-significance", "If p is above 0.05 the feature has no effect, so we drop it."
     )
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Code review of generated code is obsolete now.",
+        "Everyone says a person should verify the tests and review the diff, but I find that mindset outdated.",
+        "Running the tests and reading the diff? Outdated and too cautious with today's agents.",
+    ],
+)
+def test_outdated_said_of_a_practice_dismisses_it(answer: str) -> None:
+    assert verdict("genai-tools", "verification", answer) == "missed"
+
+
+def test_outdated_before_the_noun_it_describes_is_no_dismissal() -> None:
+    answer = "They sometimes suggest outdated APIs or an obsolete library version, so I run the tests and read diffs."
+    assert verdict("genai-tools", "verification", answer) == "met"
+    assert verdict("genai-tools", "hallucinated-apis", answer) == "met"
