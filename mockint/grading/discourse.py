@@ -150,8 +150,14 @@ def dismisses_by_pronoun(sentence: Sentence, clause: int) -> bool:
     # "- skipping that is a classic mistake" judges the dismissal, and affirms.
     if _others_or_judged(sentence, positions):
         return False
-    # Not "that" or "this": "... and ignores that nearby pixels form patterns" is a conjunction.
-    anaphors = [p for p in positions if words[p] in ANAPHORS and words[p] not in _CONJUNCTION_LIKE]
+    # Not "that" or "this": "... and ignores that nearby pixels form patterns" is a conjunction; unless a copula
+    # follows, which makes it the subject ("..., but in my view that was overkill").
+    anaphors = [
+        p
+        for p in positions
+        if words[p] in ANAPHORS
+        and (words[p] not in _CONJUNCTION_LIKE or (p + 1 < len(words) and words[p + 1] in _COPULAS))
+    ]
     for cue in sentence.belittling:
         if cue not in positions:
             continue

@@ -521,3 +521,20 @@ def test_outdated_before_the_noun_it_describes_is_no_dismissal() -> None:
     answer = "They sometimes suggest outdated APIs or an obsolete library version, so I run the tests and read diffs."
     assert verdict("genai-tools", "verification", answer) == "met"
     assert verdict("genai-tools", "hallucinated-apis", answer) == "met"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "We split retrieval and reranking, but in my view that was overkill.",
+        "We did split retrieval and reranking, but honestly this is pointless for a small catalogue.",
+    ],
+)
+def test_that_or_this_before_a_copula_points_back_at_what_it_dismisses(answer: str) -> None:
+    assert verdict("fashion-recommender", "retrieval-vs-reranking", answer) == "missed"
+    assert "no-stage-split" in stated("fashion-recommender", answer)
+
+
+def test_that_as_a_conjunction_still_dismisses_nothing_before_it() -> None:
+    answer = "We split retrieval and reranking, and we checked that recall of the first stage was high."
+    assert verdict("fashion-recommender", "retrieval-vs-reranking", answer) == "met"
