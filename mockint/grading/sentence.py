@@ -257,11 +257,23 @@ class Sentence:
                 return True
             # ", nobody actually does that", "- never used them": a negated verb of the topic's pronoun (not a
             # negated dismissal: "none of those can be skipped" affirms them).
-            if is_negation_cue(word) and any(after in ANAPHORS for after in following) and not denied_dismissal:
+            if is_negation_cue(word) and self._pronoun_after(position, positions) and not denied_dismissal:
                 return True
             return (is_negation_cue(word) or word in SOFT_NEGATIONS) and any(
                 after.startswith(IMPORTANCE_PREFIXES + COMMENT_HEADS) for after in following
             )
+        return False
+
+    def _pronoun_after(self, position: int, positions: Sequence[int]) -> bool:
+        """Whether a pronoun follows a negation within three words of its clause ("never used them", "nobody
+        does that"); not "that" after a noun, which opens what the noun is ("it is not the chance that B is
+        better")."""
+        for after in range(position + 1, position + 4):
+            if after not in positions or self.words[after] not in ANAPHORS:
+                continue
+            if self.words[after] in _CONJUNCTION_LIKE and self.words[after - 1] not in STOPWORDS:
+                continue
+            return True
         return False
 
     def _continues_with_but(self, position: int, cue: int) -> bool:

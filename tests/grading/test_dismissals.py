@@ -538,3 +538,21 @@ def test_that_or_this_before_a_copula_points_back_at_what_it_dismisses(answer: s
 def test_that_as_a_conjunction_still_dismisses_nothing_before_it() -> None:
     answer = "We split retrieval and reranking, and we checked that recall of the first stage was high."
     assert verdict("fashion-recommender", "retrieval-vs-reranking", answer) == "met"
+
+
+def test_a_correction_after_a_question_is_no_answer_no() -> None:
+    # "It is not the chance that B is better" corrects a misreading; its "that" opens what the chance is, and
+    # is no pronoun for the question before it.
+    answer = (
+        "The p-value answers a narrow question: suppose the change truly does nothing, how often would chance "
+        "alone give me a gap this big or bigger? It is not the chance that B is better."
+    )
+    assert verdict("ab-significance", "pvalue-definition", answer) == "met"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["Power analysis before the test? Nobody actually does that.", "Do we plan the sample size? Never did that."],
+)
+def test_a_question_answered_by_a_negated_pronoun_is_still_turned_down(answer: str) -> None:
+    assert verdict("ab-significance", "sample-size", answer) == "missed"
