@@ -47,6 +47,7 @@ _MODAL_BEFORE_TO = frozenset(
 _NONE_OF = frozenset({"none", "nothing", "ничего", "ни"})
 _SUBJECTS = frozenset({"we", "i", "i'd", "we'd", "i'll", "we'll", "мы", "я"})
 _CONJUNCTION_LIKE = frozenset({"that", "this", "это"})
+_ARTICLES = frozenset({"the", "a", "an", "any", "no"})
 _CONTRACTED_COPULAS = frozenset({"it's", "they're", "that's"})
 # Words between a copula and its predicate ("is mostly just a formality", "are pure paranoia").
 _PREDICATE_FILLERS = frozenset(
@@ -266,12 +267,12 @@ class Sentence:
 
     def _pronoun_after(self, position: int, positions: Sequence[int]) -> bool:
         """Whether a pronoun follows a negation within three words of its clause ("never used them", "nobody
-        does that"); not "that" after a noun, which opens what the noun is ("it is not the chance that B is
-        better")."""
+        does that", "would not bring that up"); not "that" after an article and its noun, which opens what the
+        noun is ("it is not the chance that B is better")."""
         for after in range(position + 1, position + 4):
             if after not in positions or self.words[after] not in ANAPHORS:
                 continue
-            if self.words[after] in _CONJUNCTION_LIKE and self.words[after - 1] not in STOPWORDS:
+            if self.words[after] in _CONJUNCTION_LIKE and self.words[after - 2] in _ARTICLES:
                 continue
             return True
         return False
