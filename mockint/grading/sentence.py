@@ -79,6 +79,7 @@ _PREDICATE_FILLERS = frozenset(
 )
 _COPULAS = frozenset({"is", "are", "was", "were"})
 _AND_WORDS = frozenset({"and", "и"})
+_BELIEF_VERBS = frozenset({"think", "believe", "say", "suppose", "recall", "remember", "feel", "reckon", "expect"})
 _CONDITION_WORDS = frozenset({"if", "unless", "если"})
 
 
@@ -307,7 +308,9 @@ class Sentence:
             if word in _AND_WORDS and between + 1 < len(words) and words[between + 1] in NEW_SUBJECTS:
                 return True
             if word in _COPULAS:
-                return any(words[p] not in STOPWORDS for p in range(cue + 1, between))
+                # "I don't think there were failure modes", "I wouldn't say there was a real problem": a verb of
+                # belief negated carries its negation into the clause it introduces.
+                return any(words[p] not in STOPWORDS and words[p] not in _BELIEF_VERBS for p in range(cue + 1, between))
         return False
 
     def _opens_clause(self, cue: int) -> bool:

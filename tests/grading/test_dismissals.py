@@ -556,3 +556,20 @@ def test_a_correction_after_a_question_is_no_answer_no() -> None:
 )
 def test_a_question_answered_by_a_negated_pronoun_is_still_turned_down(answer: str) -> None:
     assert verdict("ab-significance", "sample-size", answer) == "missed"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "What didn't work? Nothing major. I don't think there were failure modes.",
+        "What didn't work? Nothing major, and I wouldn't say there were real failure modes.",
+    ],
+)
+def test_a_negated_verb_of_belief_negates_the_clause_it_introduces(answer: str) -> None:
+    assert verdict("fashion-recommender", "failure-mode", answer) == "missed"
+    assert "hide-failures" in stated("fashion-recommender", answer)
+
+
+def test_a_copula_after_another_negated_verb_still_starts_a_predicate_of_its_own() -> None:
+    answer = "The thing that didn't work was colour dominance: outfits came back in one colour."
+    assert verdict("fashion-recommender", "failure-mode", answer) == "met"
