@@ -6,7 +6,6 @@ Word lists only (English and Russian); :mod:`mockint.grading.text` applies them 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
 NEGATION_CUES = frozenset(
     """
@@ -427,26 +426,13 @@ REPORTING_SUBJECTS = frozenset(
 REPORTING_VERBS = frozenset(
     """
     think believe assume say says said claim expect treat read confuse forget ignore skip overlook tend like love
+    likes loves
     insist argue suggest who talk talks mention mentions list lists repeat repeats tell tells recommend obsess
     obsesses start explain explains recite recites cite cover covers saying claiming insisting telling
     считают думают путают забывают игнорируют
     любят говорят пишут объясняют
     """.split()
 )
-# "X matters far less than people think", "not as simple as many assume": others' view as the measure of a
-# comparison, said in the speaker's own voice, not reported.
-_COMPARING = frozenset({"than", "as", "чем"})
-
-
-def reports_view_at(words: Sequence[str], position: int) -> bool:
-    """Whether ``words[position]`` opens a report of others' view: a reporting subject with a reporting verb
-    within three words ("people say", "many teams still believe"), not compared with ("less than people think").
-    """
-    return (
-        words[position] in REPORTING_SUBJECTS
-        and not (position and words[position - 1] in _COMPARING)
-        and any(after in REPORTING_VERBS for after in words[position + 1 : position + 4])
-    )
 
 
 # A view said to be heard or often said, with no one named: "you'll hear that ...", "X gets mentioned a lot".

@@ -25,8 +25,8 @@ from mockint.grading.cues import (
     JUDGEMENT_PREFIXES,
     REJECTING_PREFIXES,
     REPORTING_SUBJECTS,
+    REPORTING_VERBS,
     SOFT_BUT_FILLERS,
-    reports_view_at,
 )
 from mockint.grading.sentence import _CONJUNCTION_LIKE, _CONTRACTED_COPULAS, _COPULAS, _NONE_OF, Sentence
 from mockint.grading.words import PhraseIndex, is_negation_cue
@@ -41,6 +41,35 @@ _WHY = frozenset({"why", "зачем"})
 _RHETORICAL_MARKERS = frozenset({"would", "should", "bother", "even", "ever", "waste", "when", "all", "need", "нужно"})
 _ANSWERS_WHY = frozenset({"because", "since", "потому", "так"})
 _OPENERS = frozenset({"but", "and", "so", "then", "но", "и", "а", "так"})
+
+
+# "X matters far less than people think", "not as simple as many assume": others' view as the measure of a
+# comparison, said in the speaker's own voice, not reported.
+_COMPARING = frozenset({"than", "as", "чем"})
+_LIKING = frozenset({"like", "likes", "love", "loves", "любят"})
+
+
+def reports_view_at(words: Sequence[str], position: int) -> bool:
+    """Whether ``words[position]`` opens a report of others' view: a reporting subject with a reporting verb
+    within three words ("people say", "many teams still believe"), not compared with ("less than people think").
+    """
+    return (
+        words[position] in REPORTING_SUBJECTS
+        and not (position and words[position - 1] in _COMPARING)
+        and any(
+            words[after] in REPORTING_VERBS and _reporting_use(words, after)
+            for after in range(position + 1, min(position + 4, len(words)))
+        )
+    )
+
+
+def _reporting_use(words: Sequence[str], verb: int) -> bool:
+    # "people like to say", "everyone loves talking about": liking reports a view only with what is said or
+    # done; "engineers like precision" is the speaker's own claim about them.
+    if words[verb] not in _LIKING:
+        return True
+    following = words[verb + 1] if verb + 1 < len(words) else ""
+    return following == "to" or following.endswith("ing")
 
 
 # Frames that present terms as things mentioned rather than claims made.

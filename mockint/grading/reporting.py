@@ -22,8 +22,8 @@ from mockint.grading.cues import (
     ONLY_WORDS,
     REJECTING_PREFIXES,
     REPORTING_PREFIXES,
-    reports_view_at,
 )
+from mockint.grading.discourse import reports_view_at
 from mockint.grading.sentence import Sentence
 from mockint.grading.text import COUNTERFACTUALS
 from mockint.grading.words import TOKEN_RE, is_negation_cue, normalise

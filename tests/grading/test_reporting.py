@@ -244,3 +244,20 @@ def test_neither_matters_dismisses_both() -> None:
 def test_not_mistaking_noise_for_an_effect_affirms_the_distinction() -> None:
     answer = "We need significance so we don't mistake random fluctuations for real improvements."
     assert verdict("ab-significance", "noise-vs-effect", answer) == "met"
+
+
+@pytest.mark.parametrize(
+    ("text", "reported"),
+    [
+        ("People like to say that the p-value is the chance the variant wins.", True),
+        ("Everyone loves talking about hard negatives.", True),
+        ("Engineers like precision, so I start with the convolution integral.", False),
+    ],
+)
+def test_liking_reports_a_view_only_with_what_is_said_or_done(text: str, reported: bool) -> None:
+    assert reports(sentence(text)) is reported
+
+
+def test_a_claim_about_what_engineers_like_still_states_its_mistake() -> None:
+    answer = "I always start with the math because engineers like precision: the convolution integral comes first."
+    assert "math-before-intuition" in stated(grade_answer(answer, RUBRICS["cnn-explained"]))
