@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from mockint.errors import JudgeError
 from mockint.grading import evidence, matching
-from mockint.grading.score import MISTAKE_CAP, score, stated_penalties
+from mockint.grading.score import score, stated_penalties
 from mockint.models import (
     Criterion,
     CriterionResult,
@@ -184,9 +184,6 @@ def feedback_text(
     if made:
         lines.append("Typical mistakes made:")
         lines.extend(f"- {m.text}" + (f' You wrote: "{_quote(m.evidence)}"' if m.evidence else "") for m in made)
-        penalties = {m.id: m.penalty for m in rubric.mistakes}
-        if any(m.evidence and penalties.get(m.id, 0.0) > 0 for m in made):
-            lines.append(f"A typical mistake stated in the answer caps its score at {MISTAKE_CAP:g}.")
     tips = relevant_tips(rubric, [c.text for c in [*missed, *partial]], [m.text for m in made])
     if tips:
         lines.append("How to say it in an interview:")

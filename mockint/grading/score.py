@@ -6,19 +6,12 @@ from collections.abc import Iterable
 
 from mockint.models import VERDICT_CREDIT, Verdict
 
-# An answer that states a typical mistake is not a strong answer, however much else it covers: an interviewer
-# who hears "the p-value is the chance the hypothesis is true" does not give top marks for the rest. Chosen on
-# the development parts of the labelled set among 0.5, 0.6, 0.7 and 0.8 (mean Spearman 0.9301 without a cap,
-# 0.9322 at 0.6); an excellent answer a detector wrongly accuses keeps 0.6.
-MISTAKE_CAP = 0.6
-
 
 def score(criteria: Iterable[tuple[float, Verdict]], penalties: Iterable[float], cap: float = 1.0) -> float:
     """The score of an answer: weighted share of key points met, minus penalties, clipped.
 
     A partial verdict earns half the key point's weight. The result is clipped to ``[0, cap]`` where the cap
-    comes from guards (keyword lists, off-topic, injection, empty answers), and to :data:`MISTAKE_CAP` when a
-    penalty is paid (a typical mistake stated).
+    comes from guards (keyword lists, off-topic, injection, empty answers).
 
     Args:
         criteria: ``(weight, verdict)`` per key point.
@@ -29,13 +22,10 @@ def score(criteria: Iterable[tuple[float, Verdict]], penalties: Iterable[float],
         The score in ``[0, 1]``, rounded to 4 decimals.
     """
     pairs = list(criteria)
-    paid = list(penalties)
     total = sum(weight for weight, _ in pairs)
     earned = sum(weight * VERDICT_CREDIT[verdict] for weight, verdict in pairs)
     share = earned / total if total > 0 else 0.0
-    value = share - sum(paid)
-    if any(penalty > 0 for penalty in paid):
-        cap = min(cap, MISTAKE_CAP)
+    value = share - sum(penalties)
     return round(max(0.0, min(value, cap, 1.0)), 4)
 
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
-from mockint.grading.score import MISTAKE_CAP, score, stated_penalties
+from mockint.grading.score import score, stated_penalties
 from mockint.judge import Asker
 from mockint.models import VERDICT_CREDIT, Criterion, Grade, Rubric, Verdict
 
@@ -379,9 +379,6 @@ def probed_score(rubric: Rubric, grade: Grade, followup_verdicts: Mapping[str, V
     # grade_answer does not report a guard's cap; a grade below its own uncapped score reveals it.
     base = grade.score if grade.score is not None else uncapped
     cap = base if base < uncapped else 1.0
-    # A mistake the answer stated still caps it: the follow-up asked about key points, not about the mistake.
-    if any(penalty > 0 for penalty in penalties):
-        cap = min(cap, MISTAKE_CAP)
     total = sum(c.weight for c in rubric.criteria)
     gained = 0.0
     for criterion in rubric.criteria:

@@ -327,5 +327,5 @@ def test_a_mistake_quoted_with_a_sentence_about_it_counts() -> None:
     made = {m.id: m for m in grade.mistakes}
     assert made["wrong-definition"].committed and made["wrong-definition"].source == "llm"
     assert grade.grader == "llm" and not grade.warnings
-    # all met (1.0) minus the stated mistake's 0.2 is 0.8, capped at MISTAKE_CAP (0.6): a mistake was stated
-    assert grade.score == pytest.approx(0.6)
+    # all met (1.0) minus the stated mistake's 0.2
+    assert grade.score == pytest.approx(0.8)

@@ -114,20 +114,3 @@ def test_template_followup_hints_without_the_statement() -> None:
     )
     russian = template_followup(sharing, "missed", "Свёрточная сеть применяет фильтр.")
     assert russian.startswith("Ещё один момент: что вы можете сказать про «the filter weights»")
-
-
-def test_probed_score_keeps_the_cap_of_a_stated_mistake() -> None:
-    ab = rubric("ab-significance")  # weights 3,3,1,2,2,2,1,1 = 15
-    answer = (
-        "Significance separates a real effect from random noise. The p-value is the probability that the null "
-        "hypothesis is true. We pick alpha in advance, usually 0.05, and reject the null below it. A bigger effect "
-        "size, a larger sample size and a metric with less variance all make significance easier to reach. "
-        "Design matters too: the traffic split, the duration and a correction for multiple testing. Broken "
-        "randomization cannot be fixed by running the test longer."
-    )
-    grade = grade_answer(answer, ab)
-    assert [m.id for m in grade.mistakes if m.committed and m.evidence] == ["pvalue-hypothesis-true"]
-    # All but pvalue-definition (3) met: 12/15 = 0.8, minus the stated mistake's 0.25 -> 0.55; below the cap.
-    assert grade.score == pytest.approx(0.55)
-    # pvalue-definition recovered: + 3 * 0.5 / 15 = 0.1 -> 0.65, but a stated mistake caps at MISTAKE_CAP (0.6).
-    assert probed_score(ab, grade, {"pvalue-definition": "met"}) == 0.6
