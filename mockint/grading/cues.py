@@ -15,6 +15,15 @@ NEGATION_CUES = frozenset(
     не нет ни без никогда ничего нельзя никак
     """.split()
 )
+# A practice negated after what it is done to ("the sample size is not calculated in advance", "sample size we
+# never plan", "мы sample size заранее не считаем"): verbs of doing, planning and checking, by prefix.
+PRACTICE_VERB_PREFIXES = (
+    *"plan calculat comput estimat measur check verif review test monitor track mine mined mining use used".split(),
+    *"do did done bother correct adjust consider run read look".split(),
+    *"счит посчит рассчит планир провер оцен измер использ дела смотр учит корректир майн тестир чита".split(),
+)
+# ... with only these (besides function words) between the term and the negation.
+PRACTICE_FILLERS = frozenset("we i they you ever really actually usually upfront beforehand мы я заранее".split())
 # "not only X but also Y" affirms X; so do "no doubt", "тем не менее" and "без сомнения".
 NOT_A_NEGATION_BEFORE = frozenset(
     {"only", "just", "merely", "simply", "doubt", "wonder", "только", "просто", "менее", "сомнения"}

@@ -27,6 +27,8 @@ from mockint.grading.cues import (
     LIST_ITEM_MAX_WORDS,
     NEGATION_REACH,
     NEW_SUBJECTS,
+    PRACTICE_FILLERS,
+    PRACTICE_VERB_PREFIXES,
     SCOPE_ENDERS,
     SOFT_BUT_FILLERS,
     SOFT_NEGATIONS,
@@ -79,6 +81,10 @@ _PREDICATE_FILLERS = frozenset(
 )
 _COPULAS = frozenset({"is", "are", "was", "were"})
 _AND_WORDS = frozenset({"and", "и"})
+# How far after the term a negated practice verb may stand ("sample size we never really plan").
+_PRACTICE_REACH = 5
+_BEFORE_PRACTICE = frozenset({"be", "been", "being", "even", "really", "always", "usually", "ever", "всегда"})
+_INSTEAD = frozenset({"but", "instead", "rather", "а", "но", "вместо"})
 _BELIEF_VERBS = frozenset({"think", "believe", "say", "suppose", "recall", "remember", "feel", "reckon", "expect"})
 _CONDITION_WORDS = frozenset({"if", "unless", "если"})
 
@@ -365,4 +371,23 @@ class Sentence:
                     reaching = reaching[:-1]
             if reaching:
                 return True
+        return self._practice_negated_after(positions)
+
+    def _practice_negated_after(self, positions: Sequence[int]) -> bool:
+        """Whether a negated practice verb follows the term it is done to, with nothing of substance between
+        ("the sample size is not calculated in advance", "sample size we never plan", "мы sample size заранее
+        не считаем"); not when the sentence goes on to what is done instead ("... not computed after the fact
+        but before the test")."""
+        last = max(positions)
+        words = self.words
+        for cue in self.cues:
+            if cue <= last or cue - last > _PRACTICE_REACH or self.clause[cue] != self.clause[last]:
+                continue
+            if not all(w in STOPWORDS or w in PRACTICE_FILLERS for w in words[last + 1 : cue]):
+                continue
+            verb = cue + 1
+            while verb < len(words) and words[verb] in _BEFORE_PRACTICE:
+                verb += 1
+            if verb < len(words) and words[verb].startswith(PRACTICE_VERB_PREFIXES):
+                return _INSTEAD.isdisjoint(words[verb + 1 :])
         return False

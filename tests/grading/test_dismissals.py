@@ -573,3 +573,23 @@ def test_a_negated_verb_of_belief_negates_the_clause_it_introduces(answer: str) 
 def test_a_copula_after_another_negated_verb_still_starts_a_predicate_of_its_own() -> None:
     answer = "The thing that didn't work was colour dominance: outfits came back in one colour."
     assert verdict("fashion-recommender", "failure-mode", answer) == "met"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "The sample size is not calculated in advance; we just run the test.",
+        "Sample size we never plan, we just run the test.",
+        "Мы sample size заранее не считаем, просто запускаем тест.",
+        "Размер выборки мы заранее не считаем.",
+    ],
+)
+def test_a_practice_negated_after_what_it_is_done_to_is_not_done(answer: str) -> None:
+    assert verdict("ab-significance", "sample-size", answer) == "missed"
+    assert "no-power-planning" in stated("ab-significance", answer)
+
+
+def test_a_practice_negated_then_said_as_done_otherwise_is_done() -> None:
+    answer = "The sample size isn't computed after the fact but before the test, from the power we want."
+    assert verdict("ab-significance", "sample-size", answer) == "met"
+    assert "no-power-planning" not in stated("ab-significance", answer)
