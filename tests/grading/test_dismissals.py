@@ -593,3 +593,14 @@ def test_a_practice_negated_then_said_as_done_otherwise_is_done() -> None:
     answer = "The sample size isn't computed after the fact but before the test, from the power we want."
     assert verdict("ab-significance", "sample-size", answer) == "met"
     assert "no-power-planning" not in stated("ab-significance", answer)
+
+
+def test_not_always_limits_and_accuses_of_nothing() -> None:
+    answer = "A bigger sample size does not always help if randomization is broken."
+    assert verdict("ab-significance", "randomization-quality", answer) == "met"
+    assert stated("ab-significance", answer) == set()
+
+
+def test_not_required_in_russian_still_dismisses_the_practice() -> None:
+    answer = "Размер выборки заранее считать не обязательно, просто держим тест подольше."
+    assert verdict("ab-significance", "sample-size", answer) == "missed"
