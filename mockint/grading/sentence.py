@@ -229,10 +229,15 @@ class Sentence:
             word = self.words[position]
             # ", we avoided them", "- I skipped it": turning away from the topic's pronoun.
             # ("I'd skip all that": the pronoun may follow "all").
-            if word in _SUBJECTS and any(
-                after.startswith(AVOIDING_PREFIXES + BELITTLING_PREFIXES)
-                and any(rest in ANAPHORS for rest in self.words[position + 2 + offset : position + 4 + offset])
-                for offset, after in enumerate(self.words[position + 1 : position + 4])
+            if (
+                word in _SUBJECTS
+                and any(
+                    after.startswith(AVOIDING_PREFIXES + BELITTLING_PREFIXES)
+                    and any(rest in ANAPHORS for rest in self.words[position + 2 + offset : position + 4 + offset])
+                    # ", we never skip it" affirms: a negation before the verb turns the dismissal round.
+                    and not any(is_negation_cue(w) for w in self.words[position + 1 : position + 1 + offset])
+                    for offset, after in enumerate(self.words[position + 1 : position + 4])
+                )
             ):
                 return True
             if word in COMMENT_OPENERS or word in BUT_WORDS or (word in STOPWORDS and not is_negation_cue(word)):

@@ -604,3 +604,19 @@ def test_not_always_limits_and_accuses_of_nothing() -> None:
 def test_not_required_in_russian_still_dismisses_the_practice() -> None:
     answer = "Размер выборки заранее считать не обязательно, просто держим тест подольше."
     assert verdict("ab-significance", "sample-size", answer) == "missed"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "We always do a power analysis to size the test, we never skip it.",
+        "We always run a power analysis before the test to pick the sample size, we don't skip it.",
+    ],
+)
+def test_a_negated_dismissal_in_a_comment_affirms(answer: str) -> None:
+    assert verdict("ab-significance", "sample-size", answer) == "met"
+    assert stated("ab-significance", answer) == set()
+
+
+def test_a_dismissal_in_a_comment_still_dismisses() -> None:
+    assert verdict("ab-significance", "sample-size", "Power analysis before the test, we skip it.") == "missed"
