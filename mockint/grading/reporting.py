@@ -25,7 +25,7 @@ from mockint.grading.cues import (
 )
 from mockint.grading.discourse import reports_view_at
 from mockint.grading.sentence import Sentence
-from mockint.grading.text import COUNTERFACTUALS
+from mockint.grading.text import COUNTERFACTUALS, opens_with_warning
 from mockint.grading.words import TOKEN_RE, is_negation_cue, normalise
 
 # Copulas (and "be" after a modal: "would be wrong") that a judging word follows as the predicate.
@@ -119,6 +119,8 @@ def avoids(sentence: Sentence) -> bool:
 
 def counterfactual(sentence: Sentence) -> bool:
     """Whether a sentence is about what would happen under a condition, not about what the candidate does."""
+    if opens_with_warning(sentence):
+        return True
     words = set(sentence.words)
     if not words.isdisjoint(_COUNTERFACTUAL_WORDS):
         return True

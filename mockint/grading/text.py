@@ -233,6 +233,10 @@ _CONSEQUENCE_WORDS = frozenset(
 )
 
 
+_CONTRACTED_SUBJECTS = frozenset({"you're", "we're", "it's", "you'll", "we'll", "it'll", "you'd", "we'd", "they're"})
+_SUBJECT_PRONOUNS = frozenset({"you", "we", "it", "they", "i"}) | _CONTRACTED_SUBJECTS
+
+
 def _conditional(words: Sequence[str], clause: Sequence[int], cue: int) -> bool:
     """Whether a negation cue states a condition, not a denial.
 
@@ -253,11 +257,26 @@ def _conditional(words: Sequence[str], clause: Sequence[int], cue: int) -> bool:
     if any(word.startswith(HARM_PREFIXES) for word in words):
         return True
     opens = cue == 0 or clause[cue - 1] != clause[cue]
-    if not opens or clause[-1] == clause[cue]:
+    if opens and clause[-1] == clause[cue]:
+        # No comma: "Without a power analysis you are just guessing" still says what follows, through a subject
+        # of its own and its verb.
+        return any(
+            word in _SUBJECT_PRONOUNS and (word in _CONTRACTED_SUBJECTS or words[position + 1] in _CONSEQUENCE_WORDS)
+            for position, word in enumerate(words[:-1])
+            if position > cue + 1
+        )
+    if not opens:
         return False
     # The later clause must say what follows ("..., the task is too easy"), not list ("..., only retrieval").
     later = [word for position, word in enumerate(words) if clause[position] != clause[cue] and position > cue]
-    return any(word in _CONSEQUENCE_WORDS or is_negation_cue(word) for word in later)
+    return any(word in _CONSEQUENCE_WORDS or word in _CONTRACTED_SUBJECTS or is_negation_cue(word) for word in later)
+
+
+def opens_with_warning(sentence: Sentence) -> bool:
+    """Whether a sentence opens with "without X" and says what follows ("Without tests you will ship invented
+    APIs", "Without hard negatives, the task is too easy"): a warning about what would happen, not a practice."""
+    words = sentence.words
+    return bool(words) and words[0] in CANCELLING_CUES and _conditional(words, sentence.clause, 0)
 
 
 def _starts_with(word: str, prefixes: tuple[str, ...]) -> bool:

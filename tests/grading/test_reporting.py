@@ -261,3 +261,26 @@ def test_liking_reports_a_view_only_with_what_is_said_or_done(text: str, reporte
 def test_a_claim_about_what_engineers_like_still_states_its_mistake() -> None:
     answer = "I always start with the math because engineers like precision: the convolution integral comes first."
     assert "math-before-intuition" in stated(grade_answer(answer, RUBRICS["cnn-explained"]))
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("ab-significance", "Without a power analysis you are just guessing how many users you need."),
+        ("ab-significance", "Without a power analysis, you're guessing."),
+        ("genai-tools", "Without tests you will ship invented APIs to production."),
+    ],
+)
+def test_a_sentence_opening_with_a_warning_states_no_mistake(question: str, answer: str) -> None:
+    assert stated(grade_answer(answer, RUBRICS[question])) == set()
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "mistake"),
+    [
+        ("ab-significance", "We run our tests without a power analysis.", "no-power-planning"),
+        ("genai-tools", "We ship generated code without tests and it is fine.", "forget-verification"),
+    ],
+)
+def test_doing_without_is_still_the_practice(question: str, answer: str, mistake: str) -> None:
+    assert mistake in stated(grade_answer(answer, RUBRICS[question]))
