@@ -234,7 +234,6 @@ _CONSEQUENCE_WORDS = frozenset(
 
 
 _CONTRACTED_SUBJECTS = frozenset({"you're", "we're", "it's", "you'll", "we'll", "it'll", "you'd", "we'd", "they're"})
-_SUBJECT_PRONOUNS = frozenset({"you", "we", "it", "they", "i"}) | _CONTRACTED_SUBJECTS
 
 
 def _conditional(words: Sequence[str], clause: Sequence[int], cue: int) -> bool:
@@ -258,11 +257,11 @@ def _conditional(words: Sequence[str], clause: Sequence[int], cue: int) -> bool:
         return True
     opens = cue == 0 or clause[cue - 1] != clause[cue]
     if opens and clause[-1] == clause[cue]:
-        # No comma: "Without a power analysis you are just guessing" still says what follows, through a subject
-        # of its own and its verb.
+        # No comma: "Without a power analysis you are just guessing", "Без расчёта выборки тест будет слабым"
+        # still say what follows, through a verb of their own after what "without" takes.
         return any(
-            word in _SUBJECT_PRONOUNS and (word in _CONTRACTED_SUBJECTS or words[position + 1] in _CONSEQUENCE_WORDS)
-            for position, word in enumerate(words[:-1])
+            word in _CONTRACTED_SUBJECTS or (word in _CONSEQUENCE_WORDS and position > cue + 2)
+            for position, word in enumerate(words)
             if position > cue + 1
         )
     if not opens:

@@ -620,3 +620,22 @@ def test_a_negated_dismissal_in_a_comment_affirms(answer: str) -> None:
 
 def test_a_dismissal_in_a_comment_still_dismisses() -> None:
     assert verdict("ab-significance", "sample-size", "Power analysis before the test, we skip it.") == "missed"
+
+
+@pytest.mark.parametrize(
+    ("question", "criterion", "answer"),
+    [
+        ("genai-tools", "verification", "Ревью кода — пустая трата времени."),
+        ("ab-significance", "sample-size", "Размер выборки не так важен, главное p-value."),
+    ],
+)
+def test_russian_dismissals_of_waste_and_importance(question: str, criterion: str, answer: str) -> None:
+    assert verdict(question, criterion, answer) == "missed"
+
+
+def test_spending_time_on_review_is_no_dismissal() -> None:
+    assert verdict("genai-tools", "verification", "Мы тратим время на ревью каждого диффа и гоняем тесты.") == "met"
+
+
+def test_a_russian_warning_without_a_comma_accuses_of_nothing() -> None:
+    assert stated("ab-significance", "Без расчёта размера выборки тест будет слабым.") == set()
