@@ -144,7 +144,8 @@ _ADDRESSEE_RE = re.compile(
 )
 _DIRECTIVE_RE = re.compile(
     r"\b(?:mark|marked|treat|treated|award|give|grade|score|rate|consider|count|credit|accept|assign|ignore|"
-    r"override|disregard|output|return|note|update|instructions?|regard|regarded|appreciate|deserves?|please)\b|"
+    r"override|disregard|output|return|note|update|instructions?|regard|regarded|appreciate|deserves?|please|"
+    r"tick|ticked|check off)\b|"
     r"засчита|отмет|считай|считать|постав|ставь|выстав|оцени|игнорир|инструкци|примечани"
 )
 # Needles of the patterns below, as for the injection patterns: every match contains one of them.
