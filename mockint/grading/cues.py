@@ -176,6 +176,7 @@ BELITTLING_PREFIXES = (
     "самообман",
     "тормозит",
     "homework",
+    "relic",
     "ерунд",
     "бессмысл",
     "заморач",
@@ -245,6 +246,9 @@ BELITTLING_PHRASES = tuple(
         "lip service",
         "a sideshow",
         "lecture material",
+        "textbook material",
+        "textbook stuff",
+        "put in a textbook",
         # Comparative dismissal: "X matters far less than people think" ("less than 0.05" is no dismissal).
         "matters less",
         "matter less",

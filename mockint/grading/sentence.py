@@ -206,7 +206,10 @@ class Sentence:
     def _new_subject_between(self, position: int, cue: int) -> bool:
         words = self.words
         return any(
-            words[between] in _AND_WORDS and any(word in NEW_SUBJECTS for word in words[between + 1 : cue])
+            words[between] in _AND_WORDS
+            and any(word in NEW_SUBJECTS for word in words[between + 1 : cue])
+            # "reviewing every diff and running the tests is pointless": a second gerund joins the subject.
+            and not (between + 1 < cue and words[between + 1].endswith("ing"))
             for between in range(position + 1, cue)
         )
 

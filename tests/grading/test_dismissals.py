@@ -639,3 +639,29 @@ def test_spending_time_on_review_is_no_dismissal() -> None:
 
 def test_a_russian_warning_without_a_comma_accuses_of_nothing() -> None:
     assert stated("ab-significance", "Без расчёта размера выборки тест будет слабым.") == set()
+
+
+@pytest.mark.parametrize(
+    ("question", "criterion", "answer"),
+    [
+        ("genai-tools", "verification", "Reviewing every diff and running the tests is a relic of the pre-agent days."),
+        (
+            "cnn-explained",
+            "weight-sharing",
+            "Weight sharing is the kind of thing you put in a textbook; in practice nobody needs it.",
+        ),
+    ],
+)
+def test_a_relic_or_textbook_material_is_dismissed(question: str, criterion: str, answer: str) -> None:
+    assert verdict(question, criterion, answer) == "missed"
+
+
+def test_what_the_textbook_says_is_still_said() -> None:
+    answer = "As the textbook says, the same filter weights are reused at every position."
+    assert verdict("cnn-explained", "weight-sharing", answer) == "met"
+
+
+def test_a_belittling_predicate_covers_a_subject_of_two_gerunds() -> None:
+    answer = "Reviewing every diff and running the tests is pointless."
+    assert verdict("genai-tools", "verification", answer) == "missed"
+    assert "forget-verification" in stated("genai-tools", answer)
