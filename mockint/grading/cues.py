@@ -24,12 +24,11 @@ PRACTICE_VERB_PREFIXES = (
 )
 # ... with only these (besides function words) between the term and the negation.
 PRACTICE_FILLERS = frozenset("we i they you ever really actually usually upfront beforehand мы я заранее".split())
-# "not only X but also Y" affirms X; so do "no doubt", "тем не менее" and "без сомнения"; "not always" and "not
-# necessarily" limit, they deny nothing ("a bigger sample does not always help if randomization is broken"; the
-# Russian "не обязательно" is left out: said of a practice it is "not required").
+# "not only X but also Y" affirms X; so do "no doubt", "тем не менее" and "без сомнения". "Not always", "not
+# necessarily" limit and deny nothing ("a bigger sample does not always help if randomization is broken"; "не
+# обязательно" is left out: said of a practice it is "not required"); "Not when assignment is biased" qualifies.
 NOT_A_NEGATION_BEFORE = frozenset(
-    {"only", "just", "merely", "simply", "doubt", "wonder", "только", "просто", "менее", "сомнения"}
-    | {"always", "necessarily", "всегда"}
+    "only just merely simply doubt wonder только просто менее сомнения always necessarily всегда when if unless".split()
 )
 # "never just read X as Y" is never: these stay negations before "just" and "only".
 ALWAYS_NEGATING = frozenset({"never", "никогда"})

@@ -41,6 +41,10 @@ _FUNCTION_OPENERS = frozenset({"but", "and", "so", "also", "honestly", "still", 
 _CONDITIONS = frozenset({"if", "without", "unless", "had", "если", "без"})
 _WOULD = frozenset({"would", "бы"})
 _COUNTERFACTUAL_WORDS = COUNTERFACTUALS - _WOULD
+_MYTH_PAIRS = frozenset({("myth", "that"), ("misconception", "that"), ("fallacy", "that"), ("миф", "что")})
+_YOU = frozenset({"you", "it"})
+_WILL = frozenset({"will", "get", "end"})
+_YOU_WILL = frozenset({"you'll", "it'll"})
 
 
 # Each word of every sentence is tested against these prefixes: once per distinct word.
@@ -92,6 +96,9 @@ def rejects(sentence: Sentence) -> bool:
     the model is bad" (the output is judged, not a claim).
     """
     words = sentence.words
+    # "It's a myth that p = 0.03 means a 97% chance ...": the clause after it is named as false.
+    if any(pair in _MYTH_PAIRS for pair in itertools.pairwise(words)):
+        return True
     for position, word in enumerate(words):
         if not _rejecting_word(word):
             continue
@@ -119,12 +126,23 @@ def avoids(sentence: Sentence) -> bool:
 
 def counterfactual(sentence: Sentence) -> bool:
     """Whether a sentence is about what would happen under a condition, not about what the candidate does."""
-    if opens_with_warning(sentence):
+    if opens_with_warning(sentence) or _warns_you(sentence.words):
         return True
     words = set(sentence.words)
     if not words.isdisjoint(_COUNTERFACTUAL_WORDS):
         return True
     return not words.isdisjoint(_WOULD) and not words.isdisjoint(_CONDITIONS)
+
+
+def _warns_you(words: Sequence[str]) -> bool:
+    """Whether a sentence warns a generic "you" of what follows a condition ("If you give it 'make the service
+    better' you will get garbage"); "if the output is bad, I blame the model" is the candidate's own rule."""
+    for position, word in enumerate(words[:-1]):
+        if word in _CONDITIONS and words[position + 1] == "you":
+            later = words[position + 2 :]
+            pairs = itertools.pairwise(later)
+            return any(a in _YOU and b in _WILL for a, b in pairs) or not _YOU_WILL.isdisjoint(later)
+    return False
 
 
 def limits(mistake_text: str) -> bool:

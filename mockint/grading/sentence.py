@@ -163,6 +163,8 @@ class Sentence:
                     continue
                 if cue > position and self._in_condition(position, cue):
                     continue
+                if cue < position and self._inverting_after(position):
+                    continue  # "isn't something a bigger sample cures": the term does the curing
                 if self.clause[cue] == self.clause[position]:
                     # "they invent APIs and in ML code they can silently skip monitoring": a cue after "and"
                     # and a subject of its own is said of that clause, not of the term.
@@ -377,9 +379,19 @@ class Sentence:
                 elif any(cue > position and self.clause[cue] == self.clause[cancel] for cue in self.cues):
                     # "в prod без review нельзя", "without review, never": a prohibition after it too.
                     reaching = reaching[:-1]
+            # "bot traffic isn't something a bigger sample cures": the term does the (negated) curing, it is not
+            # what is denied.
+            if reaching and self._inverting_after(position):
+                reaching = []
             if reaching:
                 return True
         return self._practice_negated_after(positions)
+
+    def _inverting_after(self, position: int) -> bool:
+        return any(
+            self.words[after].startswith(INVERTING_VERBS) and self.clause[after] == self.clause[position]
+            for after in range(position + 1, min(position + 3, len(self.words)))
+        )
 
     def _practice_negated_after(self, positions: Sequence[int]) -> bool:
         """Whether a negated practice verb follows the term it is done to, with nothing of substance between

@@ -25,6 +25,7 @@ from mockint.grading.cues import (
     HARM_PREFIXES,
     IDIOMS_AFTER_NO,
     IMPORTANCE_PREFIXES,
+    INVERTING_VERBS,
     NEGATION_REACH,
     NOT_A_NEGATION_BEFORE,
     ONLY_WORDS,
@@ -309,6 +310,21 @@ def _predicative(sentence: Sentence, position: int) -> bool:
     )
 
 
+# "Ignoring variance is how people underestimate test duration", "skipping review leads to outages": a dismissal
+# named as the cause of harm is a warning against it.
+_CAUSE_PAIRS = frozenset({("is", "how"), ("is", "why"), ("leads", "to"), ("led", "to"), ("lead", "to")})
+
+
+def _warns_of(sentence: Sentence, position: int) -> bool:
+    """Whether a dismissive gerund is the subject of a clause that says what harm it causes."""
+    words = sentence.words
+    if not words[position].endswith("ing"):
+        return False
+    clause = sentence.clause[position]
+    later = [w for p, w in enumerate(words) if p > position and sentence.clause[p] == clause]
+    return any(pair in _CAUSE_PAIRS for pair in itertools.pairwise(later))
+
+
 def _mark_stance(sentence: Sentence) -> None:
     words = sentence.words
     for raw in sentence.content_raw:
@@ -327,10 +343,13 @@ def _mark_stance(sentence: Sentence) -> None:
             if not any(
                 position - NEGATION_REACH <= cue < position and sentence.clause[cue] == sentence.clause[position]
                 for cue in negators
-            ):
+            ) and not _warns_of(sentence, position):
                 sentence.belittling.append(position)
-        elif (position in negators or word in SOFT_NEGATIONS) and any(
-            _starts_with(after, IMPORTANCE_PREFIXES) for after in words[position + 1 : position + 4]
+        elif (
+            (position in negators or word in SOFT_NEGATIONS)
+            and any(_starts_with(after, IMPORTANCE_PREFIXES) for after in words[position + 1 : position + 4])
+            # "bot traffic isn't something a bigger sample cures": not curable, which is no belittling
+            and not any(_starts_with(after, INVERTING_VERBS) for after in words[position + 2 : position + 7])
         ):
             sentence.belittling.append(position)
     # Without "neither" or "none" no clause opens with "none of those"; without a belittling word no clause
@@ -479,6 +498,10 @@ def parse(answer: str) -> Doc:
             )
         ]
         sentence.cues = [cue for cue in sentence.cues if not _conditional(words, sentence.clause, cue)]
+        # "Isn't more data always better?": a question opened by a negated auxiliary asserts, it denies nothing.
+        asks = sentence.text.rstrip().endswith("?")
+        if asks and sentence.cues and sentence.cues[0] == 0 and words[0].endswith("n't"):
+            sentence.cues = sentence.cues[1:]
         _mark_stance(sentence)
         # A quoted saying of three words or more is someone's words named, not the speaker's claim; a quoted
         # term («Re-Ranking», "weight sharing") is the speaker's own, unless the sentence reports others.

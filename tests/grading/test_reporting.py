@@ -284,3 +284,25 @@ def test_a_sentence_opening_with_a_warning_states_no_mistake(question: str, answ
 )
 def test_doing_without_is_still_the_practice(question: str, answer: str, mistake: str) -> None:
     assert mistake in stated(grade_answer(answer, RUBRICS[question]))
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        # A misconception named as a myth, a warning to a generic "you", a negative question, the term as the
+        # agent of a negated cure, a dismissal named as the cause of harm.
+        ("ab-significance", "It's a myth that p = 0.03 means a 97% chance the variant is better."),
+        ("cnn-explained", "It's a myth that CNN filters are fixed kernels someone designed; training learns them."),
+        ("genai-tools", "If you give it 'make the service better' you will get garbage; give it the interface."),
+        ("ab-significance", "Isn't more data always better? Not when assignment is biased."),
+        ("ab-significance", "Bot traffic isn't something a bigger sample cures."),
+        ("ab-significance", "Ignoring variance is how people underestimate test duration."),
+    ],
+)
+def test_correct_statements_in_tricky_shapes_accuse_of_nothing(question: str, answer: str) -> None:
+    assert stated(grade_answer(answer, RUBRICS[question])) == set()
+
+
+def test_the_candidates_own_rule_after_if_is_still_stated() -> None:
+    answer = "If the output is bad, I blame the model; my prompts are one-liners."
+    assert "vague-prompts-blame-model" in stated(grade_answer(answer, RUBRICS["genai-tools"]))
