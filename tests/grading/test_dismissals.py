@@ -505,163 +505,158 @@ def test_giving_up_the_no_effect_belief_below_the_cutoff_is_the_rejection_not_a_
     )
 
 
-@pytest.mark.parametrize(
-    "answer",
-    [
-        "Code review of generated code is obsolete now.",
+# Fresh shapes of dismissal (seventh session), each earning the key point nothing and, where the rubric has one,
+# stating the typical mistake that denies it: (question, key point, mistake or None, answer).
+FRESH_DISMISSALS = [
+    # "outdated", "obsolete" said of something, as its predicate
+    ("genai-tools", "verification", None, "Code review of generated code is obsolete now."),
+    (
+        "genai-tools",
+        "verification",
+        None,
         "Everyone says a person should verify the tests and review the diff, but I find that mindset outdated.",
+    ),
+    (
+        "genai-tools",
+        "verification",
+        None,
         "Running the tests and reading the diff? Outdated and too cautious with today's agents.",
-    ],
-)
-def test_outdated_said_of_a_practice_dismisses_it(answer: str) -> None:
-    assert verdict("genai-tools", "verification", answer) == "missed"
-
-
-def test_outdated_before_the_noun_it_describes_is_no_dismissal() -> None:
-    answer = "They sometimes suggest outdated APIs or an obsolete library version, so I run the tests and read diffs."
-    assert verdict("genai-tools", "verification", answer) == "met"
-    assert verdict("genai-tools", "hallucinated-apis", answer) == "met"
-
-
-@pytest.mark.parametrize(
-    "answer",
-    [
+    ),
+    # "that"/"this" before a copula points back at what it dismisses
+    (
+        "fashion-recommender",
+        "retrieval-vs-reranking",
+        "no-stage-split",
         "We split retrieval and reranking, but in my view that was overkill.",
+    ),
+    (
+        "fashion-recommender",
+        "retrieval-vs-reranking",
+        "no-stage-split",
         "We did split retrieval and reranking, but honestly this is pointless for a small catalogue.",
-    ],
-)
-def test_that_or_this_before_a_copula_points_back_at_what_it_dismisses(answer: str) -> None:
-    assert verdict("fashion-recommender", "retrieval-vs-reranking", answer) == "missed"
-    assert "no-stage-split" in stated("fashion-recommender", answer)
-
-
-def test_that_as_a_conjunction_still_dismisses_nothing_before_it() -> None:
-    answer = "We split retrieval and reranking, and we checked that recall of the first stage was high."
-    assert verdict("fashion-recommender", "retrieval-vs-reranking", answer) == "met"
-
-
-def test_a_correction_after_a_question_is_no_answer_no() -> None:
-    # "It is not the chance that B is better" corrects a misreading; its "that" opens what the chance is, and
-    # is no pronoun for the question before it.
-    answer = (
-        "The p-value answers a narrow question: suppose the change truly does nothing, how often would chance "
-        "alone give me a gap this big or bigger? It is not the chance that B is better."
-    )
-    assert verdict("ab-significance", "pvalue-definition", answer) == "met"
-
-
-@pytest.mark.parametrize(
-    "answer",
-    ["Power analysis before the test? Nobody actually does that.", "Do we plan the sample size? Never did that."],
-)
-def test_a_question_answered_by_a_negated_pronoun_is_still_turned_down(answer: str) -> None:
-    assert verdict("ab-significance", "sample-size", answer) == "missed"
-
-
-@pytest.mark.parametrize(
-    "answer",
-    [
+    ),
+    # a question answered by a negated pronoun
+    ("ab-significance", "sample-size", None, "Power analysis before the test? Nobody actually does that."),
+    ("ab-significance", "sample-size", None, "Do we plan the sample size? Never did that."),
+    # a negated verb of belief negates the clause it introduces
+    (
+        "fashion-recommender",
+        "failure-mode",
+        "hide-failures",
         "What didn't work? Nothing major. I don't think there were failure modes.",
+    ),
+    (
+        "fashion-recommender",
+        "failure-mode",
+        "hide-failures",
         "What didn't work? Nothing major, and I wouldn't say there were real failure modes.",
-    ],
-)
-def test_a_negated_verb_of_belief_negates_the_clause_it_introduces(answer: str) -> None:
-    assert verdict("fashion-recommender", "failure-mode", answer) == "missed"
-    assert "hide-failures" in stated("fashion-recommender", answer)
-
-
-def test_a_copula_after_another_negated_verb_still_starts_a_predicate_of_its_own() -> None:
-    answer = "The thing that didn't work was colour dominance: outfits came back in one colour."
-    assert verdict("fashion-recommender", "failure-mode", answer) == "met"
-
-
-@pytest.mark.parametrize(
-    "answer",
-    [
+    ),
+    # a practice negated after what it is done to
+    (
+        "ab-significance",
+        "sample-size",
+        "no-power-planning",
         "The sample size is not calculated in advance; we just run the test.",
-        "Sample size we never plan, we just run the test.",
+    ),
+    ("ab-significance", "sample-size", "no-power-planning", "Sample size we never plan, we just run the test."),
+    (
+        "ab-significance",
+        "sample-size",
+        "no-power-planning",
         "Мы sample size заранее не считаем, просто запускаем тест.",
-        "Размер выборки мы заранее не считаем.",
-    ],
-)
-def test_a_practice_negated_after_what_it_is_done_to_is_not_done(answer: str) -> None:
-    assert verdict("ab-significance", "sample-size", answer) == "missed"
-    assert "no-power-planning" in stated("ab-significance", answer)
+    ),
+    ("ab-significance", "sample-size", "no-power-planning", "Размер выборки мы заранее не считаем."),
+    # Russian waste and importance
+    ("genai-tools", "verification", None, "Ревью кода — пустая трата времени."),
+    ("ab-significance", "sample-size", None, "Размер выборки не так важен, главное p-value."),
+    # a relic, textbook material
+    (
+        "genai-tools",
+        "verification",
+        None,
+        "Reviewing every diff and running the tests is a relic of the pre-agent days.",
+    ),
+    (
+        "cnn-explained",
+        "weight-sharing",
+        None,
+        "Weight sharing is the kind of thing you put in a textbook; in practice nobody needs it.",
+    ),
+    # a belittling predicate of a subject of two gerunds
+    ("genai-tools", "verification", "forget-verification", "Reviewing every diff and running the tests is pointless."),
+    # a dismissal in a comment clause; "не обязательно" said of a practice (not required)
+    ("ab-significance", "sample-size", None, "Power analysis before the test, we skip it."),
+    (
+        "ab-significance",
+        "sample-size",
+        None,
+        "Размер выборки заранее считать не обязательно, просто держим тест подольше.",
+    ),
+]
 
 
-def test_a_practice_negated_then_said_as_done_otherwise_is_done() -> None:
-    answer = "The sample size isn't computed after the fact but before the test, from the power we want."
-    assert verdict("ab-significance", "sample-size", answer) == "met"
-    assert "no-power-planning" not in stated("ab-significance", answer)
+@pytest.mark.parametrize(("question", "criterion", "mistake", "answer"), FRESH_DISMISSALS)
+def test_a_dismissal_in_a_fresh_shape_earns_nothing(
+    question: str, criterion: str, mistake: str | None, answer: str
+) -> None:
+    assert verdict(question, criterion, answer) == "missed"
+    if mistake is not None:
+        assert mistake in stated(question, answer)
 
 
-def test_not_always_limits_and_accuses_of_nothing() -> None:
-    answer = "A bigger sample size does not always help if randomization is broken."
-    assert verdict("ab-significance", "randomization-quality", answer) == "met"
-    assert stated("ab-significance", answer) == set()
-
-
-def test_not_required_in_russian_still_dismisses_the_practice() -> None:
-    answer = "Размер выборки заранее считать не обязательно, просто держим тест подольше."
-    assert verdict("ab-significance", "sample-size", answer) == "missed"
-
-
-@pytest.mark.parametrize(
-    "answer",
-    [
-        "We always do a power analysis to size the test, we never skip it.",
+# The same words in shapes that do not dismiss: each earns its key point and accuses of nothing.
+FRESH_AFFIRMATIONS = [
+    # "outdated" before the noun it describes; "as the textbook says"; spending time on review
+    (
+        "genai-tools",
+        "verification",
+        "They sometimes suggest outdated APIs or an obsolete library version, so I run the tests and read diffs.",
+    ),
+    ("cnn-explained", "weight-sharing", "As the textbook says, the same filter weights are reused at every position."),
+    ("genai-tools", "verification", "Мы тратим время на ревью каждого диффа и гоняем тесты."),
+    # "that" as a conjunction, and after an article and its noun (no pronoun for the question before it)
+    (
+        "fashion-recommender",
+        "retrieval-vs-reranking",
+        "We split retrieval and reranking, and we checked that recall of the first stage was high.",
+    ),
+    (
+        "ab-significance",
+        "pvalue-definition",
+        "The p-value answers a narrow question: suppose the change truly does nothing, how often would chance "
+        "alone give me a gap this big or bigger? It is not the chance that B is better.",
+    ),
+    # a copula after a negated verb that is no verb of belief starts a predicate of its own
+    (
+        "fashion-recommender",
+        "failure-mode",
+        "The thing that didn't work was colour dominance: outfits came back in one colour.",
+    ),
+    # a practice negated, then said as done otherwise; "not always"; a negated dismissal in a comment
+    (
+        "ab-significance",
+        "sample-size",
+        "The sample size isn't computed after the fact but before the test, from the power we want.",
+    ),
+    (
+        "ab-significance",
+        "randomization-quality",
+        "A bigger sample size does not always help if randomization is broken.",
+    ),
+    ("ab-significance", "sample-size", "We always do a power analysis to size the test, we never skip it."),
+    (
+        "ab-significance",
+        "sample-size",
         "We always run a power analysis before the test to pick the sample size, we don't skip it.",
-    ],
-)
-def test_a_negated_dismissal_in_a_comment_affirms(answer: str) -> None:
-    assert verdict("ab-significance", "sample-size", answer) == "met"
-    assert stated("ab-significance", answer) == set()
+    ),
+    # a warning opened by "без" with no comma
+    ("ab-significance", "sample-size", "Без расчёта размера выборки тест будет слабым."),
+]
 
 
-def test_a_dismissal_in_a_comment_still_dismisses() -> None:
-    assert verdict("ab-significance", "sample-size", "Power analysis before the test, we skip it.") == "missed"
-
-
-@pytest.mark.parametrize(
-    ("question", "criterion", "answer"),
-    [
-        ("genai-tools", "verification", "Ревью кода — пустая трата времени."),
-        ("ab-significance", "sample-size", "Размер выборки не так важен, главное p-value."),
-    ],
-)
-def test_russian_dismissals_of_waste_and_importance(question: str, criterion: str, answer: str) -> None:
-    assert verdict(question, criterion, answer) == "missed"
-
-
-def test_spending_time_on_review_is_no_dismissal() -> None:
-    assert verdict("genai-tools", "verification", "Мы тратим время на ревью каждого диффа и гоняем тесты.") == "met"
-
-
-def test_a_russian_warning_without_a_comma_accuses_of_nothing() -> None:
-    assert stated("ab-significance", "Без расчёта размера выборки тест будет слабым.") == set()
-
-
-@pytest.mark.parametrize(
-    ("question", "criterion", "answer"),
-    [
-        ("genai-tools", "verification", "Reviewing every diff and running the tests is a relic of the pre-agent days."),
-        (
-            "cnn-explained",
-            "weight-sharing",
-            "Weight sharing is the kind of thing you put in a textbook; in practice nobody needs it.",
-        ),
-    ],
-)
-def test_a_relic_or_textbook_material_is_dismissed(question: str, criterion: str, answer: str) -> None:
-    assert verdict(question, criterion, answer) == "missed"
-
-
-def test_what_the_textbook_says_is_still_said() -> None:
-    answer = "As the textbook says, the same filter weights are reused at every position."
-    assert verdict("cnn-explained", "weight-sharing", answer) == "met"
-
-
-def test_a_belittling_predicate_covers_a_subject_of_two_gerunds() -> None:
-    answer = "Reviewing every diff and running the tests is pointless."
-    assert verdict("genai-tools", "verification", answer) == "missed"
-    assert "forget-verification" in stated("genai-tools", answer)
+@pytest.mark.parametrize(("question", "criterion", "answer"), FRESH_AFFIRMATIONS)
+def test_the_same_words_in_a_shape_that_does_not_dismiss_earn_the_point(
+    question: str, criterion: str, answer: str
+) -> None:
+    assert verdict(question, criterion, answer) == "met"
+    assert stated(question, answer) == set()

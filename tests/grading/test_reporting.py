@@ -84,24 +84,24 @@ def test_reporting_avoiding_and_counterfactuals() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "named"),
+    ("text", "reported"),
     [
+        # "confuse" names a misconception after a negation or "get", or as the opening gerund ...
         ("Don't confuse the p-value with the chance that the hypothesis is true.", True),
         ("A lot of people get confused by p-values.", True),
         ("Confusing statistical and practical significance is the classic slip.", True),
         ("A common confusion is reading p as the chance the variant wins.", True),
-        # Said of something, the verb is the candidate's own claim.
+        # ... and said of something, the verb is the candidate's own claim.
         ("Small samples confuse everything, and the p-value is the chance the variant really wins.", False),
         ("Hard negatives just confuse the model, so random ones are all you need.", False),
+        # "like"/"love" report a view only with what is said or done.
+        ("People like to say that the p-value is the chance the variant wins.", True),
+        ("Everyone loves talking about hard negatives.", True),
+        ("Engineers like precision, so I start with the convolution integral.", False),
     ],
 )
-def test_confusing_reports_a_misconception_only_when_it_names_one(text: str, named: bool) -> None:
-    assert reports(sentence(text)) is named
-
-
-def test_a_claim_that_something_confuses_still_states_its_mistake() -> None:
-    answer = "Small samples confuse everything, and the p-value is the probability that our hypothesis is true."
-    assert "pvalue-hypothesis-true" in stated(grade_answer(answer, RUBRICS["ab-significance"]))
+def test_confusing_and_liking_report_a_view_only_in_their_reporting_uses(text: str, reported: bool) -> None:
+    assert reports(sentence(text)) is reported
 
 
 def test_a_rhetorical_why_dismisses_what_it_asks_about() -> None:
@@ -247,50 +247,14 @@ def test_not_mistaking_noise_for_an_effect_affirms_the_distinction() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "reported"),
-    [
-        ("People like to say that the p-value is the chance the variant wins.", True),
-        ("Everyone loves talking about hard negatives.", True),
-        ("Engineers like precision, so I start with the convolution integral.", False),
-    ],
-)
-def test_liking_reports_a_view_only_with_what_is_said_or_done(text: str, reported: bool) -> None:
-    assert reports(sentence(text)) is reported
-
-
-def test_a_claim_about_what_engineers_like_still_states_its_mistake() -> None:
-    answer = "I always start with the math because engineers like precision: the convolution integral comes first."
-    assert "math-before-intuition" in stated(grade_answer(answer, RUBRICS["cnn-explained"]))
-
-
-@pytest.mark.parametrize(
     ("question", "answer"),
     [
+        # A warning opened by "without", with or without a comma; a misconception named as a myth, a warning to
+        # a generic "you", a negative question, the term as the agent of a negated cure, a dismissal named as
+        # the cause of harm.
         ("ab-significance", "Without a power analysis you are just guessing how many users you need."),
         ("ab-significance", "Without a power analysis, you're guessing."),
         ("genai-tools", "Without tests you will ship invented APIs to production."),
-    ],
-)
-def test_a_sentence_opening_with_a_warning_states_no_mistake(question: str, answer: str) -> None:
-    assert stated(grade_answer(answer, RUBRICS[question])) == set()
-
-
-@pytest.mark.parametrize(
-    ("question", "answer", "mistake"),
-    [
-        ("ab-significance", "We run our tests without a power analysis.", "no-power-planning"),
-        ("genai-tools", "We ship generated code without tests and it is fine.", "forget-verification"),
-    ],
-)
-def test_doing_without_is_still_the_practice(question: str, answer: str, mistake: str) -> None:
-    assert mistake in stated(grade_answer(answer, RUBRICS[question]))
-
-
-@pytest.mark.parametrize(
-    ("question", "answer"),
-    [
-        # A misconception named as a myth, a warning to a generic "you", a negative question, the term as the
-        # agent of a negated cure, a dismissal named as the cause of harm.
         ("ab-significance", "It's a myth that p = 0.03 means a 97% chance the variant is better."),
         ("cnn-explained", "It's a myth that CNN filters are fixed kernels someone designed; training learns them."),
         ("genai-tools", "If you give it 'make the service better' you will get garbage; give it the interface."),
@@ -303,6 +267,29 @@ def test_correct_statements_in_tricky_shapes_accuse_of_nothing(question: str, an
     assert stated(grade_answer(answer, RUBRICS[question])) == set()
 
 
-def test_the_candidates_own_rule_after_if_is_still_stated() -> None:
-    answer = "If the output is bad, I blame the model; my prompts are one-liners."
-    assert "vague-prompts-blame-model" in stated(grade_answer(answer, RUBRICS["genai-tools"]))
+@pytest.mark.parametrize(
+    ("question", "mistake", "answer"),
+    [
+        # Doing without is still the practice; the candidate's own rule after "if" is still stated; so is a claim
+        # about what confuses ("they confuse the model") or what engineers like.
+        (
+            "ab-significance",
+            "pvalue-hypothesis-true",
+            "Small samples confuse everything, and the p-value is the probability that our hypothesis is true.",
+        ),
+        (
+            "cnn-explained",
+            "math-before-intuition",
+            "I always start with the math because engineers like precision: the convolution integral comes first.",
+        ),
+        ("ab-significance", "no-power-planning", "We run our tests without a power analysis."),
+        ("genai-tools", "forget-verification", "We ship generated code without tests and it is fine."),
+        (
+            "genai-tools",
+            "vague-prompts-blame-model",
+            "If the output is bad, I blame the model; my prompts are one-liners.",
+        ),
+    ],
+)
+def test_the_same_words_said_as_the_candidates_practice_are_stated(question: str, mistake: str, answer: str) -> None:
+    assert mistake in stated(grade_answer(answer, RUBRICS[question]))
