@@ -23,39 +23,6 @@ def verdict(question: str, criterion: str, answer: str) -> str:
     return next(c.verdict for c in grade.criteria if c.id == criterion)
 
 
-@pytest.mark.parametrize(
-    ("question", "criterion", "mistake", "answer"),
-    [
-        # "less than people think" measures the point against others' view; it reports no one.
-        (
-            "cnn-explained",
-            "weight-sharing",
-            "no-weight-sharing",
-            "Weight sharing matters far less than people think; we just stack layers.",
-        ),
-        ("ab-significance", "variance", "forget-variance-randomization", "Variance is less important than you think."),
-        # A concession, then a refusal opened by how it goes in practice, or by nobody doing it.
-        (
-            "ab-significance",
-            "sample-size",
-            "no-power-planning",
-            "Sure, sample size and power planning exist, but in practice we never bother.",
-        ),
-        (
-            "ab-significance",
-            "sample-size",
-            "no-power-planning",
-            "Sample size and power planning exist, but in practice nobody bothers.",
-        ),
-    ],
-)
-def test_a_comparative_or_conceded_dismissal_denies_the_point_and_states_the_mistake(
-    question: str, criterion: str, mistake: str, answer: str
-) -> None:
-    assert verdict(question, criterion, answer) == "missed"
-    assert mistake in stated(question, answer)
-
-
 def test_below_a_threshold_is_not_a_comparative_dismissal() -> None:
     answer = "If the p-value is less than 0.05, chosen in advance, we reject the null hypothesis at that level."
     assert verdict("ab-significance", "alpha-threshold", answer) == "met"
@@ -319,21 +286,16 @@ def test_outdated_describing_an_api_is_no_dismissal_but_an_outdated_mindset_is()
     assert verdict("genai-tools", "verification", answer) == "missed"
 
 
-@pytest.mark.parametrize(
-    ("question", "criterion", "answer"),
-    [
-        ("ab-significance", "variance", "Effect size and variance are what statisticians fuss over."),
-        ("cnn-explained", "weight-sharing", "Weight sharing is a minor memory optimisation."),
-        ("cnn-explained", "hierarchy", "The hierarchy of features is a nice cartoon."),
-        (
-            "fashion-recommender",
-            "hard-negatives",
-            "We had hard negatives from similar categories, but honestly those details don't matter.",
-        ),
-    ],
-)
-def test_more_everyday_dismissals_earn_nothing(question: str, criterion: str, answer: str) -> None:
-    assert verdict(question, criterion, answer) == "missed"
+EVERYDAY_DISMISSALS = [
+    ("ab-significance", "variance", "Effect size and variance are what statisticians fuss over."),
+    ("cnn-explained", "weight-sharing", "Weight sharing is a minor memory optimisation."),
+    ("cnn-explained", "hierarchy", "The hierarchy of features is a nice cartoon."),
+    (
+        "fashion-recommender",
+        "hard-negatives",
+        "We had hard negatives from similar categories, but honestly those details don't matter.",
+    ),
+]
 
 
 def test_longer_not_helping_a_broken_split_is_the_point_not_a_dismissal() -> None:
@@ -452,33 +414,23 @@ def test_terms_presented_as_things_mentioned_earn_nothing(question: str, answer:
     assert all(c.verdict == "missed" for c in grade_answer(answer, RUBRICS[question]).criteria)
 
 
-@pytest.mark.parametrize(
-    ("question", "criterion", "answer"),
-    [
-        (
-            "ab-significance",
-            "variance",
-            "Variance reduction and multiple testing corrections: wonderful ideas, for someone else's sprint.",
-        ),
-        ("cnn-explained", "weight-sharing", "Weight sharing? Great in theory."),
-        ("fashion-recommender", "hard-negatives", "Outfit-based positives, triplets, hard negatives: all nice ideas."),
-    ],
-)
-def test_ironic_praise_dismisses(question: str, criterion: str, answer: str) -> None:
-    assert verdict(question, criterion, answer) == "missed"
+IRONIC_PRAISE = [
+    (
+        "ab-significance",
+        "variance",
+        "Variance reduction and multiple testing corrections: wonderful ideas, for someone else's sprint.",
+    ),
+    ("cnn-explained", "weight-sharing", "Weight sharing? Great in theory."),
+    ("fashion-recommender", "hard-negatives", "Outfit-based positives, triplets, hard negatives: all nice ideas."),
+]
 
 
-@pytest.mark.parametrize(
-    ("question", "criterion", "answer"),
-    [
-        ("fashion-recommender", "failure-mode", "Colour dominance and the rest of the failure story are cosmetic."),
-        ("genai-tools", "verification", "Reviewing the diff is window dressing; the tests are for show."),
-        ("cnn-explained", "weight-sharing", "Weight sharing is a distraction; what counts is depth."),
-        ("genai-tools", "humans-accountable", "Human accountability for production gets lip service and little else."),
-    ],
-)
-def test_window_dressing_and_cosmetics_earn_nothing(question: str, criterion: str, answer: str) -> None:
-    assert verdict(question, criterion, answer) == "missed"
+COSMETIC_DISMISSALS = [
+    ("fashion-recommender", "failure-mode", "Colour dominance and the rest of the failure story are cosmetic."),
+    ("genai-tools", "verification", "Reviewing the diff is window dressing; the tests are for show."),
+    ("cnn-explained", "weight-sharing", "Weight sharing is a distraction; what counts is depth."),
+    ("genai-tools", "humans-accountable", "Human accountability for production gets lip service and little else."),
+]
 
 
 @pytest.mark.parametrize(
@@ -505,9 +457,31 @@ def test_giving_up_the_no_effect_belief_below_the_cutoff_is_the_rejection_not_a_
     )
 
 
-# Fresh shapes of dismissal (seventh session), each earning the key point nothing and, where the rubric has one,
-# stating the typical mistake that denies it: (question, key point, mistake or None, answer).
-FRESH_DISMISSALS = [
+# Dismissals, each earning the key point nothing and, where the rubric has one, stating the typical mistake that
+# denies it: (question, key point, mistake or None, answer). The seventh session's fresh shapes follow the first
+# four.
+DISMISSALS = [
+    # "less than people think" measures the point against others' view; it reports no one.
+    (
+        "cnn-explained",
+        "weight-sharing",
+        "no-weight-sharing",
+        "Weight sharing matters far less than people think; we just stack layers.",
+    ),
+    ("ab-significance", "variance", "forget-variance-randomization", "Variance is less important than you think."),
+    # A concession, then a refusal opened by how it goes in practice, or by nobody doing it.
+    (
+        "ab-significance",
+        "sample-size",
+        "no-power-planning",
+        "Sure, sample size and power planning exist, but in practice we never bother.",
+    ),
+    (
+        "ab-significance",
+        "sample-size",
+        "no-power-planning",
+        "Sample size and power planning exist, but in practice nobody bothers.",
+    ),
     # "outdated", "obsolete" said of something, as its predicate
     ("genai-tools", "verification", None, "Code review of generated code is obsolete now."),
     (
@@ -595,8 +569,15 @@ FRESH_DISMISSALS = [
 ]
 
 
-@pytest.mark.parametrize(("question", "criterion", "mistake", "answer"), FRESH_DISMISSALS)
-def test_a_dismissal_in_a_fresh_shape_earns_nothing(
+# Dismissals that deny a key point with no typical mistake to state, from earlier sessions.
+DISMISSALS += [
+    (question, criterion, None, answer)
+    for question, criterion, answer in EVERYDAY_DISMISSALS + IRONIC_PRAISE + COSMETIC_DISMISSALS
+]
+
+
+@pytest.mark.parametrize(("question", "criterion", "mistake", "answer"), DISMISSALS)
+def test_a_dismissal_earns_nothing_and_states_the_mistake_that_denies_it(
     question: str, criterion: str, mistake: str | None, answer: str
 ) -> None:
     assert verdict(question, criterion, answer) == "missed"
