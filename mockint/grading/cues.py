@@ -38,6 +38,10 @@ WORD_NEGATIONS = frozenset({"non"})
 ONLY_WORDS = frozenset({"only", "just", "merely", "simply", "только", "просто"})
 # "no matter how", "no wonder": idioms, while "does not matter" belittles what it is said of.
 IDIOMS_AFTER_NO = frozenset({"matter"})
+# "no more than two children", "not less than 30 days", "не более двух": a bound on a quantity, not a negation
+# (English with its "than"; Russian "более" alone, as "менее" is above).
+BOUND_AFTER_NEGATION = frozenset({"more", "less", "fewer", "longer", "later", "greater", "larger", "bigger"})
+BOUND_AFTER_NEGATION_RU = frozenset({"более"})
 # A negation does not reach past these: "we don't X, but we Y".
 CLAUSE_WORDS = frozenset(
     """

@@ -238,7 +238,13 @@ def salad_sentences(
     if len(headed) >= _BARE_ITEMS_MIN and all_words and outline_words >= _OUTLINE_SHARE * all_words:
         salad.update(headed)
     bare = [index for index in live if index in touched and _bare_item(doc.sentences[index])]
-    if len(bare) >= _BARE_ITEMS_MIN and len(bare) >= _BARE_ITEMS_SHARE * len(live):
+    # ... of the terms of three or more key points, as a salad sentence names: short steps of one key point
+    # ("traverse the left subtree. visit the root. traverse the right subtree.") state that point in pieces.
+    if (
+        len(bare) >= _BARE_ITEMS_MIN
+        and len(bare) >= _BARE_ITEMS_SHARE * len(live)
+        and len({criterion for index in bare for criterion, _, _ in touched[index]}) >= _SALAD_KEY_POINTS
+    ):
         salad.update(bare)
     # Four or more key points stated in one sentence are named, not explained: an answer made mostly of such
     # sentences ("The recommender leverages candidate generation and reranking with FashionCLIP embeddings,

@@ -15,6 +15,8 @@ from mockint.grading.cues import (
     ALWAYS_NEGATING,
     BELITTLING_PHRASES,
     BELITTLING_PREFIXES,
+    BOUND_AFTER_NEGATION,
+    BOUND_AFTER_NEGATION_RU,
     CANCELLING_CUES,
     CLAUSE_PUNCT_RE,
     CLAUSE_WORDS,
@@ -405,6 +407,14 @@ def _word_facts(piece: str) -> tuple[str, bool, tuple[str, ...], bool, bool]:
     return word, word in CLAUSE_WORDS, text_keys(word), is_negation_cue(word), word in STOPWORDS
 
 
+def _bound(words: list[str], cue: int) -> bool:
+    """Whether the negation cue at ``cue`` opens a bound on a quantity ("no more than two", "не более двух")."""
+    after = words[cue + 1]
+    if after in BOUND_AFTER_NEGATION_RU:
+        return True
+    return after in BOUND_AFTER_NEGATION and cue + 2 < len(words) and words[cue + 2] == "than"
+
+
 def parse(answer: str) -> Doc:
     doc = Doc()
     for start, end in _sentence_spans(answer):
@@ -494,6 +504,7 @@ def parse(answer: str) -> Doc:
                     # "пока не прогоню тесты" is "until I run the tests"
                     or (cue > 0 and words[cue - 1] == "пока")
                     or (words[cue] == "no" and words[cue + 1] in IDIOMS_AFTER_NO)
+                    or _bound(words, cue)
                 )
             )
         ]

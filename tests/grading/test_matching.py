@@ -661,3 +661,32 @@ def test_check_matches_and_content_words() -> None:
     assert check_matches(check, "We did not separate retrieval and reranking.") is None
     assert content_words("The p-value of 0.05") == ["p-value", "0.05"]
     assert word_key("Re-ranking") == word_key("reranking")
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "A binary tree is a tree where every node has no more than two children.",
+        "Every node has not more than two children.",
+        "У каждого узла не более двух children.",
+    ],
+)
+def test_a_bound_on_a_quantity_is_not_a_negation(answer: str) -> None:
+    rubric = concept_rubric(["node", "узла"], ["two", "двух"], ["children"])
+    assert verdict(answer, rubric) == "met"
+    assert verdict("No node has two children.", rubric) == "missed"
+    assert verdict("A node does not have more children.", concept_rubric(["more"], ["children"])) == "missed"
+
+
+def test_short_steps_of_one_key_point_are_not_a_salad() -> None:
+    # Three bare items, but all of one key point: the point said in pieces, not the rubric's terms strung together.
+    rubric = make_rubric(
+        {
+            "id": "c",
+            "text": "Traverse the left subtree, then the root, then the right subtree.",
+            "checks": [{"concepts": [["left subtree", "left"], ["root"]]}, {"concepts": [["right subtree"]]}],
+        }
+    )
+    analysis = analyse("traverse the left subtree. visit the root. traverse the right subtree.", rubric)
+    assert "keyword_list" not in {guard.kind for guard in analysis.guards}
+    assert analysis.criteria[0].verdict == "met"
