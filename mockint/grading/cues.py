@@ -200,6 +200,10 @@ BELITTLING_PREFIXES = (
 # Dismissive only when said of something, as a predicate that ends its clause or is followed by a function word
 # ("review is obsolete", "I find that mindset outdated and too cautious"), not before the noun they describe
 # ("it suggests outdated APIs", "an obsolete library version").
+# "Hallucinated APIs are a 2023 problem", "a 2019 thing", "power analysis is a 1990s idea": a year before the noun
+# dates what it is said of. After an article only: "in 2023 we had a problem with ..." tells a story.
+DATED_YEAR_RE = re.compile(r"(?:19|20)\d\ds?")
+DATED_NOUN_PREFIXES = ("problem", "thing", "issue", "concern", "worr", "idea", "trick", "mindset", "advice")
 PREDICATIVE_BELITTLING = frozenset({"outdated", "obsolete", "antiquated", "old-fashioned", "устарело", "устарел"})
 # Belittling said in several words ("a nice-to-have", "beside the point", "makes no difference").
 BELITTLING_PHRASES = tuple(
@@ -251,6 +255,8 @@ BELITTLING_PHRASES = tuple(
         "lecture material",
         "textbook material",
         "textbook stuff",
+        "textbook words",
+        "nice words",
         "put in a textbook",
         # Comparative dismissal: "X matters far less than people think" ("less than 0.05" is no dismissal).
         "matters less",
@@ -274,6 +280,13 @@ BELITTLING_PHRASES = tuple(
         "old school",
         # An attitude called outdated ("that's an outdated mindset"); not "it suggests outdated APIs" (a symptom
         # of hallucination). Said as a predicate, see PREDICATIVE_BELITTLING.
+        # Dated: "hallucinated APIs? so last year", "that's ancient history", "an early-days problem" (and "a 2023
+        # problem", see DATED_NOUN_PREFIXES).
+        "so last year",
+        "ancient history",
+        "early days problem",
+        "early days thing",
+        "early days issue",
         "outdated mindset",
         "outdated thinking",
         "outdated advice",

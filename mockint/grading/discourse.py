@@ -27,6 +27,7 @@ from mockint.grading.cues import (
     REPORTING_SUBJECTS,
     REPORTING_VERBS,
     SOFT_BUT_FILLERS,
+    TOPIC_QUESTION_MAX_WORDS,
 )
 from mockint.grading.sentence import _CONJUNCTION_LIKE, _CONTRACTED_COPULAS, _COPULAS, _NONE_OF, Sentence
 from mockint.grading.words import PhraseIndex, is_negation_cue
@@ -111,6 +112,8 @@ def _lead_clause(sentence: Sentence) -> int:
 # Openers that only say whose view follows: "Honestly, ...", "In my view, ...", "По-моему, ...".
 _LEAD_FILLERS = COMMENT_OPENERS | frozenset(
     {"in", "my", "view", "opinion", "imo", "imho", "personally", "по", "моему", "мнению", "на", "мой", "взгляд"}
+    # "Variance, randomization... sure, nice textbook words": a concession before the comment.
+    | {"sure", "yeah", "ok", "okay", "ну", "да"}
 )
 
 
@@ -316,6 +319,20 @@ def _supposes(sentence: Sentence) -> bool:
     return bool(words) and words[0] in _SUPPOSING and not _COUNTERFACTUAL.isdisjoint(words[1:4])
 
 
+# Between the terms of a topic named without a verb ("Variance and randomization."): list glue only.
+_FRAGMENT_GLUE = frozenset({"and", "or", "и", "или"})
+
+
+def _topic_fragment(sentence: Sentence) -> bool:
+    """Whether a sentence only names a topic, without a verb: a few terms joined by commas or "and" ("Weight
+    sharing.", "Variance, randomization..."); a dismissal after it is said of them, as after "Weight sharing?"."""
+    content = len(sentence.content_raw)
+    return (
+        0 < content <= TOPIC_QUESTION_MAX_WORDS
+        and len(sentence.words) - content <= sum(1 for word in sentence.words if word in _FRAGMENT_GLUE)
+    )
+
+
 def mark_replies(doc: Doc) -> None:
     """Mark the sentences that the sentence after them answers "no" to, or dismisses.
 
@@ -332,7 +349,7 @@ def mark_replies(doc: Doc) -> None:
     for question, reply in itertools.pairwise(doc.sentences):
         lead = _lead_clause(reply)
         if (
-            question.text.endswith("?")
+            (question.text.endswith("?") or _topic_fragment(question))
             and reply.clause_words.get(lead, 0) <= COMMENT_MAX_WORDS
             and reply.opens_with_dismissal(lead)
         ) or (

@@ -252,7 +252,8 @@ class Sentence:
                 continue
             if any(self.words[p].startswith(JUDGEMENT_PREFIXES) for p in positions):
                 return False
-            if position in self.belittling:
+            # ... or with one word before it: "nice textbook words", "total cargo cult".
+            if position in self.belittling or (position + 1 in self.belittling and position + 1 in positions):
                 return True
             # "splitting them is overkill": the topic's pronoun shortly before a dismissal word.
             anaphor = next(

@@ -24,6 +24,8 @@ from mockint.grading.cues import (
     COMMENT_HEADS,
     COMMENT_MAX_WORDS,
     COMMENT_SEPARATORS,
+    DATED_NOUN_PREFIXES,
+    DATED_YEAR_RE,
     HARM_PREFIXES,
     IDIOMS_AFTER_NO,
     IMPORTANCE_PREFIXES,
@@ -298,6 +300,16 @@ def _belittling_word(word: str) -> bool:
     return word.startswith(BELITTLING_PREFIXES)
 
 
+def _dated(words: list[str], position: int) -> bool:
+    """Whether the word at ``position`` is a year that dates a noun after an article ("a 2023 problem")."""
+    return (
+        0 < position < len(words) - 1
+        and words[position - 1] in ("a", "an")
+        and DATED_YEAR_RE.fullmatch(words[position]) is not None
+        and words[position + 1].startswith(DATED_NOUN_PREFIXES)
+    )
+
+
 def _predicative(sentence: Sentence, position: int) -> bool:
     """Whether a word of PREDICATIVE_BELITTLING is said of something: nothing of its clause follows it but
     function words ("... is obsolete", "find that mindset outdated and too cautious"; not "outdated APIs")."""
@@ -337,6 +349,7 @@ def _mark_stance(sentence: Sentence) -> None:
             _BELITTLING.at(words, position) is not None
             or _belittling_word(word)
             or _predicative(sentence, position)
+            or _dated(words, position)
             or (word == "over" and position + 1 < len(words) and _starts_with(words[position + 1], AFTER_OVER_PREFIXES))
         ):
             # "don't ignore variance", "you can't skip power analysis", "the review is not for show": a negated

@@ -641,3 +641,43 @@ def test_the_same_words_in_a_shape_that_does_not_dismiss_earn_the_point(
 ) -> None:
     assert verdict(question, criterion, answer) == "met"
     assert stated(question, answer) == set()
+
+
+@pytest.mark.parametrize(
+    ("question", "criterion", "answer"),
+    [
+        # Dated: a year before the noun, "so last year", "an early-days problem".
+        ("genai-tools", "hallucinated-apis", "Hallucinated APIs are a 2023 problem."),
+        ("genai-tools", "hallucinated-apis", "Hallucinated APIs were an early-days problem."),
+        ("genai-tools", "hallucinated-apis", "Hallucinated APIs? That was so last year."),
+        ("ab-significance", "sample-size", "Sample size planning is a 2010 thing."),
+        # A topic named without a verb, dismissed by the next sentence.
+        ("cnn-explained", "weight-sharing", "Weight sharing. Overrated."),
+        ("cnn-explained", "weight-sharing", "Weight sharing... overrated."),
+        ("ab-significance", "variance", "Variance, randomization... sure, nice textbook words."),
+        ("ab-significance", "variance", "Variance and randomization. Both overrated."),
+    ],
+)
+def test_dated_topics_and_topics_dismissed_after_a_fragment_earn_nothing(
+    question: str, criterion: str, answer: str
+) -> None:
+    assert verdict(question, criterion, answer) == "missed"
+
+
+@pytest.mark.parametrize(
+    ("question", "criterion", "answer"),
+    [
+        # A fragment followed by what explains it, and a year that tells a story.
+        ("cnn-explained", "weight-sharing", "Weight sharing. The same filter is reused at every position."),
+        ("cnn-explained", "weight-sharing", "Weight sharing and locality. Important: the same filter is reused."),
+        (
+            "genai-tools",
+            "hallucinated-apis",
+            "In 2023 we had a problem: the assistant hallucinated APIs that do not exist in our SDK.",
+        ),
+    ],
+)
+def test_a_fragment_explained_next_or_a_year_in_a_story_keeps_its_credit(
+    question: str, criterion: str, answer: str
+) -> None:
+    assert verdict(question, criterion, answer) != "missed"
