@@ -180,6 +180,15 @@ BELITTLING_PREFIXES = (
     "тормозит",
     "homework",
     "relic",
+    # "the comparison is moot", "X? meh", "an oversold story", "babysitting a chatbot", "это пережиток",
+    # "сильно преувеличено", "потратить спринт впустую"
+    "moot",
+    "meh",
+    "oversold",
+    "babysit",
+    "пережит",
+    "преувелич",
+    "впустую",
     "ерунд",
     "бессмысл",
     "заморач",
@@ -202,8 +211,13 @@ BELITTLING_PREFIXES = (
 # ("it suggests outdated APIs", "an obsolete library version").
 # "Hallucinated APIs are a 2023 problem", "a 2019 thing", "power analysis is a 1990s idea": a year before the noun
 # dates what it is said of. After an article only: "in 2023 we had a problem with ..." tells a story.
-DATED_YEAR_RE = re.compile(r"(?:19|20)\d\ds?")
-DATED_NOUN_PREFIXES = ("problem", "thing", "issue", "concern", "worr", "idea", "trick", "mindset", "advice")
+DATED_YEAR_RE = re.compile(r"(?:19|20)?\d0s|(?:19|20)\d\d")
+DATED_NOUN_PREFIXES = (
+    *("problem", "thing", "issue", "concern", "worr", "idea", "trick", "mindset", "advice", "pattern", "fad"),
+    *("meme", "assumption", "experiment", "habit", "tool"),
+)
+# ... or a word of its own before such a noun: "an early-days problem", "a pre-platform thing".
+DATED_WORDS = frozenset({"early", "pre"})
 PREDICATIVE_BELITTLING = frozenset({"outdated", "obsolete", "antiquated", "old-fashioned", "устарело", "устарел"})
 # Belittling said in several words ("a nice-to-have", "beside the point", "makes no difference").
 BELITTLING_PHRASES = tuple(
@@ -283,10 +297,26 @@ BELITTLING_PHRASES = tuple(
         # Dated: "hallucinated APIs? so last year", "that's ancient history", "an early-days problem" (and "a 2023
         # problem", see DATED_NOUN_PREFIXES).
         "so last year",
+        "back in the day",
+        "from the era of",
+        "a thing before",
+        "was a thing before",
+        "were a thing before",
+        "party trick",
+        "party tricks",
+        "kitchen sink",
+        "very textbook",
+        "that's marketing",
+        "that's just marketing",
+        "it's marketing",
+        "way less",
+        "a lot less important",
+        "для академиков",
+        "это теория",
+        "это всё теория",
+        "это уже история",
+        "уже история",
         "ancient history",
-        "early days problem",
-        "early days thing",
-        "early days issue",
         "outdated mindset",
         "outdated thinking",
         "outdated advice",

@@ -319,18 +319,69 @@ def _supposes(sentence: Sentence) -> bool:
     return bool(words) and words[0] in _SUPPOSING and not _COUNTERFACTUAL.isdisjoint(words[1:4])
 
 
-# Between the terms of a topic named without a verb ("Variance and randomization."): list glue only.
-_FRAGMENT_GLUE = frozenset({"and", "or", "и", "или"})
+# Words that make a clause (a subject, a copula or auxiliary): a topic named without a verb ("Variance and
+# randomization.", "Traffic split, duration, choice of test...", "Made-up methods ...") has none of them.
+_CLAUSE_MAKERS = frozenset(
+    """
+    i we you they he she it i'm we're you're they're it's that's there's is are was were be been am do does did
+    has have had can could will would should may might must don't doesn't didn't isn't aren't can't won't
+    я мы ты вы они он она оно это есть
+    """.split()
+)
+# A list of terms, each item of a few words, is a topic too ("Made-up methods, plausible-but-wrong code...").
+_FRAGMENT_MAX_WORDS = 8
 
 
 def _topic_fragment(sentence: Sentence) -> bool:
-    """Whether a sentence only names a topic, without a verb: a few terms joined by commas or "and" ("Weight
-    sharing.", "Variance, randomization..."); a dismissal after it is said of them, as after "Weight sharing?"."""
+    """Whether a sentence only names a topic, without a verb: a few terms, or a list of short items, joined by
+    commas or "and" ("Weight sharing.", "Variance, randomization..."); a dismissal after it is said of them, as
+    after "Weight sharing?"."""
     content = len(sentence.content_raw)
-    return (
-        0 < content <= TOPIC_QUESTION_MAX_WORDS
-        and len(sentence.words) - content <= sum(1 for word in sentence.words if word in _FRAGMENT_GLUE)
+    if not 0 < content <= _FRAGMENT_MAX_WORDS:
+        return False
+    if content > TOPIC_QUESTION_MAX_WORDS and any(
+        words > TOPIC_QUESTION_MAX_WORDS for words in sentence.clause_words.values()
+    ):
+        return False
+    return not sentence.cues and _CLAUSE_MAKERS.isdisjoint(sentence.words)
+
+
+# Sarcasm: "Oh sure, let's maintain two separate stages so we can debug twice as many things", "Ну да, давайте
+# ещё ...": a proposal mocked, which the speaker rejects. (Without "oh" or "ну", "Sure, let's start with
+# retrieval" is a candidate getting going.)
+_MOCKING_OPENERS = frozenset({("oh", "sure"), ("oh", "yeah"), ("oh", "right"), ("oh", "great"), ("oh", "yes")})
+_MOCKING_OPENERS_RU = frozenset({("ну", "да"), ("ну", "конечно")})
+_LETS = frozenset({"let's", "lets", "давайте", "давай"})
+# "Who really needs a second stage?", "Who has time for that?", "Кому нужна эта мощность?": asked to say
+# nobody does.
+_WHO = frozenset({"who", "кому"})
+_WHO_ASKS = frozenset({"needs", "need", "bothers", "cares", "has", "нужен", "нужна", "нужно", "нужны"})
+_WHO_FILLERS = frozenset({"really", "even", "actually", "honestly", "ever", "вообще", "реально", "правда"})
+
+
+def _mocks(sentence: Sentence) -> bool:
+    words = sentence.words
+    if not (len(words) > 3 and (words[0], words[1]) in _MOCKING_OPENERS | _MOCKING_OPENERS_RU and words[2] in _LETS):
+        return False
+    # "Oh sure, let's just move alpha after the test - no, the threshold is chosen before": the mockery is
+    # answered in the sentence itself, which goes on to say what is right.
+    return not any(
+        sentence.clause[position] > 0 and sentence.clause[position - 1] < sentence.clause[position]
+        for position, word in enumerate(words)
+        if word in ("no", "нет") and position > 0
     )
+
+
+def _asks_who_needs(sentence: Sentence) -> bool:
+    if not sentence.text.rstrip().endswith("?"):
+        return False
+    words = [word for word in sentence.words if word not in _WHO_FILLERS]
+    start = next((index for index, word in enumerate(words) if word not in _OPENERS), None)
+    if start is None or words[start] not in _WHO or start + 1 >= len(words):
+        return False
+    after = words[start + 1]
+    # "who has time" is rhetorical; "who has the final say?" asks.
+    return after in _WHO_ASKS and (after != "has" or words[start + 2 : start + 3] == ["time"])
 
 
 def mark_replies(doc: Doc) -> None:
@@ -345,6 +396,8 @@ def mark_replies(doc: Doc) -> None:
     for index, sentence in enumerate(doc.sentences):
         following = doc.sentences[index + 1].words[:1] if index + 1 < len(doc.sentences) else []
         if _rhetorical(sentence) and not set(following) & _ANSWERS_WHY:
+            sentence.answered_no = True
+        elif _mocks(sentence) or _asks_who_needs(sentence):
             sentence.answered_no = True
     for question, reply in itertools.pairwise(doc.sentences):
         lead = _lead_clause(reply)

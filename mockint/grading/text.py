@@ -25,6 +25,7 @@ from mockint.grading.cues import (
     COMMENT_MAX_WORDS,
     COMMENT_SEPARATORS,
     DATED_NOUN_PREFIXES,
+    DATED_WORDS,
     DATED_YEAR_RE,
     HARM_PREFIXES,
     IDIOMS_AFTER_NO,
@@ -301,13 +302,19 @@ def _belittling_word(word: str) -> bool:
 
 
 def _dated(words: list[str], position: int) -> bool:
-    """Whether the word at ``position`` is a year that dates a noun after an article ("a 2023 problem")."""
-    return (
-        0 < position < len(words) - 1
-        and words[position - 1] in ("a", "an")
-        and DATED_YEAR_RE.fullmatch(words[position]) is not None
-        and words[position + 1].startswith(DATED_NOUN_PREFIXES)
-    )
+    """Whether the word at ``position`` dates a noun after an article: a year or decade ("a 2023 problem", "a
+    2014 visualization meme", "a 90s assumption"), "early days" or "pre-" ("an early-days experiment", "a
+    pre-platform thing"); "early days" also before such a noun ("the early-days tools")."""
+    word = words[position]
+    if word == "early" and words[position + 1 : position + 2] == ["days"]:
+        nouns = words[position + 2 : position + 4]
+    elif word in DATED_WORDS or DATED_YEAR_RE.fullmatch(word) is not None:
+        if position == 0 or words[position - 1] not in ("a", "an"):
+            return False
+        nouns = words[position + 1 : position + 4]
+    else:
+        return False
+    return any(noun.startswith(DATED_NOUN_PREFIXES) for noun in nouns)
 
 
 def _predicative(sentence: Sentence, position: int) -> bool:

@@ -681,3 +681,51 @@ def test_a_fragment_explained_next_or_a_year_in_a_story_keeps_its_credit(
     question: str, criterion: str, answer: str
 ) -> None:
     assert verdict(question, criterion, answer) != "missed"
+
+
+@pytest.mark.parametrize(
+    ("question", "criterion", "answer"),
+    [
+        # Mocked as a proposal, asked "who needs it", dated by a decade or "early days", a list then a dismissal.
+        ("fashion-recommender", "retrieval-vs-reranking", "Oh sure, let's maintain a retrieval stage and a reranker."),
+        ("fashion-recommender", "retrieval-vs-reranking", "Who really needs a separate reranker after retrieval?"),
+        ("genai-tools", "verification", "Who has time to review the diff and run the tests on every snippet?"),
+        ("cnn-explained", "local-weighted-sum", "Locality is a 90s assumption about neighbouring pixels."),
+        ("genai-tools", "hallucinated-apis", "Hallucinated APIs were an issue of the early-days tools."),
+        ("ab-significance", "effect-size", "The effect size matters way less than how long the test runs."),
+        (
+            "genai-tools",
+            "hallucinated-apis",
+            "Made-up methods, hallucinated APIs, plausible-but-wrong code... overblown.",
+        ),
+        ("ab-significance", "sample-size", "Расчёт мощности и размера выборки — это пережиток."),
+    ],
+)
+def test_mockery_who_needs_it_and_dated_lists_earn_nothing(question: str, criterion: str, answer: str) -> None:
+    assert verdict(question, criterion, answer) == "missed"
+
+
+@pytest.mark.parametrize(
+    ("question", "criterion", "answer"),
+    [
+        # Getting going, a real question answered, a mockery answered within the sentence.
+        (
+            "fashion-recommender",
+            "retrieval-vs-reranking",
+            "Sure, let's start with the split: a cheap retrieval stage first, then a separate reranker.",
+        ),
+        (
+            "genai-tools",
+            "humans-accountable",
+            "Who owns the code in production? The engineer who merges it stays accountable, not the tool.",
+        ),
+        (
+            "ab-significance",
+            "alpha-threshold",
+            "Oh sure, let's just move alpha after the test - no, alpha is chosen before the test and we reject "
+            "the null only if p falls below it.",
+        ),
+    ],
+)
+def test_getting_going_asking_and_answering_keep_their_credit(question: str, criterion: str, answer: str) -> None:
+    assert verdict(question, criterion, answer) != "missed"
