@@ -298,6 +298,16 @@ BELITTLING_PHRASES = tuple(
         # problem", see DATED_NOUN_PREFIXES).
         "so last year",
         "back in the day",
+        "back in the",
+        "is history",
+        "are history",
+        "was history",
+        "who has time",
+        "too much detail",
+        "too detailed",
+        "textbook phrase",
+        "слишком мелко",
+        "слишком подробно",
         "from the era of",
         "a thing before",
         "was a thing before",
@@ -648,3 +658,15 @@ STEP_OPENERS = frozenset(
     дальше наконец но а также поэтому мы
     """.split()
 )
+
+# Words that make a clause (a subject, a copula or auxiliary): a topic named without a verb ("Variance and
+# randomization.", "Traffic split, duration, choice of test...", "Made-up methods ...") has none of them.
+CLAUSE_MAKERS = frozenset(
+    """
+    i we you they he she it i'm we're you're they're it's that's there's is are was were be been am do does did
+    has have had can could will would should may might must don't doesn't didn't isn't aren't can't won't
+    я мы ты вы они он она оно это есть
+    """.split()
+)
+# A comment of at most this many content words with a dismissive head and no verb dismisses what it follows.
+NOMINAL_COMMENT_WORDS = 3

@@ -18,6 +18,7 @@ from mockint.grading.cues import (
     ANAPHORS,
     BELITTLING_PREFIXES,
     BUT_WORDS,
+    CLAUSE_MAKERS,
     COMMENT_MAX_WORDS,
     COMMENT_OPENERS,
     HEARSAY_PAIRS,
@@ -319,17 +320,25 @@ def _supposes(sentence: Sentence) -> bool:
     return bool(words) and words[0] in _SUPPOSING and not _COUNTERFACTUAL.isdisjoint(words[1:4])
 
 
-# Words that make a clause (a subject, a copula or auxiliary): a topic named without a verb ("Variance and
-# randomization.", "Traffic split, duration, choice of test...", "Made-up methods ...") has none of them.
-_CLAUSE_MAKERS = frozenset(
-    """
-    i we you they he she it i'm we're you're they're it's that's there's is are was were be been am do does did
-    has have had can could will would should may might must don't doesn't didn't isn't aren't can't won't
-    я мы ты вы они он она оно это есть
-    """.split()
-)
 # A list of terms, each item of a few words, is a topic too ("Made-up methods, plausible-but-wrong code...").
 _FRAGMENT_MAX_WORDS = 8
+
+
+# What joins the items of a list besides commas: "data contracts and privacy handling", "images plus text".
+_ITEM_GLUE = frozenset({"and", "or", "plus", "и", "или"})
+
+
+def _longest_item(sentence: Sentence) -> int:
+    """The most content words of one item of the sentence, its items split at clauses and at "and", "or"."""
+    content = set(sentence.content_raw)
+    longest = count = 0
+    for position, word in enumerate(sentence.words):
+        if word in _ITEM_GLUE or (position and sentence.clause[position] != sentence.clause[position - 1]):
+            count = 0
+        if position in content and word not in _ITEM_GLUE:
+            count += 1
+            longest = max(longest, count)
+    return longest
 
 
 def _topic_fragment(sentence: Sentence) -> bool:
@@ -339,11 +348,9 @@ def _topic_fragment(sentence: Sentence) -> bool:
     content = len(sentence.content_raw)
     if not 0 < content <= _FRAGMENT_MAX_WORDS:
         return False
-    if content > TOPIC_QUESTION_MAX_WORDS and any(
-        words > TOPIC_QUESTION_MAX_WORDS for words in sentence.clause_words.values()
-    ):
+    if content > TOPIC_QUESTION_MAX_WORDS and _longest_item(sentence) > TOPIC_QUESTION_MAX_WORDS:
         return False
-    return not sentence.cues and _CLAUSE_MAKERS.isdisjoint(sentence.words)
+    return not sentence.cues and CLAUSE_MAKERS.isdisjoint(sentence.words)
 
 
 # Sarcasm: "Oh sure, let's maintain two separate stages so we can debug twice as many things", "Ну да, давайте

@@ -17,6 +17,7 @@ from mockint.grading.cues import (
     BUT_WORDS,
     CANCEL_REACH,
     CANCELLING_CUES,
+    CLAUSE_MAKERS,
     CLAUSE_OPENING_WORDS,
     CLAUSE_WORDS,
     COMMENT_HEADS,
@@ -27,6 +28,7 @@ from mockint.grading.cues import (
     LIST_ITEM_MAX_WORDS,
     NEGATION_REACH,
     NEW_SUBJECTS,
+    NOMINAL_COMMENT_WORDS,
     PRACTICE_FILLERS,
     PRACTICE_VERB_PREFIXES,
     SCOPE_ENDERS,
@@ -35,7 +37,7 @@ from mockint.grading.cues import (
     STANCE_REACH,
     WORD_NEGATIONS,
 )
-from mockint.grading.words import STOPWORDS, is_negation_cue
+from mockint.grading.words import CYRILLIC_RE, STOPWORDS, is_negation_cue
 
 UNNEGATED = 1
 NEGATED = 2
@@ -229,6 +231,16 @@ class Sentence:
     def opens_with_dismissal(self, clause: int) -> bool:
         """Whether a clause opens, after fillers, with a dismissal ("overrated", "not necessary", "not real")."""
         positions = [index for index, c in enumerate(self.clause) if c == clause]
+        # A comment that is a noun phrase with a dismissive head ("design-doc theatre", "compliance folks'
+        # homework", "all very textbook"): a few words and no verb of its own. English only: a Russian predicate
+        # needs no copula ("дольше крутить бесполезно" says what is useless).
+        if (
+            any(position in self.belittling for position in positions)
+            and not any(CYRILLIC_RE.search(self.words[p]) for p in positions)
+            and len(set(positions).intersection(self.content_raw)) <= NOMINAL_COMMENT_WORDS
+            and not any(self.words[p] in CLAUSE_MAKERS or is_negation_cue(self.words[p]) for p in positions)
+        ):
+            return True
         skipped = 0
         for position in positions:
             word = self.words[position]
@@ -245,7 +257,10 @@ class Sentence:
                 )
             ):
                 return True
-            if word in COMMENT_OPENERS or word in BUT_WORDS or (word in STOPWORDS and not is_negation_cue(word)):
+            # (a dismissal may open with a stop word: "who has time for that", "no point")
+            if position not in self.belittling and (
+                word in COMMENT_OPENERS or word in BUT_WORDS or (word in STOPWORDS and not is_negation_cue(word))
+            ):
                 skipped += 1
                 if skipped > 3:
                     return False

@@ -729,3 +729,29 @@ def test_mockery_who_needs_it_and_dated_lists_earn_nothing(question: str, criter
 )
 def test_getting_going_asking_and_answering_keep_their_credit(question: str, criterion: str, answer: str) -> None:
     assert verdict(question, criterion, answer) != "missed"
+
+
+@pytest.mark.parametrize(
+    ("question", "criterion", "answer"),
+    [
+        # A comment that is a noun phrase with a dismissive head, "who has time", "is history", "back in the".
+        ("ab-significance", "test-design", "Traffic split, duration, Bonferroni... design-doc theatre."),
+        ("genai-tools", "ml-pitfalls", "Data contracts and privacy handling... compliance folks' homework."),
+        ("ab-significance", "test-design", "Choosing between a t-test and Mann-Whitney? Who has time for that."),
+        ("fashion-recommender", "failure-mode", "The monochrome-similarity failure is history now."),
+        (
+            "cnn-explained",
+            "filters-learned",
+            "Learning filter weights from data was a big deal back in the AlexNet days.",
+        ),
+    ],
+)
+def test_nominal_comments_and_dated_talk_dismiss(question: str, criterion: str, answer: str) -> None:
+    assert verdict(question, criterion, answer) == "missed"
+
+
+def test_a_russian_predicate_without_a_copula_is_not_a_nominal_comment() -> None:
+    # "Running longer is useless": the point itself, said with the predicate alone.
+    answer = "Если сломана randomization или есть SRM — дольше крутить бесполезно, данные уже biased."
+    assert "forget-variance-randomization" not in stated("ab-significance", answer)
+    assert verdict("ab-significance", "randomization-quality", answer) == "met"
