@@ -17,6 +17,7 @@ from mockint.grading.cues import (
     BELITTLING_PREFIXES,
     BOUND_AFTER_NEGATION,
     BOUND_AFTER_NEGATION_RU,
+    BUT_WORDS,
     CANCELLING_CUES,
     CLAUSE_PUNCT_RE,
     CLAUSE_WORDS,
@@ -301,6 +302,22 @@ def _belittling_word(word: str) -> bool:
     return word.startswith(BELITTLING_PREFIXES)
 
 
+# Openers that grant something only in theory ("In theory ..., but ...", "On paper ...", "Теоретически ...").
+_CONCESSIONS = (
+    ("in", "theory"),
+    ("in", "principle"),
+    ("on", "paper"),
+    ("theoretically",),
+    ("в", "теории"),
+    ("теоретически",),
+)
+
+
+def _concedes(words: list[str]) -> bool:
+    start = 1 if words[:1] in (["and"], ["so"], ["well"], ["sure"], ["ну"]) else 0
+    return any(tuple(words[start : start + len(opener)]) == opener for opener in _CONCESSIONS)
+
+
 def _dated(words: list[str], position: int) -> bool:
     """Whether the word at ``position`` dates a noun after an article: a year or decade ("a 2023 problem", "a
     2014 visualization meme", "a 90s assumption"), "early days" or "pre-" ("an early-days experiment", "a
@@ -392,6 +409,12 @@ def _mark_stance(sentence: Sentence) -> None:
         if separator in COMMENT_SEPARATORS or separator == ",":
             if sentence.clause_words.get(clause, 0) <= limit and sentence.opens_with_dismissal(clause):
                 sentence.comments.add(clause)
+    # "In theory the ranker should blend similarity with CTR, but we never bothered": what is granted in theory
+    # and then turned from with "but" is conceded, not the speaker's practice.
+    if sentence.dismissed_before is None and _concedes(words):
+        turn = next((c for c, separator in sorted(sentence.clause_sep.items()) if separator in BUT_WORDS), None)
+        if turn is not None:
+            sentence.dismissed_before = turn
     # "People say 'give it precise context and review the diff', but that's lipstick on a pig", "You'll hear
     # that the filters are learned - honestly, that's noise; it changes nothing": a view reported, then
     # dismissed in the speaker's own later clause, is dismissed whole, however long the report.

@@ -755,3 +755,14 @@ def test_a_russian_predicate_without_a_copula_is_not_a_nominal_comment() -> None
     answer = "Если сломана randomization или есть SRM — дольше крутить бесполезно, данные уже biased."
     assert "forget-variance-randomization" not in stated("ab-significance", answer)
     assert verdict("ab-significance", "randomization-quality", answer) == "met"
+
+
+def test_what_is_granted_in_theory_and_turned_from_is_conceded() -> None:
+    answer = "In theory you plan the sample size with a power analysis, but we never bother and it's fine."
+    assert verdict("ab-significance", "sample-size", answer) == "missed"
+    assert "no-power-planning" in stated("ab-significance", answer)
+    # What follows the "but" is the speaker's own, and a concession without one is not turned from.
+    kept = "In theory any test works, but in practice you plan the sample size with a power analysis up front."
+    assert verdict("ab-significance", "sample-size", kept) == "met"
+    plain = "In theory and in practice, you plan the sample size with a power analysis before the test."
+    assert verdict("ab-significance", "sample-size", plain) == "met"
