@@ -82,6 +82,8 @@ _PREDICATE_FILLERS = frozenset(
     }
 )
 _COPULAS = frozenset({"is", "are", "was", "were"})
+# Words of the noun phrase a pronoun may open before the copula ("that two-stage thing was ...").
+_NAMED_BACK_WORDS = 4
 _AND_WORDS = frozenset({"and", "и"})
 # How far after the term a negated practice verb may stand ("sample size we never really plan").
 _PRACTICE_REACH = 5
@@ -241,6 +243,9 @@ class Sentence:
             and not any(self.words[p] in CLAUSE_MAKERS or is_negation_cue(self.words[p]) for p in positions)
         ):
             return True
+        # "That two-stage thing was a 2019 pattern": the pronoun's noun phrase, a copula, the dismissal.
+        if positions and self.words[positions[0]] in ANAPHORS and self._named_back_then_belittled(positions):
+            return True
         skipped = 0
         for position in positions:
             word = self.words[position]
@@ -297,6 +302,14 @@ class Sentence:
                 after.startswith(IMPORTANCE_PREFIXES + COMMENT_HEADS) for after in following
             )
         return False
+
+    def _named_back_then_belittled(self, positions: Sequence[int]) -> bool:
+        anaphor = positions[0]
+        reach = range(anaphor + 1, anaphor + 2 + _NAMED_BACK_WORDS)
+        copula = next((p for p in reach if p in positions and self.words[p] in _COPULAS), None)
+        return copula is not None and any(
+            cue in positions and copula < cue <= copula + ANAPHOR_REACH for cue in self.belittling
+        )
 
     def _pronoun_after(self, position: int, positions: Sequence[int]) -> bool:
         """Whether a pronoun follows a negation within three words of its clause ("never used them", "nobody

@@ -766,3 +766,10 @@ def test_what_is_granted_in_theory_and_turned_from_is_conceded() -> None:
     assert verdict("ab-significance", "sample-size", kept) == "met"
     plain = "In theory and in practice, you plan the sample size with a power analysis before the test."
     assert verdict("ab-significance", "sample-size", plain) == "met"
+
+
+def test_a_question_answered_by_a_pronoun_phrase_called_dated_is_turned_down() -> None:
+    answer = "A separate retrieval stage and then a reranker? That two-stage thing was a 2019 pattern."
+    assert verdict("fashion-recommender", "retrieval-vs-reranking", answer) == "missed"
+    kept = "A separate retrieval stage and then a reranker? That two-stage design is what we run in production."
+    assert verdict("fashion-recommender", "retrieval-vs-reranking", kept) != "missed"
