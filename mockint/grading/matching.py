@@ -313,6 +313,10 @@ class _Matcher:
                 if variant.negative and sentence.scope_ends_between(raw[0], raw[-1]):
                     # "I don't merge until I read the diff" does not say "don't read".
                     continue
+                if variant.negative and sentence.negation_cancelled(raw[0]):
+                    # "No team should launch a test without a power analysis": the phrase's own negation, negated
+                    # again, says the opposite.
+                    continue
                 if sentence.negated(raw):
                     flags |= NEGATED
                 elif sentence.belittled(raw):

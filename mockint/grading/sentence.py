@@ -408,6 +408,21 @@ class Sentence:
                 elif any(cue > position and self.clause[cue] == self.clause[cancel] for cue in self.cues):
                     # "в prod без review нельзя", "without review, never": a prohibition after it too.
                     reaching = reaching[:-1]
+            elif reaching:
+                # "No team should launch a test without a power analysis for the sample size": a "without" too far
+                # from the term to negate it still cancels the negation before it, which reaches the term only
+                # through the "without".
+                reaching = [
+                    cue
+                    for cue in reaching
+                    if not any(
+                        self.words[cancel] in CANCELLING_CUES
+                        and cue < cancel < position
+                        and cancel - cue <= CANCEL_REACH
+                        and self.clause[cancel] == self.clause[position]
+                        for cancel in self.cues
+                    )
+                ]
             # "bot traffic isn't something a bigger sample cures": the term does the (negated) curing, it is not
             # what is denied.
             if reaching and self._inverting_after(position):
@@ -415,6 +430,19 @@ class Sentence:
             if reaching:
                 return True
         return self._practice_negated_after(positions)
+
+    def negation_cancelled(self, first: int) -> bool:
+        """Whether the "without" at ``first`` (a phrase's own: "without a power analysis") is negated again by a
+        cue before it in its clause ("no team launches a test without a power analysis", "we never ship without
+        review"). Not a second "no": "no fine-tuning and no second-stage reranker" lists what is not done."""
+        if first not in self.cues or self.words[first] not in CANCELLING_CUES:
+            return False
+        return any(
+            cue < first
+            and self.clause[cue] == self.clause[first]
+            and (first - cue <= CANCEL_REACH or self._opens_clause(cue))
+            for cue in self.cues
+        )
 
     def _inverting_after(self, position: int) -> bool:
         return any(

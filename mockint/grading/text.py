@@ -386,7 +386,13 @@ def _mark_stance(sentence: Sentence) -> None:
                 sentence.belittling.append(position)
         elif (
             (position in negators or word in SOFT_NEGATIONS)
-            and any(_starts_with(after, IMPORTANCE_PREFIXES) for after in words[position + 1 : position + 4])
+            and any(
+                _starts_with(after, IMPORTANCE_PREFIXES)
+                # "without computing the required sample size": "without" takes what is required, it does not
+                # say it is not required.
+                and not (word in CANCELLING_CUES and words[position + offset - 1] == "the")
+                for offset, after in enumerate(words[position + 1 : position + 4], start=1)
+            )
             # "bot traffic isn't something a bigger sample cures": not curable, which is no belittling
             and not any(_starts_with(after, INVERTING_VERBS) for after in words[position + 2 : position + 7])
         ):

@@ -773,3 +773,21 @@ def test_a_question_answered_by_a_pronoun_phrase_called_dated_is_turned_down() -
     assert verdict("fashion-recommender", "retrieval-vs-reranking", answer) == "missed"
     kept = "A separate retrieval stage and then a reranker? That two-stage design is what we run in production."
     assert verdict("fashion-recommender", "retrieval-vs-reranking", kept) != "missed"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "No serious team launches an A/B test without computing the required sample size for the desired power.",
+        "Nobody launches an A/B test without computing the required sample size first.",
+        "No team should launch a test without a power analysis for the sample size.",
+    ],
+)
+def test_nobody_does_it_without_x_asserts_x(answer: str) -> None:
+    assert verdict("ab-significance", "sample-size", answer) == "met"
+    assert "no-power-planning" not in stated("ab-significance", answer)
+
+
+def test_no_x_and_no_y_still_lists_what_is_not_done() -> None:
+    answer = "We returned the most similar items. No fine-tuning and no second-stage reranker, ever."
+    assert "no-stage-split" in stated("fashion-recommender", answer)
