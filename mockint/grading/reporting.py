@@ -35,6 +35,7 @@ _BETWEEN = frozenset(
     {"a", "an", "the", "just", "simply", "plain", "flat", "completely", "totally", "dangerously", "really", "often"}
 )
 _FUNCTION_OPENERS = frozenset({"but", "and", "so", "also", "honestly", "still", "yet"})
+_IT_IS = frozenset({"it's", "its", "it’s"})
 # A sentence about what would happen, not what the candidate does: a "would" said under a condition ("if we
 # used random negatives only, the model would learn nothing") or one of these ("otherwise ...", "rather
 # than"). A plain "we would pick the filters ourselves" is a plan, and states what it plans.
@@ -105,6 +106,8 @@ def rejects(sentence: Sentence) -> bool:
         before = position - 1
         while before >= 0 and words[before] in _BETWEEN:
             before -= 1
+        if before >= 0 and words[before] in _IT_IS and "to" in words[position + 1 : position + 3]:
+            return True  # "It's wrong to think the p-value is ...", "it's a mistake to ship without review"
         if before < 0 or words[before] not in _COPULAS:
             continue
         subject = words[:before]

@@ -791,3 +791,24 @@ def test_nobody_does_it_without_x_asserts_x(answer: str) -> None:
 def test_no_x_and_no_y_still_lists_what_is_not_done() -> None:
     answer = "We returned the most similar items. No fine-tuning and no second-stage reranker, ever."
     assert "no-stage-split" in stated("fashion-recommender", answer)
+
+
+@pytest.mark.parametrize(
+    ("question", "mistake", "answer"),
+    [
+        (
+            "ab-significance",
+            "pvalue-hypothesis-true",
+            "It's wrong to think the p-value is the probability that the null is true.",
+        ),
+        ("cnn-explained", "filters-not-learned", "It's wrong to claim only the classifier head is trained."),
+        ("ab-significance", "no-power-planning", "It's a mistake to stop the test as soon as p drops below 0.05."),
+    ],
+)
+def test_its_wrong_to_say_a_misconception_rejects_it(question: str, mistake: str, answer: str) -> None:
+    assert mistake not in stated(question, answer)
+
+
+def test_its_fine_to_do_the_mistake_states_it() -> None:
+    answer = "It's fine to stop the test as soon as p drops below 0.05."
+    assert "no-power-planning" in stated("ab-significance", answer)
