@@ -434,16 +434,47 @@ COSMETIC_DISMISSALS = [
 
 
 @pytest.mark.parametrize(
-    "answer",
+    ("question", "criterion", "mistake", "answer"),
     [
-        "The diff review is not for show, it catches invented APIs.",
+        (
+            "genai-tools",
+            "verification",
+            "forget-verification",
+            "The diff review is not for show, it catches invented APIs.",
+        ),
         # A negated verb's pronoun is looked for in its own clause, not in the next one ("it catches").
-        "I never skip the diff review: it is not for show, it catches invented APIs.",
+        (
+            "genai-tools",
+            "verification",
+            "forget-verification",
+            "I never skip the diff review: it is not for show, it catches invented APIs.",
+        ),
+        # "Nobody does it without X" asserts X.
+        (
+            "ab-significance",
+            "sample-size",
+            "no-power-planning",
+            "No serious team launches an A/B test without computing the required sample size for the desired power.",
+        ),
+        (
+            "ab-significance",
+            "sample-size",
+            "no-power-planning",
+            "Nobody launches an A/B test without computing the required sample size first.",
+        ),
+        (
+            "ab-significance",
+            "sample-size",
+            "no-power-planning",
+            "No team should launch a test without a power analysis for the sample size.",
+        ),
     ],
 )
-def test_a_negated_dismissal_phrase_affirms(answer: str) -> None:
-    assert verdict("genai-tools", "verification", answer) == "met"
-    assert "forget-verification" not in stated("genai-tools", answer)
+def test_a_negated_dismissal_affirms_and_states_no_mistake(
+    question: str, criterion: str, mistake: str, answer: str
+) -> None:
+    assert verdict(question, criterion, answer) == "met"
+    assert mistake not in stated(question, answer)
 
 
 def test_giving_up_the_no_effect_belief_below_the_cutoff_is_the_rejection_not_a_magic_line() -> None:
@@ -643,111 +674,82 @@ def test_the_same_words_in_a_shape_that_does_not_dismiss_earn_the_point(
     assert stated(question, answer) == set()
 
 
-@pytest.mark.parametrize(
-    ("question", "criterion", "answer"),
-    [
-        # Dated: a year before the noun, "so last year", "an early-days problem".
-        ("genai-tools", "hallucinated-apis", "Hallucinated APIs are a 2023 problem."),
-        ("genai-tools", "hallucinated-apis", "Hallucinated APIs were an early-days problem."),
-        ("genai-tools", "hallucinated-apis", "Hallucinated APIs? That was so last year."),
-        ("ab-significance", "sample-size", "Sample size planning is a 2010 thing."),
-        # A topic named without a verb, dismissed by the next sentence.
-        ("cnn-explained", "weight-sharing", "Weight sharing. Overrated."),
-        ("cnn-explained", "weight-sharing", "Weight sharing... overrated."),
-        ("ab-significance", "variance", "Variance, randomization... sure, nice textbook words."),
-        ("ab-significance", "variance", "Variance and randomization. Both overrated."),
-    ],
-)
-def test_dated_topics_and_topics_dismissed_after_a_fragment_earn_nothing(
-    question: str, criterion: str, answer: str
-) -> None:
+# The eighth session's shapes of spoken dismissal, each of them general: dated ("a 2023 problem", "a 90s
+# assumption", "the early-days tools", "back in the ... days", "is history"); a topic named without a verb and
+# dismissed by the reply after it ("Weight sharing. Overrated.", a list then "... design-doc theatre"); mockery
+# ("Oh sure, let's ..."); "who needs / who has time for X"; "way less"; a verbless comment with a dismissive head;
+# a pronoun's noun phrase called dated in the reply to a question.
+SPOKEN_DISMISSALS = [
+    ("genai-tools", "hallucinated-apis", "Hallucinated APIs are a 2023 problem."),
+    ("genai-tools", "hallucinated-apis", "Hallucinated APIs were an early-days problem."),
+    ("genai-tools", "hallucinated-apis", "Hallucinated APIs? That was so last year."),
+    ("ab-significance", "sample-size", "Sample size planning is a 2010 thing."),
+    ("cnn-explained", "weight-sharing", "Weight sharing. Overrated."),
+    ("cnn-explained", "weight-sharing", "Weight sharing... overrated."),
+    ("ab-significance", "variance", "Variance, randomization... sure, nice textbook words."),
+    ("ab-significance", "variance", "Variance and randomization. Both overrated."),
+    ("fashion-recommender", "retrieval-vs-reranking", "Oh sure, let's maintain a retrieval stage and a reranker."),
+    ("fashion-recommender", "retrieval-vs-reranking", "Who really needs a separate reranker after retrieval?"),
+    ("genai-tools", "verification", "Who has time to review the diff and run the tests on every snippet?"),
+    ("cnn-explained", "local-weighted-sum", "Locality is a 90s assumption about neighbouring pixels."),
+    ("genai-tools", "hallucinated-apis", "Hallucinated APIs were an issue of the early-days tools."),
+    ("ab-significance", "effect-size", "The effect size matters way less than how long the test runs."),
+    ("genai-tools", "hallucinated-apis", "Made-up methods, hallucinated APIs, plausible-but-wrong code... overblown."),
+    ("ab-significance", "sample-size", "Расчёт мощности и размера выборки — это пережиток."),
+    ("ab-significance", "test-design", "Traffic split, duration, Bonferroni... design-doc theatre."),
+    ("genai-tools", "ml-pitfalls", "Data contracts and privacy handling... compliance folks' homework."),
+    ("ab-significance", "test-design", "Choosing between a t-test and Mann-Whitney? Who has time for that."),
+    ("fashion-recommender", "failure-mode", "The monochrome-similarity failure is history now."),
+    ("cnn-explained", "filters-learned", "Learning filter weights from data was a big deal back in the AlexNet days."),
+    (
+        "fashion-recommender",
+        "retrieval-vs-reranking",
+        "A separate retrieval stage and then a reranker? That two-stage thing was a 2019 pattern.",
+    ),
+]
+# The same shapes that do not dismiss: a fragment explained next, a year in a story, getting going ("Sure, let's
+# start with ..."), a real question answered, a mockery answered within its sentence, a pronoun's phrase that
+# says what is done.
+SPOKEN_AFFIRMATIONS = [
+    ("cnn-explained", "weight-sharing", "Weight sharing. The same filter is reused at every position."),
+    ("cnn-explained", "weight-sharing", "Weight sharing and locality. Important: the same filter is reused."),
+    (
+        "genai-tools",
+        "hallucinated-apis",
+        "In 2023 we had a problem: the assistant hallucinated APIs that do not exist in our SDK.",
+    ),
+    (
+        "fashion-recommender",
+        "retrieval-vs-reranking",
+        "Sure, let's start with the split: a cheap retrieval stage first, then a separate reranker.",
+    ),
+    (
+        "genai-tools",
+        "humans-accountable",
+        "Who owns the code in production? The engineer who merges it stays accountable, not the tool.",
+    ),
+    (
+        "ab-significance",
+        "alpha-threshold",
+        "Oh sure, let's just move alpha after the test - no, alpha is chosen before the test and we reject "
+        "the null only if p falls below it.",
+    ),
+    (
+        "fashion-recommender",
+        "retrieval-vs-reranking",
+        "A separate retrieval stage and then a reranker? That two-stage design is what we run in production.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("question", "criterion", "answer"), SPOKEN_DISMISSALS)
+def test_a_spoken_dismissal_earns_nothing(question: str, criterion: str, answer: str) -> None:
     assert verdict(question, criterion, answer) == "missed"
 
 
-@pytest.mark.parametrize(
-    ("question", "criterion", "answer"),
-    [
-        # A fragment followed by what explains it, and a year that tells a story.
-        ("cnn-explained", "weight-sharing", "Weight sharing. The same filter is reused at every position."),
-        ("cnn-explained", "weight-sharing", "Weight sharing and locality. Important: the same filter is reused."),
-        (
-            "genai-tools",
-            "hallucinated-apis",
-            "In 2023 we had a problem: the assistant hallucinated APIs that do not exist in our SDK.",
-        ),
-    ],
-)
-def test_a_fragment_explained_next_or_a_year_in_a_story_keeps_its_credit(
-    question: str, criterion: str, answer: str
-) -> None:
+@pytest.mark.parametrize(("question", "criterion", "answer"), SPOKEN_AFFIRMATIONS)
+def test_the_same_shape_that_does_not_dismiss_keeps_its_credit(question: str, criterion: str, answer: str) -> None:
     assert verdict(question, criterion, answer) != "missed"
-
-
-@pytest.mark.parametrize(
-    ("question", "criterion", "answer"),
-    [
-        # Mocked as a proposal, asked "who needs it", dated by a decade or "early days", a list then a dismissal.
-        ("fashion-recommender", "retrieval-vs-reranking", "Oh sure, let's maintain a retrieval stage and a reranker."),
-        ("fashion-recommender", "retrieval-vs-reranking", "Who really needs a separate reranker after retrieval?"),
-        ("genai-tools", "verification", "Who has time to review the diff and run the tests on every snippet?"),
-        ("cnn-explained", "local-weighted-sum", "Locality is a 90s assumption about neighbouring pixels."),
-        ("genai-tools", "hallucinated-apis", "Hallucinated APIs were an issue of the early-days tools."),
-        ("ab-significance", "effect-size", "The effect size matters way less than how long the test runs."),
-        (
-            "genai-tools",
-            "hallucinated-apis",
-            "Made-up methods, hallucinated APIs, plausible-but-wrong code... overblown.",
-        ),
-        ("ab-significance", "sample-size", "Расчёт мощности и размера выборки — это пережиток."),
-    ],
-)
-def test_mockery_who_needs_it_and_dated_lists_earn_nothing(question: str, criterion: str, answer: str) -> None:
-    assert verdict(question, criterion, answer) == "missed"
-
-
-@pytest.mark.parametrize(
-    ("question", "criterion", "answer"),
-    [
-        # Getting going, a real question answered, a mockery answered within the sentence.
-        (
-            "fashion-recommender",
-            "retrieval-vs-reranking",
-            "Sure, let's start with the split: a cheap retrieval stage first, then a separate reranker.",
-        ),
-        (
-            "genai-tools",
-            "humans-accountable",
-            "Who owns the code in production? The engineer who merges it stays accountable, not the tool.",
-        ),
-        (
-            "ab-significance",
-            "alpha-threshold",
-            "Oh sure, let's just move alpha after the test - no, alpha is chosen before the test and we reject "
-            "the null only if p falls below it.",
-        ),
-    ],
-)
-def test_getting_going_asking_and_answering_keep_their_credit(question: str, criterion: str, answer: str) -> None:
-    assert verdict(question, criterion, answer) != "missed"
-
-
-@pytest.mark.parametrize(
-    ("question", "criterion", "answer"),
-    [
-        # A comment that is a noun phrase with a dismissive head, "who has time", "is history", "back in the".
-        ("ab-significance", "test-design", "Traffic split, duration, Bonferroni... design-doc theatre."),
-        ("genai-tools", "ml-pitfalls", "Data contracts and privacy handling... compliance folks' homework."),
-        ("ab-significance", "test-design", "Choosing between a t-test and Mann-Whitney? Who has time for that."),
-        ("fashion-recommender", "failure-mode", "The monochrome-similarity failure is history now."),
-        (
-            "cnn-explained",
-            "filters-learned",
-            "Learning filter weights from data was a big deal back in the AlexNet days.",
-        ),
-    ],
-)
-def test_nominal_comments_and_dated_talk_dismiss(question: str, criterion: str, answer: str) -> None:
-    assert verdict(question, criterion, answer) == "missed"
 
 
 def test_a_russian_predicate_without_a_copula_is_not_a_nominal_comment() -> None:
@@ -766,26 +768,6 @@ def test_what_is_granted_in_theory_and_turned_from_is_conceded() -> None:
     assert verdict("ab-significance", "sample-size", kept) == "met"
     plain = "In theory and in practice, you plan the sample size with a power analysis before the test."
     assert verdict("ab-significance", "sample-size", plain) == "met"
-
-
-def test_a_question_answered_by_a_pronoun_phrase_called_dated_is_turned_down() -> None:
-    answer = "A separate retrieval stage and then a reranker? That two-stage thing was a 2019 pattern."
-    assert verdict("fashion-recommender", "retrieval-vs-reranking", answer) == "missed"
-    kept = "A separate retrieval stage and then a reranker? That two-stage design is what we run in production."
-    assert verdict("fashion-recommender", "retrieval-vs-reranking", kept) != "missed"
-
-
-@pytest.mark.parametrize(
-    "answer",
-    [
-        "No serious team launches an A/B test without computing the required sample size for the desired power.",
-        "Nobody launches an A/B test without computing the required sample size first.",
-        "No team should launch a test without a power analysis for the sample size.",
-    ],
-)
-def test_nobody_does_it_without_x_asserts_x(answer: str) -> None:
-    assert verdict("ab-significance", "sample-size", answer) == "met"
-    assert "no-power-planning" not in stated("ab-significance", answer)
 
 
 def test_no_x_and_no_y_still_lists_what_is_not_done() -> None:
