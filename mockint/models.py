@@ -43,7 +43,8 @@ class Check(_FromFile):
     Attributes:
         concepts: Each item is one concept, given as a phrase or a list of alternative phrases (synonyms,
             paraphrases, Russian equivalents). All concepts must be found for the check to match.
-        scope: ``sentence``: all concepts in one sentence; ``answer``: anywhere in the answer.
+        scope: ``sentence``: all concepts in one sentence (a key point's check also in two adjacent
+            sentences); ``answer``: anywhere in the answer.
         exclude: Phrases that disqualify a sentence containing them (e.g. "assuming" in a definition that
             would otherwise look like the p-value mistake).
         unless: Phrases that disqualify the whole check when found, un-negated, anywhere in the answer.

@@ -335,6 +335,8 @@ class _Outcome:
     matched: bool
     partial: bool
     sentence: int | None
+    # With a key point's concepts split over two adjacent sentences, the second of them.
+    then: int | None = None
 
 
 _NO_MATCH = _Outcome(False, False, None)
@@ -387,6 +389,12 @@ def _evaluate(
         common = set(found[0]).intersection(*found[1:])
         if common:
             return _Outcome(True, False, min(common))
+        if stance:
+            # "traverse the left subtree. visit the root. traverse the right subtree.": a key point said over
+            # two adjacent sentences is said (a mistake's detector still wants one sentence: precision first).
+            pair = _adjacent_pair(found)
+            if pair is not None:
+                return _Outcome(True, False, pair, pair + 1)
     if partial_from is not None and len(found) >= 2:
         present = [kept for kept in ([s for s in sentences if partial_from(s)] for sentences in found) if kept]
         # Strictly more than half: with the usual two-concept check ([topic], [qualifier]) one generic word
@@ -394,6 +402,19 @@ def _evaluate(
         if 2 * len(present) > len(found):
             return _Outcome(False, True, present[0][0])
     return _NO_MATCH
+
+
+def _adjacent_pair(found: Sequence[Sequence[int]]) -> int | None:
+    """The first sentence that, with the one after it, holds every concept, each in one of the two."""
+    for first in sorted(set(found[0]) | {s - 1 for s in found[0]}):
+        if first < 0:
+            continue
+        pair = (first, first + 1)
+        if all(any(s in pair for s in sentences) for sentences in found) and all(
+            any(s == side for sentences in found for s in sentences) for side in pair
+        ):
+            return first
+    return None
 
 
 def _criterion(
@@ -410,7 +431,10 @@ def _criterion(
             plan, matcher, None if partial is not None else lambda s: s not in mistaken, blocked, stance=True
         )
         if outcome.matched and outcome.sentence is not None:
-            return CriterionMatch(criterion_id, "met", doc.sentences[outcome.sentence].text)
+            evidence = doc.sentences[outcome.sentence].text
+            if outcome.then is not None:
+                evidence = f"{evidence} {doc.sentences[outcome.then].text}"
+            return CriterionMatch(criterion_id, "met", evidence)
         if outcome.partial and partial is None:
             partial = outcome
     if partial is not None and partial.sentence is not None:

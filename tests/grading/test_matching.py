@@ -299,9 +299,22 @@ def test_exclude_disqualifies_only_its_sentence() -> None:
 
 
 def test_scope_answer() -> None:
-    split = "We do retrieval with embeddings. Then a second model does reranking."
+    # Two adjacent sentences state a key point as one does; further apart, only scope "answer" joins them.
+    adjacent = "We do retrieval with embeddings. Then a second model does reranking."
+    assert verdict(adjacent, concept_rubric(["retrieval"], ["reranking"])) == "met"
+    assert by_id(analyse(adjacent, concept_rubric(["retrieval"], ["reranking"])), "c").evidence == adjacent
+    split = "We do retrieval with embeddings. The index is rebuilt nightly. Then a second model does reranking."
     assert verdict(split, concept_rubric(["retrieval"], ["reranking"])) == "partial"
     assert verdict(split, concept_rubric(["retrieval"], ["reranking"], scope="answer")) == "met"
+
+
+def test_a_mistake_is_still_said_in_one_sentence() -> None:
+    rubric = make_rubric(
+        SEPARATION,
+        mistakes=({"id": "m", "text": "Merge the stages.", "detectors": [{"concepts": [["merge"], ["stages"]]}]},),
+    )
+    assert not committed("We merge nothing. The stages stay apart.", rubric, "m")
+    assert committed("We merge the stages.", rubric, "m")
 
 
 def test_rubric_is_compiled_once_per_content_and_again_after_an_edit() -> None:
