@@ -306,6 +306,8 @@ BELITTLING_PHRASES = tuple(
         "too much detail",
         "too detailed",
         "textbook phrase",
+        # (not "threw out": "we throw out the null" rejects a hypothesis)
+        "more trouble than",
         "слишком мелко",
         "слишком подробно",
         "from the era of",
@@ -504,6 +506,7 @@ REPORTING_VERBS = frozenset(
     likes loves
     insist argue suggest who talk talks mention mentions list lists repeat repeats tell tells recommend obsess
     obsesses start explain explains recite recites cite cover covers saying claiming insisting telling
+    describe describes picture pictures
     считают думают путают забывают игнорируют
     любят говорят пишут объясняют
     """.split()

@@ -71,7 +71,17 @@ def _reporting_use(words: Sequence[str], verb: int) -> bool:
     if words[verb] not in _LIKING:
         return True
     following = words[verb + 1] if verb + 1 < len(words) else ""
-    return following == "to" or following.endswith("ing")
+    # ... or with a story told: "people love the edges-to-objects narrative".
+    return (
+        following == "to"
+        or following.endswith("ing")
+        or any(word in _TOLD for word in words[verb + 1 : verb + 1 + _TOLD_REACH])
+    )
+
+
+# What people are said to like when they like a view: its story, not a thing.
+_TOLD = frozenset({"narrative", "story", "picture", "explanation", "analogy", "metaphor", "slogan", "line"})
+_TOLD_REACH = 5
 
 
 # Frames that present terms as things mentioned rather than claims made.
@@ -302,7 +312,12 @@ def _dismisses_back(sentence: Sentence) -> bool:
     words = sentence.words
     if any(opens_with_none_of(sentence, clause) for clause in range(sentence.clause[-1] + 1)):
         return True
-    if not any(p in positions for p in sentence.belittling) or _others_or_judged(sentence, positions):
+    # ... or rejects it: "People describe it as a small filter moving over the image. I think that picture is
+    # misleading."
+    judging = any(p in positions for p in sentence.belittling) or any(
+        words[p].startswith(REJECTING_PREFIXES) for p in positions
+    )
+    if not judging or _others_or_judged(sentence, positions):
         return False
     return any(words[p] in _BACK_REFERENCES for p in positions)
 

@@ -706,6 +706,14 @@ SPOKEN_DISMISSALS = [
         "retrieval-vs-reranking",
         "A separate retrieval stage and then a reranker? That two-stage thing was a 2019 pattern.",
     ),
+    # A view described or loved as a story, then rejected; "more trouble than it's worth".
+    (
+        "cnn-explained",
+        "small-filter-slides",
+        "People describe it as a small filter moving over the image. I think that picture is misleading.",
+    ),
+    ("cnn-explained", "hierarchy", "People love the edges-to-objects narrative. I think it's oversold."),
+    ("fashion-recommender", "embedding-retrieval", "ANN indexes over embeddings are more trouble than they're worth."),
 ]
 # The same shapes that do not dismiss: a fragment explained next, a year in a story, getting going ("Sure, let's
 # start with ..."), a real question answered, a mockery answered within its sentence, a pronoun's phrase that
@@ -739,6 +747,8 @@ SPOKEN_AFFIRMATIONS = [
         "retrieval-vs-reranking",
         "A separate retrieval stage and then a reranker? That two-stage design is what we run in production.",
     ),
+    # Liking a thing, not a story, is the speaker's claim about people.
+    ("cnn-explained", "hierarchy", "Engineers love that deeper layers compose edges into parts and objects."),
 ]
 
 
