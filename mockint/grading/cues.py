@@ -218,7 +218,9 @@ DATED_NOUN_PREFIXES = (
 )
 # ... or a word of its own before such a noun: "an early-days problem", "a pre-platform thing".
 DATED_WORDS = frozenset({"early", "pre"})
-PREDICATIVE_BELITTLING = frozenset({"outdated", "obsolete", "antiquated", "old-fashioned", "устарело", "устарел"})
+PREDICATIVE_BELITTLING = frozenset(
+    {"outdated", "obsolete", "antiquated", "old-fashioned", "academic", "устарело", "устарел"}
+)
 # Belittling said in several words ("a nice-to-have", "beside the point", "makes no difference").
 BELITTLING_PHRASES = tuple(
     tuple(phrase.split())
@@ -353,6 +355,8 @@ BELITTLING_PHRASES = tuple(
         "pure marketing",
         "legacy practice",
         "legacy practices",
+        "legacy habit",
+        "legacy habits",
         "legacy thinking",
         "legacy процесс",
         "simplification for",
@@ -437,6 +441,10 @@ IMPORTANCE_PREFIXES = (
     "deal",
     "critical",
     "key",
+    # "weight sharing isn't really a core idea", "not central", "not fundamental"
+    "core",
+    "central",
+    "fundamental",
     # "isn't that interesting", "don't happen anymore", "no longer a problem"
     "interest",
     # "none of that applies anymore", "doesn't apply to us"

@@ -714,6 +714,10 @@ SPOKEN_DISMISSALS = [
     ),
     ("cnn-explained", "hierarchy", "People love the edges-to-objects narrative. I think it's oversold."),
     ("fashion-recommender", "embedding-retrieval", "ANN indexes over embeddings are more trouble than they're worth."),
+    # Denied as core, called academic as a predicate, a legacy habit.
+    ("cnn-explained", "weight-sharing", "Weight sharing isn't really a core idea of CNNs."),
+    ("ab-significance", "sample-size", "Planning the sample size with a power analysis is academic."),
+    ("genai-tools", "verification", "Reviewing the diff of generated code is a legacy habit."),
 ]
 # The same shapes that do not dismiss: a fragment explained next, a year in a story, getting going ("Sure, let's
 # start with ..."), a real question answered, a mockery answered within its sentence, a pronoun's phrase that
@@ -747,6 +751,8 @@ SPOKEN_AFFIRMATIONS = [
         "retrieval-vs-reranking",
         "A separate retrieval stage and then a reranker? That two-stage design is what we run in production.",
     ),
+    # "academic" before its noun describes it.
+    ("ab-significance", "sample-size", "Academic papers plan the sample size with a power analysis, and so do we."),
     # Liking a thing, not a story, is the speaker's claim about people.
     ("cnn-explained", "hierarchy", "Engineers love that deeper layers compose edges into parts and objects."),
 ]
