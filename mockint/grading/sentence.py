@@ -223,6 +223,12 @@ class Sentence:
         """Whether a comment clause after the term's clause dismisses it, over short clauses between."""
         start = self.clause[position]
         for comment in sorted(self.comments):
+            if comment < start and self.clause_sep.get(comment) == "?":
+                # "Metric variance? Irrelevant, a noisy metric and a stable one behave the same": what follows
+                # the dismissal of a topic question says why, up to a "but".
+                if not any(self.clause_sep.get(c) in BUT_WORDS for c in range(comment + 1, start + 1)):
+                    return True
+                continue
             if comment <= start:
                 continue
             between = range(start + 1, comment)

@@ -714,6 +714,12 @@ SPOKEN_DISMISSALS = [
     ),
     ("cnn-explained", "hierarchy", "People love the edges-to-objects narrative. I think it's oversold."),
     ("fashion-recommender", "embedding-retrieval", "ANN indexes over embeddings are more trouble than they're worth."),
+    # A topic question dismissed, and the reason that follows.
+    (
+        "ab-significance",
+        "variance",
+        "Metric variance? Irrelevant, a noisy metric and a stable one behave the same if you have enough users.",
+    ),
     # Denied as core, called academic as a predicate, a legacy habit.
     ("cnn-explained", "weight-sharing", "Weight sharing isn't really a core idea of CNNs."),
     ("ab-significance", "sample-size", "Planning the sample size with a power analysis is academic."),
@@ -750,6 +756,13 @@ SPOKEN_AFFIRMATIONS = [
         "fashion-recommender",
         "retrieval-vs-reranking",
         "A separate retrieval stage and then a reranker? That two-stage design is what we run in production.",
+    ),
+    # A topic question affirmed, or dismissed and then taken back with "but".
+    ("ab-significance", "variance", "Metric variance? Important, noisy metrics need more users."),
+    (
+        "ab-significance",
+        "variance",
+        "Metric variance? Overrated at first, but noisy metrics really do need more users.",
     ),
     # "academic" before its noun describes it.
     ("ab-significance", "sample-size", "Academic papers plan the sample size with a power analysis, and so do we."),
