@@ -243,7 +243,8 @@ class Sentence:
         # homework", "all very textbook"): a few words and no verb of its own. English only: a Russian predicate
         # needs no copula ("дольше крутить бесполезно" says what is useless).
         if (
-            any(position in self.belittling for position in positions)
+            self.belittling
+            and any(position in self.belittling for position in positions)
             and not any(CYRILLIC_RE.search(self.words[p]) for p in positions)
             and len(set(positions).intersection(self.content_raw)) <= NOMINAL_COMMENT_WORDS
             and not any(self.words[p] in CLAUSE_MAKERS or is_negation_cue(self.words[p]) for p in positions)

@@ -323,6 +323,9 @@ def _dated(words: list[str], position: int) -> bool:
     2014 visualization meme", "a 90s assumption"), "early days" or "pre-" ("an early-days experiment", "a
     pre-platform thing"); "early days" also before such a noun ("the early-days tools")."""
     word = words[position]
+    # Most words are neither a year nor "early"/"pre": passed over before the pattern.
+    if not (word[:1].isdigit() or word in DATED_WORDS):
+        return False
     if word == "early" and words[position + 1 : position + 2] == ["days"]:
         nouns = words[position + 2 : position + 4]
     elif word in DATED_WORDS or DATED_YEAR_RE.fullmatch(word) is not None:
