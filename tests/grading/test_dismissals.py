@@ -600,80 +600,6 @@ DISMISSALS = [
 ]
 
 
-# Dismissals that deny a key point with no typical mistake to state, from earlier sessions.
-DISMISSALS += [
-    (question, criterion, None, answer)
-    for question, criterion, answer in EVERYDAY_DISMISSALS + IRONIC_PRAISE + COSMETIC_DISMISSALS
-]
-
-
-@pytest.mark.parametrize(("question", "criterion", "mistake", "answer"), DISMISSALS)
-def test_a_dismissal_earns_nothing_and_states_the_mistake_that_denies_it(
-    question: str, criterion: str, mistake: str | None, answer: str
-) -> None:
-    assert verdict(question, criterion, answer) == "missed"
-    if mistake is not None:
-        assert mistake in stated(question, answer)
-
-
-# The same words in shapes that do not dismiss: each earns its key point and accuses of nothing.
-FRESH_AFFIRMATIONS = [
-    # "outdated" before the noun it describes; "as the textbook says"; spending time on review
-    (
-        "genai-tools",
-        "verification",
-        "They sometimes suggest outdated APIs or an obsolete library version, so I run the tests and read diffs.",
-    ),
-    ("cnn-explained", "weight-sharing", "As the textbook says, the same filter weights are reused at every position."),
-    ("genai-tools", "verification", "Мы тратим время на ревью каждого диффа и гоняем тесты."),
-    # "that" as a conjunction, and after an article and its noun (no pronoun for the question before it)
-    (
-        "fashion-recommender",
-        "retrieval-vs-reranking",
-        "We split retrieval and reranking, and we checked that recall of the first stage was high.",
-    ),
-    (
-        "ab-significance",
-        "pvalue-definition",
-        "The p-value answers a narrow question: suppose the change truly does nothing, how often would chance "
-        "alone give me a gap this big or bigger? It is not the chance that B is better.",
-    ),
-    # a copula after a negated verb that is no verb of belief starts a predicate of its own
-    (
-        "fashion-recommender",
-        "failure-mode",
-        "The thing that didn't work was colour dominance: outfits came back in one colour.",
-    ),
-    # a practice negated, then said as done otherwise; "not always"; a negated dismissal in a comment
-    (
-        "ab-significance",
-        "sample-size",
-        "The sample size isn't computed after the fact but before the test, from the power we want.",
-    ),
-    (
-        "ab-significance",
-        "randomization-quality",
-        "A bigger sample size does not always help if randomization is broken.",
-    ),
-    ("ab-significance", "sample-size", "We always do a power analysis to size the test, we never skip it."),
-    (
-        "ab-significance",
-        "sample-size",
-        "We always run a power analysis before the test to pick the sample size, we don't skip it.",
-    ),
-    # a warning opened by "без" with no comma
-    ("ab-significance", "sample-size", "Без расчёта размера выборки тест будет слабым."),
-]
-
-
-@pytest.mark.parametrize(("question", "criterion", "answer"), FRESH_AFFIRMATIONS)
-def test_the_same_words_in_a_shape_that_does_not_dismiss_earn_the_point(
-    question: str, criterion: str, answer: str
-) -> None:
-    assert verdict(question, criterion, answer) == "met"
-    assert stated(question, answer) == set()
-
-
 # The eighth session's shapes of spoken dismissal, each of them general: dated ("a 2023 problem", "a 90s
 # assumption", "the early-days tools", "back in the ... days", "is history"); a topic named without a verb and
 # dismissed by the reply after it ("Weight sharing. Overrated.", a list then "... design-doc theatre"); mockery
@@ -771,14 +697,81 @@ SPOKEN_AFFIRMATIONS = [
 ]
 
 
-@pytest.mark.parametrize(("question", "criterion", "answer"), SPOKEN_DISMISSALS)
-def test_a_spoken_dismissal_earns_nothing(question: str, criterion: str, answer: str) -> None:
+# Dismissals that deny a key point with no typical mistake to state, from earlier sessions and this one.
+DISMISSALS += [
+    (question, criterion, None, answer)
+    for question, criterion, answer in EVERYDAY_DISMISSALS + IRONIC_PRAISE + COSMETIC_DISMISSALS + SPOKEN_DISMISSALS
+]
+
+
+@pytest.mark.parametrize(("question", "criterion", "mistake", "answer"), DISMISSALS)
+def test_a_dismissal_earns_nothing_and_states_the_mistake_that_denies_it(
+    question: str, criterion: str, mistake: str | None, answer: str
+) -> None:
     assert verdict(question, criterion, answer) == "missed"
+    if mistake is not None:
+        assert mistake in stated(question, answer)
 
 
-@pytest.mark.parametrize(("question", "criterion", "answer"), SPOKEN_AFFIRMATIONS)
-def test_the_same_shape_that_does_not_dismiss_keeps_its_credit(question: str, criterion: str, answer: str) -> None:
-    assert verdict(question, criterion, answer) != "missed"
+# The same words in shapes that do not dismiss: each earns its key point and accuses of nothing.
+FRESH_AFFIRMATIONS = [
+    # "outdated" before the noun it describes; "as the textbook says"; spending time on review
+    (
+        "genai-tools",
+        "verification",
+        "They sometimes suggest outdated APIs or an obsolete library version, so I run the tests and read diffs.",
+    ),
+    ("cnn-explained", "weight-sharing", "As the textbook says, the same filter weights are reused at every position."),
+    ("genai-tools", "verification", "Мы тратим время на ревью каждого диффа и гоняем тесты."),
+    # "that" as a conjunction, and after an article and its noun (no pronoun for the question before it)
+    (
+        "fashion-recommender",
+        "retrieval-vs-reranking",
+        "We split retrieval and reranking, and we checked that recall of the first stage was high.",
+    ),
+    (
+        "ab-significance",
+        "pvalue-definition",
+        "The p-value answers a narrow question: suppose the change truly does nothing, how often would chance "
+        "alone give me a gap this big or bigger? It is not the chance that B is better.",
+    ),
+    # a copula after a negated verb that is no verb of belief starts a predicate of its own
+    (
+        "fashion-recommender",
+        "failure-mode",
+        "The thing that didn't work was colour dominance: outfits came back in one colour.",
+    ),
+    # a practice negated, then said as done otherwise; "not always"; a negated dismissal in a comment
+    (
+        "ab-significance",
+        "sample-size",
+        "The sample size isn't computed after the fact but before the test, from the power we want.",
+    ),
+    (
+        "ab-significance",
+        "randomization-quality",
+        "A bigger sample size does not always help if randomization is broken.",
+    ),
+    ("ab-significance", "sample-size", "We always do a power analysis to size the test, we never skip it."),
+    (
+        "ab-significance",
+        "sample-size",
+        "We always run a power analysis before the test to pick the sample size, we don't skip it.",
+    ),
+    # a warning opened by "без" with no comma
+    ("ab-significance", "sample-size", "Без расчёта размера выборки тест будет слабым."),
+]
+
+
+FRESH_AFFIRMATIONS += SPOKEN_AFFIRMATIONS
+
+
+@pytest.mark.parametrize(("question", "criterion", "answer"), FRESH_AFFIRMATIONS)
+def test_the_same_words_in_a_shape_that_does_not_dismiss_earn_the_point(
+    question: str, criterion: str, answer: str
+) -> None:
+    assert verdict(question, criterion, answer) == "met"
+    assert stated(question, answer) == set()
 
 
 def test_a_russian_predicate_without_a_copula_is_not_a_nominal_comment() -> None:
