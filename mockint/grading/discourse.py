@@ -13,10 +13,12 @@ import itertools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from mockint.grading.belittling import (
+    BELITTLING_PREFIXES,
+)
 from mockint.grading.cues import (
     ANAPHOR_REACH,
     ANAPHORS,
-    BELITTLING_PREFIXES,
     BUT_WORDS,
     CLAUSE_MAKERS,
     COMMENT_MAX_WORDS,

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from mockint.grading.belittling import (
+    BELITTLING_PREFIXES,
+)
 from mockint.grading.cues import (
     ANAPHOR_REACH,
     ANAPHORS,
     AVOIDING_PREFIXES,
-    BELITTLING_PREFIXES,
     BUT_WORDS,
     CANCEL_REACH,
     CANCELLING_CUES,

@@ -10,11 +10,17 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 
+from mockint.grading.belittling import (
+    BELITTLING_PHRASES,
+    BELITTLING_PREFIXES,
+    DATED_NOUN_PREFIXES,
+    DATED_WORDS,
+    DATED_YEAR_RE,
+    PREDICATIVE_BELITTLING,
+)
 from mockint.grading.cues import (
     AFTER_OVER_PREFIXES,
     ALWAYS_NEGATING,
-    BELITTLING_PHRASES,
-    BELITTLING_PREFIXES,
     BOUND_AFTER_NEGATION,
     BOUND_AFTER_NEGATION_RU,
     BUT_WORDS,
@@ -25,9 +31,6 @@ from mockint.grading.cues import (
     COMMENT_HEADS,
     COMMENT_MAX_WORDS,
     COMMENT_SEPARATORS,
-    DATED_NOUN_PREFIXES,
-    DATED_WORDS,
-    DATED_YEAR_RE,
     HARM_PREFIXES,
     IDIOMS_AFTER_NO,
     IMPORTANCE_PREFIXES,
@@ -35,7 +38,6 @@ from mockint.grading.cues import (
     NEGATION_REACH,
     NOT_A_NEGATION_BEFORE,
     ONLY_WORDS,
-    PREDICATIVE_BELITTLING,
     REJECTING_PREFIXES,
     REPORTING_SUBJECTS,
     SOFT_NEGATIONS,
