@@ -13,9 +13,7 @@ import itertools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from mockint.grading.belittling import (
-    BELITTLING_PREFIXES,
-)
+from mockint.grading.belittling import BELITTLING_PREFIXES
 from mockint.grading.cues import (
     ANAPHOR_REACH,
     ANAPHORS,
@@ -67,6 +65,11 @@ def reports_view_at(words: Sequence[str], position: int) -> bool:
     )
 
 
+# What people are said to like when they like a view: its story, not a thing.
+_TOLD = frozenset({"narrative", "story", "picture", "explanation", "analogy", "metaphor", "slogan", "line"})
+_TOLD_REACH = 5
+
+
 def _reporting_use(words: Sequence[str], verb: int) -> bool:
     # "people like to say", "everyone loves talking about": liking reports a view only with what is said or
     # done; "engineers like precision" is the speaker's own claim about them.
@@ -79,11 +82,6 @@ def _reporting_use(words: Sequence[str], verb: int) -> bool:
         or following.endswith("ing")
         or any(word in _TOLD for word in words[verb + 1 : verb + 1 + _TOLD_REACH])
     )
-
-
-# What people are said to like when they like a view: its story, not a thing.
-_TOLD = frozenset({"narrative", "story", "picture", "explanation", "analogy", "metaphor", "slogan", "line"})
-_TOLD_REACH = 5
 
 
 # Frames that present terms as things mentioned rather than claims made.
@@ -373,8 +371,9 @@ def _topic_fragment(sentence: Sentence) -> bool:
 # Sarcasm: "Oh sure, let's maintain two separate stages so we can debug twice as many things", "Ну да, давайте
 # ещё ...": a proposal mocked, which the speaker rejects. (Without "oh" or "ну", "Sure, let's start with
 # retrieval" is a candidate getting going.)
-_MOCKING_OPENERS = frozenset({("oh", "sure"), ("oh", "yeah"), ("oh", "right"), ("oh", "great"), ("oh", "yes")})
-_MOCKING_OPENERS_RU = frozenset({("ну", "да"), ("ну", "конечно")})
+_MOCKING_OPENERS = frozenset(
+    {("oh", "sure"), ("oh", "yeah"), ("oh", "right"), ("oh", "great"), ("oh", "yes"), ("ну", "да"), ("ну", "конечно")}
+)
 _LETS = frozenset({"let's", "lets", "давайте", "давай"})
 # "Who really needs a second stage?", "Who has time for that?", "Кому нужна эта мощность?": asked to say
 # nobody does.
@@ -385,7 +384,7 @@ _WHO_FILLERS = frozenset({"really", "even", "actually", "honestly", "ever", "в�
 
 def _mocks(sentence: Sentence) -> bool:
     words = sentence.words
-    if not (len(words) > 3 and (words[0], words[1]) in _MOCKING_OPENERS | _MOCKING_OPENERS_RU and words[2] in _LETS):
+    if not (len(words) > 3 and (words[0], words[1]) in _MOCKING_OPENERS and words[2] in _LETS):
         return False
     # "Oh sure, let's just move alpha after the test - no, the threshold is chosen before": the mockery is
     # answered in the sentence itself, which goes on to say what is right.

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mockint.grading.belittling import (
-    BELITTLING_PREFIXES,
-)
+from mockint.grading.belittling import BELITTLING_PREFIXES
 from mockint.grading.cues import (
     ANAPHOR_REACH,
     ANAPHORS,
