@@ -166,6 +166,11 @@ def test_every_fault_under_concurrency_still_gives_one_grade_per_answer_in_order
     from fake_openai import FaultInjector
 
     monkeypatch.setenv("MOCKINT_MAX_ATTEMPTS", "3")
+    # Three cut-off bodies that happen to complete in a row open the breaker (as they should: no response);
+    # with the default 30 s cool-down the rest of the batch would then be graded without the judge and the
+    # draws below would stop early, so whether every kind gets injected would depend on thread timing.
+    # A zero cool-down lets the next answer probe at once; the breaker itself is tested in tests/judge.
+    monkeypatch.setenv("MOCKINT_BREAKER_COOLDOWN", "0")
     rubric = load_rubrics()["cnn-explained"]
     path = tmp_path / "a.jsonl"
     text = "A CNN slides a small learned filter over the image; the same weights are used at every position."
