@@ -85,7 +85,8 @@ def _phrase_variants(phrase: str) -> tuple[Variant, ...]:
             split_words.append(token)
             joined_words.append(token)
     variants: list[Variant] = []
-    for words in (split_words, joined_words):
+    # Without a hyphen both spellings are the same words, and so the same variant: built once.
+    for words in (split_words, joined_words) if joined_words != split_words else (split_words,):
         if not words:
             continue
         content = [word for word in words if word not in STOPWORDS]
