@@ -248,6 +248,19 @@ HEARSAY_PAIRS = frozenset(
         ("is", "said"),
     }
 )
+# "The standard line is: ...", "the usual advice says ...", "the textbook answer": a received view named as
+# such is reported, not the speaker's own (they may go on to agree or to dismiss it). An adjective of these
+# right before a noun of these, English; a Russian adjective by its stem, before a noun by its stem.
+RECEIVED_VIEW_ADJECTIVES = frozenset(
+    {"standard", "usual", "textbook", "official", "conventional", "classic", "stock", "received", "canonical"}
+)
+RECEIVED_VIEW_NOUNS = frozenset(
+    {"line", "answer", "advice", "story", "wisdom", "version", "narrative", "pitch", "mantra", "recipe", "script"}
+)
+RECEIVED_VIEW_ADJECTIVE_STEMS_RU = ("стандартн", "обычн", "классическ", "официальн", "учебн", "хрестоматийн")
+RECEIVED_VIEW_NOUN_STEMS_RU = ("ответ", "совет", "позици", "верси", "мантр", "формулировк", "рецепт")
+
+
 # A sentence that judges a claim or a practice as wrong ("the claim that LLMs can ship without review is
 # wrong", "treating 5% as a hard boundary is misguided", "it would be a mistake to ...") rejects it: no
 # detector counts it. Only as a predicate (after a copula) of a claim, a gerund or "it ... to": "if the output

@@ -24,6 +24,10 @@ from mockint.grading.cues import (
     HEARSAY_PAIRS,
     IMPORTANCE_PREFIXES,
     JUDGEMENT_PREFIXES,
+    RECEIVED_VIEW_ADJECTIVE_STEMS_RU,
+    RECEIVED_VIEW_ADJECTIVES,
+    RECEIVED_VIEW_NOUN_STEMS_RU,
+    RECEIVED_VIEW_NOUNS,
     REJECTING_PREFIXES,
     REPORTING_SUBJECTS,
     REPORTING_VERBS,
@@ -55,14 +59,19 @@ def reports_view_at(words: Sequence[str], position: int) -> bool:
     """Whether ``words[position]`` opens a report of others' view: a reporting subject with a reporting verb
     within three words ("people say", "many teams still believe"), not compared with ("less than people think").
     """
-    return (
-        words[position] in REPORTING_SUBJECTS
-        and not (position and words[position - 1] in _COMPARING)
-        and any(
-            words[after] in REPORTING_VERBS and _reporting_use(words, after)
-            for after in range(position + 1, min(position + 4, len(words)))
-        )
-    )
+    if words[position] not in REPORTING_SUBJECTS or (position and words[position - 1] in _COMPARING):
+        return False
+    for after in range(position + 1, min(position + 4, len(words))):
+        # "For senior engineers I'd start with ...": the verb is the speaker's.
+        if words[after] in _OWN_SUBJECTS:
+            return False
+        if words[after] in REPORTING_VERBS and _reporting_use(words, after):
+            return True
+    return False
+
+
+# The speaker as a subject: a verb after one of these is not the reporting subject's.
+_OWN_SUBJECTS = frozenset({"i", "i'd", "i'll", "i'm", "we", "we'd", "we'll", "я", "мы"})
 
 
 # What people are said to like when they like a view: its story, not a thing.
@@ -242,9 +251,29 @@ def attribution_clause(sentence: Sentence) -> int | None:
     for position, word in enumerate(words):
         if reports_view_at(words, position):
             return sentence.clause[position]
-        if (word, words[position + 1] if position + 1 < len(words) else "") in HEARSAY_PAIRS:
+        following = words[position + 1] if position + 1 < len(words) else ""
+        if (word, following) in HEARSAY_PAIRS or names_received_view(words, position):
             return sentence.clause[position]
     return None
+
+
+def names_received_view(words: Sequence[str], position: int) -> bool:
+    """Whether the words at ``position`` name a received view: "the standard line", "the usual advice",
+    "стандартный ответ" (not "our team's standard recipe": a view with an owner of the speaker's is theirs)."""
+    if position + 1 >= len(words):
+        return False
+    word, following = words[position], words[position + 1]
+    if word in RECEIVED_VIEW_ADJECTIVES:
+        return following in RECEIVED_VIEW_NOUNS and position > 0 and words[position - 1] == "the"
+    return (
+        word.startswith(RECEIVED_VIEW_ADJECTIVE_STEMS_RU)
+        and following.startswith(RECEIVED_VIEW_NOUN_STEMS_RU)
+        and not (position > 0 and words[position - 1].startswith(_OWN_RU))
+    )
+
+
+# Russian possessives of the speaker's ("наш стандартный рецепт"): the view is the speaker's own.
+_OWN_RU = ("наш", "мо", "сво")
 
 
 def speaker_dismisses(sentence: Sentence, clause: int) -> bool:
@@ -305,21 +334,36 @@ _BACK_REFERENCES = ANAPHORS | {"neither", "none", "ни"}
 
 def _dismisses_back(sentence: Sentence) -> bool:
     """Whether a sentence dismisses what was said before it through a pronoun, in the speaker's own voice: in
-    its first clause ("In my experience neither mattered one bit", "Honestly, it never made a difference") or
-    in a clause opening with "none of that" after a short setting ("For senior engineers, though, none of that
-    really matters")."""
-    positions = [p for p, c in enumerate(sentence.clause) if c == 0]
-    words = sentence.words
+    its first clause ("In my experience neither mattered one bit", "Honestly, it never made a difference"), in
+    a later clause that opens with the pronoun ("Sounds responsible, and it's mostly a slogan") or in a clause
+    opening with "none of that" after a short setting ("For senior engineers, though, none of that really
+    matters")."""
     if any(opens_with_none_of(sentence, clause) for clause in range(sentence.clause[-1] + 1)):
         return True
-    # ... or rejects it: "People describe it as a small filter moving over the image. I think that picture is
-    # misleading."
-    judging = any(p in positions for p in sentence.belittling) or any(
-        words[p].startswith(REJECTING_PREFIXES) for p in positions
-    )
-    if not judging or _others_or_judged(sentence, positions):
-        return False
-    return any(words[p] in _BACK_REFERENCES for p in positions)
+    words = sentence.words
+    for clause in range(sentence.clause[-1] + 1):
+        positions = [p for p, c in enumerate(sentence.clause) if c == clause]
+        # ... or rejects it: "People describe it as a small filter moving over the image. I think that picture
+        # is misleading."
+        judging = any(p in positions for p in sentence.belittling) or any(
+            words[p].startswith(REJECTING_PREFIXES) for p in positions
+        )
+        if not judging or _others_or_judged(sentence, positions):
+            continue
+        if clause == 0:
+            if any(words[p] in _BACK_REFERENCES for p in positions):
+                return True
+            continue
+        # A later clause refers back only from its start: in "Sounds responsible, and it's mostly a slogan" the
+        # "it" is what the sentence before said; in "We verify it, and the rest is a slogan" it is not.
+        opened = _after_openers([words[p] for p in positions], _LATER_CLAUSE_OPENERS)
+        if opened and opened[0] in _BACK_REFERENCES:
+            return True
+    return False
+
+
+# What may open a later clause before its pronoun ("- and honestly it's a slogan", ", but that's theatre").
+_LATER_CLAUSE_OPENERS = (_OPENERS | BUT_WORDS | SOFT_BUT_FILLERS | COMMENT_OPENERS) - _BACK_REFERENCES
 
 
 _SUPPOSING = frozenset({"if", "если"})

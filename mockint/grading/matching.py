@@ -519,12 +519,21 @@ def analyse(answer: str, rubric: Rubric, *, by_meaning_too: bool = True, whole_a
         index for index, sentence in enumerate(doc.sentences) if not COUNTERFACTUALS.isdisjoint(sentence.words)
     )
     reporting = frozenset(index for index, sentence in enumerate(doc.sentences) if reports(sentence))
-    reported = hypothetical | reporting
     # What a detector finds in these is not the candidate's own claim: reported, judged wrong, or what would
     # happen under a condition (a plan, "we would pick the filters ourselves", states what it plans).
-    not_stated = reporting | frozenset(
+    judged = frozenset(
         index for index, sentence in enumerate(doc.sentences) if rejects(sentence) or counterfactual(sentence)
     )
+    not_stated = reporting | judged
+    # "X is the textbook story, but honestly that's overrated", "People say X. It's mostly a slogan.": a report
+    # that the speaker goes on to dismiss is the speaker's dismissal of it, and states a mistake of dismissing.
+    dismissed_reports = frozenset(
+        index
+        for index in reporting
+        if doc.sentences[index].hearsay
+        and (doc.sentences[index].dismissed_before is not None or doc.sentences[index].answered_no)
+    )
+    not_denied = hypothetical | (reporting - dismissed_reports) | judged
     not_only = frozenset(index for index, sentence in enumerate(doc.sentences) if sentence.not_only)
     # "I avoid treating p < 0.05 as proof" turns away from a claim; "I avoid AI assistants" is the dismissal.
     avoiding = frozenset(index for index, sentence in enumerate(doc.sentences) if avoids(sentence))
@@ -590,7 +599,7 @@ def analyse(answer: str, rubric: Rubric, *, by_meaning_too: bool = True, whole_a
         if sentence is None:
             # Dismissing a key point the answer does not otherwise make states the mistake of dismissing it.
             denials = (
-                denial(plans_by_id[ref], matcher, reported | not_stated, elsewhere(stated, ref))
+                denial(plans_by_id[ref], matcher, not_denied, elsewhere(stated, ref))
                 for ref in dismissed
                 if verdicts.get(ref) != "met"
             )

@@ -38,6 +38,8 @@ from mockint.grading.cues import (
     NEGATION_REACH,
     NOT_A_NEGATION_BEFORE,
     ONLY_WORDS,
+    RECEIVED_VIEW_NOUN_STEMS_RU,
+    RECEIVED_VIEW_NOUNS,
     REJECTING_PREFIXES,
     REPORTING_SUBJECTS,
     SOFT_NEGATIONS,
@@ -431,7 +433,12 @@ def _mark_stance(sentence: Sentence) -> None:
     # dismissed in the speaker's own later clause, is dismissed whole, however long the report.
     attributed = (
         attribution_clause(sentence)
-        if not (REPORTING_SUBJECTS.isdisjoint(words) and HEARSAY_SECONDS.isdisjoint(words))
+        if not (
+            REPORTING_SUBJECTS.isdisjoint(words)
+            and HEARSAY_SECONDS.isdisjoint(words)
+            and RECEIVED_VIEW_NOUNS.isdisjoint(words)
+            and not any(word.startswith(RECEIVED_VIEW_NOUN_STEMS_RU) for word in words)
+        )
         else None
     )
     if attributed is not None:

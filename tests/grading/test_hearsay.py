@@ -311,3 +311,57 @@ def test_own_weights_per_location_is_no_weight_sharing_even_beside_patterns() ->
 )
 def test_a_dismissed_part_of_the_stage_split_states_the_mistake_beside_a_plain_mention(answer: str) -> None:
     assert "no-stage-split" in stated(answer, "fashion-recommender")
+
+
+# -- received views: "the standard line", "the usual advice" (ninth session, fresh18 development shapes) ----------
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        # A received view named as such, then a slogan in a later clause of the next sentence.
+        (
+            "genai-tools",
+            "Sure, the standard line is: use them for boilerplate and tests, always verify, humans stay accountable. "
+            "Sounds responsible, and it's mostly a slogan.",
+        ),
+        # ... or dismissed in the speaker's own later clause.
+        (
+            "cnn-explained",
+            "The textbook answer is that the same weights are reused at every position, but honestly that's overrated.",
+        ),
+        (
+            "ab-significance",
+            "Стандартный ответ: заранее рассчитать размер выборки и мощность. По-моему, это пустая формальность.",
+        ),
+    ],
+)
+def test_a_received_view_the_speaker_dismisses_earns_nothing(question: str, answer: str) -> None:
+    grade = grade_answer(answer, RUBRICS[question])
+    assert all(c.verdict == "missed" for c in grade.criteria), [(c.id, c.verdict) for c in grade.criteria]
+
+
+def test_a_received_view_the_speaker_agrees_with_keeps_its_credit() -> None:
+    answer = "The usual advice is to review every generated diff before merging, and I follow it."
+    assert verdict("genai-tools", "verification", answer) == "met"
+
+
+def test_a_recipe_of_the_speakers_own_states_its_mistake() -> None:
+    # "Our team's standard recipe" is the team's practice, not a view reported.
+    answer = "Our team's standard recipe for negatives is in-batch random sampling, and we add nothing on top."
+    grade = grade_answer(answer, RUBRICS["fashion-recommender"])
+    assert any(m.id == "random-negatives-only" and m.committed and m.evidence for m in grade.mistakes)
+
+
+def test_a_report_the_speaker_dismisses_states_the_dismissal() -> None:
+    # The report is the speaker's to dismiss; "People say X" alone states nothing of the speaker's.
+    answer = "People say weight sharing is the key idea, but honestly that's overrated."
+    grade = grade_answer(answer, RUBRICS["cnn-explained"])
+    assert any(m.id == "no-weight-sharing" and m.committed and m.evidence for m in grade.mistakes)
+
+
+def test_a_group_named_as_the_audience_is_not_a_reporting_subject() -> None:
+    from mockint.grading.text import parse
+
+    doc = parse("For senior engineers I'd start with the history: LeNet, then AlexNet in 2012, then ResNet.")
+    assert not doc.sentences[0].hearsay
