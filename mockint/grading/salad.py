@@ -83,7 +83,7 @@ SALAD_SHARE = 0.5
 # What may stand between two items of a list: conjunctions and articles ("A, B and the C").
 # Items said as actions that make a sentence a list of what to do rather than a salad of terms.
 _ACTION_ITEMS = 2
-_LIST_GLUE = frozenset({"and", "or", "a", "an", "the", "и", "или", "а также"})
+_LIST_GLUE = frozenset({"and", "or", "plus", "a", "an", "the", "и", "или", "плюс", "а также"})
 _LIST_SEPARATORS = frozenset({",", ";", ":", "-", "(", ")"})
 
 
@@ -175,6 +175,7 @@ def salad_sentences(
     stated: Mapping[int, int] | None = None,
     summary_keys: frozenset[str] = frozenset(),
     listy: bool = True,
+    question_keys: frozenset[str] = frozenset(),
 ) -> set[int]:
     """Sentences that string the rubric's terms together without explaining them.
 
@@ -194,6 +195,8 @@ def salad_sentences(
             said back, a correct answer, and not counted.
         listy: Whether :func:`may_hold_salad` found list shapes in the answer; without them a sentence that
             states four or more key points is a salad only when it lists three of their terms.
+        question_keys: Word keys of the question: naming its subject ("a convolutional neural network is
+            convolution plus filters plus pooling") explains nothing beside a list.
 
     Returns:
         Indexes of the salad sentences.
@@ -217,6 +220,9 @@ def salad_sentences(
             for raw in sentence.content_raw
             if raw not in inside
             and raw not in filler
+            # "convolution plus filters plus pooling": a conjunction between items explains nothing
+            and sentence.words[raw] not in _LIST_GLUE
+            and question_keys.isdisjoint(text_keys(sentence.words[raw]))
             and sentence.clause_words.get(sentence.clause[raw], 0) > _LIST_ITEM_WORDS
             and sentence.clause[raw] not in summing
         )

@@ -95,3 +95,25 @@ def test_steps_of_a_procedure_that_name_four_points_are_not_a_salad(question: st
 def test_the_crowded_pretest_counts_key_points_stated_whole() -> None:
     assert crowded({0: 4})
     assert not crowded({0: 3, 1: 3})
+
+
+def test_terms_joined_by_plus_after_the_subject_named_are_a_salad() -> None:
+    # The question's subject named, then its terms added up: neither the subject nor "plus" explains anything.
+    answer = (
+        "Honestly a CNN is just convolution plus filters plus weight sharing plus pooling plus hierarchy, with "
+        "locality and receptive field on top. Edges, parts, objects."
+    )
+    grade = grade_answer(answer, RUBRICS["cnn-explained"])
+    assert SALAD in grade.warnings
+    assert grade.score <= 0.3
+
+
+def test_a_definition_that_names_the_subject_and_explains_is_not_a_salad() -> None:
+    answer = (
+        "A convolutional neural network is a stack of layers that slide a small learned filter over the image. At "
+        "each spot the filter computes a weighted sum of the pixels around it. The same weights are reused at "
+        "every position, so a pattern learned once is found anywhere."
+    )
+    grade = grade_answer(answer, RUBRICS["cnn-explained"])
+    assert SALAD not in grade.warnings
+    assert grade.score >= 0.5
