@@ -213,6 +213,10 @@ def dismisses_by_pronoun(sentence: Sentence, clause: int) -> bool:
     for cue in sentence.belittling:
         if cue not in positions:
             continue
+        # "..., and code that ignores our rules when I forget to mention them": said of a time or a condition,
+        # not a dismissal.
+        if not _SUBORDINATORS.isdisjoint(words[max(positions[0], cue - _SUBORDINATOR_REACH) : cue]):
+            continue
         for anaphor in anaphors:
             # "skip it", "wouldn't bother with them", "I doubt they ...": the pronoun is what is dismissed.
             if cue < anaphor <= cue + ANAPHOR_REACH:
@@ -234,6 +238,8 @@ def dismisses_by_pronoun(sentence: Sentence, clause: int) -> bool:
 
 
 _MATTERING = ("matter", "important", "relevan", "necessar", "essential", "crucial", "critical")
+_SUBORDINATORS = frozenset({"when", "whenever", "if", "unless", "once", "until", "когда", "если"})
+_SUBORDINATOR_REACH = 3
 
 
 def _starts_with_any(words: Sequence[str], prefixes: tuple[str, ...]) -> bool:

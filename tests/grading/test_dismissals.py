@@ -816,3 +816,11 @@ def test_its_wrong_to_say_a_misconception_rejects_it(question: str, mistake: str
 def test_its_fine_to_do_the_mistake_states_it() -> None:
     answer = "It's fine to stop the test as soon as p drops below 0.05."
     assert "no-power-planning" in stated("ab-significance", answer)
+
+
+def test_a_pronoun_dismissed_inside_a_time_or_condition_clause_is_no_dismissal() -> None:
+    # "when I forget to mention them" says when the model errs, not that the speaker waves the point away.
+    answer = "Its failures are mostly made-up methods, and code that ignores our rules when I forget to mention them."
+    assert verdict("genai-tools", "hallucinated-apis", answer) == "met"
+    # ... while the same pronoun dismissal in the speaker's own clause still dismisses.
+    assert verdict("genai-tools", "hallucinated-apis", "It makes up methods, but honestly I'd ignore them.") == "missed"
