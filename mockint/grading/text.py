@@ -468,6 +468,18 @@ def _word_facts(piece: str) -> tuple[str, bool, tuple[str, ...], bool, bool]:
     return word, word in CLAUSE_WORDS, text_keys(word), is_negation_cue(word), word in STOPWORDS
 
 
+# "You rarely train one from scratch; you fine-tune a pretrained one": the negation falls on "from scratch", and
+# the training is still done.
+_MANNER_FOCUS = (("from", "scratch"), ("с", "нуля"))
+_MANNER_FOCUS_REACH = 5
+
+
+def _manner_focus(words: list[str], clause: list[int], cue: int) -> bool:
+    """Whether the negation cue at ``cue`` is about a manner named shortly after it ("not from scratch")."""
+    end = min(len(words) - 1, cue + _MANNER_FOCUS_REACH)
+    return any((words[p], words[p + 1]) in _MANNER_FOCUS and clause[p + 1] == clause[cue] for p in range(cue + 1, end))
+
+
 def _bound(words: list[str], cue: int) -> bool:
     """Whether the negation cue at ``cue`` opens a bound on a quantity ("no more than two", "не более двух")."""
     after = words[cue + 1]
@@ -569,7 +581,11 @@ def parse(answer: str) -> Doc:
                 )
             )
         ]
-        sentence.cues = [cue for cue in sentence.cues if not _conditional(words, sentence.clause, cue)]
+        sentence.cues = [
+            cue
+            for cue in sentence.cues
+            if not _conditional(words, sentence.clause, cue) and not _manner_focus(words, sentence.clause, cue)
+        ]
         # "Isn't more data always better?": a question opened by a negated auxiliary asserts, it denies nothing.
         asks = sentence.text.rstrip().endswith("?")
         if asks and sentence.cues and sentence.cues[0] == 0 and words[0].endswith("n't"):

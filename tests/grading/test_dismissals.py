@@ -824,3 +824,10 @@ def test_a_pronoun_dismissed_inside_a_time_or_condition_clause_is_no_dismissal()
     assert verdict("genai-tools", "hallucinated-apis", answer) == "met"
     # ... while the same pronoun dismissal in the speaker's own clause still dismisses.
     assert verdict("genai-tools", "hallucinated-apis", "It makes up methods, but honestly I'd ignore them.") == "missed"
+
+
+def test_not_training_from_scratch_still_trains() -> None:
+    # The negation falls on "from scratch": fine-tuning a pretrained network is learning its filters.
+    answer = "In practice you rarely train one from scratch; you take a pretrained ResNet and fine-tune it."
+    assert "filters-not-learned" not in stated("cnn-explained", answer)
+    assert "filters-not-learned" in stated("cnn-explained", "The filters are never trained; they are fixed by hand.")
