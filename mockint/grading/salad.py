@@ -5,6 +5,7 @@ Such a sentence earns no key point; an answer made mostly of them is capped (see
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
@@ -281,7 +282,29 @@ def salad_sentences(
     listed = [index for index in live if index in touched and _term_list(doc.sentences[index], vocabulary)]
     if len(listed) >= _BARE_ITEMS_MIN and all_words and doc.content_words(listed) >= _BARE_ITEMS_SHARE * all_words:
         salad.update(listed)
+    # Terms of different key points chained by "of" ("the verification of the context reviews the boilerplate
+    # of the edge cases", "the hierarchy of the locality"): grammar without meaning. One such pair happens in
+    # prose ("the probability of a result", "embeddings of the images"); two in an answer are a salad's.
+    chained = {index: _chained_pairs(doc.sentences[index], touched[index]) for index in live if index in touched}
+    if sum(chained.values()) >= _CHAINED_PAIRS:
+        salad.update(index for index, pairs in chained.items() if pairs)
     return salad
+
+
+_CHAINED_PAIRS = 2
+_OF_WORDS = frozenset({"of", "из"})
+_ARTICLES = frozenset({"the", "a", "an"})
+
+
+def _chained_pairs(sentence: Sentence, items: list[tuple[int, int, int]]) -> int:
+    """How many pairs of neighbouring terms of different key points "of" joins ("the pooling of weights")."""
+    terms = _terms(sentence, items)
+    pairs = 0
+    for (_, last, before), (first, _, after) in itertools.pairwise(terms):
+        gap = sentence.words[last + 1 : first]
+        if gap and gap[0] in _OF_WORDS and all(word in _ARTICLES for word in gap[1:]) and before.isdisjoint(after):
+            pairs += 1
+    return pairs
 
 
 def _steps(sentence: Sentence) -> int:

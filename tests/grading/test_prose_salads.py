@@ -117,3 +117,27 @@ def test_a_definition_that_names_the_subject_and_explains_is_not_a_salad() -> No
     grade = grade_answer(answer, RUBRICS["cnn-explained"])
     assert SALAD not in grade.warnings
     assert grade.score >= 0.5
+
+
+def test_terms_of_different_key_points_chained_by_of_are_a_salad() -> None:
+    # Grammatical, and meaningless: "the verification of the boilerplate", "the autocomplete of the edge cases"
+    # join terms of different key points; the runs of terms before them explain nothing either.
+    answer = (
+        "Autocomplete boilerplate docs, verification accountability. Tests diff review monitoring privacy. The "
+        "underspecified refactor owns the humans, and the context is decomposed into hallucinations of "
+        "accountability, so the verification of the boilerplate reviews the autocomplete of the edge cases."
+    )
+    grade = grade_answer(answer, RUBRICS["genai-tools"])
+    assert SALAD in grade.warnings
+    assert grade.score <= 0.3
+
+
+def test_one_term_of_another_in_an_explanation_is_prose() -> None:
+    # "the probability of a result" is how the p-value is defined, not a chain.
+    answer = (
+        "The p-value is the probability of a result at least as extreme as ours if there were no real effect. We "
+        "pick alpha, say 0.05, before the test and reject the null when p is below it."
+    )
+    grade = grade_answer(answer, RUBRICS["ab-significance"])
+    assert SALAD not in grade.warnings
+    assert next(c.verdict for c in grade.criteria if c.id == "pvalue-definition") == "met"
