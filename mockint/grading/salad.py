@@ -51,7 +51,7 @@ def may_hold_salad(doc: Doc) -> bool:
             continue
         if sum(1 for words in sentence.clause_words.values() if words <= _LIST_ITEM_WORDS) >= 2:
             return True
-        if _telegraphic(sentence):
+        if _telegraphic(sentence) or _wordless(sentence):
             return True
         bare += _bare_item(sentence)
         outline += _outline_item(sentence)
@@ -350,7 +350,9 @@ def _longest_list(
     """The most terms that follow each other as items of one list while naming three or more key points (a
     list of examples of one key point, "CTR, stock, margin", is an explanation); 0 when no run names three."""
     longest = 0
-    telegraphic = _telegraphic(sentence)
+    # ... or a sentence of terms alone, with no function word at all ("Multimodal embeddings hard negatives
+    # reranking, candidate generation outfits triplets color dominance."): its terms side by side are listed.
+    telegraphic = _telegraphic(sentence) or _wordless(sentence)
     run: list[tuple[int, int, set[int]]] = terms[:1]
     for term in terms[1:]:
         listed = _listed(sentence, run[-1][1], term[0], vocabulary, filler, telegraphic)
@@ -396,6 +398,19 @@ def _telegraphic(sentence: Sentence) -> bool:
         if run >= _TELEGRAPHIC_RUN:
             return True
     return False
+
+
+_WORDLESS_MIN = 8
+
+
+def _wordless(sentence: Sentence) -> bool:
+    """Whether the sentence has eight words or more and not one function word, and asks nothing ("Metric
+    variance? Important, noisy metrics need more users" is a topic and its answer)."""
+    return (
+        len(sentence.words) >= _WORDLESS_MIN
+        and "?" not in sentence.clause_sep.values()
+        and not any(map(is_function_word, sentence.words))
+    )
 
 
 def _says_summary(sentence: Sentence, summary_keys: frozenset[str]) -> bool:

@@ -141,3 +141,15 @@ def test_one_term_of_another_in_an_explanation_is_prose() -> None:
     grade = grade_answer(answer, RUBRICS["ab-significance"])
     assert SALAD not in grade.warnings
     assert next(c.verdict for c in grade.criteria if c.id == "pvalue-definition") == "met"
+
+
+def test_a_sentence_of_terms_side_by_side_without_a_function_word_is_a_list() -> None:
+    # Commas or not, terms of many key points with not one function word between them are a list of terms.
+    doc = parse("Candidate generation embeddings reranking, hard negatives outfits triplets color dominance.")
+    assert may_hold_salad(doc)
+    answer = (
+        "Candidate generation embeddings reranking, hard negatives outfits triplets color dominance. Outfit "
+        "positives triplets, ranker CTR stock, FashionCLIP ANN retrieval. So it works."
+    )
+    grade = grade_answer(answer, RUBRICS["fashion-recommender"])
+    assert grade.score <= 0.3
