@@ -55,6 +55,8 @@ BELITTLING_PREFIXES = (
     "busywork",
     "theatre",
     "slogan",
+    # "accountability is a meme"
+    "meme",
     # "I find it a bit of a cliché", "a platitude", "that's old-school thinking"
     "clich",
     "platitud",

@@ -831,3 +831,7 @@ def test_not_training_from_scratch_still_trains() -> None:
     answer = "In practice you rarely train one from scratch; you take a pretrained ResNet and fine-tune it."
     assert "filters-not-learned" not in stated("cnn-explained", answer)
     assert "filters-not-learned" in stated("cnn-explained", "The filters are never trained; they are fixed by hand.")
+
+
+def test_a_point_called_a_meme_is_dismissed() -> None:
+    assert verdict("genai-tools", "humans-accountable", "Honestly, human accountability is a meme.") == "missed"
