@@ -97,17 +97,6 @@ def test_the_crowded_pretest_counts_key_points_stated_whole() -> None:
     assert not crowded({0: 3, 1: 3})
 
 
-def test_terms_joined_by_plus_after_the_subject_named_are_a_salad() -> None:
-    # The question's subject named, then its terms added up: neither the subject nor "plus" explains anything.
-    answer = (
-        "Honestly a CNN is just convolution plus filters plus weight sharing plus pooling plus hierarchy, with "
-        "locality and receptive field on top. Edges, parts, objects."
-    )
-    grade = grade_answer(answer, RUBRICS["cnn-explained"])
-    assert SALAD in grade.warnings
-    assert grade.score <= 0.3
-
-
 def test_a_definition_that_names_the_subject_and_explains_is_not_a_salad() -> None:
     answer = (
         "A convolutional neural network is a stack of layers that slide a small learned filter over the image. At "
@@ -117,19 +106,6 @@ def test_a_definition_that_names_the_subject_and_explains_is_not_a_salad() -> No
     grade = grade_answer(answer, RUBRICS["cnn-explained"])
     assert SALAD not in grade.warnings
     assert grade.score >= 0.5
-
-
-def test_terms_of_different_key_points_chained_by_of_are_a_salad() -> None:
-    # Grammatical, and meaningless: "the verification of the boilerplate", "the autocomplete of the edge cases"
-    # join terms of different key points; the runs of terms before them explain nothing either.
-    answer = (
-        "Autocomplete boilerplate docs, verification accountability. Tests diff review monitoring privacy. The "
-        "underspecified refactor owns the humans, and the context is decomposed into hallucinations of "
-        "accountability, so the verification of the boilerplate reviews the autocomplete of the edge cases."
-    )
-    grade = grade_answer(answer, RUBRICS["genai-tools"])
-    assert SALAD in grade.warnings
-    assert grade.score <= 0.3
 
 
 def test_one_term_of_another_in_an_explanation_is_prose() -> None:
@@ -143,13 +119,39 @@ def test_one_term_of_another_in_an_explanation_is_prose() -> None:
     assert next(c.verdict for c in grade.criteria if c.id == "pvalue-definition") == "met"
 
 
-def test_a_sentence_of_terms_side_by_side_without_a_function_word_is_a_list() -> None:
+def test_a_sentence_of_terms_side_by_side_without_a_function_word_is_list_shaped() -> None:
     # Commas or not, terms of many key points with not one function word between them are a list of terms.
     doc = parse("Candidate generation embeddings reranking, hard negatives outfits triplets color dominance.")
     assert may_hold_salad(doc)
-    answer = (
-        "Candidate generation embeddings reranking, hard negatives outfits triplets color dominance. Outfit "
-        "positives triplets, ranker CTR stock, FashionCLIP ANN retrieval. So it works."
-    )
-    grade = grade_answer(answer, RUBRICS["fashion-recommender"])
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        # The question's subject named, then its terms added up: neither the subject nor "plus" explains anything.
+        (
+            "cnn-explained",
+            "Honestly a CNN is just convolution plus filters plus weight sharing plus pooling plus hierarchy, with "
+            "locality and receptive field on top. Edges, parts, objects.",
+        ),
+        # Grammatical, and meaningless: "the verification of the boilerplate", "the autocomplete of the edge
+        # cases" join terms of different key points; the runs of terms before them explain nothing either.
+        (
+            "genai-tools",
+            "Autocomplete boilerplate docs, verification accountability. Tests diff review monitoring privacy. The "
+            "underspecified refactor owns the humans, and the context is decomposed into hallucinations of "
+            "accountability, so the verification of the boilerplate reviews the autocomplete of the edge cases.",
+        ),
+        # Sentences of terms with no function word, then a short claim.
+        (
+            "fashion-recommender",
+            "Candidate generation embeddings reranking, hard negatives outfits triplets color dominance. Outfit "
+            "positives triplets, ranker CTR stock, FashionCLIP ANN retrieval. So it works.",
+        ),
+    ],
+)
+def test_terms_strung_together_in_these_shapes_are_a_salad(question: str, answer: str) -> None:
+    grade = grade_answer(answer, RUBRICS[question])
+    # Either guard of the kind: terms strung together, or (with hardly a function word left) a bare list.
+    assert SALAD in grade.warnings or "answer is a bare list of keywords, not sentences" in grade.warnings
     assert grade.score <= 0.3
