@@ -370,7 +370,9 @@ def _warns_of(sentence: Sentence, position: int) -> bool:
     return any(pair in _CAUSE_PAIRS for pair in itertools.pairwise(later))
 
 
-def _mark_stance(sentence: Sentence) -> None:
+def _mark_stance(sentence: Sentence, attributing: bool = True) -> None:
+    """Mark what in the sentence negates, belittles or comments on what (``attributing``: whether any of its
+    words can attribute a view to others, see :func:`_word_facts`; False skips looking for a report)."""
     words = sentence.words
     for raw in sentence.content_raw:
         sentence.clause_words[sentence.clause[raw]] = sentence.clause_words.get(sentence.clause[raw], 0) + 1
@@ -431,16 +433,7 @@ def _mark_stance(sentence: Sentence) -> None:
     # "People say 'give it precise context and review the diff', but that's lipstick on a pig", "You'll hear
     # that the filters are learned - honestly, that's noise; it changes nothing": a view reported, then
     # dismissed in the speaker's own later clause, is dismissed whole, however long the report.
-    attributed = (
-        attribution_clause(sentence)
-        if not (
-            REPORTING_SUBJECTS.isdisjoint(words)
-            and HEARSAY_SECONDS.isdisjoint(words)
-            and RECEIVED_VIEW_NOUNS.isdisjoint(words)
-            and not any(word.startswith(RECEIVED_VIEW_NOUN_STEMS_RU) for word in words)
-        )
-        else None
-    )
+    attributed = attribution_clause(sentence) if attributing else None
     if attributed is not None:
         sentence.hearsay = True
         later = sorted(c for c in sentence.clause_sep if c > attributed and speaker_dismisses(sentence, c))
@@ -461,11 +454,19 @@ _QUOTE_RE = re.compile(r'"[^"\n]{1,200}"|«[^»\n]{1,200}»')
 
 
 @lru_cache(maxsize=1 << 16)
-def _word_facts(piece: str) -> tuple[str, bool, tuple[str, ...], bool, bool]:
+def _word_facts(piece: str) -> tuple[str, bool, tuple[str, ...], bool, bool, bool]:
     """A token piece as a word of the sentence, whether it opens a clause, its keys, whether it is a negation
-    cue, whether it is a stop word: pure facts of the piece, looked up once per distinct piece."""
+    cue, whether it is a stop word, whether it may attribute a view to others (a reporting subject, the second
+    word of a hearsay pair, a noun of a received view): pure facts of the piece, looked up once per distinct
+    piece."""
     word = split_scripts(piece)
-    return word, word in CLAUSE_WORDS, text_keys(word), is_negation_cue(word), word in STOPWORDS
+    attributing = (
+        word in REPORTING_SUBJECTS
+        or word in HEARSAY_SECONDS
+        or word in RECEIVED_VIEW_NOUNS
+        or word.startswith(RECEIVED_VIEW_NOUN_STEMS_RU)
+    )
+    return word, word in CLAUSE_WORDS, text_keys(word), is_negation_cue(word), word in STOPWORDS, attributing
 
 
 # "You rarely train one from scratch; you fine-tune a pretrained one": the negation falls on "from scratch", and
@@ -508,6 +509,7 @@ def parse(answer: str) -> Doc:
             [match.span() for match in _QUOTE_RE.finditer(normalised)] if '"' in normalised or "«" in normalised else []
         )
         quoted_words: dict[tuple[int, int], list[int]] = {}
+        attributing = False  # whether any word may attribute a view to others (see _word_facts)
         words, clauses, content_raw = sentence.words, sentence.clause, sentence.content_raw
         raw_index, content_index = doc.raw_index, doc.content_index
         for match in TOKEN_RE.finditer(normalised):
@@ -527,7 +529,8 @@ def parse(answer: str) -> Doc:
             first_raw = len(words)
             first_content = -1
             for piece in parts:
-                part, opens_clause, keys, cue, stop = _word_facts(piece)
+                part, opens_clause, keys, cue, stop, view = _word_facts(piece)
+                attributing = attributing or view
                 if opens_clause:
                     clause += 1
                     sentence.clause_sep[clause] = part
@@ -590,7 +593,7 @@ def parse(answer: str) -> Doc:
         asks = sentence.text.rstrip().endswith("?")
         if asks and sentence.cues and sentence.cues[0] == 0 and words[0].endswith("n't"):
             sentence.cues = sentence.cues[1:]
-        _mark_stance(sentence)
+        _mark_stance(sentence, attributing)
         # A quoted saying of three words or more is someone's words named, not the speaker's claim; a quoted
         # term («Re-Ranking», "weight sharing") is the speaker's own, unless the sentence reports others.
         for positions in quoted_words.values():
