@@ -14,6 +14,8 @@ from mockint.grading.cues import (
     ANAPHOR_REACH,
     ANAPHORS,
     AVOIDING_PREFIXES,
+    BOUND_AFTER_NEGATION,
+    BOUND_AFTER_NEGATION_RU,
     BUT_WORDS,
     CANCEL_REACH,
     CANCELLING_CUES,
@@ -91,6 +93,26 @@ _BEFORE_PRACTICE = frozenset({"be", "been", "being", "even", "really", "always",
 _INSTEAD = frozenset({"but", "instead", "rather", "а", "но", "вместо"})
 _BELIEF_VERBS = frozenset({"think", "believe", "say", "suppose", "recall", "remember", "feel", "reckon", "expect"})
 _CONDITION_WORDS = frozenset({"if", "unless", "если"})
+
+
+# "You rarely train one from scratch; you fine-tune a pretrained one": the negation falls on "from scratch", and
+# the training is still done.
+_MANNER_FOCUS = (("from", "scratch"), ("с", "нуля"))
+_MANNER_FOCUS_REACH = 5
+
+
+def negates_manner(words: Sequence[str], clause: Sequence[int], cue: int) -> bool:
+    """Whether the negation cue at ``cue`` is about a manner named shortly after it ("not from scratch")."""
+    end = min(len(words) - 1, cue + _MANNER_FOCUS_REACH)
+    return any((words[p], words[p + 1]) in _MANNER_FOCUS and clause[p + 1] == clause[cue] for p in range(cue + 1, end))
+
+
+def bounds_quantity(words: Sequence[str], cue: int) -> bool:
+    """Whether the negation cue at ``cue`` opens a bound on a quantity ("no more than two", "не более двух")."""
+    after = words[cue + 1]
+    if after in BOUND_AFTER_NEGATION_RU:
+        return True
+    return after in BOUND_AFTER_NEGATION and cue + 2 < len(words) and words[cue + 2] == "than"
 
 
 class Sentence:

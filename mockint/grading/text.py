@@ -21,8 +21,6 @@ from mockint.grading.belittling import (
 from mockint.grading.cues import (
     AFTER_OVER_PREFIXES,
     ALWAYS_NEGATING,
-    BOUND_AFTER_NEGATION,
-    BOUND_AFTER_NEGATION_RU,
     BUT_WORDS,
     CANCELLING_CUES,
     CLAUSE_PUNCT_RE,
@@ -55,10 +53,7 @@ from mockint.grading.discourse import (
     refuses_before,
     speaker_dismisses,
 )
-from mockint.grading.sentence import (
-    _NONE_OF,
-    Sentence,
-)
+from mockint.grading.sentence import _NONE_OF, Sentence, bounds_quantity, negates_manner
 from mockint.grading.words import (
     STOPWORDS,
     TOKEN_RE,
@@ -469,26 +464,6 @@ def _word_facts(piece: str) -> tuple[str, bool, tuple[str, ...], bool, bool, boo
     return word, word in CLAUSE_WORDS, text_keys(word), is_negation_cue(word), word in STOPWORDS, attributing
 
 
-# "You rarely train one from scratch; you fine-tune a pretrained one": the negation falls on "from scratch", and
-# the training is still done.
-_MANNER_FOCUS = (("from", "scratch"), ("с", "нуля"))
-_MANNER_FOCUS_REACH = 5
-
-
-def _manner_focus(words: list[str], clause: list[int], cue: int) -> bool:
-    """Whether the negation cue at ``cue`` is about a manner named shortly after it ("not from scratch")."""
-    end = min(len(words) - 1, cue + _MANNER_FOCUS_REACH)
-    return any((words[p], words[p + 1]) in _MANNER_FOCUS and clause[p + 1] == clause[cue] for p in range(cue + 1, end))
-
-
-def _bound(words: list[str], cue: int) -> bool:
-    """Whether the negation cue at ``cue`` opens a bound on a quantity ("no more than two", "не более двух")."""
-    after = words[cue + 1]
-    if after in BOUND_AFTER_NEGATION_RU:
-        return True
-    return after in BOUND_AFTER_NEGATION and cue + 2 < len(words) and words[cue + 2] == "than"
-
-
 def parse(answer: str) -> Doc:
     doc = Doc()
     for start, end in _sentence_spans(answer):
@@ -580,14 +555,14 @@ def parse(answer: str) -> Doc:
                     # "пока не прогоню тесты" is "until I run the tests"
                     or (cue > 0 and words[cue - 1] == "пока")
                     or (words[cue] == "no" and words[cue + 1] in IDIOMS_AFTER_NO)
-                    or _bound(words, cue)
+                    or bounds_quantity(words, cue)
                 )
             )
         ]
         sentence.cues = [
             cue
             for cue in sentence.cues
-            if not _conditional(words, sentence.clause, cue) and not _manner_focus(words, sentence.clause, cue)
+            if not _conditional(words, sentence.clause, cue) and not negates_manner(words, sentence.clause, cue)
         ]
         # "Isn't more data always better?": a question opened by a negated auxiliary asserts, it denies nothing.
         asks = sentence.text.rstrip().endswith("?")
