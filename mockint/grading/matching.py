@@ -17,10 +17,10 @@ from mockint.grading.denials import belittled_topics, denial, elsewhere, stated_
 from mockint.grading.guards import AnswerFlags, Guard, _guards, mark_echoes
 from mockint.grading.injection import mark_injections
 from mockint.grading.plans import COMPILED_FROM, Compiled, Plan, Variant, compile_rubric
-from mockint.grading.reporting import avoids, counterfactual, rejects, reports
+from mockint.grading.reporting import sentence_roles
 from mockint.grading.salad import SALAD_SHARE, crowded, may_hold_salad, salad_sentences, salad_share
 from mockint.grading.sentence import BELITTLED, NEGATED, UNNEGATED
-from mockint.grading.text import COUNTERFACTUALS, Doc, parse
+from mockint.grading.text import Doc, parse
 from mockint.models import Check, Criterion, Mistake, Rubric, Verdict
 
 
@@ -515,33 +515,12 @@ def analyse(answer: str, rubric: Rubric, *, by_meaning_too: bool = True, whole_a
     echoed = whole_answer and mark_echoes(doc, compiled.question_keys, compiled.vocabulary)
     matcher = _Matcher(doc, compiled)
     detected: dict[str, int] = {}  # mistake id -> sentence that commits it
-    hypothetical = frozenset(
-        index for index, sentence in enumerate(doc.sentences) if not COUNTERFACTUALS.isdisjoint(sentence.words)
-    )
-    reporting = frozenset(index for index, sentence in enumerate(doc.sentences) if reports(sentence))
-    # What a detector finds in these is not the candidate's own claim: reported, judged wrong, or what would
-    # happen under a condition (a plan, "we would pick the filters ourselves", states what it plans).
-    judged = frozenset(
-        index for index, sentence in enumerate(doc.sentences) if rejects(sentence) or counterfactual(sentence)
-    )
-    not_stated = reporting | judged
-    # "X is the textbook story, but honestly that's overrated", "People say X. It's mostly a slogan.": a report
-    # that the speaker goes on to dismiss is the speaker's dismissal of it, and states a mistake of dismissing.
-    dismissed_reports = frozenset(
-        index
-        for index in reporting
-        if doc.sentences[index].hearsay
-        and (doc.sentences[index].dismissed_before is not None or doc.sentences[index].answered_no)
-    )
-    not_denied = hypothetical | (reporting - dismissed_reports) | judged
-    not_only = frozenset(index for index, sentence in enumerate(doc.sentences) if sentence.not_only)
-    # "I avoid treating p < 0.05 as proof" turns away from a claim; "I avoid AI assistants" is the dismissal.
-    avoiding = frozenset(index for index, sentence in enumerate(doc.sentences) if avoids(sentence))
+    roles = sentence_roles(doc)
     kinds = compiled.mistake_kinds
     for (mistake_id, detectors, *_), (limited, dismissal) in zip(compiled.mistakes, kinds, strict=True):
-        unstated = not_stated | (not_only if limited else frozenset())
+        unstated = roles.not_stated | (roles.not_only if limited else frozenset())
         if not dismissal:
-            unstated |= avoiding
+            unstated |= roles.avoiding
         for plan in detectors:
             outcome = _evaluate(plan, matcher, None, unstated)
             if outcome.matched and outcome.sentence is not None:
@@ -600,7 +579,7 @@ def analyse(answer: str, rubric: Rubric, *, by_meaning_too: bool = True, whole_a
         if sentence is None:
             # Dismissing a key point the answer does not otherwise make states the mistake of dismissing it.
             denials = (
-                denial(plans_by_id[ref], matcher, not_denied, elsewhere(stated, ref))
+                denial(plans_by_id[ref], matcher, roles.not_denied, elsewhere(stated, ref))
                 for ref in dismissed
                 if verdicts.get(ref) != "met"
             )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
 from mockint.grading.cues import (
@@ -25,7 +26,7 @@ from mockint.grading.cues import (
 )
 from mockint.grading.discourse import reports_view_at
 from mockint.grading.sentence import Sentence
-from mockint.grading.text import COUNTERFACTUALS, opens_with_warning
+from mockint.grading.text import COUNTERFACTUALS, Doc, opens_with_warning
 from mockint.grading.words import TOKEN_RE, is_negation_cue, normalise
 
 # Copulas (and "be" after a modal: "would be wrong") that a judging word follows as the predicate.
@@ -152,3 +153,45 @@ def limits(mistake_text: str) -> bool:
     """Whether a mistake is about "just" or "only" something ("Use random negatives only"): then "not just"
     that denies it."""
     return not ONLY_WORDS.isdisjoint(TOKEN_RE.findall(normalise(mistake_text)))
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceRoles:
+    """The sentences of an answer in which a typical mistake is not the candidate's own claim.
+
+    Attributes:
+        not_stated: Reported as others' view, judged wrong, or what would happen under a condition (a plan, "we
+            would pick the filters ourselves", states what it plans): a detector matching there states nothing.
+        not_denied: Where dismissing a key point does not state the mistake of dismissing it: said under a
+            counterfactual word, judged wrong, or reported, unless the speaker goes on to dismiss the report
+            ("X is the textbook story, but honestly that's overrated", "People say X. It's mostly a slogan.").
+        not_only: Sentences that deny a "just" or "only" ("not just cutting the image into tiles").
+        avoiding: Sentences that turn away from a claim ("I avoid treating p < 0.05 as proof"); for a dismissal
+            ("I avoid AI assistants") they are the mistake, so the caller applies them to other mistakes only.
+    """
+
+    not_stated: frozenset[int]
+    not_denied: frozenset[int]
+    not_only: frozenset[int]
+    avoiding: frozenset[int]
+
+
+def sentence_roles(doc: Doc) -> SentenceRoles:
+    """Which sentences of a parsed answer state no mistake of their own, and why (see :class:`SentenceRoles`)."""
+    sentences = doc.sentences
+    hypothetical = frozenset(
+        i for i, sentence in enumerate(sentences) if not COUNTERFACTUALS.isdisjoint(sentence.words)
+    )
+    reporting = frozenset(i for i, sentence in enumerate(sentences) if reports(sentence))
+    judged = frozenset(i for i, sentence in enumerate(sentences) if rejects(sentence) or counterfactual(sentence))
+    dismissed_reports = frozenset(
+        i
+        for i in reporting
+        if sentences[i].hearsay and (sentences[i].dismissed_before is not None or sentences[i].answered_no)
+    )
+    return SentenceRoles(
+        not_stated=reporting | judged,
+        not_denied=hypothetical | (reporting - dismissed_reports) | judged,
+        not_only=frozenset(i for i, sentence in enumerate(sentences) if sentence.not_only),
+        avoiding=frozenset(i for i, sentence in enumerate(sentences) if avoids(sentence)),
+    )
