@@ -34,7 +34,15 @@ from mockint.grading.cues import (
     SOFT_BUT_FILLERS,
     TOPIC_QUESTION_MAX_WORDS,
 )
-from mockint.grading.sentence import _CONJUNCTION_LIKE, _CONTRACTED_COPULAS, _COPULAS, _NONE_OF, Sentence
+from mockint.grading.sentence import (
+    _CONDITION_WORDS,
+    _CONJUNCTION_LIKE,
+    _CONTRACTED_COPULAS,
+    _COPULAS,
+    _NONE_OF,
+    _SUBJECTS,
+    Sentence,
+)
 from mockint.grading.words import PhraseIndex, is_negation_cue
 
 if TYPE_CHECKING:
@@ -71,7 +79,7 @@ def reports_view_at(words: Sequence[str], position: int) -> bool:
 
 
 # The speaker as a subject: a verb after one of these is not the reporting subject's.
-_OWN_SUBJECTS = frozenset({"i", "i'd", "i'll", "i'm", "we", "we'd", "we'll", "я", "мы"})
+_OWN_SUBJECTS = _SUBJECTS | {"i'm"}
 
 
 # What people are said to like when they like a view: its story, not a thing.
@@ -238,7 +246,7 @@ def dismisses_by_pronoun(sentence: Sentence, clause: int) -> bool:
 
 
 _MATTERING = ("matter", "important", "relevan", "necessar", "essential", "crucial", "critical")
-_SUBORDINATORS = frozenset({"when", "whenever", "if", "unless", "once", "until", "когда", "если"})
+_SUBORDINATORS = _CONDITION_WORDS | {"when", "whenever", "once", "until", "когда"}
 _SUBORDINATOR_REACH = 3
 
 
