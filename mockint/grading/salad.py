@@ -285,7 +285,13 @@ def salad_sentences(
     # Terms of different key points chained by "of" ("the verification of the context reviews the boilerplate
     # of the edge cases", "the hierarchy of the locality"): grammar without meaning. One such pair happens in
     # prose ("the probability of a result", "embeddings of the images"); two in an answer are a salad's.
-    chained = {index: _chained_pairs(doc.sentences[index], touched[index]) for index in live if index in touched}
+    chained = {
+        index: _chained_pairs(
+            doc.sentences[index], named[index][0] if index in named else _terms(doc.sentences[index], touched[index])
+        )
+        for index in live
+        if index in touched
+    }
     if sum(chained.values()) >= _CHAINED_PAIRS:
         salad.update(index for index, pairs in chained.items() if pairs)
     return salad
@@ -296,9 +302,9 @@ _OF_WORDS = frozenset({"of", "из"})
 _ARTICLES = frozenset({"the", "a", "an"})
 
 
-def _chained_pairs(sentence: Sentence, items: list[tuple[int, int, int]]) -> int:
-    """How many pairs of neighbouring terms of different key points "of" joins ("the pooling of weights")."""
-    terms = _terms(sentence, items)
+def _chained_pairs(sentence: Sentence, terms: list[tuple[int, int, set[int]]]) -> int:
+    """How many pairs of neighbouring terms (see :func:`_terms`) of different key points "of" joins ("the
+    pooling of weights")."""
     pairs = 0
     for (_, last, before), (first, _, after) in itertools.pairwise(terms):
         gap = sentence.words[last + 1 : first]
