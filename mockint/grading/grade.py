@@ -221,23 +221,24 @@ def grade_answer(
         The grade, per the grade output contract.
     """
     analysis = matching.analyse(answer, rubric, by_meaning_too=by_meaning_too)
-    warnings: list[str] = []
-    guard_messages = [guard.message for guard in analysis.guards]
-    warnings.extend(guard_messages)
-
+    notes: list[str] = []
     result: JudgeResult | None = None
     fallback: str | None = None
     if judge is not None:
         if any(guard.kind in _NO_JUDGE_GUARDS for guard in analysis.guards):
-            warnings.append("LLM judge not asked: the answer has no gradeable text; graded deterministically")
+            notes.append("LLM judge not asked: the answer has no gradeable text; graded deterministically")
         else:
             try:
                 result = judge.judge(answer, rubric, answer_id=answer_id)
             except JudgeError as exc:
                 fallback = exc.reason
-                warnings.append(f"LLM judge failed ({exc.reason}): {exc}; graded deterministically")
+                notes.append(f"LLM judge failed ({exc.reason}): {exc}; graded deterministically")
+    # A guard that reads the answer's stance holds over a deterministic grade only: a judge reads it itself.
+    guards = [guard for guard in analysis.guards if result is None or guard.judged_too]
+    guard_messages = [guard.message for guard in guards]
+    warnings = [*guard_messages, *notes]
 
-    cap = min((guard.cap for guard in analysis.guards), default=1.0)
+    cap = min((guard.cap for guard in guards), default=1.0)
     judges: list[JudgeScore] | None = None
     stability: float | None = None
     if result is not None and result.panel:

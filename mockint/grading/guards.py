@@ -17,7 +17,7 @@ from mockint.grading.words import CYRILLIC_RE, TOKEN_RE, is_function_word, norma
 if TYPE_CHECKING:
     from mockint.grading.plans import Compiled
 
-GuardKind = Literal["empty", "garbage", "keyword_list", "off_topic", "echo", "injection"]
+GuardKind = Literal["empty", "garbage", "keyword_list", "off_topic", "echo", "dismissive", "injection"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,11 +28,14 @@ class Guard:
         kind: What was found.
         message: One human sentence saying what was found (no final period).
         cap: The score may not exceed this.
+        judged_too: The cap holds over an LLM judge's verdicts too; False: only over a deterministic grade
+            (the guard reads the answer's stance, which a judge reads for itself).
     """
 
     kind: GuardKind
     message: str
     cap: float
+    judged_too: bool = True
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -217,12 +220,23 @@ class AnswerFlags:
         echo: Some sentence restates the question.
         salad_share: Share of the answer's content words in sentences that string terms together.
         subject_named: The answer names one of the rubric's ``subject`` words (True when it has none).
+        dismissed: Key points that the answer names only to negate or belittle them.
+        met: Key points that the answer meets.
     """
 
     injection: bool = False
     echo: bool = False
     salad_share: float = 0.0
     subject_named: bool = True
+    dismissed: int = 0
+    met: int = 0
+
+
+# An answer that dismisses at least this many key points, and no fewer than it meets, argues against the
+# answer it names ("weight sharing is overrated; the hierarchy story is a nice picture for blog posts"): a
+# negation trap, which a person grades near nothing, however many other points it gets credit for by the way.
+DISMISSIVE_MIN = 2
+DISMISSIVE_CAP = 0.3
 
 
 # An answer that tries to talk the grader into a grade gets at most this, whatever else it says: a person
@@ -259,6 +273,15 @@ def _guards(
                     "off_topic",
                     "answer never names what the question is about (none of the rubric's subject words)",
                     SUBJECT_CAP,
+                )
+            )
+        if flags.dismissed >= DISMISSIVE_MIN and flags.dismissed >= flags.met:
+            guards.append(
+                Guard(
+                    "dismissive",
+                    f"answer dismisses more key points than it makes ({flags.dismissed} dismissed, {flags.met} met)",
+                    DISMISSIVE_CAP,
+                    judged_too=False,
                 )
             )
     normalised = normalise(answer)

@@ -63,7 +63,7 @@ class Analysis:
         criteria: One verdict per key point, in rubric order.
         mistakes: One verdict per typical mistake, in rubric order.
         guards: The guards that fired, in a fixed order (empty, garbage, keyword_list, off_topic, echo,
-            injection).
+            dismissive, injection).
         layers: The deterministic layers that ran: ``lexical``, and ``semantic:<model>`` when the meaning layer
             is installed.
     """
@@ -178,7 +178,7 @@ class _Matcher:
     """Finds phrases in one answer: every phrase the answer's words can hold is matched once, up front, and only
     those found are kept (checks ask for many phrases per answer, of which most are absent)."""
 
-    __slots__ = ("_compiled", "_concepts", "_doc", "_near", "_plain", "_typos", "found", "windows")
+    __slots__ = ("_compiled", "_concepts", "_doc", "_near", "_plain", "_typos", "found", "plain", "windows")
 
     def __init__(self, doc: Doc, compiled: Compiled) -> None:
         self._doc = doc
@@ -195,6 +195,8 @@ class _Matcher:
             not (s.cues or s.belittling or s.comments or s.answered_no or s.dismissed_before is not None or s.quoted)
             for s in doc.sentences
         ]
+        # ... and so in the whole answer: no phrase is found negated or belittled anywhere.
+        self.plain = all(self._plain)
         # The phrases this answer's words can hold at all (see Compiled.by_first_term); others match nowhere.
         first = compiled.by_first_term
         candidates: set[int] = set()
@@ -572,18 +574,23 @@ def analyse(answer: str, rubric: Rubric, *, by_meaning_too: bool = True, whole_a
                 for match, (verdict, evidence) in zip(criteria, upgraded, strict=True)
             )
     verdicts: dict[str, Verdict] = {match.id: match.verdict for match in criteria}
-    plans_by_id = dict(compiled.criteria)
+    # Per key point not met, the first sentence that states it only to negate or belittle it (None: none does);
+    # an answer with no negation or belittling anywhere denies nothing.
+    denied = (
+        {
+            cid: denial(plans, matcher, roles.not_denied, elsewhere(stated, cid))
+            for cid, plans in compiled.criteria
+            if verdicts[cid] != "met"
+        }
+        if not matcher.plain
+        else {}
+    )
     mistakes: list[MistakeMatch] = []
     for mistake_id, _, omission_of, _, dismissed in compiled.mistakes:
         sentence = detected.get(mistake_id)
         if sentence is None:
             # Dismissing a key point the answer does not otherwise make states the mistake of dismissing it.
-            denials = (
-                denial(plans_by_id[ref], matcher, roles.not_denied, elsewhere(stated, ref))
-                for ref in dismissed
-                if verdicts.get(ref) != "met"
-            )
-            sentence = next((found for found in denials if found is not None), None)
+            sentence = next((denied[ref] for ref in dismissed if denied.get(ref) is not None), None)
         if sentence is not None:
             mistakes.append(MistakeMatch(mistake_id, True, doc.sentences[sentence].text))
         else:
@@ -591,7 +598,14 @@ def analyse(answer: str, rubric: Rubric, *, by_meaning_too: bool = True, whole_a
     credited = any(match.verdict != "missed" for match in criteria)
     subject = compiled.subject
     named = subject is None or not whole_answer or _evaluate(subject, matcher, None).matched
-    flags = AnswerFlags(injected, echoed, salad_share(doc, salad), named)
+    flags = AnswerFlags(
+        injected,
+        echoed,
+        salad_share(doc, salad),
+        named,
+        dismissed=sum(sentence is not None for sentence in denied.values()),
+        met=sum(verdict == "met" for verdict in verdicts.values()),
+    )
     guards = _guards(answer, doc, compiled, credited, flags) if whole_answer else ()
     return Analysis(criteria, tuple(mistakes), guards, layers)
 
