@@ -389,3 +389,31 @@ CLAUSE_MAKERS = frozenset(
 )
 # A comment of at most this many content words with a dismissive head and no verb dismisses what it follows.
 NOMINAL_COMMENT_WORDS = 3
+
+
+# Self-correction, as said aloud ("... the chance the hypothesis is true... no, wait, that's not it"): a sentence
+# or clause opening with one of these, after hesitation words, takes back what was said just before it.
+RETRACTIONS = frozenset(
+    {
+        ("no", "wait"),
+        ("wait", "no"),
+        ("no", "sorry"),
+        ("sorry", "no"),
+        ("sorry", "i", "mean"),
+        ("no", "i", "mean"),
+        ("scratch", "that"),
+        ("i", "take", "that", "back"),
+        ("let", "me", "correct", "that"),
+        ("нет", "подожди"),
+        ("нет", "подождите"),
+        ("подожди", "нет"),
+        ("подождите", "нет"),
+        ("ой", "нет"),
+        ("нет", "не", "так"),
+        ("не", "так"),
+        ("я", "ошибся"),
+        ("я", "ошиблась"),
+    }
+)
+RETRACTION_MAX = max(map(len, RETRACTIONS))
+HESITATIONS = frozenset({"um", "uh", "umm", "uhm", "er", "erm", "hmm", "hm", "oh", "ah", "хм", "эм", "э", "ну"})

@@ -20,9 +20,12 @@ from mockint.grading.cues import (
     AVOIDING_PHRASES,
     AVOIDING_PREFIXES,
     CLAIM_NOUNS,
+    HESITATIONS,
     ONLY_WORDS,
     REJECTING_PREFIXES,
     REPORTING_PREFIXES,
+    RETRACTION_MAX,
+    RETRACTIONS,
 )
 from mockint.grading.discourse import reports_view_at
 from mockint.grading.sentence import Sentence
@@ -155,15 +158,37 @@ def limits(mistake_text: str) -> bool:
     return not ONLY_WORDS.isdisjoint(TOKEN_RE.findall(normalise(mistake_text)))
 
 
+def _retracts_at(words: Sequence[str], start: int) -> bool:
+    while start < len(words) and words[start] in HESITATIONS:
+        start += 1
+    return any(tuple(words[start : start + size]) in RETRACTIONS for size in range(2, RETRACTION_MAX + 1))
+
+
+def takes_back(sentence: Sentence) -> bool:
+    """Whether a sentence opens with a self-correction ("no, wait, that's not it", "нет, подожди, не так"),
+    which takes back the sentence before it."""
+    return _retracts_at(sentence.words, 0)
+
+
+def corrects_itself(sentence: Sentence) -> bool:
+    """Whether a later clause of a sentence opens with a self-correction ("the chance that H0 is true, no
+    wait, the chance of data this extreme under H0"): what it said before that is taken back."""
+    if len(sentence.clause_sep) == 0:
+        return False
+    opening = {clause: position for position, clause in reversed(list(enumerate(sentence.clause)))}
+    return any(_retracts_at(sentence.words, opening[clause]) for clause in sentence.clause_sep if clause in opening)
+
+
 @dataclass(frozen=True, slots=True)
 class SentenceRoles:
     """The sentences of an answer in which a typical mistake is not the candidate's own claim.
 
     Attributes:
         not_stated: Reported as others' view, judged wrong, or what would happen under a condition (a plan, "we
-            would pick the filters ourselves", states what it plans): a detector matching there states nothing.
+            would pick the filters ourselves", states what it plans), or taken back by a self-correction: a
+            detector matching there states nothing.
         not_denied: Where dismissing a key point does not state the mistake of dismissing it: said under a
-            counterfactual word, judged wrong, or reported, unless the speaker goes on to dismiss the report
+            counterfactual word, judged wrong, taken back, or reported, unless the speaker goes on to dismiss the report
             ("X is the textbook story, but honestly that's overrated", "People say X. It's mostly a slogan.").
         not_only: Sentences that deny a "just" or "only" ("not just cutting the image into tiles").
         avoiding: Sentences that turn away from a claim ("I avoid treating p < 0.05 as proof"); for a dismissal
@@ -189,9 +214,14 @@ def sentence_roles(doc: Doc) -> SentenceRoles:
         for i in reporting
         if sentences[i].hearsay and (sentences[i].dismissed_before is not None or sentences[i].answered_no)
     )
+    # Said aloud, a candidate corrects themself: what a self-correction takes back is not their claim.
+    retracted = frozenset(
+        {i - 1 for i, sentence in enumerate(sentences) if i and takes_back(sentence)}
+        | {i for i, sentence in enumerate(sentences) if corrects_itself(sentence)}
+    )
     return SentenceRoles(
-        not_stated=reporting | judged,
-        not_denied=hypothetical | (reporting - dismissed_reports) | judged,
+        not_stated=reporting | judged | retracted,
+        not_denied=hypothetical | (reporting - dismissed_reports) | judged | retracted,
         not_only=frozenset(i for i, sentence in enumerate(sentences) if sentence.not_only),
         avoiding=frozenset(i for i, sentence in enumerate(sentences) if avoids(sentence)),
     )
