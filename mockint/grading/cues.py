@@ -201,6 +201,8 @@ REPORTING_SUBJECTS = frozenset(
     people some others folks beginners juniors newcomers teams colleagues analysts engineers companies
     managers candidates many everyone everybody textbook textbooks interviewers многие новички команды коллеги
     все учебники
+    talk talks blog blogs paper papers course courses tutorial tutorials article articles guide guides book books
+    статьи курсы блоги доклады
     """.split()
 )
 REPORTING_VERBS = frozenset(
@@ -209,9 +211,9 @@ REPORTING_VERBS = frozenset(
     likes loves
     insist argue suggest who talk talks mention mentions list lists repeat repeats tell tells recommend obsess
     obsesses start explain explains recite recites cite cover covers saying claiming insisting telling
-    describe describes picture pictures
+    describe describes picture pictures teach teaches advise advises recommends suggests
     считают думают путают забывают игнорируют
-    любят говорят пишут объясняют
+    любят говорят пишут объясняют советуют рекомендуют учат
     """.split()
 )
 

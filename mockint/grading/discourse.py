@@ -346,6 +346,36 @@ def refuses_before(sentence: Sentence, clause: int) -> bool:
 _BACK_REFERENCES = ANAPHORS | {"neither", "none", "ни"}
 
 
+# "Nobody does it", "no one bothers with that", "никто так не делает": a practice said before, waved away as done
+# by no one.
+_NOBODY = frozenset({"nobody", "noone", "никто"})
+_PRACTISING_VERBS = (
+    *("do", "does", "did", "bother", "care", "rel", "use", "follow", "need", "practi", "actually"),
+    *("дела", "дел", "использу", "заморачива"),
+)
+_NOBODY_REACH = 4
+
+
+def nobody_practises(words: Sequence[str]) -> bool:
+    """Whether a clause says no one does what was said before ("In the real world nobody does it that way",
+    "nobody relies on that", "no one bothers", "никто так не делает")."""
+    for position, word in enumerate(words):
+        subject = word in _NOBODY or (word == "no" and words[position + 1 : position + 2] == ["one"])
+        if not subject:
+            continue
+        start = position + (2 if word == "no" else 1)
+        after = words[start : start + _NOBODY_REACH]
+        verbs = [offset for offset, later in enumerate(after) if later.startswith(_PRACTISING_VERBS)]
+        # ... of it: a pronoun after the verb, or a verb that needs none ("nobody bothers", "никто так не делает").
+        if verbs and (
+            any(later in _BACK_REFERENCES or later == "так" for later in after)
+            or after[verbs[0]].startswith(("bother", "care"))
+            or len(after) == verbs[0] + 1
+        ):
+            return True
+    return False
+
+
 def _dismisses_back(sentence: Sentence) -> bool:
     """Whether a sentence dismisses what was said before it through a pronoun, in the speaker's own voice: in
     its first clause ("In my experience neither mattered one bit", "Honestly, it never made a difference"), in
@@ -355,6 +385,9 @@ def _dismisses_back(sentence: Sentence) -> bool:
     if any(opens_with_none_of(sentence, clause) for clause in range(sentence.clause[-1] + 1)):
         return True
     words = sentence.words
+    # In its first clause, in the speaker's voice: "In the real world nobody does it that way."
+    if nobody_practises([words[p] for p, c in enumerate(sentence.clause) if c == 0]):
+        return True
     for clause in range(sentence.clause[-1] + 1):
         positions = [p for p, c in enumerate(sentence.clause) if c == clause]
         # ... or rejects it: "People describe it as a small filter moving over the image. I think that picture

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from mockint.grading import grade_answer
+from mockint.grading.discourse import nobody_practises
 from mockint.grading.injection import addresses_grader
 from mockint.rubrics import load_rubrics
 
@@ -365,3 +366,51 @@ def test_a_group_named_as_the_audience_is_not_a_reporting_subject() -> None:
 
     doc = parse("For senior engineers I'd start with the history: LeNet, then AlexNet in 2012, then ResNet.")
     assert not doc.sentences[0].hearsay
+
+
+@pytest.mark.parametrize(
+    ("question", "criterion", "answer"),
+    [
+        (
+            "cnn-explained",
+            "weight-sharing",
+            "The papers say the same filter weights are reused at every position. In practice nobody relies on "
+            "that, honestly.",
+        ),
+        (
+            "ab-significance",
+            "sample-size",
+            "Every course tells you to plan the sample size with a power analysis before launch. In the real "
+            "world no one does it that way.",
+        ),
+        (
+            "fashion-recommender",
+            "hard-negatives",
+            "Блоги советуют майнить hard negatives из той же категории. Никто так не делает.",
+        ),
+    ],
+)
+def test_advice_reported_then_said_to_be_followed_by_no_one_earns_nothing(
+    question: str, criterion: str, answer: str
+) -> None:
+    assert verdict(question, criterion, answer) == "missed"
+
+
+def test_the_report_alone_still_earns_its_point() -> None:
+    answer = "The papers say the same filter weights are reused at every position, which is what saves parameters."
+    assert verdict("cnn-explained", "weight-sharing", answer) == "met"
+
+
+@pytest.mark.parametrize(
+    ("clause", "dismisses"),
+    [
+        ("in the real world nobody does it that way", True),
+        ("nobody bothers", True),
+        ("no one relies on that", True),
+        ("никто так не делает", True),
+        ("nobody reviews generated code line by line", False),
+        ("no one can predict the lift", False),
+    ],
+)
+def test_nobody_practises(clause: str, dismisses: bool) -> None:
+    assert nobody_practises(clause.split()) is dismisses
