@@ -37,6 +37,59 @@ _SALAD_EXPLAINING_WORDS = 3
 RELATION_RE = re.compile(r"-+>|<-+|=>|[→←⇒≠≈=<>|]")
 
 
+# Consulting-speak: words that sound like a claim and say nothing about how anything works ("holistically
+# leverages FashionCLIP embeddings that synergise with reranking", "синергия эмбеддингов ... ценность для
+# бизнеса"). Prefixes of words, English and Russian. A sentence naming key points among two of them explains
+# none of them.
+BUZZWORD_PREFIXES = (
+    *("leverag", "synerg", "holistic", "paradigm", "empower", "operationali", "seamless", "game-chang"),
+    *("gamechang", "best-practice", "cutting-edge", "next-gen", "world-class", "value-add", "revolutioni"),
+    *("transformativ", "supercharg", "turbocharg", "strategicall", "ecosystem", "lifecycle", "landscape"),
+    *("delight", "future-proof", "mission-critical", "impactful", "actionabl", "data-driven", "kpi"),
+    *("синерг", "холистич", "парадигм", "экосистем", "стратегическ"),
+)
+BUZZWORD_PHRASES = PhraseIndex(
+    tuple(phrase.split())
+    for phrase in (
+        "best practices",
+        "game changer",
+        "aligned to",
+        "aligned with",
+        "going forward",
+        "at scale",
+        "next level",
+        "нового уровня",
+        "ценность для бизнеса",
+        "ценность для пользователя",
+    )
+)
+_BUZZWORDS_MIN = 2
+
+
+def buzzwords(sentence: Sentence) -> int:
+    """How many words or phrases of consulting-speak the sentence holds (see BUZZWORD_PREFIXES)."""
+    words = sentence.words
+    single = sum(1 for word in words if word.startswith(BUZZWORD_PREFIXES))
+    return single + (len(_phrase_starts(BUZZWORD_PHRASES, words)) if single or len(words) > 3 else 0)
+
+
+def _phrase_starts(index: PhraseIndex, words: list[str]) -> list[int]:
+    return [start for start in range(len(words)) if index.at(words, start) is not None]
+
+
+# Praise without content: a term said to be important and nothing more ("Effect size and sample size matter a
+# lot.", "Hallucinations and context are important to consider.", "Prompt engineering is key.").
+PRAISE_PREFIXES = (
+    *("crucial", "key", "important", "essential", "matter", "vital", "critical", "central", "fundamental"),
+    *("powerful", "necessary", "consider", "great", "super", "huge", "big", "lot", "relevant", "significant"),
+    *("keep", "mind", "always", "really", "very", "also", "everything", "thing", "things", "aspect", "role"),
+    *("важн", "ключев", "критичн", "необходим", "главн", "очень", "сильно", "значени", "роль", "играет"),
+)
+_PRAISE_SENTENCES_MIN = 3
+# A praise sentence holds at most this many words that are neither a term, the question's, nor praise.
+_PRAISE_OTHER_WORDS = 1
+
+
 def may_hold_salad(doc: Doc) -> bool:
     """A cheap test before :func:`salad_sentences`: is any sentence list-shaped, or are there bare items?
 
@@ -46,12 +99,16 @@ def may_hold_salad(doc: Doc) -> bool:
     """
     bare = 0
     outline = 0
+    praising = 0
     for sentence in doc.sentences:
         if sentence.excluded:
             continue
         if sum(1 for words in sentence.clause_words.values() if words <= _LIST_ITEM_WORDS) >= 2:
             return True
-        if _telegraphic(sentence) or _wordless(sentence):
+        if _telegraphic(sentence) or _wordless(sentence) or buzzwords(sentence) >= _BUZZWORDS_MIN:
+            return True
+        praising += any(sentence.words[raw].startswith(PRAISE_PREFIXES) for raw in sentence.content_raw)
+        if praising >= _PRAISE_SENTENCES_MIN:
             return True
         bare += _bare_item(sentence)
         outline += _outline_item(sentence)
@@ -236,6 +293,24 @@ def salad_sentences(
         if _longest_list(sentence, terms, filler, vocabulary) >= _SALAD_TERMS:
             salad.add(index)
     live = [index for index, sentence in enumerate(doc.sentences) if not sentence.excluded]
+    # Key points named among consulting-speak: "A CNN holistically leverages convolutional kernels, synergising
+    # weight sharing with hierarchical representations ...".
+    salad.update(
+        index
+        for index in live
+        if index in touched
+        and len({criterion for criterion, _, _ in touched[index]}) >= 2
+        and buzzwords(doc.sentences[index]) >= _BUZZWORDS_MIN
+    )
+    # An answer of terms called important and nothing else ("Effect size and sample size matter a lot. Variance
+    # is also very important. Randomization and power are essential.").
+    praise = [
+        index
+        for index in live
+        if index in touched and _praises_only(doc.sentences[index], touched[index], question_keys)
+    ]
+    if len(praise) >= _PRAISE_SENTENCES_MIN and doc.content_words(praise) >= SALAD_SHARE * doc.content_words():
+        salad.update(praise)
     # An outline with nothing under its headings ("1. Sliding small filter (kernel, 3x3)", "### 3. Hallucinated
     # APIs", a table of "Component | Keywords | covered"): headings name key points, they do not explain them.
     outline = [index for index in live if _outline_item(doc.sentences[index])]
@@ -300,6 +375,25 @@ def salad_sentences(
 _CHAINED_PAIRS = 2
 _OF_WORDS = frozenset({"of", "из"})
 _ARTICLES = frozenset({"the", "a", "an"})
+
+
+def _praises_only(sentence: Sentence, items: list[tuple[int, int, int]], question_keys: frozenset[str]) -> bool:
+    """Whether a sentence only calls key point terms important: a word of praise, and besides the terms, the
+    question's words and praise at most one other content word."""
+    inside = {position for _, first, last in items for position in range(first, last + 1)}
+    praised = False
+    others = 0
+    for raw in sentence.content_raw:
+        if raw in inside:
+            continue
+        word = sentence.words[raw]
+        if word.startswith(PRAISE_PREFIXES):
+            praised = True
+        elif question_keys.isdisjoint(text_keys(word)):
+            others += 1
+            if others > _PRAISE_OTHER_WORDS:
+                return False
+    return praised
 
 
 def _chained_pairs(sentence: Sentence, terms: list[tuple[int, int, set[int]]]) -> int:

@@ -155,3 +155,63 @@ def test_terms_strung_together_in_these_shapes_are_a_salad(question: str, answer
     # Either guard of the kind: terms strung together, or (with hardly a function word left) a bare list.
     assert SALAD in grade.warnings or "answer is a bare list of keywords, not sentences" in grade.warnings
     assert grade.score <= 0.3
+
+
+# Consulting-speak and praise without content (grading/salad.py: buzzwords, _praises_only); in words of my own.
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        (
+            "ab-significance",
+            "Our experimentation culture seamlessly leverages p-values and effect sizes, holistically "
+            "operationalising sample size and variance to empower data-driven decisions at scale.",
+        ),
+        (
+            "genai-tools",
+            "GenAI assistants are a game changer that synergise context, tests and code review into an ecosystem "
+            "of best practices for the whole engineering lifecycle.",
+        ),
+        (
+            "fashion-recommender",
+            "Наш рекомендер — это синергия эмбеддингов, reranking'а и hard negatives, которая даёт ценность для "
+            "бизнеса нового уровня.",
+        ),
+    ],
+)
+def test_key_points_named_among_consulting_speak_earn_nothing(question: str, answer: str) -> None:
+    grade = grade_answer(answer, RUBRICS[question])
+    assert all(c.verdict == "missed" for c in grade.criteria)
+    assert grade.score <= 0.3
+
+
+def test_one_buzzword_beside_an_explanation_is_no_salad() -> None:
+    answer = (
+        "We leverage FashionCLIP to embed each item's photo and text into one space, retrieve the nearest items "
+        "from complementary categories, and then a separate reranker orders them with CTR and stock."
+    )
+    grade = grade_answer(answer, RUBRICS["fashion-recommender"])
+    met = {c.id for c in grade.criteria if c.verdict == "met"}
+    assert {"retrieval-vs-reranking", "embedding-retrieval"} <= met
+
+
+def test_an_answer_of_terms_called_important_is_a_salad() -> None:
+    answer = (
+        "Weight sharing is crucial. Pooling and the receptive field are key. Learned filters matter a lot. The "
+        "hierarchy of features is also very important."
+    )
+    grade = grade_answer(answer, RUBRICS["cnn-explained"])
+    assert grade.score <= 0.3
+    assert SALAD in grade.warnings
+
+
+def test_praise_beside_explaining_sentences_keeps_its_credit() -> None:
+    answer = (
+        "Effect size matters a lot. Sample size is key: more users shrink the standard error, so we plan it with "
+        "a power analysis before launch. A noisy metric with high variance needs more data or CUPED."
+    )
+    grade = grade_answer(answer, RUBRICS["ab-significance"])
+    assert SALAD not in grade.warnings
+    met = {c.id for c in grade.criteria if c.verdict == "met"}
+    assert {"sample-size", "variance"} <= met
