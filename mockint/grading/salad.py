@@ -64,6 +64,8 @@ BUZZWORD_PHRASES = PhraseIndex(
     )
 )
 _BUZZWORDS_MIN = 2
+# A sentence naming three key points or more among this many connectives that relate nothing (see _FILLERS).
+_EMPTY_CONNECTIVES_MIN = 3
 
 
 def buzzwords(sentence: Sentence) -> int:
@@ -301,6 +303,14 @@ def salad_sentences(
         if index in touched
         and len({criterion for criterion, _, _ in touched[index]}) >= 2
         and buzzwords(doc.sentences[index]) >= _BUZZWORDS_MIN
+    )
+    # ... or among empty connectives: "... which in turn brings us to the p-value and the null hypothesis, and
+    # therefore to ..., which is why the alpha threshold comes into play alongside ..."
+    salad.update(
+        index
+        for index in named
+        if len(_phrase_starts(_FILLERS, doc.sentences[index].words)) + buzzwords(doc.sentences[index])
+        >= _EMPTY_CONNECTIVES_MIN
     )
     # An answer of terms called important and nothing else ("Effect size and sample size matter a lot. Variance
     # is also very important. Randomization and power are essential.").

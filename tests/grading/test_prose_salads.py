@@ -215,3 +215,16 @@ def test_praise_beside_explaining_sentences_keeps_its_credit() -> None:
     assert SALAD not in grade.warnings
     met = {c.id for c in grade.criteria if c.verdict == "met"}
     assert {"sample-size", "variance"} <= met
+
+
+def test_terms_strung_on_empty_connectives_are_a_salad() -> None:
+    # Without the connectives rule this grades 0.8: every key point is named, none is explained.
+    answer = (
+        "In A/B testing significance is essentially about telling a real effect from random noise, which in turn "
+        "brings us to the p-value under the null hypothesis, and therefore to the alpha level chosen in advance. "
+        "Moreover, effect size and sample size, as well as metric variance, are all connected to test design and "
+        "traffic allocation, and in that sense broken randomization also belongs to the same picture."
+    )
+    grade = grade_answer(answer, RUBRICS["ab-significance"])
+    assert grade.score <= 0.3
+    assert SALAD in grade.warnings
