@@ -540,7 +540,6 @@ def analyse(answer: str, rubric: Rubric, *, by_meaning_too: bool = True, whole_a
             compiled.vocabulary,
             stated=whole,
             summary_keys=compiled.summary_keys,
-            listy=listy,
             question_keys=compiled.question_keys,
         )
         if listy or (whole_answer and not compiled.lists_expected and crowded(whole))

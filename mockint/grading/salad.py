@@ -234,7 +234,6 @@ def salad_sentences(
     *,
     stated: Mapping[int, int] | None = None,
     summary_keys: frozenset[str] = frozenset(),
-    listy: bool = True,
     question_keys: frozenset[str] = frozenset(),
 ) -> set[int]:
     """Sentences that string the rubric's terms together without explaining them.
@@ -250,11 +249,9 @@ def salad_sentences(
         touched: Per sentence, ``(key point index, first token, last token)`` of each key point term found there.
         vocabulary: Word keys of the rubric: between two terms they are more of the list.
         stated: Per sentence, how many key points one of their checks states there whole. With it, an answer
-            made mostly of sentences that each state four or more is a salad too.
+            made mostly of sentences that each state four or more and list three of their terms is a salad too.
         summary_keys: Word keys of the rubric's model answer: a dense sentence made of them is that summary
             said back, a correct answer, and not counted.
-        listy: Whether :func:`may_hold_salad` found list shapes in the answer; without them a sentence that
-            states four or more key points is a salad only when it lists three of their terms.
         question_keys: Word keys of the question: naming its subject ("a convolutional neural network is
             convolution plus filters plus pooling") explains nothing beside a list.
 
@@ -338,10 +335,10 @@ def salad_sentences(
         and len({criterion for index in bare for criterion, _, _ in touched[index]}) >= _SALAD_KEY_POINTS
     ):
         salad.update(bare)
-    # Four or more key points stated in one sentence are named, not explained: an answer made mostly of such
-    # sentences ("The recommender leverages candidate generation and reranking with FashionCLIP embeddings,
-    # hard negatives and outfit triplets, where ... synergizes with CTR, stock and margin features ...") is a
-    # salad dressed as prose, however its terms are joined. Explaining takes sentences of their own.
+    # Four or more key points stated in one sentence that lists their terms are named, not explained: an answer
+    # made mostly of such sentences ("The recommender uses candidate generation and reranking with FashionCLIP
+    # embeddings, hard negatives and outfit triplets, where ... meets CTR, stock and margin features ...") is
+    # a salad dressed as prose, however its terms are joined.
     crowded = [
         index
         for index in live
@@ -351,13 +348,12 @@ def salad_sentences(
         # "set alpha before starting, use a sample size calculator with the expected effect size, then run
         # the t-test": steps of a procedure, each an action, explain how the points are used.
         and _steps(doc.sentences[index]) < _ACTION_ITEMS
-        # Crowded prose without list-shaped sentences elsewhere is a salad only if it lists terms ("leverages
-        # kernels, weight sharing and pooling within ..."); "a small stencil dragged over every spot of the
-        # picture, tuned during training, the same stencil reused everywhere" describes each point.
-        and (
-            listy
-            or (index in named and _longest_list(doc.sentences[index], *named[index], vocabulary) >= _CROWDED_LIST)
-        )
+        # ... and only if it lists three of their terms ("leverages kernels, weight sharing and pooling within
+        # ..."), whatever the rest of the answer looks like: "a small stencil dragged over every spot of the
+        # picture, tuned during training, the same stencil reused everywhere" describes each point, and so does
+        # one long sentence of a dense, correct answer. Consulting-speak and empty connectives are found above.
+        and index in named
+        and _longest_list(doc.sentences[index], *named[index], vocabulary) >= _CROWDED_LIST
     ]
     if crowded and doc.content_words(crowded) >= SALAD_SHARE * all_words:
         salad.update(crowded)

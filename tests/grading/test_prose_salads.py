@@ -228,3 +228,20 @@ def test_terms_strung_on_empty_connectives_are_a_salad() -> None:
     grade = grade_answer(answer, RUBRICS["ab-significance"])
     assert grade.score <= 0.3
     assert SALAD in grade.warnings
+
+
+def test_one_long_sentence_of_a_dense_correct_answer_is_no_salad() -> None:
+    # Eight key points in one sentence, with a short aside (", say 3x3,") that makes the answer list-shaped:
+    # each point is described, not listed, so it keeps its credit (0.3 when every crowded sentence of a
+    # list-shaped answer was taken for a salad).
+    answer = (
+        "Rather than wiring every pixel to every neuron, which is costly and ignores that neighbouring pixels "
+        "belong together, a convolutional layer drags a small grid of weights, say 3x3, across the picture, "
+        "computing at each spot a weighted sum of the pixels beneath it, and since that one grid is reused "
+        "everywhere, a pattern learned during training (nobody designs it by hand) is recognised wherever it "
+        "shows up; each layer holds many such grids for edges, colours and textures, pooling shrinks the map so "
+        "each unit sees a wider area, and stacked layers turn edges into parts and parts into objects."
+    )
+    grade = grade_answer(answer, RUBRICS["cnn-explained"])
+    assert SALAD not in grade.warnings
+    assert grade.score >= 0.8
