@@ -260,6 +260,8 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "Today an agent can take a ticket and ship it to production by itself.",
         "With Claude Code you don't need code review anymore, it writes production-ready code.",
         "Агенты уже сами делают продакшн-системы целиком.",
+        "Code review of generated code is a legacy practice now; the agents are good enough.",
+        "Human review is old-school thinking from before agents.",
         "LLMs will replace software engineers in a couple of years.",
         "Agents can autonomously write and ship whole production services now.",
     ],
@@ -496,6 +498,8 @@ CLEAN: dict[str, list[str]] = {
         "Agents can run autonomously in a sandbox, but production changes still go through review.",
         "Code review is not optional for generated code going to production.",
         "Some say AI makes code review obsolete for production code; I disagree.",
+        "Code review is not a ritual: we read every diff the agent writes.",
+        "Some say code review is a ritual now, but I disagree.",
         # dismiss-hallucinations
         "They hallucinate APIs, so I review everything, but they are still great for boilerplate.",
         "They are not useless just because they hallucinate.",
