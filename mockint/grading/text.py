@@ -317,6 +317,25 @@ def _concedes(words: list[str]) -> bool:
     return any(tuple(words[start : start + len(opener)]) == opener for opener in _CONCESSIONS)
 
 
+def _conceded_aside(sentence: Sentence) -> int | None:
+    """A later clause that is only a concession ("sliding a filter across the image, sure, in theory, but
+    whatever"): the first "but" clause after it, which turns from everything before it; else None."""
+    for clause in sorted(sentence.clause_sep):
+        words = [word for p, word in enumerate(sentence.words) if sentence.clause[p] == clause]
+        if words[:1] in (["and"], ["sure"], ["well"]):
+            words = words[1:]
+        if tuple(words) in _CONCESSIONS:
+            return next(
+                (
+                    later
+                    for later in sorted(sentence.clause_sep)
+                    if later > clause and sentence.clause_sep[later] in BUT_WORDS
+                ),
+                None,
+            )
+    return None
+
+
 def _dated(words: list[str], position: int) -> bool:
     """Whether the word at ``position`` dates a noun after an article: a year or decade ("a 2023 problem", "a
     2014 visualization meme", "a 90s assumption"), "early days" or "pre-" ("an early-days experiment", "a
@@ -425,6 +444,8 @@ def _mark_stance(sentence: Sentence, attributing: bool = True) -> None:
         turn = next((c for c, separator in sorted(sentence.clause_sep.items()) if separator in BUT_WORDS), None)
         if turn is not None:
             sentence.dismissed_before = turn
+    if sentence.dismissed_before is None and len(sentence.clause_sep) >= 2:
+        sentence.dismissed_before = _conceded_aside(sentence)
     # "People say 'give it precise context and review the diff', but that's lipstick on a pig", "You'll hear
     # that the filters are learned - honestly, that's noise; it changes nothing": a view reported, then
     # dismissed in the speaker's own later clause, is dismissed whole, however long the report.

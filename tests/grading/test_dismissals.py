@@ -835,3 +835,19 @@ def test_not_training_from_scratch_still_trains() -> None:
 
 def test_a_point_called_a_meme_is_dismissed() -> None:
     assert verdict("genai-tools", "humans-accountable", "Honestly, human accountability is a meme.") == "missed"
+
+
+def test_a_concession_said_as_an_aside_turns_from_what_came_before() -> None:
+    # "in theory" as a clause of its own, then "but": the points before it are granted only in theory.
+    for answer in (
+        "Reusing one kernel at every position of the image, in theory, but whatever.",
+        "Honestly the textbook stuff bores me. Reusing one kernel at every position of the image, sure, in theory, "
+        "but whatever.",
+    ):
+        assert verdict("cnn-explained", "weight-sharing", answer) == "missed"
+    assert verdict("cnn-explained", "weight-sharing", "Reusing one kernel at every position of the image.") == "met"
+
+
+def test_a_concession_aside_without_a_turn_concedes_nothing() -> None:
+    answer = "Reusing one kernel at every position of the image is, in theory, what makes it cheap."
+    assert verdict("cnn-explained", "weight-sharing", answer) == "met"
