@@ -459,6 +459,7 @@ CLEAN: dict[str, list[str]] = {
         "We started without a reranker and added one later.",
         "One encoder model embeds every item in the catalogue into the index.",
         # random-negatives-only
+        "Random negatives taught the model nothing, so I picked negatives from nearby categories instead.",
         "Random negatives make the task too easy, so we mined hard negatives from similar categories.",
         "We started with random negatives and then switched to hard negatives from the same category.",
         "Using only random negatives is a classic mistake.",
