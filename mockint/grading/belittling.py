@@ -174,6 +174,11 @@ BELITTLING_PHRASES = tuple(
         "textbook stuff",
         "textbook words",
         "nice words",
+        # "these are just fancy words", "big words for a simple thing", "красивые слова"
+        "fancy words",
+        "big words",
+        "empty words",
+        "красивые слова",
         "put in a textbook",
         # Comparative dismissal: "X matters far less than people think" ("less than 0.05" is no dismissal).
         "matters less",

@@ -851,3 +851,9 @@ def test_a_concession_said_as_an_aside_turns_from_what_came_before() -> None:
 def test_a_concession_aside_without_a_turn_concedes_nothing() -> None:
     answer = "Reusing one kernel at every position of the image is, in theory, what makes it cheap."
     assert verdict("cnn-explained", "weight-sharing", answer) == "met"
+
+
+@pytest.mark.parametrize("phrase", ["fancy words", "big words", "empty words"])
+def test_terms_called_fancy_words_are_dismissed(phrase: str) -> None:
+    answer = f"Everyone repeats weight sharing and learned filters, but honestly those are just {phrase}."
+    assert verdict("cnn-explained", "weight-sharing", answer) == "missed"
