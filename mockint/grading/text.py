@@ -137,7 +137,8 @@ class Doc:
         ends: set[str] = set()
         found: dict[str, list[str]] = {}
         for key in self.content_index:
-            if len(key) < _TYPO_MIN_STEM - 1 or not key.isascii() or not key.isalpha():
+            # A function word of the answer is itself, never a misspelt term ("though" is not "through").
+            if len(key) < _TYPO_MIN_STEM - 1 or not key.isascii() or not key.isalpha() or is_function_word(key):
                 continue
             # First two and last three letters of the answer's keys: a key one edit from a term of six letters or
             # more keeps one of them, so a term that shares neither with any key of the answer is near none.

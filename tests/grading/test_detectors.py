@@ -262,6 +262,9 @@ COMMITS: dict[tuple[str, str], list[str]] = {
         "Агенты уже сами делают продакшн-системы целиком.",
         "Code review of generated code is a legacy practice now; the agents are good enough.",
         "Human review is old-school thinking from before agents.",
+        # "though" is not a misspelt "through" (of the exclusion "through review")
+        "I review the diff, though for small services it's fine to let the agent ship straight to production "
+        "without review.",
         "LLMs will replace software engineers in a couple of years.",
         "Agents can autonomously write and ship whole production services now.",
     ],
