@@ -419,3 +419,37 @@ RETRACTIONS = frozenset(
 )
 RETRACTION_MAX = max(map(len, RETRACTIONS))
 HESITATIONS = frozenset({"um", "uh", "umm", "uhm", "er", "erm", "hmm", "hm", "oh", "ah", "хм", "эм", "э", "ну"})
+
+# Consulting-speak: words that sound like a claim and say nothing about how anything works ("holistically
+# leverages FashionCLIP embeddings that synergise with reranking", "синергия эмбеддингов ... ценность для
+# бизнеса"). Prefixes of words, English and Russian. A sentence naming key points among two of them explains
+# none of them.
+BUZZWORD_PREFIXES = (
+    *("leverag", "synerg", "holistic", "paradigm", "empower", "operationali", "seamless", "game-chang"),
+    *("gamechang", "best-practice", "cutting-edge", "next-gen", "world-class", "value-add", "revolutioni"),
+    *("transformativ", "supercharg", "turbocharg", "strategicall", "ecosystem", "lifecycle", "landscape"),
+    *("delight", "future-proof", "mission-critical", "impactful", "actionabl", "data-driven", "kpi"),
+    *("синерг", "холистич", "парадигм", "экосистем", "стратегическ"),
+)
+BUZZWORD_PHRASES = (
+    "best practices",
+    "game changer",
+    "aligned to",
+    "aligned with",
+    "going forward",
+    "at scale",
+    "next level",
+    "нового уровня",
+    "ценность для бизнеса",
+    "ценность для пользователя",
+)
+
+
+# Praise without content: a term said to be important and nothing more ("Effect size and sample size matter a
+# lot.", "Hallucinations and context are important to consider.", "Prompt engineering is key.").
+PRAISE_PREFIXES = (
+    *("crucial", "key", "important", "essential", "matter", "vital", "critical", "central", "fundamental"),
+    *("powerful", "necessary", "consider", "great", "super", "huge", "big", "lot", "relevant", "significant"),
+    *("keep", "mind", "always", "really", "very", "also", "everything", "thing", "things", "aspect", "role"),
+    *("важн", "ключев", "критичн", "необходим", "главн", "очень", "сильно", "значени", "роль", "играет"),
+)

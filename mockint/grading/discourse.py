@@ -346,6 +346,41 @@ def refuses_before(sentence: Sentence, clause: int) -> bool:
 _BACK_REFERENCES = ANAPHORS | {"neither", "none", "ни"}
 
 
+# Openers that grant something only in theory ("In theory ..., but ...", "On paper ...", "Теоретически ...").
+_CONCESSIONS = (
+    ("in", "theory"),
+    ("in", "principle"),
+    ("on", "paper"),
+    ("theoretically",),
+    ("в", "теории"),
+    ("теоретически",),
+)
+
+
+def _concedes(words: Sequence[str]) -> bool:
+    start = 1 if list(words[:1]) in (["and"], ["so"], ["well"], ["sure"], ["ну"]) else 0
+    return any(tuple(words[start : start + len(opener)]) == opener for opener in _CONCESSIONS)
+
+
+def conceded_turn(sentence: Sentence) -> int | None:
+    """The clause that turns from what a sentence grants only in theory, else None: the first "but" clause after
+    a concession that opens the sentence ("In theory the ranker should blend similarity with CTR, but we never
+    bothered") or that is a clause of its own ("sliding a filter across the image, sure, in theory, but
+    whatever"). What comes before it is conceded, not the speaker's practice."""
+    turns = [clause for clause, separator in sorted(sentence.clause_sep.items()) if separator in BUT_WORDS]
+    if not turns:
+        return None
+    if _concedes(sentence.words):
+        return turns[0]
+    for clause in sorted(sentence.clause_sep):
+        words = [word for p, word in enumerate(sentence.words) if sentence.clause[p] == clause]
+        if words[:1] in (["and"], ["sure"], ["well"]):
+            words = words[1:]
+        if tuple(words) in _CONCESSIONS:
+            return next((turn for turn in turns if turn > clause), None)
+    return None
+
+
 # "Nobody does it", "no one bothers with that", "никто так не делает": a practice said before, waved away as done
 # by no one.
 _NOBODY = frozenset({"nobody", "noone", "никто"})

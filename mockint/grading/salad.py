@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 
-from mockint.grading.cues import STEP_OPENERS, STEP_VERBS
+from mockint.grading.cues import BUZZWORD_PHRASES, BUZZWORD_PREFIXES, PRAISE_PREFIXES, STEP_OPENERS, STEP_VERBS
 from mockint.grading.sentence import Sentence
 from mockint.grading.text import Doc
 from mockint.grading.words import PhraseIndex, is_function_word, text_keys
@@ -37,32 +37,8 @@ _SALAD_EXPLAINING_WORDS = 3
 RELATION_RE = re.compile(r"-+>|<-+|=>|[→←⇒≠≈=<>|]")
 
 
-# Consulting-speak: words that sound like a claim and say nothing about how anything works ("holistically
-# leverages FashionCLIP embeddings that synergise with reranking", "синергия эмбеддингов ... ценность для
-# бизнеса"). Prefixes of words, English and Russian. A sentence naming key points among two of them explains
-# none of them.
-BUZZWORD_PREFIXES = (
-    *("leverag", "synerg", "holistic", "paradigm", "empower", "operationali", "seamless", "game-chang"),
-    *("gamechang", "best-practice", "cutting-edge", "next-gen", "world-class", "value-add", "revolutioni"),
-    *("transformativ", "supercharg", "turbocharg", "strategicall", "ecosystem", "lifecycle", "landscape"),
-    *("delight", "future-proof", "mission-critical", "impactful", "actionabl", "data-driven", "kpi"),
-    *("синерг", "холистич", "парадигм", "экосистем", "стратегическ"),
-)
-BUZZWORD_PHRASES = PhraseIndex(
-    tuple(phrase.split())
-    for phrase in (
-        "best practices",
-        "game changer",
-        "aligned to",
-        "aligned with",
-        "going forward",
-        "at scale",
-        "next level",
-        "нового уровня",
-        "ценность для бизнеса",
-        "ценность для пользователя",
-    )
-)
+# Consulting-speak (see cues.BUZZWORD_PREFIXES): a sentence naming key points among two of these explains none.
+_BUZZWORD_PHRASES = PhraseIndex(tuple(phrase.split()) for phrase in BUZZWORD_PHRASES)
 _BUZZWORDS_MIN = 2
 # A sentence naming three key points or more among this many connectives that relate nothing (see _FILLERS).
 _EMPTY_CONNECTIVES_MIN = 3
@@ -72,21 +48,13 @@ def buzzwords(sentence: Sentence) -> int:
     """How many words or phrases of consulting-speak the sentence holds (see BUZZWORD_PREFIXES)."""
     words = sentence.words
     single = sum(1 for word in words if word.startswith(BUZZWORD_PREFIXES))
-    return single + (len(_phrase_starts(BUZZWORD_PHRASES, words)) if single or len(words) > 3 else 0)
+    return single + (len(_phrase_starts(_BUZZWORD_PHRASES, words)) if single or len(words) > 3 else 0)
 
 
 def _phrase_starts(index: PhraseIndex, words: list[str]) -> list[int]:
     return [start for start in range(len(words)) if index.at(words, start) is not None]
 
 
-# Praise without content: a term said to be important and nothing more ("Effect size and sample size matter a
-# lot.", "Hallucinations and context are important to consider.", "Prompt engineering is key.").
-PRAISE_PREFIXES = (
-    *("crucial", "key", "important", "essential", "matter", "vital", "critical", "central", "fundamental"),
-    *("powerful", "necessary", "consider", "great", "super", "huge", "big", "lot", "relevant", "significant"),
-    *("keep", "mind", "always", "really", "very", "also", "everything", "thing", "things", "aspect", "role"),
-    *("важн", "ключев", "критичн", "необходим", "главн", "очень", "сильно", "значени", "роль", "играет"),
-)
 _PRAISE_SENTENCES_MIN = 3
 # A praise sentence holds at most this many words that are neither a term, the question's, nor praise.
 _PRAISE_OTHER_WORDS = 1

@@ -21,7 +21,6 @@ from mockint.grading.belittling import (
 from mockint.grading.cues import (
     AFTER_OVER_PREFIXES,
     ALWAYS_NEGATING,
-    BUT_WORDS,
     CANCELLING_CUES,
     CLAUSE_PUNCT_RE,
     CLAUSE_WORDS,
@@ -46,6 +45,7 @@ from mockint.grading.cues import (
 from mockint.grading.discourse import (
     HEARSAY_SECONDS,
     attribution_clause,
+    conceded_turn,
     dismisses_by_pronoun,
     mark_replies,
     mentions_terms,
@@ -302,41 +302,6 @@ def _belittling_word(word: str) -> bool:
     return word.startswith(BELITTLING_PREFIXES)
 
 
-# Openers that grant something only in theory ("In theory ..., but ...", "On paper ...", "Теоретически ...").
-_CONCESSIONS = (
-    ("in", "theory"),
-    ("in", "principle"),
-    ("on", "paper"),
-    ("theoretically",),
-    ("в", "теории"),
-    ("теоретически",),
-)
-
-
-def _concedes(words: list[str]) -> bool:
-    start = 1 if words[:1] in (["and"], ["so"], ["well"], ["sure"], ["ну"]) else 0
-    return any(tuple(words[start : start + len(opener)]) == opener for opener in _CONCESSIONS)
-
-
-def _conceded_aside(sentence: Sentence) -> int | None:
-    """A later clause that is only a concession ("sliding a filter across the image, sure, in theory, but
-    whatever"): the first "but" clause after it, which turns from everything before it; else None."""
-    for clause in sorted(sentence.clause_sep):
-        words = [word for p, word in enumerate(sentence.words) if sentence.clause[p] == clause]
-        if words[:1] in (["and"], ["sure"], ["well"]):
-            words = words[1:]
-        if tuple(words) in _CONCESSIONS:
-            return next(
-                (
-                    later
-                    for later in sorted(sentence.clause_sep)
-                    if later > clause and sentence.clause_sep[later] in BUT_WORDS
-                ),
-                None,
-            )
-    return None
-
-
 def _dated(words: list[str], position: int) -> bool:
     """Whether the word at ``position`` dates a noun after an article: a year or decade ("a 2023 problem", "a
     2014 visualization meme", "a 90s assumption"), "early days" or "pre-" ("an early-days experiment", "a
@@ -441,12 +406,8 @@ def _mark_stance(sentence: Sentence, attributing: bool = True) -> None:
                 sentence.comments.add(clause)
     # "In theory the ranker should blend similarity with CTR, but we never bothered": what is granted in theory
     # and then turned from with "but" is conceded, not the speaker's practice.
-    if sentence.dismissed_before is None and _concedes(words):
-        turn = next((c for c, separator in sorted(sentence.clause_sep.items()) if separator in BUT_WORDS), None)
-        if turn is not None:
-            sentence.dismissed_before = turn
-    if sentence.dismissed_before is None and len(sentence.clause_sep) >= 2:
-        sentence.dismissed_before = _conceded_aside(sentence)
+    if sentence.dismissed_before is None:
+        sentence.dismissed_before = conceded_turn(sentence)
     # "People say 'give it precise context and review the diff', but that's lipstick on a pig", "You'll hear
     # that the filters are learned - honestly, that's noise; it changes nothing": a view reported, then
     # dismissed in the speaker's own later clause, is dismissed whole, however long the report.
