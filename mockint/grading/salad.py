@@ -47,12 +47,7 @@ _EMPTY_CONNECTIVES_MIN = 3
 def buzzwords(sentence: Sentence) -> int:
     """How many words or phrases of consulting-speak the sentence holds (see BUZZWORD_PREFIXES)."""
     words = sentence.words
-    single = sum(1 for word in words if word.startswith(BUZZWORD_PREFIXES))
-    return single + (len(_phrase_starts(_BUZZWORD_PHRASES, words)) if single or len(words) > 3 else 0)
-
-
-def _phrase_starts(index: PhraseIndex, words: list[str]) -> list[int]:
-    return [start for start in range(len(words)) if index.at(words, start) is not None]
+    return sum(1 for word in words if word.startswith(BUZZWORD_PREFIXES)) + _BUZZWORD_PHRASES.count(words)
 
 
 _PRAISE_SENTENCES_MIN = 3
@@ -274,8 +269,7 @@ def salad_sentences(
     salad.update(
         index
         for index in named
-        if len(_phrase_starts(_FILLERS, doc.sentences[index].words)) + buzzwords(doc.sentences[index])
-        >= _EMPTY_CONNECTIVES_MIN
+        if _FILLERS.count(doc.sentences[index].words) + buzzwords(doc.sentences[index]) >= _EMPTY_CONNECTIVES_MIN
     )
     # An answer of terms called important and nothing else ("Effect size and sample size matter a lot. Variance
     # is also very important. Randomization and power are essential.").

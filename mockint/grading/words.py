@@ -278,6 +278,10 @@ class PhraseIndex:
                     found.update(range(start, start + len(phrase)))
         return found
 
+    def count(self, words: Sequence[str]) -> int:
+        """How many places of ``words`` open a phrase of the index."""
+        return sum(1 for start in range(len(words)) if self.at(words, start) is not None)
+
     def found_in(self, words: Sequence[str]) -> bool:
         """Whether ``words`` hold any phrase of the index."""
         return any(self.at(words, start) is not None for start, word in enumerate(words) if word in self._by_first)
