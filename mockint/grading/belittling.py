@@ -143,6 +143,15 @@ BELITTLING_PHRASES = tuple(
         "academic worry",
         "academic worries",
         "academic exercise",
+        # "significance testing is an academic concern", "that's an academic question"
+        "academic concern",
+        "academic concerns",
+        "academic question",
+        "academic detail",
+        "academic details",
+        # "we stopped caring about them once ...": given up on, not done
+        "stopped caring",
+        "stop caring",
         "purely academic",
         "thing of the past",
         "who cares",

@@ -159,7 +159,7 @@ def _rhetorical(sentence: Sentence) -> bool:
 
 
 # What "none of that" is said not to do: matter, be needed ... or change anything.
-_NONE_OF_HEADS = (*IMPORTANCE_PREFIXES, "chang", "affect")
+_NONE_OF_HEADS = (*IMPORTANCE_PREFIXES, "chang", "affect", "differ")
 
 
 def opens_with_none_of(sentence: Sentence, clause: int) -> bool:
@@ -563,6 +563,17 @@ def mark_replies(doc: Doc) -> None:
             and (reply.opens_with_dismissal(lead) or _dismisses_back(reply))
         ):
             question.answered_no = True
+    # "A p-value is ... It depends on effect size, sample size and noise. None of that matters in real life,
+    # though.": a sentence that opens with "none of that matters", in the speaker's own voice, takes back
+    # everything the answer said before it, back to an earlier such sentence.
+    taking_back = [
+        index
+        for index, reply in enumerate(doc.sentences)
+        if index and "none" in reply.words[:4] and opens_with_none_of(reply, _lead_clause(reply))
+    ]
+    for start, end in zip([0, *taking_back], taking_back, strict=False):
+        for earlier in doc.sentences[start + (start > 0) : end]:
+            earlier.answered_no = True
     # "Filters slide over the image? Learned weights? A hierarchy? Honestly, I skip all of that": a run of
     # questions answered together by the dismissal after the last of them.
     for index in range(len(doc.sentences) - 1, 0, -1):

@@ -857,3 +857,58 @@ def test_a_concession_aside_without_a_turn_concedes_nothing() -> None:
 def test_terms_called_fancy_words_are_dismissed(phrase: str) -> None:
     answer = f"Everyone repeats weight sharing and learned filters, but honestly those are just {phrase}."
     assert verdict("cnn-explained", "weight-sharing", answer) == "missed"
+
+
+def test_none_of_that_matters_takes_back_every_sentence_before_it() -> None:
+    # Hand-checked: the two sentences state the p-value, alpha, effect size, sample size and variance; the third
+    # opens with "none of that matters", so none of them is met and the answer earns nothing.
+    stated_points = (
+        "A p-value is the chance of seeing a gap at least this large if there were really no effect, and you "
+        "compare it with an alpha such as 0.05 fixed before launch. Whether you get there depends on how big the "
+        "effect is, how many users you have and how noisy the metric is."
+    )
+    assert verdict("ab-significance", "effect-size", stated_points) == "met"
+    grade = grade_answer(stated_points + " None of that matters in real life, though.", RUBRICS["ab-significance"])
+    assert all(c.verdict == "missed" for c in grade.criteria)
+    assert grade.score == 0.0
+
+
+def test_none_of_it_made_a_difference_takes_back_the_sentence_before() -> None:
+    answer = "Each layer slides a small learned filter across the image. None of it really made a difference."
+    assert verdict("cnn-explained", "small-filter-slides", answer) == "missed"
+
+
+def test_none_of_that_takes_back_only_back_to_an_earlier_dismissal() -> None:
+    doc = parse(
+        "Pooling shrinks the maps. None of that matters. Each filter is learned during training. None of that "
+        "matters either."
+    )
+    assert [s.answered_no for s in doc.sentences] == [True, False, True, False]
+
+
+def test_none_of_that_later_in_a_sentence_does_not_reach_the_sentences_before() -> None:
+    # "none of" not at the opening of the sentence's first clause: the sentence before keeps its point.
+    answer = (
+        "Each layer slides a small 3x3 filter across the image. We tried bigger kernels, and none of that mattered."
+    )
+    assert verdict("cnn-explained", "small-filter-slides", answer) == "met"
+
+
+@pytest.mark.parametrize(
+    ("question", "criterion", "answer"),
+    [
+        ("ab-significance", "sample-size", "Planning the sample size and power up front is an academic concern."),
+        (
+            "cnn-explained",
+            "weight-sharing",
+            "Weight sharing was a big talking point once, but we stopped caring about it years ago.",
+        ),
+    ],
+)
+def test_an_academic_concern_and_stopped_caring_are_dismissals(question: str, criterion: str, answer: str) -> None:
+    assert verdict(question, criterion, answer) == "missed"
+
+
+def test_a_model_asked_to_figure_out_what_i_need_is_blamed() -> None:
+    answer = "When the output is bad, that is on the model: it should figure out what I need from a one-line request."
+    assert "vague-prompts-blame-model" in stated("genai-tools", answer)
