@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from types import MappingProxyType
 
 from mockint.grading import meaning
 from mockint.grading.denials import belittled_topics, denial, elsewhere, stated_checks, statements
+from mockint.grading.finder import PhraseMatcher
 from mockint.grading.guards import AnswerFlags, Guard, _guards, mark_echoes
 from mockint.grading.injection import mark_injections
-from mockint.grading.plans import COMPILED_FROM, Compiled, Plan, Variant, compile_rubric
+from mockint.grading.plans import COMPILED_FROM, Compiled, Plan, compile_rubric
 from mockint.grading.reporting import sentence_roles
 from mockint.grading.salad import SALAD_SHARE, crowded, may_hold_salad, salad_sentences, salad_share
 from mockint.grading.sentence import BELITTLED, NEGATED, UNNEGATED
@@ -132,204 +132,13 @@ def _compiled_by_content(rubric: Rubric) -> Compiled:
         return found
     compiled = compile_rubric(rubric)
     reference = parse(rubric.model_answer)
-    listed = salad_sentences(reference, _touched(compiled, _Matcher(reference, compiled)), compiled.vocabulary)
+    listed = salad_sentences(reference, _touched(compiled, PhraseMatcher(reference, compiled)), compiled.vocabulary)
     compiled = dataclasses.replace(compiled, lists_expected=bool(listed))
     with _COMPILED_LOCK:
         if len(_COMPILED) >= _COMPILED_MAX:
             _COMPILED.pop(next(iter(_COMPILED)))  # the oldest: a batch uses a handful of rubrics at a time
         _COMPILED[key] = compiled
     return compiled
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Matching
-# ---------------------------------------------------------------------------------------------------------
-
-
-def _windows(positions: list[list[int]], span: int) -> Iterator[list[int]]:
-    """Token positions of each place where every term occurs within ``span`` of each other."""
-    if len(positions) == 1:
-        for position in positions[0]:
-            yield [position]
-        return
-    events = sorted((position, term) for term, found in enumerate(positions) for position in found)
-    need = len(positions)
-    counts = [0] * need
-    covered = 0
-    left = 0
-    for right, (position, term) in enumerate(events):
-        if counts[term] == 0:
-            covered += 1
-        counts[term] += 1
-        while covered == need:
-            left_position, left_term = events[left]
-            if position - left_position <= span:
-                yield sorted({event[0] for event in events[left : right + 1]})
-            counts[left_term] -= 1
-            if counts[left_term] == 0:
-                covered -= 1
-            left += 1
-
-
-_NOTHING: Mapping[int, int] = MappingProxyType({})
-
-
-class _Matcher:
-    """Finds phrases in one answer: every phrase the answer's words can hold is matched once, up front, and only
-    those found are kept (checks ask for many phrases per answer, of which most are absent)."""
-
-    __slots__ = ("_compiled", "_concepts", "_doc", "_near", "_plain", "_typos", "found", "plain", "windows")
-
-    def __init__(self, doc: Doc, compiled: Compiled) -> None:
-        self._doc = doc
-        self._compiled = compiled
-        self._concepts: dict[tuple[int, ...], Mapping[int, int]] = {}
-        self._typos: dict[str, dict[int, list[int]] | None] = {}
-        # The rubric's terms that the answer misspells, with the keys it spells them as (rarely any).
-        self._near = doc.typo_neighbours(compiled.typo_forms, compiled.vocabulary, compiled.typo_near)
-        # (phrase id, sentence) -> first and last token of the phrase's first un-negated occurrence there
-        self.windows: dict[tuple[int, int], tuple[int, int]] = {}
-        # Per sentence: nothing in it can negate or belittle a term (no negation cue, stance word, dismissing
-        # comment or clause, and no dismissive reply to it), so Sentence.negated and .belittled are False there.
-        self._plain = [
-            not (s.cues or s.belittling or s.comments or s.answered_no or s.dismissed_before is not None or s.quoted)
-            for s in doc.sentences
-        ]
-        # ... and so in the whole answer: no phrase is found negated or belittled anywhere.
-        self.plain = all(self._plain)
-        # The phrases this answer's words can hold at all (see Compiled.by_first_term); others match nowhere.
-        first = compiled.by_first_term
-        candidates: set[int] = set()
-        for keys in (doc.content_index, doc.raw_index, self._near):
-            for key in keys:
-                ids = first.get(key)
-                if ids is not None:
-                    candidates.update(ids)
-        # phrase id -> sentence index -> UNNEGATED | NEGATED | BELITTLED flags of its occurrences there; only the
-        # phrases that occur. What a phrase matches depends on the answer and the phrase alone (the sentences'
-        # marks are final once the matcher exists), so matching them in any order gives the same results.
-        self.found: dict[int, dict[int, int]] = {}
-        variants = compiled.variants
-        content_index, raw_index = doc.content_index, doc.raw_index
-        near = self._near
-        for phrase_id in candidates:
-            flags: dict[int, int] = {}
-            for variant in variants[phrase_id]:
-                # Most variants of a candidate lack one of their terms (as written, or misspelt where it may be).
-                index = content_index if variant.content else raw_index
-                for term in variant.terms:
-                    if term not in index and (term not in near or term not in variant.typo_terms):
-                        break
-                else:
-                    self._match_variant(phrase_id, variant, flags)
-            if flags:
-                self.found[phrase_id] = flags
-
-    def phrase(self, phrase_id: int) -> Mapping[int, int]:
-        """Sentence index -> UNNEGATED | NEGATED | BELITTLED flags of the phrase's occurrences there."""
-        return self.found.get(phrase_id, _NOTHING)
-
-    def concept(self, phrase_ids: tuple[int, ...]) -> Mapping[int, int]:
-        """Sentence index -> flags of any of the concept's phrases there (remembered: checks, denials and the
-        stance of topics all ask for the same concepts)."""
-        found = self.found
-        if len(phrase_ids) == 1:
-            return found.get(phrase_ids[0], _NOTHING)
-        merged = self._concepts.get(phrase_ids)
-        if merged is None:
-            present = [found[phrase_id] for phrase_id in phrase_ids if phrase_id in found]
-            if not present:
-                merged = _NOTHING
-            elif len(present) == 1:
-                merged = present[0]
-            else:
-                union: dict[int, int] = {}
-                for flags_by_sentence in present:
-                    for sentence, flags in flags_by_sentence.items():
-                        union[sentence] = union.get(sentence, 0) | flags
-                merged = union
-            self._concepts[phrase_ids] = merged
-        return merged
-
-    def _typo_hits(self, term: str) -> dict[int, list[int]] | None:
-        # A term recurs in many variants and checks of a rubric: look for its misspellings once per answer.
-        if term in self._typos:
-            return self._typos[term]
-        hits = self._typos[term] = self._find_typos(term)
-        return hits
-
-    def _find_typos(self, term: str) -> dict[int, list[int]] | None:
-        keys = self._near.get(term)
-        if not keys:
-            return None
-        merged: dict[int, list[int]] = {}
-        for key in keys:
-            for sentence, positions in self._doc.content_index[key].items():
-                merged.setdefault(sentence, []).extend(positions)
-        return {sentence: sorted(set(positions)) for sentence, positions in merged.items()}
-
-    def _match_variant(self, phrase_id: int, variant: Variant, found: dict[int, int]) -> None:
-        index = self._doc.content_index if variant.content else self._doc.raw_index
-        hits: list[dict[int, list[int]]] = []
-        for term in variant.terms:
-            by_sentence = index.get(term)
-            if by_sentence is None and term in variant.typo_terms:
-                by_sentence = self._typo_hits(term)
-            if by_sentence is None:
-                return
-            hits.append(by_sentence)
-        sentences = set(hits[0])
-        for by_sentence in hits[1:]:
-            sentences.intersection_update(by_sentence)
-        for sentence_index in sentences:
-            sentence = self._doc.sentences[sentence_index]
-            if sentence.excluded:
-                continue
-            plain = self._plain[sentence_index] and not variant.negative
-            if len(hits) == 1:
-                positions = hits[0][sentence_index]
-                if plain:  # as below, where the first window of one term is its first position
-                    position = sentence.content_raw[positions[0]] if variant.content else positions[0]
-                    found[sentence_index] = found.get(sentence_index, 0) | UNNEGATED
-                    self.windows.setdefault((phrase_id, sentence_index), (position, position))
-                    continue
-                windows: Iterator[list[int]] = ([position] for position in positions)
-            else:
-                windows = _windows([by_sentence[sentence_index] for by_sentence in hits], variant.span)
-            if plain:
-                # Nothing in the sentence negates or belittles: every occurrence is un-negated, and the first one
-                # is the window kept.
-                first = next(windows, None)
-                if first is not None:
-                    raw = [sentence.content_raw[p] for p in first] if variant.content else first
-                    found[sentence_index] = found.get(sentence_index, 0) | UNNEGATED
-                    self.windows.setdefault((phrase_id, sentence_index), (raw[0], raw[-1]))
-                continue
-            flags = found.get(sentence_index, 0)
-            for window in windows:
-                raw = [sentence.content_raw[p] for p in window] if variant.content else window
-                if sentence.quoted and all(p in sentence.quoted for p in raw):
-                    # A phrase only inside quotation marks is mentioned, not said ("Oh, 'great for boilerplate
-                    # and tests', sure"; 'the classic "retrieval plus reranking" slide').
-                    continue
-                if variant.negative and sentence.scope_ends_between(raw[0], raw[-1]):
-                    # "I don't merge until I read the diff" does not say "don't read".
-                    continue
-                if variant.negative and sentence.negation_cancelled(raw[0]):
-                    # "No team should launch a test without a power analysis": the phrase's own negation, negated
-                    # again, says the opposite.
-                    continue
-                if sentence.negated(raw):
-                    flags |= NEGATED
-                elif sentence.belittled(raw):
-                    flags |= BELITTLED
-                else:
-                    flags |= UNNEGATED
-                    self.windows.setdefault((phrase_id, sentence_index), (raw[0], raw[-1]))
-                if flags == UNNEGATED | NEGATED | BELITTLED:
-                    break
-            if flags:
-                found[sentence_index] = flags
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,7 +155,7 @@ _NO_MATCH = _Outcome(False, False, None)
 
 def _evaluate(
     plan: Plan,
-    matcher: _Matcher,
+    matcher: PhraseMatcher,
     partial_from: Callable[[int], bool] | None,
     blocked: frozenset[int] = frozenset(),
     *,
@@ -422,7 +231,7 @@ def _adjacent_pair(found: Sequence[Sequence[int]]) -> int | None:
 def _criterion(
     criterion_id: str,
     plans: Sequence[Plan],
-    matcher: _Matcher,
+    matcher: PhraseMatcher,
     doc: Doc,
     mistaken: set[int],
     blocked: frozenset[int],
@@ -447,7 +256,7 @@ def _criterion(
 def _named_in_lists(
     criteria: tuple[CriterionMatch, ...],
     compiled: Compiled,
-    matcher: _Matcher,
+    matcher: PhraseMatcher,
     doc: Doc,
     salad: set[int],
     mistaken: set[int],
@@ -472,7 +281,7 @@ def _named_in_lists(
     return tuple(named)
 
 
-def _touched(compiled: Compiled, matcher: _Matcher) -> dict[int, list[tuple[int, int, int]]]:
+def _touched(compiled: Compiled, matcher: PhraseMatcher) -> dict[int, list[tuple[int, int, int]]]:
     """Per sentence, the key points whose terms occur there un-negated: (key point index, first, last token)."""
     touched: dict[int, list[tuple[int, int, int]]] = {}
     found = matcher.found
@@ -515,7 +324,7 @@ def analyse(answer: str, rubric: Rubric, *, by_meaning_too: bool = True, whole_a
     doc = parse(answer)
     injected = whole_answer and mark_injections(answer, doc)
     echoed = whole_answer and mark_echoes(doc, compiled.question_keys, compiled.vocabulary)
-    matcher = _Matcher(doc, compiled)
+    matcher = PhraseMatcher(doc, compiled)
     detected: dict[str, int] = {}  # mistake id -> sentence that commits it
     roles = sentence_roles(doc)
     kinds = compiled.mistake_kinds

@@ -8,7 +8,8 @@ import pytest
 
 from mockint.grading import grade_answer
 from mockint.grading.denials import stated_checks, statements
-from mockint.grading.matching import _Matcher, compiled_checks
+from mockint.grading.finder import PhraseMatcher
+from mockint.grading.matching import compiled_checks
 from mockint.grading.salad import crowded, may_hold_salad
 from mockint.grading.text import parse
 from mockint.rubrics import load_rubrics
@@ -38,7 +39,7 @@ def test_a_dense_sentence_that_describes_each_point_is_not_a_salad() -> None:
     rubric = RUBRICS["cnn-explained"]
     compiled = compiled_checks(rubric)
     doc = parse(answer)
-    assert crowded(statements(stated_checks(compiled, _Matcher(doc, compiled))))
+    assert crowded(statements(stated_checks(compiled, PhraseMatcher(doc, compiled))))
     assert SALAD not in grade_answer(answer, rubric).warnings
 
 
@@ -86,7 +87,7 @@ def test_an_outline_of_items_too_long_to_be_bare_is_a_salad() -> None:
 def test_steps_of_a_procedure_that_name_four_points_are_not_a_salad(question: str, answer: str) -> None:
     rubric = RUBRICS[question]
     compiled = compiled_checks(rubric)
-    assert crowded(statements(stated_checks(compiled, _Matcher(parse(answer), compiled))))
+    assert crowded(statements(stated_checks(compiled, PhraseMatcher(parse(answer), compiled))))
     grade = grade_answer(answer, rubric)
     assert SALAD not in grade.warnings
     assert sum(1 for c in grade.criteria if c.verdict == "met") >= 4
