@@ -121,6 +121,10 @@ DATED_NOUN_PREFIXES = (
 DATED_WORDS = frozenset({"early", "pre"})
 PREDICATIVE_BELITTLING = frozenset(
     {"outdated", "obsolete", "antiquated", "old-fashioned", "academic", "устарело", "устарел"}
+    # "tests are redundant", "that's purely theoretical", "power analysis is excessive" (not "redundant
+    # features", "the theoretical minimum", "excessive variance")
+    | {"superfluous", "redundant", "performative", "theoretical", "immaterial", "inconsequential", "insignificant"}
+    | {"worthless", "overcautious", "excessive"}
 )
 # Belittling said in several words ("a nice-to-have", "beside the point", "makes no difference").
 BELITTLING_PHRASES = tuple(
@@ -143,6 +147,27 @@ BELITTLING_PHRASES = tuple(
         "academic worry",
         "academic worries",
         "academic exercise",
+        # "a fad", "a luxury we can't afford", "a crutch", "dead weight", "old news", "of little use", "red tape"
+        "fad",
+        "a luxury",
+        "a crutch",
+        "dead weight",
+        "old news",
+        "of little use",
+        "of no use",
+        "little use",
+        "low priority",
+        "red tape",
+        "non factor",
+        "rubber stamp",
+        "a checkbox",
+        "checkbox exercise",
+        "just decoration",
+        "mere decoration",
+        "is decoration",
+        "are decoration",
+        "a misconception",
+        "an illusion",
         # "significance testing is an academic concern", "that's an academic question"
         "academic concern",
         "academic concerns",

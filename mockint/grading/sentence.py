@@ -56,6 +56,10 @@ _CONJUNCTION_LIKE = frozenset({"that", "this", "это"})
 _ARTICLES = frozenset({"the", "a", "an", "any", "no"})
 _CONTRACTED_COPULAS = frozenset({"it's", "they're", "that's"})
 # Words between a copula and its predicate ("is mostly just a formality", "are pure paranoia").
+# A noun after one of these is its object, not a new subject ("and power before the test").
+_PREPOSITIONS = frozenset(
+    {"before", "after", "of", "in", "on", "for", "to", "with", "by", "at", "from", "over", "during", "about", "into"}
+)
 _PREDICATE_FILLERS = frozenset(
     {
         "a",
@@ -235,7 +239,12 @@ class Sentence:
         words = self.words
         return any(
             words[between] in _AND_WORDS
-            and any(word in NEW_SUBJECTS for word in words[between + 1 : cue])
+            # Not the object of a preposition: in "the sample size and power before the test is overrated" the
+            # "the" of "before the test" is inside the first subject.
+            and any(
+                words[after] in NEW_SUBJECTS and words[after - 1] not in _PREPOSITIONS
+                for after in range(between + 1, cue)
+            )
             # "reviewing every diff and running the tests is pointless": a second gerund joins the subject.
             and not (between + 1 < cue and words[between + 1].endswith("ing"))
             for between in range(position + 1, cue)

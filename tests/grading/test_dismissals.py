@@ -912,3 +912,41 @@ def test_an_academic_concern_and_stopped_caring_are_dismissals(question: str, cr
 def test_a_model_asked_to_figure_out_what_i_need_is_blamed() -> None:
     answer = "When the output is bad, that is on the model: it should figure out what I need from a one-line request."
     assert "vague-prompts-blame-model" in stated("genai-tools", answer)
+
+
+@pytest.mark.parametrize(
+    "predicate",
+    [
+        "superfluous",
+        "redundant",
+        "purely theoretical",
+        "insignificant",
+        "worthless",
+        "excessive",
+        "a fad",
+        "a luxury",
+        "dead weight",
+        "old news",
+        "of little use",
+        "low priority",
+        "red tape",
+        "a rubber stamp",
+        "a misconception",
+    ],
+)
+def test_a_dismissive_predicate_dismisses_the_subject(predicate: str) -> None:
+    answer = f"The same filter weights are reused at every position, weight sharing, and honestly that is {predicate}."
+    assert verdict("cnn-explained", "weight-sharing", answer) == "missed"
+
+
+@pytest.mark.parametrize("attributive", ["Redundant features", "Excessive variance"])
+def test_the_same_word_before_a_noun_dismisses_nothing(attributive: str) -> None:
+    answer = f"{attributive} aside, the same filter weights are reused at every position: weight sharing."
+    assert verdict("cnn-explained", "weight-sharing", answer) == "met"
+
+
+def test_a_noun_after_a_preposition_does_not_open_a_new_subject() -> None:
+    # "the" of "before the test" is inside the subject "planning the sample size and power before the test".
+    answer = "Planning the sample size and power before the test is overrated."
+    assert verdict("ab-significance", "sample-size", answer) == "missed"
+    assert "no-power-planning" in stated("ab-significance", answer)
