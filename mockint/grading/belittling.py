@@ -147,6 +147,23 @@ BELITTLING_PHRASES = tuple(
         "academic worry",
         "academic worries",
         "academic exercise",
+        # Given up by the speaker: "we got rid of it", "I ditched the reranker", "we dropped power analysis"
+        "got rid of",
+        "get rid of",
+        "ditched",
+        "we dropped",
+        "i dropped",
+        "stopped doing",
+        # For others with time to spare: "something only academics worry about", "for people with too much time"
+        "only academics",
+        "too much time",
+        # A hindrance: "it just slows you down", "review gets in the way"
+        "slows you down",
+        "slow you down",
+        "slowed us down",
+        "slows us down",
+        "gets in the way",
+        "get in the way",
         # "a fad", "a luxury we can't afford", "a crutch", "dead weight", "old news", "of little use", "red tape"
         "fad",
         "a luxury",

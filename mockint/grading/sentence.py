@@ -56,6 +56,16 @@ _CONJUNCTION_LIKE = frozenset({"that", "this", "это"})
 _ARTICLES = frozenset({"the", "a", "an", "any", "no"})
 _CONTRACTED_COPULAS = frozenset({"it's", "they're", "that's"})
 # Words between a copula and its predicate ("is mostly just a formality", "are pure paranoia").
+# A term this close to the start of its clause is in its subject ("Reviewing the diff ...", "Planning the sample
+# size ..."), and words that open an embedded clause ("..., which", "that", "because") end that subject.
+_OPENING_REACH = 2
+_EMBEDDING_WORDS = frozenset(
+    {"that", "which", "who", "because", "when", "if", "since", "while", "so", "unless", "until", "что", "который"}
+    | {"которые", "потому", "когда", "если"}
+)
+# The first words of belittling phrases that are verbs of their own ("slows you down", "adds nothing", "gets in
+# the way", "changes nothing", "makes no difference").
+_VERB_PREDICATES = frozenset({"slows", "slowed", "gets", "adds", "added", "changes", "changed", "makes", "made"})
 # A noun after one of these is its object, not a new subject ("and power before the test").
 _PREPOSITIONS = frozenset(
     {"before", "after", "of", "in", "on", "for", "to", "with", "by", "at", "from", "over", "during", "about", "into"}
@@ -230,8 +240,19 @@ class Sentence:
         before = cue - 1
         while before > position and self.words[before] in _PREDICATE_FILLERS:
             before -= 1
-        if before <= position or self.words[before] not in _COPULAS:
+        if before <= position:
             return False
+        if self.words[before] not in _COPULAS:
+            # Without a copula ("Reviewing the diff and running tests on generated code just slows you down"),
+            # only when the term opens its clause and no relative or subordinate clause comes between ("...
+            # catches bugs that slow you down" says it of the bugs).
+            opening = next(p for p, c in enumerate(self.clause) if c == self.clause[position])
+            return (
+                self.words[cue] in _VERB_PREDICATES
+                and position - opening <= _OPENING_REACH
+                and _EMBEDDING_WORDS.isdisjoint(self.words[position + 1 : cue])
+                and not self._new_subject_between(position, cue)
+            )
         between = self.words[position + 1 : before]
         return _COPULAS.isdisjoint(between) and not self._new_subject_between(position, before)
 

@@ -28,10 +28,12 @@ from mockint.grading.cues import (
     COMMENT_HEADS,
     COMMENT_MAX_WORDS,
     COMMENT_SEPARATORS,
+    DISMISSIVE_VERBS,
     HARM_PREFIXES,
     IDIOMS_AFTER_NO,
     IMPORTANCE_PREFIXES,
     INVERTING_VERBS,
+    JUDGEMENT_PREFIXES,
     NEGATION_REACH,
     NOT_A_NEGATION_BEFORE,
     ONLY_WORDS,
@@ -350,6 +352,25 @@ def _warns_of(sentence: Sentence, position: int) -> bool:
     return any(pair in _CAUSE_PAIRS for pair in itertools.pairwise(later))
 
 
+# What opens a clause that comments on the one before it: "..., which is a mistake", "... - that's a trap".
+_COMMENTING_OPENERS = frozenset({"which", "that's", "that", "this", "что"})
+
+
+def _judged_dismissal(sentence: Sentence, position: int) -> bool:
+    """Whether a dismissive verb is called a mistake in its own clause or the comment after it: "skipping the
+    power analysis is a classic mistake", "it would be a mistake to ignore variance", "many teams skip it, which
+    is a mistake". The speaker warns against the dismissal, and so affirms what is dismissed."""
+    words = sentence.words
+    if not words[position].startswith(DISMISSIVE_VERBS):
+        return False
+    clause = sentence.clause[position]
+    nearby = [p for p, c in enumerate(sentence.clause) if c == clause]
+    following = [p for p, c in enumerate(sentence.clause) if c == clause + 1]
+    if following and words[following[0]] in _COMMENTING_OPENERS:
+        nearby += following
+    return any(words[p].startswith(JUDGEMENT_PREFIXES) for p in nearby)
+
+
 def _mark_stance(sentence: Sentence, attributing: bool = True) -> None:
     """Mark what in the sentence negates, belittles or comments on what (``attributing``: whether any of its
     words can attribute a view to others, see :func:`_word_facts`; False skips looking for a report)."""
@@ -368,10 +389,14 @@ def _mark_stance(sentence: Sentence, attributing: bool = True) -> None:
             # "don't ignore variance", "you can't skip power analysis", "the review is not for show": a negated
             # dismissal affirms ("none of those can be skipped" too: a negation in its clause within the usual
             # reach).
-            if not any(
-                position - NEGATION_REACH <= cue < position and sentence.clause[cue] == sentence.clause[position]
-                for cue in negators
-            ) and not _warns_of(sentence, position):
+            if (
+                not any(
+                    position - NEGATION_REACH <= cue < position and sentence.clause[cue] == sentence.clause[position]
+                    for cue in negators
+                )
+                and not _warns_of(sentence, position)
+                and not _judged_dismissal(sentence, position)
+            ):
                 sentence.belittling.append(position)
         elif (
             (position in negators or word in SOFT_NEGATIONS)

@@ -950,3 +950,46 @@ def test_a_noun_after_a_preposition_does_not_open_a_new_subject() -> None:
     answer = "Planning the sample size and power before the test is overrated."
     assert verdict("ab-significance", "sample-size", answer) == "missed"
     assert "no-power-planning" in stated("ab-significance", answer)
+
+
+REUSED = "reusing the same filter weights at every position"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        f"Skipping {REUSED} is a classic mistake.",
+        f"It would be a mistake to ignore {REUSED}.",
+        f"Many teams skip {REUSED}, which is a mistake.",
+    ],
+)
+def test_a_dismissal_called_a_mistake_affirms(answer: str) -> None:
+    assert verdict("cnn-explained", "weight-sharing", answer) == "met"
+
+
+def test_a_dismissal_without_a_judgement_still_dismisses() -> None:
+    assert verdict("cnn-explained", "weight-sharing", f"Skipping {REUSED} is fine.") == "missed"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        f"We got rid of {REUSED}.",
+        f"We dropped {REUSED} long ago.",
+        f"I stopped doing {REUSED} years ago and nothing bad happened.",
+        f"{REUSED.capitalize()} just slows you down.",
+        f"{REUSED.capitalize()} gets in the way.",
+    ],
+)
+def test_giving_up_and_hindrance_phrases_dismiss(answer: str) -> None:
+    assert verdict("cnn-explained", "weight-sharing", answer) == "missed"
+
+
+def test_a_verb_predicate_is_said_of_a_long_subject_that_opens_the_clause() -> None:
+    answer = "Reviewing the diff and running tests on generated code just slows you down."
+    assert verdict("genai-tools", "verification", answer) == "missed"
+
+
+def test_a_verb_predicate_inside_a_relative_clause_is_said_of_its_own_subject() -> None:
+    answer = "Reviewing the diff and running tests on generated code catches bugs that slow you down later."
+    assert verdict("genai-tools", "verification", answer) == "met"
