@@ -106,6 +106,10 @@ BELITTLING_PREFIXES = (
     "забудь",
     "пропуска",
     "вредн",
+    # "это переоценено" (overrated), "давно неактуально" (out of date)
+    "переоценен",
+    "переоценён",
+    "неактуальн",
 )
 # Dismissive only when said of something, as a predicate that ends its clause or is followed by a function word
 # ("review is obsolete", "I find that mindset outdated and too cautious"), not before the noun they describe
@@ -215,6 +219,20 @@ BELITTLING_PHRASES = tuple(
         "rounding error",
         "lipstick on a pig",
         "пустая трата",
+        # "только мешает" (only gets in the way), "для галочки" (box-ticking), "ничего не даёт" (gives nothing),
+        # "кому это надо" (who needs it), "это всё теория" (all theory)
+        "только мешает",
+        "только мешают",
+        "для галочки",
+        "ничего не даёт",
+        "ничего не дает",
+        "ничего не дают",
+        "кому это надо",
+        "кому это нужно",
+        "всё теория",
+        "все теория",
+        "только теория",
+        "чистая теория",
         "трата времени",
         "window dressing",
         "for show",

@@ -55,7 +55,6 @@ _SUBJECTS = frozenset({"we", "i", "i'd", "we'd", "i'll", "we'll", "мы", "я"})
 _CONJUNCTION_LIKE = frozenset({"that", "this", "это"})
 _ARTICLES = frozenset({"the", "a", "an", "any", "no"})
 _CONTRACTED_COPULAS = frozenset({"it's", "they're", "that's"})
-# Words between a copula and its predicate ("is mostly just a formality", "are pure paranoia").
 # A term this close to the start of its clause is in its subject ("Reviewing the diff ...", "Planning the sample
 # size ..."), and words that open an embedded clause ("..., which", "that", "because") end that subject.
 _OPENING_REACH = 2
@@ -70,6 +69,7 @@ _VERB_PREDICATES = frozenset({"slows", "slowed", "gets", "adds", "added", "chang
 _PREPOSITIONS = frozenset(
     {"before", "after", "of", "in", "on", "for", "to", "with", "by", "at", "from", "over", "during", "about", "into"}
 )
+# Words between a copula and its predicate ("is mostly just a formality", "are pure paranoia").
 _PREDICATE_FILLERS = frozenset(
     {
         "a",
@@ -248,7 +248,8 @@ class Sentence:
             # catches bugs that slow you down" says it of the bugs).
             opening = next(p for p, c in enumerate(self.clause) if c == self.clause[position])
             return (
-                self.words[cue] in _VERB_PREDICATES
+                # Russian drops the copula: "X давно неактуально", "X только мешает".
+                (self.words[cue] in _VERB_PREDICATES or not self.words[cue].isascii())
                 and position - opening <= _OPENING_REACH
                 and _EMBEDDING_WORDS.isdisjoint(self.words[position + 1 : cue])
                 and not self._new_subject_between(position, cue)

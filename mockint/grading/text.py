@@ -354,6 +354,7 @@ def _warns_of(sentence: Sentence, position: int) -> bool:
 
 # What opens a clause that comments on the one before it: "..., which is a mistake", "... - that's a trap".
 _COMMENTING_OPENERS = frozenset({"which", "that's", "that", "this", "что"})
+_COMMENT_MARKS = frozenset({"—", "–", "-", ":"})
 
 
 def _judged_dismissal(sentence: Sentence, position: int) -> bool:
@@ -366,7 +367,10 @@ def _judged_dismissal(sentence: Sentence, position: int) -> bool:
     clause = sentence.clause[position]
     nearby = [p for p, c in enumerate(sentence.clause) if c == clause]
     following = [p for p, c in enumerate(sentence.clause) if c == clause + 1]
-    if following and words[following[0]] in _COMMENTING_OPENERS:
+    # "..., which is a mistake"; "Пропускать X — ошибка": a comment after a dash or a colon too
+    if following and (
+        words[following[0]] in _COMMENTING_OPENERS or sentence.clause_sep.get(clause + 1) in _COMMENT_MARKS
+    ):
         nearby += following
     return any(words[p].startswith(JUDGEMENT_PREFIXES) for p in nearby)
 

@@ -993,3 +993,28 @@ def test_a_verb_predicate_is_said_of_a_long_subject_that_opens_the_clause() -> N
 def test_a_verb_predicate_inside_a_relative_clause_is_said_of_its_own_subject() -> None:
     answer = "Reviewing the diff and running tests on generated code catches bugs that slow you down later."
     assert verdict("genai-tools", "verification", answer) == "met"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Одни и те же веса фильтра на каждой позиции — это для галочки.",
+        "Одни и те же веса фильтра на каждой позиции только мешает.",
+        "Честно, одни и те же веса фильтра на каждой позиции ничего не даёт.",
+        "Одни и те же веса фильтра на каждой позиции — переоценённая штука.",
+        "Одни и те же веса фильтра на каждой позиции давно неактуально.",
+    ],
+)
+def test_russian_dismissals_without_a_copula(answer: str) -> None:
+    assert verdict("cnn-explained", "weight-sharing", answer) == "missed"
+
+
+def test_a_russian_dismissal_called_a_mistake_after_a_dash_affirms() -> None:
+    answer = "Пропускать одни и те же веса фильтра на каждой позиции — ошибка."
+    assert verdict("cnn-explained", "weight-sharing", answer) == "met"
+
+
+def test_overestimating_is_not_overrated() -> None:
+    # "переоценивает" (the model overestimates) is a failure described, not "переоценено" (overrated).
+    answer = "Главный фейл — color dominance: модель переоценивает одноцветное сходство."
+    assert verdict("fashion-recommender", "failure-mode", answer) == "met"
