@@ -151,6 +151,26 @@ BELITTLING_PHRASES = tuple(
         "academic worry",
         "academic worries",
         "academic exercise",
+        # A burden to be rid of: "a bottleneck we could do without", "we can do without it", "you can get by
+        # without it", "so we let it go", "it was holding every release back", "left by the wayside"
+        "bottleneck",
+        "could do without",
+        "can do without",
+        "get by without",
+        "get by perfectly well without",
+        "got by without",
+        "let it go",
+        "holding every release back",
+        "holding us back",
+        "held us back",
+        "by the wayside",
+        "first thing i cut",
+        # Done for show or habit: "process for its own sake", "really just habit", sarcasm "just what we needed"
+        "for its own sake",
+        "just habit",
+        "just a habit",
+        "just what we needed",
+        "just what i needed",
         # Given up by the speaker: "we got rid of it", "I ditched the reranker", "we dropped power analysis"
         "got rid of",
         "get rid of",

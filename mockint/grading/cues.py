@@ -30,6 +30,8 @@ PRACTICE_FILLERS = frozenset("we i they you ever really actually usually upfront
 # обязательно" is left out: said of a practice it is "not required"); "Not when assignment is biased" qualifies.
 NOT_A_NEGATION_BEFORE = frozenset(
     "only just merely simply doubt wonder только просто менее сомнения always necessarily всегда when if unless".split()
+    # "I can't stress enough how much X matters", "you cannot overstate X": an emphasis, not a denial
+    + "stress overstate overemphasize overemphasise".split()
 )
 # "never just read X as Y" is never: these stay negations before "just" and "only".
 ALWAYS_NEGATING = frozenset({"never", "никогда"})

@@ -530,7 +530,11 @@ def _asks_who_needs(sentence: Sentence) -> bool:
         return False
     after = words[start + 1]
     # "who has time" is rhetorical; "who has the final say?" asks.
-    return after in _WHO_ASKS and (after != "has" or words[start + 2 : start + 3] == ["time"])
+    # "who has (the) time", "who has the patience"
+    rest = words[start + 2 : start + 4]
+    if rest[:1] == ["the"]:
+        rest = rest[1:]
+    return after in _WHO_ASKS and (after != "has" or rest[:1] in (["time"], ["patience"]))
 
 
 def mark_replies(doc: Doc) -> None:

@@ -64,7 +64,9 @@ _EMBEDDING_WORDS = frozenset(
 )
 # The first words of belittling phrases that are verbs of their own ("slows you down", "adds nothing", "gets in
 # the way", "changes nothing", "makes no difference").
-_VERB_PREDICATES = frozenset({"slows", "slowed", "gets", "adds", "added", "changes", "changed", "makes", "made"})
+_VERB_PREDICATES = frozenset(
+    {"slows", "slowed", "gets", "adds", "added", "changes", "changed", "makes", "made", "ignored", "skipped"}
+)
 # A noun after one of these is its object, not a new subject ("and power before the test").
 _PREPOSITIONS = frozenset(
     {"before", "after", "of", "in", "on", "for", "to", "with", "by", "at", "from", "over", "during", "about", "into"}
@@ -98,6 +100,8 @@ _PREDICATE_FILLERS = frozenset(
     }
 )
 _COPULAS = frozenset({"is", "are", "was", "were"})
+# ... and after a modal or "to": "X can be skipped", "X turned out to be pure ceremony", "X has been dropped".
+_INFINITE_COPULAS = frozenset({"be", "been"})
 # Words of the noun phrase a pronoun may open before the copula ("that two-stage thing was ...").
 _NAMED_BACK_WORDS = 4
 _AND_WORDS = frozenset({"and", "и"})
@@ -242,7 +246,7 @@ class Sentence:
             before -= 1
         if before <= position:
             return False
-        if self.words[before] not in _COPULAS:
+        if self.words[before] not in _COPULAS and self.words[before] not in _INFINITE_COPULAS:
             # Without a copula ("Reviewing the diff and running tests on generated code just slows you down"),
             # only when the term opens its clause and no relative or subordinate clause comes between ("...
             # catches bugs that slow you down" says it of the bugs).
@@ -255,7 +259,11 @@ class Sentence:
                 and not self._new_subject_between(position, cue)
             )
         between = self.words[position + 1 : before]
-        return _COPULAS.isdisjoint(between) and not self._new_subject_between(position, before)
+        return (
+            _COPULAS.isdisjoint(between)
+            and _INFINITE_COPULAS.isdisjoint(between)
+            and not self._new_subject_between(position, before)
+        )
 
     def _new_subject_between(self, position: int, cue: int) -> bool:
         words = self.words

@@ -355,15 +355,31 @@ def _warns_of(sentence: Sentence, position: int) -> bool:
 # What opens a clause that comments on the one before it: "..., which is a mistake", "... - that's a trap".
 _COMMENTING_OPENERS = frozenset({"which", "that's", "that", "this", "что"})
 _COMMENT_MARKS = frozenset({"—", "–", "-", ":"})
+_HARD = frozenset({"hard", "difficult", "impossible"})
 
 
 def _judged_dismissal(sentence: Sentence, position: int) -> bool:
-    """Whether a dismissive verb is called a mistake in its own clause or the comment after it: "skipping the
-    power analysis is a classic mistake", "it would be a mistake to ignore variance", "many teams skip it, which
-    is a mistake". The speaker warns against the dismissal, and so affirms what is dismissed."""
+    """Whether a dismissive word is not the speaker's dismissal: a dismissive verb called a mistake in its own
+    clause or the comment after it ("skipping the power analysis is a classic mistake", "it would be a mistake to
+    ignore variance", "many teams skip it, which is a mistake"), others' practice described ("people who dismiss
+    X usually learn the hard way"), or an emphasis ("it's hard to overstate X"). The speaker affirms what is
+    dismissed."""
     words = sentence.words
+    # "It's hard to overstate the value of X": an emphasis, not a dismissal.
+    if position >= 2 and words[position - 1] == "to" and words[position - 2] in _HARD:
+        return True
     if not words[position].startswith(DISMISSIVE_VERBS):
         return False
+    # "People who dismiss X usually learn the hard way", "teams that skip X": others' practice described.
+    if position and (
+        words[position - 1] == "who"
+        or (
+            words[position - 1] == "that"
+            and words[position - 2 : position - 1]
+            and words[position - 2] in REPORTING_SUBJECTS
+        )
+    ):
+        return True
     clause = sentence.clause[position]
     nearby = [p for p, c in enumerate(sentence.clause) if c == clause]
     following = [p for p, c in enumerate(sentence.clause) if c == clause + 1]

@@ -1018,3 +1018,30 @@ def test_overestimating_is_not_overrated() -> None:
     # "переоценивает" (the model overestimates) is a failure described, not "переоценено" (overrated).
     answer = "Главный фейл — color dominance: модель переоценивает одноцветное сходство."
     assert verdict("fashion-recommender", "failure-mode", answer) == "met"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        f"Frankly, {REUSED} is a bottleneck we could do without.",
+        f"{REUSED.capitalize()} can be skipped.",
+        f"In practice, {REUSED} turned out to be pure ceremony with no payoff.",
+        f"Who actually has the patience for {REUSED} when there's a deadline?",
+        f"We used to insist on {REUSED}, but it was holding every release back, so we let it go.",
+        f"Great, another meeting about {REUSED}, just what we needed.",
+    ],
+)
+def test_burdens_and_sarcasm_dismiss(answer: str) -> None:
+    assert verdict("cnn-explained", "weight-sharing", answer) == "missed"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        f"I can't stress enough how much {REUSED} matters.",
+        f"It's hard to overstate the value of {REUSED}.",
+        f"People who dismiss {REUSED} usually learn the hard way.",
+    ],
+)
+def test_emphasis_and_others_dismissing_affirm(answer: str) -> None:
+    assert verdict("cnn-explained", "weight-sharing", answer) == "met"
