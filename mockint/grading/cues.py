@@ -53,7 +53,7 @@ CLAUSE_WORDS = frozenset(
     """.split()
 )
 # "?" only occurs inside a sentence after a short question joined to its answer ("Negatives? Random ones.").
-CLAUSE_PUNCT_RE = re.compile(r"[,;:?()\[\]\-]")
+CLAUSE_PUNCT_RE = re.compile(r"[,;:?()\[\]\-|·•]")
 # A second negation that turns "never ... without X" into an assertion of X.
 CANCELLING_CUES = frozenset({"without", "без"})
 

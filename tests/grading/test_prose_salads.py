@@ -246,3 +246,22 @@ def test_one_long_sentence_of_a_dense_correct_answer_is_no_salad() -> None:
     grade = grade_answer(answer, RUBRICS["cnn-explained"])
     assert SALAD not in grade.warnings
     assert grade.score >= 0.8
+
+
+@pytest.mark.parametrize("separator", [" | ", " · ", " • "])
+def test_terms_separated_by_pipes_or_dots_are_a_list(separator: str) -> None:
+    terms = [
+        "FashionCLIP",
+        "multimodal embeddings",
+        "candidate generation",
+        "reranking",
+        "CTR",
+        "stock",
+        "margin",
+        "outfit positives",
+        "triplets",
+        "hard negatives",
+        "color dominance",
+    ]
+    grade = grade_answer("Tech stack & concepts: " + separator.join(terms), RUBRICS["fashion-recommender"])
+    assert grade.score <= 0.3
