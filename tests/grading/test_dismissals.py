@@ -1045,3 +1045,11 @@ def test_burdens_and_sarcasm_dismiss(answer: str) -> None:
 )
 def test_emphasis_and_others_dismissing_affirm(answer: str) -> None:
     assert verdict("cnn-explained", "weight-sharing", answer) == "met"
+
+
+def test_merging_agent_code_without_anyone_reading_it_states_production_without_review() -> None:
+    answer = (
+        "For well-scoped stuff, modern agents are good enough that you can let them write the code and their own "
+        "tests, and if CI is green you can merge without anyone reading the diff."
+    )
+    assert "production-without-review" in stated("genai-tools", answer)
