@@ -39,6 +39,35 @@ def _windows(positions: list[list[int]], span: int) -> Iterator[list[int]]:
             left += 1
 
 
+def _disjoint(windows: Iterator[list[int]], terms: list[set[int]]) -> Iterator[list[int]]:
+    """The tightest of the windows that share no word, in order: each word of a sentence stands in one occurrence
+    of a phrase. In "random negatives are useless, so you mine hard negatives" the "mine" of "mined negatives"
+    goes with the "negatives" after it, and the window from the "negatives" before it, which "useless" belittles,
+    is no second occurrence. Of two windows as tight, the one with its words in the phrase's order wins.
+
+    Args:
+        windows: Token windows of one phrase in one sentence (see :func:`_windows`).
+        terms: The positions of each of the phrase's terms in that sentence, in the phrase's order.
+    """
+    chosen: list[list[int]] = []
+    used: set[int] = set()
+    for window in sorted(windows, key=lambda w: (w[-1] - w[0], not _in_order(w, terms), w[0])):
+        if used.isdisjoint(window):
+            chosen.append(window)
+            used.update(window)
+    return iter(sorted(chosen))
+
+
+def _in_order(window: list[int], terms: list[set[int]]) -> bool:
+    last = -1
+    for positions in terms:
+        following = [p for p in window if p in positions and p > last]
+        if not following:
+            return False
+        last = following[0]
+    return True
+
+
 _NOTHING: Mapping[int, int] = MappingProxyType({})
 
 
@@ -174,7 +203,15 @@ class PhraseMatcher:
                     self.windows.setdefault((phrase_id, sentence_index), (raw[0], raw[-1]))
                 continue
             flags = found.get(sentence_index, 0)
-            for window in windows:
+            # The stance is read off occurrences that share no word (see _disjoint); where the phrase is, off the
+            # first un-negated window as found.
+            listed = list(windows)
+            counted = (
+                None
+                if len(hits) == 1 or len(listed) == 1
+                else {tuple(w) for w in _disjoint(iter(listed), [set(by[sentence_index]) for by in hits])}
+            )
+            for window in listed:
                 raw = [sentence.content_raw[p] for p in window] if variant.content else window
                 if sentence.quoted and all(p in sentence.quoted for p in raw):
                     # A phrase only inside quotation marks is mentioned, not said ("Oh, 'great for boilerplate
@@ -188,12 +225,14 @@ class PhraseMatcher:
                     # again, says the opposite.
                     continue
                 if sentence.negated(raw):
-                    flags |= NEGATED
+                    stance = NEGATED
                 elif sentence.belittled(raw):
-                    flags |= BELITTLED
+                    stance = BELITTLED
                 else:
-                    flags |= UNNEGATED
+                    stance = UNNEGATED
                     self.windows.setdefault((phrase_id, sentence_index), (raw[0], raw[-1]))
+                if counted is None or tuple(window) in counted:
+                    flags |= stance
                 if flags == UNNEGATED | NEGATED | BELITTLED:
                     break
             if flags:

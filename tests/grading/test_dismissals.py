@@ -1053,3 +1053,19 @@ def test_merging_agent_code_without_anyone_reading_it_states_production_without_
         "tests, and if CI is green you can merge without anyone reading the diff."
     )
     assert "production-without-review" in stated("genai-tools", answer)
+
+
+def test_random_negatives_called_useless_are_the_reason_for_hard_negatives() -> None:
+    # Dismissing random negatives argues for hard negatives; it does not dismiss them.
+    answer = "Random negatives are useless, so you mine hard negatives from the same category."
+    assert verdict("fashion-recommender", "hard-negatives", answer) == "met"
+
+
+def test_each_word_stands_in_one_occurrence_of_a_phrase() -> None:
+    from mockint.grading.finder import _disjoint
+
+    # "negatives(1) ... mine(3) hard negatives(5)": "mined negatives" is the in-order window (3, 5); the window
+    # (1, 3) shares "mine" with it and is no second occurrence.
+    assert list(_disjoint(iter([[1, 3], [3, 5]]), [{3}, {1, 5}])) == [[3, 5]]
+    # Disjoint windows are all kept, in order of position.
+    assert list(_disjoint(iter([[6, 7], [1, 2]]), [{1, 6}, {2, 7}])) == [[1, 2], [6, 7]]
