@@ -506,6 +506,7 @@ _LETS = frozenset({"let's", "lets", "давайте", "давай"})
 _WHO = frozenset({"who", "кому"})
 _WHO_ASKS = frozenset({"needs", "need", "bothers", "cares", "has", "нужен", "нужна", "нужно", "нужны"})
 _WHO_FILLERS = frozenset({"really", "even", "actually", "honestly", "ever", "вообще", "реально", "правда"})
+_WHO_DOUBTS = frozenset({"really", "actually", "even", "вообще", "реально"})
 
 
 def _mocks(sentence: Sentence) -> bool:
@@ -529,8 +530,12 @@ def _asks_who_needs(sentence: Sentence) -> bool:
     if start is None or words[start] not in _WHO or start + 1 >= len(words):
         return False
     after = words[start + 1]
-    # "who has time" is rhetorical; "who has the final say?" asks.
-    # "who has (the) time", "who has the patience"
+    # "Who actually reads AI-generated diffs?", "Who really plans sample sizes?": "actually" or "really" after
+    # "who" asks to say nobody does, whatever the verb (not "who has ...": "who really has the final say?").
+    spoken = [word for word in sentence.words if word not in _OPENERS]
+    if len(spoken) > 2 and spoken[1] in _WHO_DOUBTS and after != "has":
+        return True
+    # "who has (the) time" and "who has the patience" are rhetorical; "who has the final say?" asks.
     rest = words[start + 2 : start + 4]
     if rest[:1] == ["the"]:
         rest = rest[1:]

@@ -1069,3 +1069,16 @@ def test_each_word_stands_in_one_occurrence_of_a_phrase() -> None:
     assert list(_disjoint(iter([[1, 3], [3, 5]]), [{3}, {1, 5}])) == [[3, 5]]
     # Disjoint windows are all kept, in order of position.
     assert list(_disjoint(iter([[6, 7], [1, 2]]), [{1, 6}, {2, 7}])) == [[1, 2], [6, 7]]
+
+
+@pytest.mark.parametrize(
+    ("answer", "rhetorical"),
+    [
+        ("Who actually reads AI-generated diffs?", True),
+        ("Who really plans the sample size before a test?", True),
+        ("Who really has the final say on a merge?", False),
+        ("Who reviews the generated code?", False),
+    ],
+)
+def test_who_actually_or_really_asks_to_say_nobody_does(answer: str, rhetorical: bool) -> None:
+    assert parse(answer).sentences[0].answered_no is rhetorical
