@@ -151,6 +151,16 @@ BELITTLING_PHRASES = tuple(
         "academic worry",
         "academic worries",
         "academic exercise",
+        # Not worth the effort it saves: "if I have to check every line I might as well write it myself", "I'd
+        # have written it myself", "that defeats the purpose"
+        "might as well write it myself",
+        "might as well code it myself",
+        "might as well do it myself",
+        "have written it myself",
+        "defeats the purpose",
+        "defeats the whole purpose",
+        "defeats the point",
+        "defeats the whole point",
         # A burden to be rid of: "a bottleneck we could do without", "we can do without it", "you can get by
         # without it", "so we let it go", "it was holding every release back", "left by the wayside"
         "bottleneck",

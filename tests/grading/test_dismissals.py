@@ -1082,3 +1082,15 @@ def test_each_word_stands_in_one_occurrence_of_a_phrase() -> None:
 )
 def test_who_actually_or_really_asks_to_say_nobody_does(answer: str, rhetorical: bool) -> None:
     assert parse(answer).sentences[0].answered_no is rhetorical
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "If I have to review the diff and check every line, I might as well write it myself.",
+        "If I wanted to review the diff and check every line, I'd have written it myself.",
+        "Reviewing the diff of generated code defeats the purpose.",
+    ],
+)
+def test_not_worth_the_effort_it_saves_dismisses_verification(answer: str) -> None:
+    assert verdict("genai-tools", "verification", answer) == "missed"
