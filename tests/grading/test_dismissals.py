@@ -1094,3 +1094,15 @@ def test_who_actually_or_really_asks_to_say_nobody_does(answer: str, rhetorical:
 )
 def test_not_worth_the_effort_it_saves_dismisses_verification(answer: str) -> None:
     assert verdict("genai-tools", "verification", answer) == "missed"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "We need statistical significance so we know that the result is real and not just random.",
+        "A/B test significance is to check that the result is not random.",
+        "You need significance because of randomness. Even identical groups still differ.",
+    ],
+)
+def test_a_result_said_not_to_be_random_meets_noise_vs_effect(answer: str) -> None:
+    assert verdict("ab-significance", "noise-vs-effect", answer) == "met"
