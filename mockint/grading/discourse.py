@@ -533,7 +533,7 @@ def _asks_who_needs(sentence: Sentence) -> bool:
     # "Who actually reads AI-generated diffs?", "Who really plans sample sizes?": "actually" or "really" after
     # "who" asks to say nobody does, whatever the verb (not "who has ...": "who really has the final say?").
     spoken = [word for word in sentence.words if word not in _OPENERS]
-    if len(spoken) > 2 and spoken[1] in _WHO_DOUBTS and after != "has":
+    if len(spoken) > 2 and spoken[0] in _WHO and spoken[1] in _WHO_DOUBTS and after != "has":
         return True
     # "who has (the) time" and "who has the patience" are rhetorical; "who has the final say?" asks.
     rest = words[start + 2 : start + 4]

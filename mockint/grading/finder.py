@@ -39,7 +39,7 @@ def _windows(positions: list[list[int]], span: int) -> Iterator[list[int]]:
             left += 1
 
 
-def _disjoint(windows: Iterator[list[int]], terms: list[set[int]]) -> Iterator[list[int]]:
+def _disjoint(windows: list[list[int]], terms: list[set[int]]) -> list[list[int]]:
     """The tightest of the windows that share no word, in order: each word of a sentence stands in one occurrence
     of a phrase. In "random negatives are useless, so you mine hard negatives" the "mine" of "mined negatives"
     goes with the "negatives" after it, and the window from the "negatives" before it, which "useless" belittles,
@@ -55,7 +55,7 @@ def _disjoint(windows: Iterator[list[int]], terms: list[set[int]]) -> Iterator[l
         if used.isdisjoint(window):
             chosen.append(window)
             used.update(window)
-    return iter(sorted(chosen))
+    return sorted(chosen)
 
 
 def _in_order(window: list[int], terms: list[set[int]]) -> bool:
@@ -209,7 +209,7 @@ class PhraseMatcher:
             counted = (
                 None
                 if len(hits) == 1 or len(listed) == 1
-                else {tuple(w) for w in _disjoint(iter(listed), [set(by[sentence_index]) for by in hits])}
+                else {tuple(w) for w in _disjoint(listed, [set(by[sentence_index]) for by in hits])}
             )
             for window in listed:
                 raw = [sentence.content_raw[p] for p in window] if variant.content else window

@@ -1066,9 +1066,9 @@ def test_each_word_stands_in_one_occurrence_of_a_phrase() -> None:
 
     # "negatives(1) ... mine(3) hard negatives(5)": "mined negatives" is the in-order window (3, 5); the window
     # (1, 3) shares "mine" with it and is no second occurrence.
-    assert list(_disjoint(iter([[1, 3], [3, 5]]), [{3}, {1, 5}])) == [[3, 5]]
+    assert _disjoint([[1, 3], [3, 5]], [{3}, {1, 5}]) == [[3, 5]]
     # Disjoint windows are all kept, in order of position.
-    assert list(_disjoint(iter([[6, 7], [1, 2]]), [{1, 6}, {2, 7}])) == [[1, 2], [6, 7]]
+    assert _disjoint([[6, 7], [1, 2]], [{1, 6}, {2, 7}]) == [[1, 2], [6, 7]]
 
 
 @pytest.mark.parametrize(
