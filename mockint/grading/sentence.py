@@ -7,6 +7,7 @@ cut off from a negation by the end of its scope (:meth:`Sentence.scope_ends_betw
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 from mockint.grading.belittling import BELITTLING_PREFIXES
@@ -24,6 +25,7 @@ from mockint.grading.cues import (
     CLAUSE_WORDS,
     COMMENT_HEADS,
     COMMENT_OPENERS,
+    DISMISSIVE_VERBS,
     IMPORTANCE_PREFIXES,
     INVERTING_VERBS,
     JUDGEMENT_PREFIXES,
@@ -33,6 +35,7 @@ from mockint.grading.cues import (
     NOMINAL_COMMENT_WORDS,
     PRACTICE_FILLERS,
     PRACTICE_VERB_PREFIXES,
+    REPORTING_SUBJECTS,
     SCOPE_ENDERS,
     SOFT_BUT_FILLERS,
     SOFT_NEGATIONS,
@@ -536,3 +539,53 @@ class Sentence:
             if verb < len(words) and words[verb].startswith(PRACTICE_VERB_PREFIXES):
                 return _INSTEAD.isdisjoint(words[verb + 1 :])
         return False
+
+
+# "Ignoring variance is how people underestimate test duration", "skipping review leads to outages": a dismissal
+# named as the cause of harm is a warning against it.
+_CAUSE_PAIRS = frozenset({("is", "how"), ("is", "why"), ("leads", "to"), ("led", "to"), ("lead", "to")})
+
+
+def warns_of(sentence: Sentence, position: int) -> bool:
+    """Whether a dismissive gerund is the subject of a clause that says what harm it causes."""
+    words = sentence.words
+    if not words[position].endswith("ing"):
+        return False
+    clause = sentence.clause[position]
+    later = [w for p, w in enumerate(words) if p > position and sentence.clause[p] == clause]
+    return any(pair in _CAUSE_PAIRS for pair in itertools.pairwise(later))
+
+
+# What opens a clause that comments on the one before it: "..., which is a mistake", "... - that's a trap".
+_COMMENTING_OPENERS = frozenset({"which", "that's", "that", "this", "что"})
+_COMMENT_MARKS = frozenset({"—", "–", "-", ":"})
+_HARD = frozenset({"hard", "difficult", "impossible"})
+
+
+def judged_dismissal(sentence: Sentence, position: int) -> bool:
+    """Whether a dismissive word is not the speaker's dismissal: a dismissive verb called a mistake in its own
+    clause or the comment after it ("skipping the power analysis is a classic mistake", "it would be a mistake to
+    ignore variance", "many teams skip it, which is a mistake"), others' practice described ("people who dismiss
+    X usually learn the hard way"), or an emphasis ("it's hard to overstate X"). The speaker affirms what is
+    dismissed."""
+    words = sentence.words
+    # "It's hard to overstate the value of X": an emphasis, not a dismissal.
+    if position >= 2 and words[position - 1] == "to" and words[position - 2] in _HARD:
+        return True
+    if not words[position].startswith(DISMISSIVE_VERBS):
+        return False
+    # "People who dismiss X usually learn the hard way", "teams that skip X": others' practice described.
+    if position and (
+        words[position - 1] == "who"
+        or (position >= 2 and words[position - 1] == "that" and words[position - 2] in REPORTING_SUBJECTS)
+    ):
+        return True
+    clause = sentence.clause[position]
+    nearby = [p for p, c in enumerate(sentence.clause) if c == clause]
+    following = [p for p, c in enumerate(sentence.clause) if c == clause + 1]
+    # "..., which is a mistake"; "Пропускать X — ошибка": a comment after a dash or a colon too
+    if following and (
+        words[following[0]] in _COMMENTING_OPENERS or sentence.clause_sep.get(clause + 1) in _COMMENT_MARKS
+    ):
+        nearby += following
+    return any(words[p].startswith(JUDGEMENT_PREFIXES) for p in nearby)

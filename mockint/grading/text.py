@@ -28,12 +28,10 @@ from mockint.grading.cues import (
     COMMENT_HEADS,
     COMMENT_MAX_WORDS,
     COMMENT_SEPARATORS,
-    DISMISSIVE_VERBS,
     HARM_PREFIXES,
     IDIOMS_AFTER_NO,
     IMPORTANCE_PREFIXES,
     INVERTING_VERBS,
-    JUDGEMENT_PREFIXES,
     NEGATION_REACH,
     NOT_A_NEGATION_BEFORE,
     ONLY_WORDS,
@@ -55,7 +53,14 @@ from mockint.grading.discourse import (
     refuses_before,
     speaker_dismisses,
 )
-from mockint.grading.sentence import _NONE_OF, Sentence, bounds_quantity, negates_manner
+from mockint.grading.sentence import (
+    _NONE_OF,
+    Sentence,
+    bounds_quantity,
+    judged_dismissal,
+    negates_manner,
+    warns_of,
+)
 from mockint.grading.words import (
     STOPWORDS,
     TOKEN_RE,
@@ -337,60 +342,6 @@ def _predicative(sentence: Sentence, position: int) -> bool:
     )
 
 
-# "Ignoring variance is how people underestimate test duration", "skipping review leads to outages": a dismissal
-# named as the cause of harm is a warning against it.
-_CAUSE_PAIRS = frozenset({("is", "how"), ("is", "why"), ("leads", "to"), ("led", "to"), ("lead", "to")})
-
-
-def _warns_of(sentence: Sentence, position: int) -> bool:
-    """Whether a dismissive gerund is the subject of a clause that says what harm it causes."""
-    words = sentence.words
-    if not words[position].endswith("ing"):
-        return False
-    clause = sentence.clause[position]
-    later = [w for p, w in enumerate(words) if p > position and sentence.clause[p] == clause]
-    return any(pair in _CAUSE_PAIRS for pair in itertools.pairwise(later))
-
-
-# What opens a clause that comments on the one before it: "..., which is a mistake", "... - that's a trap".
-_COMMENTING_OPENERS = frozenset({"which", "that's", "that", "this", "что"})
-_COMMENT_MARKS = frozenset({"—", "–", "-", ":"})
-_HARD = frozenset({"hard", "difficult", "impossible"})
-
-
-def _judged_dismissal(sentence: Sentence, position: int) -> bool:
-    """Whether a dismissive word is not the speaker's dismissal: a dismissive verb called a mistake in its own
-    clause or the comment after it ("skipping the power analysis is a classic mistake", "it would be a mistake to
-    ignore variance", "many teams skip it, which is a mistake"), others' practice described ("people who dismiss
-    X usually learn the hard way"), or an emphasis ("it's hard to overstate X"). The speaker affirms what is
-    dismissed."""
-    words = sentence.words
-    # "It's hard to overstate the value of X": an emphasis, not a dismissal.
-    if position >= 2 and words[position - 1] == "to" and words[position - 2] in _HARD:
-        return True
-    if not words[position].startswith(DISMISSIVE_VERBS):
-        return False
-    # "People who dismiss X usually learn the hard way", "teams that skip X": others' practice described.
-    if position and (
-        words[position - 1] == "who"
-        or (
-            words[position - 1] == "that"
-            and words[position - 2 : position - 1]
-            and words[position - 2] in REPORTING_SUBJECTS
-        )
-    ):
-        return True
-    clause = sentence.clause[position]
-    nearby = [p for p, c in enumerate(sentence.clause) if c == clause]
-    following = [p for p, c in enumerate(sentence.clause) if c == clause + 1]
-    # "..., which is a mistake"; "Пропускать X — ошибка": a comment after a dash or a colon too
-    if following and (
-        words[following[0]] in _COMMENTING_OPENERS or sentence.clause_sep.get(clause + 1) in _COMMENT_MARKS
-    ):
-        nearby += following
-    return any(words[p].startswith(JUDGEMENT_PREFIXES) for p in nearby)
-
-
 def _mark_stance(sentence: Sentence, attributing: bool = True) -> None:
     """Mark what in the sentence negates, belittles or comments on what (``attributing``: whether any of its
     words can attribute a view to others, see :func:`_word_facts`; False skips looking for a report)."""
@@ -414,8 +365,8 @@ def _mark_stance(sentence: Sentence, attributing: bool = True) -> None:
                     position - NEGATION_REACH <= cue < position and sentence.clause[cue] == sentence.clause[position]
                     for cue in negators
                 )
-                and not _warns_of(sentence, position)
-                and not _judged_dismissal(sentence, position)
+                and not warns_of(sentence, position)
+                and not judged_dismissal(sentence, position)
             ):
                 sentence.belittling.append(position)
         elif (
