@@ -61,9 +61,10 @@ if TYPE_CHECKING:
     from mockint.batch.answers import Record, error_grade, read_answers
     from mockint.batch.fallbacks import RetrySession, describe_reasons, fallback_reason, open_existing
     from mockint.batch.grade import GradeRun, export_files, grade_files
-    from mockint.batch.provider import BatchOutput, BatchReplyJudge, export_requests, run_provider_batch, state_path
+    from mockint.batch.provider import BatchOutput, BatchReplyJudge, export_requests, run_provider_batch
     from mockint.batch.report import Pricing, ReportBuilder, Usage, price_for, report_format
     from mockint.batch.run import DurableJsonlWriter, ResumeState, RunSummary, grade_records, scan_output, usable_cpus
+    from mockint.batch.state import state_path
     from mockint.batch.writing import ProgressBar, terminal_progress
 
 _LAZY = {
@@ -89,7 +90,7 @@ _LAZY = {
     "BatchReplyJudge": "mockint.batch.provider",
     "export_requests": "mockint.batch.provider",
     "run_provider_batch": "mockint.batch.provider",
-    "state_path": "mockint.batch.provider",
+    "state_path": "mockint.batch.state",
     "Pricing": "mockint.batch.report",
     "ReportBuilder": "mockint.batch.report",
     "Usage": "mockint.batch.report",

@@ -27,12 +27,13 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mockint.batch.answers import Record
 from mockint.batch.panel import ModelRequests
+from mockint.batch.state import BatchState, Chunk, load_state, save_state, state_path
 from mockint.config import DEFAULT_MAX_REPLY_BYTES
 from mockint.errors import InputError, JudgeError, MockintError
 from mockint.models import JudgeResult, Rubric
@@ -54,7 +55,6 @@ __all__ = [
 MAX_BATCH_REQUESTS = 50_000
 MAX_BATCH_BYTES = 190 * 1024 * 1024
 BATCH_URL = "/v1/chat/completions"
-STATE_VERSION = 1
 
 
 @dataclass
@@ -361,76 +361,6 @@ class BatchReplyJudge:
 # -- the provider's batch engine ------------------------------------------------------------------------------
 
 
-def state_path(out: Path) -> Path:
-    """Where the batch ids of a ``--batch-api`` run writing ``out`` are kept."""
-    return out.with_name(out.name + ".batch.json")
-
-
-@dataclass
-class _Chunk:
-    input_file: str
-    requests: int
-    file_id: str | None = None
-    batch_id: str | None = None
-    model: str | None = None
-
-
-@dataclass
-class _State:
-    chunks: list[_Chunk]
-    model: str
-    prompt_version: str
-    answers: list[str]
-    created: float = field(default_factory=time.time)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "version": STATE_VERSION,
-            "model": self.model,
-            "prompt_version": self.prompt_version,
-            "answers": self.answers,
-            "created": self.created,
-            "batches": [asdict(chunk) for chunk in self.chunks],
-        }
-
-
-def _save_state(path: Path, state: _State) -> None:
-    # Write-then-rename: the state file is always whole, even if the run is killed while saving it.
-    part = path.with_name(path.name + ".part")
-    with part.open("w", encoding="utf-8") as handle:
-        json.dump(state.to_json(), handle, indent=2)
-        handle.flush()
-        os.fsync(handle.fileno())
-    part.replace(path)
-
-
-def _load_state(path: Path) -> _State:
-    fix = f"delete {path} to submit a new batch, or pass --batch-id ID"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        chunks = [
-            _Chunk(
-                input_file=str(item["input_file"]),
-                requests=int(item["requests"]),
-                file_id=item.get("file_id"),
-                batch_id=item.get("batch_id"),
-                model=item.get("model"),
-            )
-            for item in data["batches"]
-        ]
-        return _State(
-            chunks=chunks,
-            model=str(data["model"]),
-            prompt_version=str(data["prompt_version"]),
-            answers=[str(item) for item in data.get("answers", [])],
-            created=float(data.get("created", 0)),
-        )
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the batch state ({exc.strerror}); {fix}") from None
-    except (ValueError, KeyError, TypeError):
-        raise InputError(f"{path}: not a mockint batch state file; {fix}") from None
-
-
 @dataclass
 class ProviderBatchResult:
     """What a provider batch run left to import.
@@ -501,15 +431,15 @@ def run_provider_batch(
     path = state_path(out)
     resumed = True
     if batch_id is not None:
-        state = _State(
-            chunks=[_Chunk(input_file="", requests=0, batch_id=batch_id)],
+        state = BatchState(
+            chunks=[Chunk(input_file="", requests=0, batch_id=batch_id)],
             model=model,
             prompt_version=prompt_version,
             answers=[str(item) for item in answers],
         )
-        _save_state(path, state)
+        save_state(path, state)
     elif path.exists():
-        state = _load_state(path)
+        state = load_state(path)
         ids = ", ".join(chunk.batch_id or "(not yet submitted)" for chunk in state.chunks)
         say(f"picking up batch {ids} from {path} (delete that file to submit a new batch)")
         if state.prompt_version != prompt_version or state.model != model:
@@ -521,7 +451,7 @@ def run_provider_batch(
             say(f"the batch was submitted for {', '.join(state.answers)}; custom_ids are matched to answer ids")
     else:
         resumed = False
-        chunks: list[_Chunk] = []
+        chunks: list[Chunk] = []
         for group in panel or (ModelRequests(model, request_body),):
             first = len(chunks)
             exported = export_requests(
@@ -535,16 +465,16 @@ def run_provider_batch(
             if exported.requests == 0:
                 raise InputError("no answer could be exported for the batch; fix the input errors above and run again")
             chunks += [
-                _Chunk(input_file=str(file), requests=_count_lines(file), model=group.model if group.tagged else None)
+                Chunk(input_file=str(file), requests=_count_lines(file), model=group.model if group.tagged else None)
                 for file in exported.files
             ]
-        state = _State(
+        state = BatchState(
             chunks=chunks,
             model=model,
             prompt_version=prompt_version,
             answers=[str(item) for item in answers],
         )
-        _save_state(path, state)
+        save_state(path, state)
     _submit_missing(client, state, path, say)
     statuses = _poll(client, state, poll_interval, progress, sleep)
     failed = [status for status in statuses if status.status == "failed"]
@@ -577,7 +507,7 @@ def _count_lines(path: Path) -> int:
         return sum(1 for line in handle if line.strip())
 
 
-def _submit_missing(client: BatchClient, state: _State, path: Path, say: Callable[[str], None]) -> None:
+def _submit_missing(client: BatchClient, state: BatchState, path: Path, say: Callable[[str], None]) -> None:
     for chunk in state.chunks:
         if chunk.batch_id is not None:
             continue
@@ -586,21 +516,21 @@ def _submit_missing(client: BatchClient, state: _State, path: Path, say: Callabl
             found = client.find_batch(chunk.file_id)
             if found is not None:
                 chunk.batch_id = found.id
-                _save_state(path, state)
+                save_state(path, state)
                 continue
         else:
             chunk.file_id = client.upload(Path(chunk.input_file))
-            _save_state(path, state)
+            save_state(path, state)
         status = client.submit(chunk.file_id, metadata={"mockint_input": Path(chunk.input_file).name[:500]})
         chunk.batch_id = status.id
-        _save_state(path, state)
+        save_state(path, state)
         of = f" of model {chunk.model}" if chunk.model else ""
         say(f"submitted batch {status.id} ({chunk.requests} requests{of}); its id is kept in {path}")
 
 
 def _poll(
     client: BatchClient,
-    state: _State,
+    state: BatchState,
     poll_interval: float,
     progress: Callable[[Sequence[BatchStatus]], None] | None,
     sleep: Callable[[float], None],
