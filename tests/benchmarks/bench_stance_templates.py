@@ -35,16 +35,26 @@ SUBJECTS = {
 
 
 def main(argv: list[str]) -> int:
+    if "-h" in argv or "--help" in argv:
+        print(__doc__)
+        return 0
     show = "--show" in argv
     paths = [arg for arg in argv[1:] if arg != "--show"]
     path = Path(paths[0]) if paths else PROBES / "stance-templates.txt"
+    if not path.is_file():
+        print(f"{path}: no such file; pass a file of 'part | D-or-A | template' lines (see --help)", file=sys.stderr)
+        return 2
     rubrics = load_rubrics(None)
     wrong: Counter[tuple[str, str, str]] = Counter()
     total: Counter[tuple[str, str, str]] = Counter()
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip() or line.startswith("#"):
             continue
-        part, kind, template = (field.strip() for field in line.split(" | ", 2))
+        fields = [field.strip() for field in line.split(" | ", 2)]
+        if len(fields) != 3 or fields[1] not in ("D", "A") or "{x}" not in fields[2].lower():
+            print(f"{path}:{number}: expected 'part | D-or-A | template' with {{X}} or {{x}}", file=sys.stderr)
+            return 2
+        part, kind, template = fields
         language = "ru" if any("а" <= ch <= "я" for ch in template.lower()) else "en"
         for question, criterion, phrase in SUBJECTS[language]:
             answer = template.format(x=phrase, X=phrase[0].upper() + phrase[1:])
