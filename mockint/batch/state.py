@@ -28,6 +28,16 @@ def state_path(out: Path) -> Path:
 
 @dataclass
 class Chunk:
+    """One Batch API input file and how far it got.
+
+    Attributes:
+        input_file: The request file written for this batch.
+        requests: How many requests (lines) it holds.
+        file_id: The provider's id of the uploaded file, once uploaded.
+        batch_id: The provider's batch id, once submitted.
+        model: The judge model of a multi-model run (``None``: the run's one model).
+    """
+
     input_file: str
     requests: int
     file_id: str | None = None
@@ -37,6 +47,16 @@ class Chunk:
 
 @dataclass
 class BatchState:
+    """What a provider batch run has submitted, saved after every step.
+
+    Attributes:
+        chunks: The batches, one per input file.
+        model: The judge model the requests were written for.
+        prompt_version: The judge prompt's version (recorded; a resume with another version is reported).
+        answers: The answer ids sent, in order.
+        created: When the run was first started (Unix time).
+    """
+
     chunks: list[Chunk]
     model: str
     prompt_version: str
@@ -44,6 +64,7 @@ class BatchState:
     created: float = field(default_factory=time.time)
 
     def to_json(self) -> dict[str, Any]:
+        """The state as the JSON object the state file holds."""
         return {
             "version": STATE_VERSION,
             "model": self.model,
@@ -55,6 +76,7 @@ class BatchState:
 
 
 def save_state(path: Path, state: BatchState) -> None:
+    """Write the state file whole (see :func:`state_path`)."""
     # Write-then-rename: the state file is always whole, even if the run is killed while saving it.
     part = path.with_name(path.name + ".part")
     with part.open("w", encoding="utf-8") as handle:
@@ -65,6 +87,11 @@ def save_state(path: Path, state: BatchState) -> None:
 
 
 def load_state(path: Path) -> BatchState:
+    """Read a state file written by :func:`save_state`.
+
+    Raises:
+        InputError: The file cannot be read or is not a state file; the message says how to start afresh.
+    """
     fix = f"delete {path} to submit a new batch, or pass --batch-id ID"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
