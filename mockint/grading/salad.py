@@ -234,6 +234,9 @@ def salad_sentences(
         if len(terms) < _SALAD_TERMS:
             continue
         inside = {position for first, last, _ in terms for position in range(first, last + 1)}
+        # Items chained by "and" ("..., so the kernel and the stride and the pooling and the weight sharing") are
+        # more of the list, neither an explanation of it nor actions.
+        inside |= _and_chained(sentence)
         summing = _summing_up(sentence)
         explaining = sum(
             1
@@ -341,6 +344,8 @@ def salad_sentences(
 
 
 _CHAINED_PAIRS = 2
+_CHAINING = frozenset({"and", "or", "и", "или"})
+_CHAINED_ITEMS = 3
 _OF_WORDS = frozenset({"of", "из"})
 _ARTICLES = frozenset({"the", "a", "an"})
 
@@ -373,6 +378,23 @@ def _chained_pairs(sentence: Sentence, terms: list[tuple[int, int, set[int]]]) -
         if gap and gap[0] in _OF_WORDS and all(word in _ARTICLES for word in gap[1:]) and before.isdisjoint(after):
             pairs += 1
     return pairs
+
+
+def _and_chained(sentence: Sentence) -> set[int]:
+    """Content words of clauses that chain three or more short items with "and" or "or" ("so the kernel and the
+    stride and the pooling and the feature maps"): a list said aloud, its items of at most two content words."""
+    found: set[int] = set()
+    items: dict[int, list[list[int]]] = {}
+    for position, word in enumerate(sentence.words):
+        segments = items.setdefault(sentence.clause[position], [[]])
+        if word in _CHAINING:
+            segments.append([])
+        elif not is_function_word(word):
+            segments[-1].append(position)
+    for segments in items.values():
+        if len(segments) >= _CHAINED_ITEMS and all(0 < len(segment) <= _LIST_ITEM_WORDS for segment in segments):
+            found.update(position for segment in segments for position in segment)
+    return found
 
 
 def _steps(sentence: Sentence) -> int:

@@ -265,3 +265,37 @@ def test_terms_separated_by_pipes_or_dots_are_a_list(separator: str) -> None:
     ]
     grade = grade_answer("Tech stack & concepts: " + separator.join(terms), RUBRICS["fashion-recommender"])
     assert grade.score <= 0.3
+
+
+@pytest.mark.parametrize(
+    ("rubric_id", "answer"),
+    [
+        (
+            "ab-significance",
+            "A/B testing, so, p-value, alpha, power, variance, effect size, sample size, so the p-value and the "
+            "alpha and the power and the variance, all of it together is significance.",
+        ),
+        (
+            "genai-tools",
+            "genai tools, um, autocomplete, boilerplate, hallucinated APIs, context, review, tests, so the context "
+            "and the review and the tests and the boilerplate, that's basically it",
+        ),
+    ],
+)
+def test_terms_chained_with_and_are_more_of_the_list(rubric_id: str, answer: str) -> None:
+    # A list said aloud: after the commas the speaker chains the same terms with "and". Before, each chained
+    # word counted as an explaining word (the terms are located once), which was enough to pass as prose.
+    grade = grade_answer(answer, RUBRICS[rubric_id])
+    assert grade.score <= 0.3
+    assert SALAD in grade.warnings
+
+
+def test_an_and_chain_inside_an_explanation_keeps_its_credit() -> None:
+    answer = (
+        "Significance tells us whether the gap between groups is a real effect or random noise. The p-value is "
+        "the probability of data this extreme if the null hypothesis is true. The sample size and the variance "
+        "and the effect size decide the power, so we plan them before the test."
+    )
+    grade = grade_answer(answer, RUBRICS["ab-significance"])
+    assert SALAD not in grade.warnings
+    assert grade.score >= 0.6
