@@ -149,6 +149,18 @@ def test_a_sentence_of_terms_side_by_side_without_a_function_word_is_list_shaped
             "Candidate generation embeddings reranking, hard negatives outfits triplets color dominance. Outfit "
             "positives triplets, ranker CTR stock, FashionCLIP ANN retrieval. So it works.",
         ),
+        # A list said aloud: after the commas the same terms chained with "and". The terms are located once, so
+        # before, each chained word counted as an explaining word, which was enough to pass as prose.
+        (
+            "ab-significance",
+            "A/B testing, so, p-value, alpha, power, variance, effect size, sample size, so the p-value and the "
+            "alpha and the power and the variance, all of it together is significance.",
+        ),
+        (
+            "genai-tools",
+            "genai tools, um, autocomplete, boilerplate, hallucinated APIs, context, review, tests, so the context "
+            "and the review and the tests and the boilerplate, that's basically it",
+        ),
     ],
 )
 def test_terms_strung_together_in_these_shapes_are_a_salad(question: str, answer: str) -> None:
@@ -265,29 +277,6 @@ def test_terms_separated_by_pipes_or_dots_are_a_list(separator: str) -> None:
     ]
     grade = grade_answer("Tech stack & concepts: " + separator.join(terms), RUBRICS["fashion-recommender"])
     assert grade.score <= 0.3
-
-
-@pytest.mark.parametrize(
-    ("rubric_id", "answer"),
-    [
-        (
-            "ab-significance",
-            "A/B testing, so, p-value, alpha, power, variance, effect size, sample size, so the p-value and the "
-            "alpha and the power and the variance, all of it together is significance.",
-        ),
-        (
-            "genai-tools",
-            "genai tools, um, autocomplete, boilerplate, hallucinated APIs, context, review, tests, so the context "
-            "and the review and the tests and the boilerplate, that's basically it",
-        ),
-    ],
-)
-def test_terms_chained_with_and_are_more_of_the_list(rubric_id: str, answer: str) -> None:
-    # A list said aloud: after the commas the speaker chains the same terms with "and". Before, each chained
-    # word counted as an explaining word (the terms are located once), which was enough to pass as prose.
-    grade = grade_answer(answer, RUBRICS[rubric_id])
-    assert grade.score <= 0.3
-    assert SALAD in grade.warnings
 
 
 def test_an_and_chain_inside_an_explanation_keeps_its_credit() -> None:
