@@ -98,15 +98,31 @@ def test_the_crowded_pretest_counts_key_points_stated_whole() -> None:
     assert not crowded({0: 3, 1: 3})
 
 
-def test_a_definition_that_names_the_subject_and_explains_is_not_a_salad() -> None:
-    answer = (
-        "A convolutional neural network is a stack of layers that slide a small learned filter over the image. At "
-        "each spot the filter computes a weighted sum of the pixels around it. The same weights are reused at "
-        "every position, so a pattern learned once is found anywhere."
-    )
-    grade = grade_answer(answer, RUBRICS["cnn-explained"])
+@pytest.mark.parametrize(
+    ("question", "answer", "floor"),
+    [
+        # A definition that names the question's subject and explains.
+        (
+            "cnn-explained",
+            "A convolutional neural network is a stack of layers that slide a small learned filter over the image. "
+            "At each spot the filter computes a weighted sum of the pixels around it. The same weights are reused "
+            "at every position, so a pattern learned once is found anywhere.",
+            0.5,
+        ),
+        # Terms chained by "and" inside an explanation.
+        (
+            "ab-significance",
+            "Significance tells us whether the gap between groups is a real effect or random noise. The p-value "
+            "is the probability of data this extreme if the null hypothesis is true. The sample size and the "
+            "variance and the effect size decide the power, so we plan them before the test.",
+            0.6,
+        ),
+    ],
+)
+def test_an_explanation_that_names_the_terms_is_not_a_salad(question: str, answer: str, floor: float) -> None:
+    grade = grade_answer(answer, RUBRICS[question])
     assert SALAD not in grade.warnings
-    assert grade.score >= 0.5
+    assert grade.score >= floor
 
 
 def test_one_term_of_another_in_an_explanation_is_prose() -> None:
@@ -277,14 +293,3 @@ def test_terms_separated_by_pipes_or_dots_are_a_list(separator: str) -> None:
     ]
     grade = grade_answer("Tech stack & concepts: " + separator.join(terms), RUBRICS["fashion-recommender"])
     assert grade.score <= 0.3
-
-
-def test_an_and_chain_inside_an_explanation_keeps_its_credit() -> None:
-    answer = (
-        "Significance tells us whether the gap between groups is a real effect or random noise. The p-value is "
-        "the probability of data this extreme if the null hypothesis is true. The sample size and the variance "
-        "and the effect size decide the power, so we plan them before the test."
-    )
-    grade = grade_answer(answer, RUBRICS["ab-significance"])
-    assert SALAD not in grade.warnings
-    assert grade.score >= 0.6
